@@ -1,0 +1,11 @@
+//! The pure core: checklist model and validation, exact numbers, scoring and
+//! tiers. No IO, no clock, no framework: plain functions over plain data.
+
+pub mod checklist;
+pub mod number;
+pub mod scoring;
+pub mod text;
+
+pub use checklist::{Checklist, ChecklistProblem, InputType, Item, Rule};
+pub use number::{Decimal, Points};
+pub use scoring::{Answers, InputValue, ItemAnswer, Scorecard, Shortfall, score};
