@@ -1,0 +1,7 @@
+//! Bytes in, domain out: checklist files (TOML) and self-check workbooks.
+//! Every problem found is collected with its file, sheet and cell.
+
+pub mod checklists;
+pub mod self_check;
+pub mod values;
+pub mod workbook;

@@ -1,0 +1,583 @@
+//! The self-check workbook (自查表) → a [`SelfCheck`]: unit facts from
+//! 基本情况, inputs from 人财物投入, self-scores from 自查评分.
+//!
+//! Sheets are found by name, header rows by their names wherever they stand,
+//! rows by code or label — never by position — and every problem in the
+//! file is reported with its sheet and cell, not only the first.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::domain::checklist::Input;
+use crate::domain::text::fold_label;
+use crate::domain::{Answers, Checklist, Rule};
+
+use super::checklists::Catalog;
+use super::values::{self, text_of};
+use super::workbook::{self, CellValue, Limits, Sheet, cell_ref};
+
+pub const SHEET_BASIC: &str = "基本情况";
+pub const SHEET_INPUTS: &str = "人财物投入";
+pub const SHEET_SCORES: &str = "自查评分";
+
+/// One problem in a workbook: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The sheet, or `None` when the file itself is at fault.
+    pub sheet: Option<String>,
+    /// `自查评分!D7`, or `None` for a missing sheet, header or row.
+    pub cell: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.cell, &self.sheet) {
+            (Some(cell), _) => write!(f, "{cell}：{}", self.message),
+            (None, Some(sheet)) => write!(f, "{sheet}：{}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The unit as 基本情况 describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnitInfo {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street: Option<String>,
+}
+
+/// A read, checked self-check workbook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelfCheck {
+    pub unit: UnitInfo,
+    pub year: i32,
+    pub checklist: Arc<Checklist>,
+    /// The code of the tier applied for (申报等级), if any.
+    pub target_tier: Option<String>,
+    pub filled_by: Option<String>,
+    pub phone: Option<String>,
+    pub filled_on: Option<String>,
+    pub answers: Answers,
+    /// 情况说明 per item code, where the unit wrote one.
+    pub remarks: BTreeMap<String, String>,
+}
+
+/// Words that mean "no tier applied for" in 申报等级.
+const NO_TARGET: &[&str] = &["不申报", "无", "/", "-", "—", "暂不申报"];
+
+/// Reads and checks a self-check workbook against the catalog.
+pub fn read_self_check(
+    bytes: &[u8],
+    catalog: &Catalog,
+    limits: &Limits,
+) -> Result<SelfCheck, Vec<Problem>> {
+    let wanted = |name: &str| {
+        let folded = fold_label(name);
+        [SHEET_BASIC, SHEET_INPUTS, SHEET_SCORES].contains(&folded.as_str())
+    };
+    let book = workbook::read_workbook(bytes, &wanted, limits).map_err(|e| {
+        vec![Problem {
+            sheet: None,
+            cell: None,
+            message: e.to_string(),
+        }]
+    })?;
+
+    let mut reader = Reader::default();
+    let sheet = |name: &str| book.sheets.iter().find(|s| fold_label(&s.name) == name);
+    let basic = sheet(SHEET_BASIC);
+    let inputs = sheet(SHEET_INPUTS);
+    let scores = sheet(SHEET_SCORES);
+    for (name, found) in [
+        (SHEET_BASIC, basic.is_some()),
+        (SHEET_INPUTS, inputs.is_some()),
+        (SHEET_SCORES, scores.is_some()),
+    ] {
+        if !found {
+            reader.at(name, None, format!("缺少工作表“{name}”"));
+        }
+    }
+
+    let basic = basic.and_then(|s| reader.basic(s, catalog));
+    let checklist = basic.as_ref().and_then(|b| b.checklist.clone());
+    let mut answers = Answers::default();
+    let mut remarks = BTreeMap::new();
+    if let Some(checklist) = &checklist {
+        if let Some(sheet) = inputs {
+            reader.inputs(sheet, checklist, &mut answers);
+        }
+        if let Some(sheet) = scores {
+            reader.scores(sheet, checklist, &mut answers, &mut remarks);
+        }
+    }
+
+    match (basic, checklist) {
+        (Some(basic), Some(checklist)) if reader.problems.is_empty() => Ok(SelfCheck {
+            unit: UnitInfo {
+                code: basic.code,
+                name: basic.name,
+                kind: basic.kind,
+                street: basic.street,
+            },
+            year: basic.year,
+            checklist,
+            target_tier: basic.target_tier,
+            filled_by: basic.filled_by,
+            phone: basic.phone,
+            filled_on: basic.filled_on,
+            answers,
+            remarks,
+        }),
+        _ => {
+            if reader.problems.is_empty() {
+                // Defensive: a failure must never come back without a reason.
+                reader.at(SHEET_BASIC, None, "无法读取基本情况".to_string());
+            }
+            Err(reader.problems)
+        }
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    problems: Vec<Problem>,
+}
+
+/// What 基本情况 says, as far as it could be read.
+struct Basic {
+    name: String,
+    code: String,
+    kind: String,
+    street: Option<String>,
+    year: i32,
+    checklist: Option<Arc<Checklist>>,
+    target_tier: Option<String>,
+    filled_by: Option<String>,
+    phone: Option<String>,
+    filled_on: Option<String>,
+}
+
+const REQUIRED_LABELS: [&str; 5] = ["单位名称", "单位代码", "单位类型", "年度", "考核细则"];
+const OPTIONAL_LABELS: [&str; 5] = ["所属街道", "申报等级", "填报人", "联系电话", "填报日期"];
+
+/// A header row: its row number and the column of each wanted name.
+struct Header {
+    row: u32,
+    columns: BTreeMap<&'static str, u32>,
+}
+
+impl Header {
+    fn col(&self, name: &str) -> Option<u32> {
+        self.columns.get(name).copied()
+    }
+}
+
+/// The first row holding every `required` name; `optional` names are looked
+/// up in the same row.
+fn find_header(
+    sheet: &Sheet,
+    required: &[&'static str],
+    optional: &[&'static str],
+) -> Option<Header> {
+    for (row, cells) in sheet.rows() {
+        let mut columns = BTreeMap::new();
+        for (col, cell) in cells {
+            if let CellValue::Text(text) = cell {
+                let folded = fold_label(text);
+                if let Some(name) = required.iter().chain(optional).find(|n| **n == folded) {
+                    columns.entry(*name).or_insert(*col);
+                }
+            }
+        }
+        if required.iter().all(|n| columns.contains_key(n)) {
+            return Some(Header { row, columns });
+        }
+    }
+    None
+}
+
+impl Reader {
+    fn at(&mut self, sheet: &str, cell: Option<(u32, u32)>, message: String) {
+        self.problems.push(Problem {
+            sheet: Some(sheet.to_string()),
+            cell: cell.map(|(r, c)| format!("{sheet}!{}", cell_ref(r, c))),
+            message,
+        });
+    }
+
+    fn basic(&mut self, sheet: &Sheet, catalog: &Catalog) -> Option<Basic> {
+        // Label → the cell to its right. The first occurrence counts.
+        let mut found: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
+        for (row, cells) in sheet.rows() {
+            for (col, cell) in cells {
+                if let CellValue::Text(text) = cell {
+                    let folded = fold_label(text);
+                    if let Some(label) = REQUIRED_LABELS
+                        .iter()
+                        .chain(OPTIONAL_LABELS.iter())
+                        .find(|l| **l == folded)
+                    {
+                        found
+                            .entry(*label)
+                            .or_insert((row, value_col(sheet, row, *col)));
+                    }
+                }
+            }
+        }
+        let name = SHEET_BASIC;
+        let value =
+            |reader: &mut Reader, label: &str, required: bool| -> Option<(String, (u32, u32))> {
+                match found.get(label) {
+                    None if required => {
+                        reader.at(name, None, format!("缺少“{label}”一栏"));
+                        None
+                    }
+                    None => None,
+                    Some(&at) => match sheet.get(at.0, at.1) {
+                        Some(CellValue::Error(e)) => {
+                            reader.at(name, Some(at), format!("“{label}”是错误值 {e}"));
+                            None
+                        }
+                        cell => match text_of(cell) {
+                            Some(text) => Some((text, at)),
+                            None if required => {
+                                reader.at(name, Some(at), format!("“{label}”未填写"));
+                                None
+                            }
+                            None => None,
+                        },
+                    },
+                }
+            };
+
+        let unit_name = value(self, "单位名称", true);
+        let unit_code = value(self, "单位代码", true);
+        let unit_kind = value(self, "单位类型", true);
+        let year_cell = value(self, "年度", true);
+        let checklist_cell = value(self, "考核细则", true);
+        let street = value(self, "所属街道", false).map(|(t, _)| t);
+        let target = value(self, "申报等级", false);
+        let filled_by = value(self, "填报人", false).map(|(t, _)| t);
+        let phone = value(self, "联系电话", false).map(|(t, _)| t);
+        let filled_on = found
+            .get("填报日期")
+            .and_then(|&(r, c)| match sheet.get(r, c) {
+                Some(CellValue::DateTime(dt)) => Some(dt.format("%Y-%m-%d").to_string()),
+                cell => text_of(cell),
+            });
+
+        let year = year_cell.and_then(|(text, at)| match parse_year(&text) {
+            Some(y) => Some(y),
+            None => {
+                self.at(
+                    name,
+                    Some(at),
+                    format!("年度应为四位年份，如 2012，实际为“{text}”"),
+                );
+                None
+            }
+        });
+
+        let checklist = checklist_cell.and_then(|(text, at)| {
+            let reference = fold_label(&text).to_lowercase();
+            match catalog.get(&reference) {
+                Some(c) => Some(c.clone()),
+                None => {
+                    self.at(
+                        name,
+                        Some(at),
+                        format!(
+                            "未知的考核细则“{text}”；可用的有：{}",
+                            catalog.references().join("、")
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+
+        let kind = unit_kind.map(|(text, at)| {
+            let kind = fold_label(&text);
+            if let Some(c) = &checklist
+                && !c.applies_to(&kind)
+            {
+                self.at(
+                    name,
+                    Some(at),
+                    format!(
+                        "考核细则 {} 不适用于单位类型“{kind}”（适用于：{}）",
+                        c.reference(),
+                        c.unit_kinds.join("、")
+                    ),
+                );
+            }
+            kind
+        });
+
+        let target_tier = match (&checklist, target) {
+            (Some(c), Some((text, at))) => {
+                if NO_TARGET.contains(&fold_label(&text).as_str()) {
+                    None
+                } else if let Some(tier) = c.find_tier(&text) {
+                    Some(tier.code.clone())
+                } else {
+                    let names: Vec<&str> = c.tiers.iter().map(|t| t.name.as_str()).collect();
+                    self.at(
+                        name,
+                        Some(at),
+                        format!(
+                            "申报等级“{text}”不是本细则的等级；可填：{}，或“不申报”",
+                            names.join("、")
+                        ),
+                    );
+                    None
+                }
+            }
+            _ => None,
+        };
+
+        Some(Basic {
+            name: unit_name?.0,
+            code: unit_code?.0,
+            kind: kind?,
+            street,
+            year: year?,
+            checklist,
+            target_tier,
+            filled_by,
+            phone,
+            filled_on,
+        })
+    }
+
+    fn inputs(&mut self, sheet: &Sheet, checklist: &Checklist, answers: &mut Answers) {
+        let name = SHEET_INPUTS;
+        let Some(header) = find_header(sheet, &["项目", "填报值"], &["代码"]) else {
+            self.at(
+                name,
+                None,
+                "找不到表头：需要一行同时含“项目”和“填报值”".into(),
+            );
+            return;
+        };
+        let (Some(label_col), Some(value_col)) = (header.col("项目"), header.col("填报值"))
+        else {
+            return;
+        };
+        let code_col = header.col("代码");
+
+        let by_label: BTreeMap<String, &Input> = checklist
+            .inputs
+            .iter()
+            .map(|i| (fold_label(&i.label), i))
+            .collect();
+        // Where each input was answered, to name the first place on a duplicate.
+        let mut seen: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+
+        for (row, _) in sheet.rows().filter(|(r, _)| *r > header.row) {
+            let code = code_col.and_then(|c| text_of(sheet.get(row, c)).map(|t| (t, c)));
+            let input = match &code {
+                Some((code, col)) => {
+                    let key = fold_label(code).to_lowercase();
+                    match checklist.input(&key) {
+                        Some(input) => input,
+                        None => {
+                            self.at(name, Some((row, *col)), format!("未知的代码“{code}”"));
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    let Some(label) = text_of(sheet.get(row, label_col)) else {
+                        continue;
+                    };
+                    // Rows that match no input are headings or notes: skip them.
+                    match find_by_label(&by_label, &label) {
+                        Some(input) => input,
+                        None => continue,
+                    }
+                }
+            };
+            let key_cell = code.as_ref().map_or((row, label_col), |(_, c)| (row, *c));
+            if let Some(first) = seen.get(input.key.as_str()) {
+                self.at(
+                    name,
+                    Some(key_cell),
+                    format!("“{}”重复填报（已在 {} 行填报）", input.label, first.0 + 1),
+                );
+                continue;
+            }
+            seen.insert(&input.key, key_cell);
+            let at = (row, value_col);
+            match sheet.get(row, value_col) {
+                None => self.at(name, Some(at), format!("“{}”未填写", input.label)),
+                Some(CellValue::Text(t)) if t.trim().is_empty() => {
+                    self.at(name, Some(at), format!("“{}”未填写", input.label))
+                }
+                Some(cell) => match values::input_value(input, cell) {
+                    Ok(v) => {
+                        answers.inputs.insert(input.key.clone(), v);
+                    }
+                    Err(message) => self.at(name, Some(at), format!("“{}”{message}", input.label)),
+                },
+            }
+        }
+        for input in &checklist.inputs {
+            if !seen.contains_key(input.key.as_str()) {
+                self.at(
+                    name,
+                    None,
+                    format!("缺少“{}”（代码 {}）一行", input.label, input.key),
+                );
+            }
+        }
+    }
+
+    fn scores(
+        &mut self,
+        sheet: &Sheet,
+        checklist: &Checklist,
+        answers: &mut Answers,
+        remarks: &mut BTreeMap<String, String>,
+    ) {
+        let name = SHEET_SCORES;
+        let Some(header) = find_header(
+            sheet,
+            &["条目编号", "自评分"],
+            &["考核内容", "分值", "情况说明"],
+        ) else {
+            self.at(
+                name,
+                None,
+                "找不到表头：需要一行同时含“条目编号”和“自评分”".into(),
+            );
+            return;
+        };
+        let (Some(code_col), Some(score_col)) = (header.col("条目编号"), header.col("自评分"))
+        else {
+            return;
+        };
+        let remark_col = header.col("情况说明");
+        let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+
+        for (row, _) in sheet.rows().filter(|(r, _)| *r > header.row) {
+            let Some(code) = text_of(sheet.get(row, code_col)) else {
+                continue;
+            };
+            let folded = fold_label(&code);
+            let Some(item) = checklist
+                .items
+                .iter()
+                .find(|i| i.code.eq_ignore_ascii_case(&folded))
+            else {
+                self.at(
+                    name,
+                    Some((row, code_col)),
+                    format!("未知的条目编号“{code}”"),
+                );
+                continue;
+            };
+            if let Some(first) = seen.get(&item.code) {
+                self.at(
+                    name,
+                    Some((row, code_col)),
+                    format!("条目 {} 重复（已在 {} 行）", item.code, first + 1),
+                );
+                continue;
+            }
+            seen.insert(item.code.clone(), row);
+            if let Some(remark) = remark_col.and_then(|c| text_of(sheet.get(row, c))) {
+                remarks.insert(item.code.clone(), remark);
+            }
+            let Rule::SelfScored { step } = item.rule else {
+                continue; // Computed from 人财物投入; whatever is written here is ignored.
+            };
+            let at = (row, score_col);
+            match sheet.get(row, score_col) {
+                None => self.at(name, Some(at), format!("条目 {} 未填写自评分", item.code)),
+                Some(CellValue::Text(t)) if t.trim().is_empty() => {
+                    self.at(name, Some(at), format!("条目 {} 未填写自评分", item.code))
+                }
+                Some(cell) => match values::self_score(cell, item.max, step, item.optional) {
+                    Ok(answer) => {
+                        answers.self_scores.insert(item.code.clone(), answer);
+                    }
+                    Err(message) => {
+                        self.at(name, Some(at), format!("条目 {}：{message}", item.code))
+                    }
+                },
+            }
+        }
+        for item in &checklist.items {
+            if matches!(item.rule, Rule::SelfScored { .. }) && !seen.contains_key(&item.code) {
+                self.at(
+                    name,
+                    None,
+                    format!("缺少条目 {}（{}）的自评分", item.code, item.title),
+                );
+            }
+        }
+    }
+}
+
+/// The value column of a label: the next column, or past a merged label cell.
+fn value_col(sheet: &Sheet, row: u32, col: u32) -> u32 {
+    sheet
+        .merged()
+        .iter()
+        .find(|m| m.first_row <= row && row <= m.last_row && m.first_col == col)
+        .map_or(col + 1, |m| m.last_col + 1)
+}
+
+/// Label lookup: exact after folding, else without a trailing unit in
+/// brackets ("档案室面积(平方米)" → "档案室面积").
+fn find_by_label<'a>(by_label: &BTreeMap<String, &'a Input>, label: &str) -> Option<&'a Input> {
+    let folded = fold_label(label);
+    if let Some(input) = by_label.get(&folded) {
+        return Some(input);
+    }
+    let stripped = folded
+        .strip_suffix(')')
+        .and_then(|s| s.rfind('(').map(|i| &s[..i]))?;
+    by_label.get(stripped).copied()
+}
+
+fn parse_year(text: &str) -> Option<i32> {
+    let folded = fold_label(text);
+    let digits = folded.strip_suffix('年').unwrap_or(&folded);
+    let year: i32 = digits.parse().ok()?;
+    (1949..=2100).contains(&year).then_some(year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_in_the_forms_clerks_write() {
+        assert_eq!(parse_year("2012"), Some(2012));
+        assert_eq!(parse_year("２０１２年"), Some(2012));
+        assert_eq!(parse_year(" 2012 "), Some(2012));
+        assert_eq!(parse_year("12"), None);
+        assert_eq!(parse_year("去年"), None);
+    }
+
+    #[test]
+    fn problem_display_names_the_place() {
+        let p = Problem {
+            sheet: Some("自查评分".into()),
+            cell: Some("自查评分!D7".into()),
+            message: "自评分应为 0–4 之间 0.5 的倍数，实际为“良好”".into(),
+        };
+        assert_eq!(
+            p.to_string(),
+            "自查评分!D7：自评分应为 0–4 之间 0.5 的倍数，实际为“良好”"
+        );
+    }
+}
