@@ -10,5 +10,8 @@
 //! `store` names diesel, only `reports` names rust_xlsxwriter/handlebars,
 //! only `web` names actix. `tests/architecture.rs` keeps it that way.
 
+pub mod cli;
 pub mod domain;
 pub mod ingest;
+pub mod reports;
+pub mod service;

@@ -1,0 +1,301 @@
+//! The `nianjian` command line (contract §3). Results go to stdout, progress
+//! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
+
+mod summary;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rayon::prelude::*;
+
+use crate::ingest::checklists::{Catalog, FileProblem};
+use crate::ingest::workbook::Limits;
+use crate::reports::template::{Prefill, self_check_template};
+use crate::service::scoring::{FileResult, file_problem, score_workbook};
+
+/// 年检: a district archives bureau's annual inspection.
+#[derive(Parser, Debug)]
+#[command(name = "nianjian", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Checklists (考核细则).
+    Checklist {
+        #[command(subcommand)]
+        command: ChecklistCommand,
+    },
+    /// Writes the self-check workbook (自查表) for a checklist.
+    Template {
+        /// The checklist, as ID@VERSION (e.g. community@2013).
+        #[arg(long)]
+        checklist: String,
+        /// Where to write the .xlsx.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The checklist folder (default: ./checklists, else those built in).
+        #[arg(long)]
+        checklists: Option<PathBuf>,
+        /// Pre-fill 单位名称.
+        #[arg(long)]
+        unit_name: Option<String>,
+        /// Pre-fill 单位代码.
+        #[arg(long)]
+        unit_code: Option<String>,
+        /// Pre-fill 单位类型.
+        #[arg(long)]
+        unit_kind: Option<String>,
+        /// Pre-fill 所属街道.
+        #[arg(long)]
+        street: Option<String>,
+        /// Pre-fill 年度.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Scores self-check workbooks offline, without a database.
+    Score {
+        /// The checklist folder (default: ./checklists, else those built in).
+        #[arg(long)]
+        checklists: Option<PathBuf>,
+        /// One JSON array on stdout, an element per file in order.
+        #[arg(long)]
+        json: bool,
+        /// Workbooks (.xlsx .xlsm .xls .ods), or folders holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ChecklistCommand {
+    /// Validates every checklist under DIR.
+    Validate {
+        #[arg(default_value = "checklists")]
+        dir: PathBuf,
+    },
+}
+
+/// Exit code for invalid input (a workbook, a checklist, an argument).
+const INVALID: u8 = 2;
+
+/// An error that ends the command, with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Invalid(_) => ExitCode::from(INVALID),
+            CliError::Failed(_) => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs the command line; `main` is this and nothing more.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NIANJIAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Checklist {
+            command: ChecklistCommand::Validate { dir },
+        } => validate(&dir),
+        Command::Template {
+            checklist,
+            output,
+            checklists,
+            unit_name,
+            unit_code,
+            unit_kind,
+            street,
+            year,
+        } => {
+            let catalog = load_catalog(checklists.as_deref())?;
+            let Some(found) = catalog.get(&checklist) else {
+                return Err(CliError::Invalid(format!(
+                    "未知的考核细则 {checklist}；可用的有：{}",
+                    catalog.references().join("、")
+                )));
+            };
+            let prefill = Prefill {
+                unit_name,
+                unit_code,
+                unit_kind,
+                street,
+                year,
+            };
+            let bytes = self_check_template(found, &prefill)
+                .map_err(|e| CliError::Failed(format!("生成自查表失败：{e}")))?;
+            std::fs::write(&output, bytes)
+                .map_err(|e| CliError::Failed(format!("无法写入 {}：{e}", output.display())))?;
+            eprintln!("已生成 {}（{}）", output.display(), found.title);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Score {
+            checklists,
+            json,
+            files,
+        } => score(checklists.as_deref(), json, &files),
+    }
+}
+
+fn problems_text(problems: &[FileProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn validate(dir: &Path) -> Result<ExitCode, CliError> {
+    let catalog = Catalog::load_dir(dir).map_err(|problems| {
+        CliError::Invalid(format!(
+            "考核细则校验未通过（{} 个问题）：\n{}",
+            problems.len(),
+            problems_text(&problems)
+        ))
+    })?;
+    let mut out = std::io::stdout().lock();
+    for loaded in catalog.iter() {
+        let c = &loaded.checklist;
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{} 个条目，{} 个输入项，{} 个等级\t{}",
+            c.reference(),
+            loaded.file,
+            c.items.len(),
+            c.inputs.len(),
+            c.tiers.len(),
+            c.title
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The catalog from `dir`, else `./checklists` when present, else the built-in one.
+pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CliError> {
+    let invalid = |problems: Vec<FileProblem>| {
+        CliError::Invalid(format!("考核细则有误：\n{}", problems_text(&problems)))
+    };
+    match dir {
+        Some(dir) => Catalog::load_dir(dir).map_err(invalid),
+        None if Path::new("checklists").is_dir() => {
+            Catalog::load_dir(Path::new("checklists")).map_err(invalid)
+        }
+        None => Catalog::embedded().map_err(invalid),
+    }
+}
+
+const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
+
+/// Files as given, with folders expanded to the workbooks inside (sorted).
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                                WORKBOOK_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+}
+
+/// Reads a file within the size limit, without reading past it.
+pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("无法读取文件：{e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("无法读取文件：{e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("文件超过 {} MB 的上限", limit / (1024 * 1024)));
+    }
+    Ok(bytes)
+}
+
+fn score(dir: Option<&Path>, json: bool, paths: &[PathBuf]) -> Result<ExitCode, CliError> {
+    let catalog = load_catalog(dir)?;
+    let limits = Limits::default();
+    let files = expand(paths);
+    let results: Vec<(FileResult, Option<String>)> = files
+        .par_iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            let outcome = read_limited(path, limits.max_file_bytes)
+                .map_err(|m| vec![file_problem(m)])
+                .and_then(|bytes| score_workbook(&bytes, &catalog, &limits));
+            let text = (!json).then(|| summary::render(&name, outcome.as_ref()));
+            (
+                FileResult::new(name, outcome.as_ref().map_err(Clone::clone)),
+                text,
+            )
+        })
+        .collect();
+
+    let mut out = std::io::stdout().lock();
+    if json {
+        let array: Vec<&FileResult> = results.iter().map(|(r, _)| r).collect();
+        if let Err(e) = serde_json::to_writer(&mut out, &array) {
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            if !e.is_io() {
+                return Err(CliError::Failed(e.to_string()));
+            }
+        }
+        let _ = writeln!(out);
+    } else {
+        for (_, text) in &results {
+            let _ = write!(out, "{}", text.as_deref().unwrap_or_default());
+        }
+    }
+    let invalid = results.iter().filter(|(r, _)| !r.is_ok()).count();
+    if invalid > 0 {
+        eprintln!("{} 个文件中有 {invalid} 个无法评分", results.len());
+        Ok(ExitCode::from(INVALID))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}

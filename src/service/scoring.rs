@@ -1,0 +1,140 @@
+//! Offline scoring: workbook bytes in, the contract's per-file JSON object
+//! out (`nianjian score --json`, and the body of an upload answer).
+
+use serde::Serialize;
+
+use crate::domain::scoring::{TierRef, TriggeredVeto};
+use crate::domain::{Points, Scorecard, score};
+use crate::ingest::checklists::Catalog;
+use crate::ingest::self_check::{Problem, SelfCheck, UnitInfo, read_self_check};
+use crate::ingest::workbook::Limits;
+
+/// One item as the JSON shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemView {
+    pub code: String,
+    pub max: Points,
+    pub points: Points,
+    pub applicable: bool,
+}
+
+/// A scored workbook, exactly the contract's `ok: true` object (less `file`/`ok`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoreView {
+    pub unit: UnitInfo,
+    pub year: i32,
+    pub checklist: String,
+    pub raw: Points,
+    pub applicable_max: Points,
+    pub total: Points,
+    pub tier: Option<TierRef>,
+    pub grade: Option<String>,
+    pub vetoes: Vec<TriggeredVeto>,
+    pub items: Vec<ItemView>,
+    pub target_tier: Option<String>,
+    pub gaps: Vec<String>,
+}
+
+impl ScoreView {
+    pub fn new(check: &SelfCheck, card: &Scorecard) -> ScoreView {
+        let gaps = check
+            .target_tier
+            .as_deref()
+            .map(|t| card.gaps(t).iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        ScoreView {
+            unit: check.unit.clone(),
+            year: check.year,
+            checklist: check.checklist.reference(),
+            raw: card.raw,
+            applicable_max: card.applicable_max,
+            total: card.total,
+            tier: card.tier.clone(),
+            grade: card.grade.clone(),
+            vetoes: card.vetoes.clone(),
+            items: card
+                .items
+                .iter()
+                .map(|i| ItemView {
+                    code: i.code.clone(),
+                    max: i.max,
+                    points: i.points,
+                    applicable: i.applicable,
+                })
+                .collect(),
+            target_tier: check.target_tier.clone(),
+            gaps,
+        }
+    }
+}
+
+/// A workbook read and scored, with everything later layers need.
+#[derive(Clone, Debug)]
+pub struct Scored {
+    pub check: SelfCheck,
+    pub card: Scorecard,
+}
+
+impl Scored {
+    pub fn view(&self) -> ScoreView {
+        ScoreView::new(&self.check, &self.card)
+    }
+}
+
+/// Reads and scores one workbook's bytes with the unit's own answers.
+pub fn score_workbook(
+    bytes: &[u8],
+    catalog: &Catalog,
+    limits: &Limits,
+) -> Result<Scored, Vec<Problem>> {
+    let check = read_self_check(bytes, catalog, limits)?;
+    let card = score(&check.checklist, &check.answers, &Default::default());
+    Ok(Scored { check, card })
+}
+
+/// One element of `nianjian score --json`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum FileResult {
+    Scored {
+        file: String,
+        ok: bool,
+        #[serde(flatten)]
+        view: Box<ScoreView>,
+    },
+    Failed {
+        file: String,
+        ok: bool,
+        errors: Vec<Problem>,
+    },
+}
+
+impl FileResult {
+    pub fn new(file: String, outcome: Result<&Scored, Vec<Problem>>) -> FileResult {
+        match outcome {
+            Ok(scored) => FileResult::Scored {
+                file,
+                ok: true,
+                view: Box::new(scored.view()),
+            },
+            Err(errors) => FileResult::Failed {
+                file,
+                ok: false,
+                errors,
+            },
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self, FileResult::Scored { .. })
+    }
+}
+
+/// A problem with the file as a whole (unreadable, too large).
+pub fn file_problem(message: String) -> Problem {
+    Problem {
+        sheet: None,
+        cell: None,
+        message,
+    }
+}
