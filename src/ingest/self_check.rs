@@ -104,8 +104,12 @@ pub fn read_self_check(
         }
     }
 
-    let basic = basic.and_then(|s| reader.basic(s, catalog));
-    let checklist = basic.as_ref().and_then(|b| b.checklist.clone());
+    // The checklist is known as soon as 考核细则 is, so the other sheets are
+    // checked even when other fields of 基本情况 are missing.
+    let (basic, checklist) = match basic {
+        Some(sheet) => reader.basic(sheet, catalog),
+        None => (None, None),
+    };
     let mut answers = Answers::default();
     let mut remarks = BTreeMap::new();
     if let Some(checklist) = &checklist {
@@ -156,7 +160,6 @@ struct Basic {
     kind: String,
     street: Option<String>,
     year: i32,
-    checklist: Option<Arc<Checklist>>,
     target_tier: Option<String>,
     filled_by: Option<String>,
     phone: Option<String>,
@@ -211,7 +214,11 @@ impl Reader {
         });
     }
 
-    fn basic(&mut self, sheet: &Sheet, catalog: &Catalog) -> Option<Basic> {
+    fn basic(
+        &mut self,
+        sheet: &Sheet,
+        catalog: &Catalog,
+    ) -> (Option<Basic>, Option<Arc<Checklist>>) {
         // Label → the cell to its right. The first occurrence counts.
         let mut found: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
         for (row, cells) in sheet.rows() {
@@ -342,18 +349,20 @@ impl Reader {
             _ => None,
         };
 
-        Some(Basic {
-            name: unit_name?.0,
-            code: unit_code?.0,
-            kind: kind?,
-            street,
-            year: year?,
-            checklist,
-            target_tier,
-            filled_by,
-            phone,
-            filled_on,
-        })
+        let basic = (|| {
+            Some(Basic {
+                name: unit_name?.0,
+                code: unit_code?.0,
+                kind: kind?,
+                street,
+                year: year?,
+                target_tier,
+                filled_by,
+                phone,
+                filled_on,
+            })
+        })();
+        (basic, checklist)
     }
 
     fn inputs(&mut self, sheet: &Sheet, checklist: &Checklist, answers: &mut Answers) {
