@@ -398,3 +398,30 @@ fn an_empty_template_names_every_missing_answer() {
         "every missing answer has its cell"
     );
 }
+
+#[test]
+fn workbooks_written_with_answers_read_back_exactly() {
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    for loaded in catalog.iter() {
+        let checklist = &loaded.checklist;
+        let template = self_check_template(checklist, &Prefill::default()).expect("template");
+        let layout = layout(&template);
+        let mut rng = Rng(99);
+        let (answers, _) = random_case(&mut rng, checklist, &layout);
+        let prefill = Prefill {
+            unit_name: Some("清波街道办事处".into()),
+            unit_code: Some("0571-001".into()),
+            unit_kind: Some(checklist.unit_kinds[0].clone()),
+            street: Some("清波街道".into()),
+            year: Some(2011),
+            target_tier: Some(checklist.tiers[0].name.clone()),
+            answers: Some(answers.clone()),
+        };
+        let bytes = self_check_template(checklist, &prefill).expect("filled workbook");
+        let check = read_self_check(&bytes, &catalog, &Limits::default()).expect("reads back");
+        assert_eq!(check.answers, answers, "{}", checklist.reference());
+        assert_eq!(check.unit.code, "0571-001", "codes stay text");
+        assert_eq!(check.year, 2011);
+        assert_eq!(check.target_tier.as_deref(), Some(checklist.tiers[0].code.as_str()));
+    }
+}

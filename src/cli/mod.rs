@@ -151,6 +151,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 unit_kind,
                 street,
                 year,
+                ..Prefill::default()
             };
             let bytes = self_check_template(found, &prefill)
                 .map_err(|e| CliError::Failed(format!("生成自查表失败：{e}")))?;

@@ -473,7 +473,10 @@ impl Validator {
 
     fn checklist(&mut self, raw: RawChecklist) -> Checklist {
         if !is_id(&raw.id) {
-            self.problem("id", format!("只能由小写字母、数字和 - 组成，实际为“{}”", raw.id));
+            self.problem(
+                "id",
+                format!("只能由小写字母、数字和 - 组成，实际为“{}”", raw.id),
+            );
         }
         if !is_version(&raw.version) {
             self.problem(
@@ -610,12 +613,7 @@ impl Validator {
         }
     }
 
-    fn items(
-        &mut self,
-        raw: Vec<RawItem>,
-        inputs: &[Input],
-        categories: &[Category],
-    ) -> Vec<Item> {
+    fn items(&mut self, raw: Vec<RawItem>, inputs: &[Input], categories: &[Category]) -> Vec<Item> {
         if raw.is_empty() {
             self.problem("items", "至少需要一个条目");
         }
@@ -627,7 +625,10 @@ impl Validator {
                 self.problem(format!("{at}.code"), "编号不能为空或含空格");
             }
             if !codes.insert(item.code.clone()) {
-                self.problem(format!("{at}.code"), format!("重复的条目编号“{}”", item.code));
+                self.problem(
+                    format!("{at}.code"),
+                    format!("重复的条目编号“{}”", item.code),
+                );
             }
             if !categories.iter().any(|c| c.code == item.category) {
                 self.problem(
@@ -800,7 +801,11 @@ impl Validator {
                 None => self.problem(&at, format!("未定义的输入项“{}”", veto.input)),
                 Some(i) if i.kind != InputType::YesNo => self.problem(
                     &at,
-                    format!("一票否决需要是/否型输入项，“{}”是{}", veto.input, i.kind.label_zh()),
+                    format!(
+                        "一票否决需要是/否型输入项，“{}”是{}",
+                        veto.input,
+                        i.kind.label_zh()
+                    ),
                 ),
                 Some(_) => {}
             }
@@ -829,10 +834,16 @@ impl Validator {
                 );
             }
             if !codes.insert(tier.code.clone()) {
-                self.problem(format!("{at}.code"), format!("重复的等级编号“{}”", tier.code));
+                self.problem(
+                    format!("{at}.code"),
+                    format!("重复的等级编号“{}”", tier.code),
+                );
             }
             if !names.insert(fold_label(&tier.name)) {
-                self.problem(format!("{at}.name"), format!("重复的等级名称“{}”", tier.name));
+                self.problem(
+                    format!("{at}.name"),
+                    format!("重复的等级名称“{}”", tier.name),
+                );
             }
             let min_total = self.points(&format!("{at}.min_total"), tier.min_total, false);
             if let Some(previous) = tiers.last()
@@ -1114,7 +1125,10 @@ min_total = 12
 
     #[test]
     fn refuses_duplicate_item_codes() {
-        assert_refused(|t| t.replace("code = \"A2\"", "code = \"A1\""), "items[A1].code");
+        assert_refused(
+            |t| t.replace("code = \"A2\"", "code = \"A1\""),
+            "items[A1].code",
+        );
     }
 
     #[test]
@@ -1127,7 +1141,10 @@ min_total = 12
 
     #[test]
     fn refuses_duplicate_category_codes() {
-        assert_refused(|t| t.replace("code = \"B\"", "code = \"A\""), "categories[A].code");
+        assert_refused(
+            |t| t.replace("code = \"B\"", "code = \"A\""),
+            "categories[A].code",
+        );
     }
 
     #[test]
@@ -1145,7 +1162,12 @@ min_total = 12
             "items[A3].input",
         );
         assert_refused(
-            |t| t.replace("[\"air_conditioner\", \"scanners\"]", "[\"air_conditioner\", \"printer\"]"),
+            |t| {
+                t.replace(
+                    "[\"air_conditioner\", \"scanners\"]",
+                    "[\"air_conditioner\", \"printer\"]",
+                )
+            },
             "items[B2].inputs",
         );
     }
@@ -1157,7 +1179,12 @@ min_total = 12
             "items[A3].input",
         );
         assert_refused(
-            |t| t.replace("input = \"room_area\"\nbands", "input = \"has_budget\"\nbands"),
+            |t| {
+                t.replace(
+                    "input = \"room_area\"\nbands",
+                    "input = \"has_budget\"\nbands",
+                )
+            },
             "items[B1].input",
         );
         assert_refused(
@@ -1201,7 +1228,12 @@ min_total = 12
     #[test]
     fn refuses_self_max_not_multiple_of_step() {
         assert_refused(
-            |t| t.replace("max = 4\nrule = \"self\"", "max = 4\nrule = \"self\"\nstep = 1.5"),
+            |t| {
+                t.replace(
+                    "max = 4\nrule = \"self\"",
+                    "max = 4\nrule = \"self\"\nstep = 1.5",
+                )
+            },
             "items[A1].max",
         );
     }
@@ -1220,7 +1252,12 @@ min_total = 12
     #[test]
     fn refuses_required_item_that_is_optional() {
         assert_refused(
-            |t| t.replace("required_items = [\"A1\", \"B1\"]", "required_items = [\"A2\"]"),
+            |t| {
+                t.replace(
+                    "required_items = [\"A1\", \"B1\"]",
+                    "required_items = [\"A2\"]",
+                )
+            },
             "tiers[province-model].required_items",
         );
     }
@@ -1228,7 +1265,12 @@ min_total = 12
     #[test]
     fn refuses_unknown_required_item() {
         assert_refused(
-            |t| t.replace("required_items = [\"A1\", \"B1\"]", "required_items = [\"Q9\"]"),
+            |t| {
+                t.replace(
+                    "required_items = [\"A1\", \"B1\"]",
+                    "required_items = [\"Q9\"]",
+                )
+            },
             "tiers[province-model].required_items",
         );
     }
@@ -1244,7 +1286,12 @@ min_total = 12
     #[test]
     fn refuses_grades_not_rising() {
         assert_refused(
-            |t| t.replace("name = \"合格\"\nmin_total = 12", "name = \"合格\"\nmin_total = 0"),
+            |t| {
+                t.replace(
+                    "name = \"合格\"\nmin_total = 12",
+                    "name = \"合格\"\nmin_total = 0",
+                )
+            },
             "grades[1].min_total",
         );
     }
@@ -1260,7 +1307,12 @@ min_total = 12
     #[test]
     fn refuses_min_inputs_of_wrong_shape() {
         assert_refused(
-            |t| t.replace("room_area = 40, has_budget = true", "room_area = true, has_budget = 1"),
+            |t| {
+                t.replace(
+                    "room_area = 40, has_budget = true",
+                    "room_area = true, has_budget = 1",
+                )
+            },
             "tiers[province-model].min_inputs.has_budget",
         );
         assert_refused(
@@ -1307,8 +1359,14 @@ min_total = 12
 
     #[test]
     fn refuses_bad_ids_and_versions() {
-        assert_refused(|t| t.replace("id = \"community\"", "id = \"Community\""), "id");
-        assert_refused(|t| t.replace("version = \"2013\"", "version = \"2013 v\""), "version");
+        assert_refused(
+            |t| t.replace("id = \"community\"", "id = \"Community\""),
+            "id",
+        );
+        assert_refused(
+            |t| t.replace("version = \"2013\"", "version = \"2013 v\""),
+            "version",
+        );
     }
 
     #[test]
@@ -1324,10 +1382,19 @@ min_total = 12
     #[test]
     fn finds_tiers_by_code_name_or_short_name() {
         let c = sample();
-        assert_eq!(c.find_tier("province-model").unwrap().code, "province-model");
-        assert_eq!(c.find_tier(" 省级示范档案室 ").unwrap().code, "province-model");
+        assert_eq!(
+            c.find_tier("province-model").unwrap().code,
+            "province-model"
+        );
+        assert_eq!(
+            c.find_tier(" 省级示范档案室 ").unwrap().code,
+            "province-model"
+        );
         assert_eq!(c.find_tier("省级示范").unwrap().code, "province-model");
-        assert_eq!(c.find_tier("PROVINCE-MODEL").unwrap().code, "province-model");
+        assert_eq!(
+            c.find_tier("PROVINCE-MODEL").unwrap().code,
+            "province-model"
+        );
         assert!(c.find_tier("国家级").is_none());
         assert!(c.find_tier("").is_none());
     }

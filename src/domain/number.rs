@@ -87,7 +87,7 @@ impl fmt::Display for Points {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs % 10 == 0 {
+        if abs.is_multiple_of(10) {
             write!(f, "{sign}{}", abs / 10)
         } else {
             write!(f, "{sign}{}.{}", abs / 10, abs % 10)
@@ -140,7 +140,11 @@ impl Decimal {
         if whole.is_empty() && fraction.is_empty() {
             return None;
         }
-        if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        if !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let mut units: i128 = 0;
@@ -196,6 +200,11 @@ impl Decimal {
         self.scale == 0
     }
 
+    /// The nearest float, for writing into spreadsheets (which hold floats).
+    pub fn to_f64(self) -> f64 {
+        self.to_string().parse().unwrap_or(f64::NAN)
+    }
+
     /// The whole value when it has no fraction and fits.
     pub fn as_i64(self) -> Option<i64> {
         if self.scale == 0 {
@@ -210,7 +219,8 @@ impl Decimal {
         if self.scale > scale {
             return None;
         }
-        self.units.checked_mul(10i128.checked_pow(scale - self.scale)?)
+        self.units
+            .checked_mul(10i128.checked_pow(scale - self.scale)?)
     }
 
     pub fn checked_mul_int(self, factor: i64) -> Option<Decimal> {
@@ -323,8 +333,14 @@ mod tests {
     #[test]
     fn decimal_from_float_is_what_the_sheet_shows() {
         assert_eq!(Decimal::from_f64(0.1).unwrap(), d("0.1"));
-        assert_eq!(Decimal::from_f64(330102001.0).unwrap().as_i64(), Some(330102001));
-        assert_eq!(Decimal::from_f64(0.1 + 0.2).unwrap(), d("0.30000000000000004"));
+        assert_eq!(
+            Decimal::from_f64(330102001.0).unwrap().as_i64(),
+            Some(330102001)
+        );
+        assert_eq!(
+            Decimal::from_f64(0.1 + 0.2).unwrap(),
+            d("0.30000000000000004")
+        );
         assert!(Decimal::from_f64(f64::NAN).is_none());
         assert!(Decimal::from_f64(1e300).is_none());
     }
@@ -355,6 +371,9 @@ mod tests {
 
     #[test]
     fn overlong_fractions_round_half_up() {
-        assert_eq!(d("0.1234567890123456789").to_string(), "0.123456789012345679");
+        assert_eq!(
+            d("0.1234567890123456789").to_string(),
+            "0.123456789012345679"
+        );
     }
 }

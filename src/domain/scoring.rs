@@ -46,7 +46,7 @@ pub enum ItemAnswer {
 }
 
 /// What a unit answered: facts by input key, self-scores by item code.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Answers {
     pub inputs: BTreeMap<String, InputValue>,
     pub self_scores: BTreeMap<String, ItemAnswer>,
@@ -169,7 +169,10 @@ impl Shortfall {
                 applicable_max,
                 floor,
             } => {
-                let name = checklist.category(code).map(|c| c.name.as_str()).unwrap_or("");
+                let name = checklist
+                    .category(code)
+                    .map(|c| c.name.as_str())
+                    .unwrap_or("");
                 format!(
                     "类别 {code}（{name}）得 {points} 分，未达到应得 {applicable_max} 分的 {}%",
                     percent(*floor)
@@ -522,14 +525,22 @@ mod tests {
     /// Full facts and full self-scores for the sample checklist: 20 of 20.
     fn full() -> Answers {
         let mut a = Answers::default();
-        a.inputs.insert("room_area".into(), InputValue::Number(dec("45")));
-        a.inputs.insert("has_budget".into(), InputValue::YesNo(true));
-        a.inputs.insert("air_conditioner".into(), InputValue::YesNo(true));
-        a.inputs.insert("scanners".into(), InputValue::Number(dec("2")));
-        a.inputs.insert("digitised".into(), InputValue::Number(dec("90")));
-        a.inputs.insert("loss_incident".into(), InputValue::YesNo(false));
-        a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(40)));
-        a.self_scores.insert("A2".into(), ItemAnswer::Points(Points(20)));
+        a.inputs
+            .insert("room_area".into(), InputValue::Number(dec("45")));
+        a.inputs
+            .insert("has_budget".into(), InputValue::YesNo(true));
+        a.inputs
+            .insert("air_conditioner".into(), InputValue::YesNo(true));
+        a.inputs
+            .insert("scanners".into(), InputValue::Number(dec("2")));
+        a.inputs
+            .insert("digitised".into(), InputValue::Number(dec("90")));
+        a.inputs
+            .insert("loss_incident".into(), InputValue::YesNo(false));
+        a.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(40)));
+        a.self_scores
+            .insert("A2".into(), ItemAnswer::Points(Points(20)));
         a
     }
 
@@ -539,7 +550,10 @@ mod tests {
     }
 
     fn points_of(a: &Answers, code: &str) -> Points {
-        score(&sample(), a, &BTreeMap::new()).item(code).unwrap().points
+        score(&sample(), a, &BTreeMap::new())
+            .item(code)
+            .unwrap()
+            .points
     }
 
     fn no_overrides() -> BTreeMap<String, ItemAnswer> {
@@ -560,7 +574,8 @@ mod tests {
     fn self_rule_takes_the_unit_score() {
         let a = full();
         let mut b = a.clone();
-        b.self_scores.insert("A1".into(), ItemAnswer::Points(Points(35)));
+        b.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(35)));
         assert_eq!(points_of(&a, "A1"), Points(40));
         assert_eq!(points_of(&b, "A1"), Points(35));
     }
@@ -574,7 +589,12 @@ mod tests {
 
     #[test]
     fn bands_take_the_first_reached_threshold() {
-        let at = |v: &str| points_of(&with_input(full(), "room_area", InputValue::Number(dec(v))), "B1");
+        let at = |v: &str| {
+            points_of(
+                &with_input(full(), "room_area", InputValue::Number(dec(v))),
+                "B1",
+            )
+        };
         assert_eq!(at("40"), Points(40), "exactly at the top threshold");
         assert_eq!(at("39.99"), Points(20));
         assert_eq!(at("20"), Points(20), "exactly at a middle threshold");
@@ -600,7 +620,12 @@ mod tests {
     #[test]
     fn linear_rounds_down_to_half_points() {
         // max 5, full at 80.
-        let at = |v: &str| points_of(&with_input(full(), "digitised", InputValue::Number(dec(v))), "B3");
+        let at = |v: &str| {
+            points_of(
+                &with_input(full(), "digitised", InputValue::Number(dec(v))),
+                "B3",
+            )
+        };
         assert_eq!(at("80"), Points(50));
         assert_eq!(at("100"), Points(50), "capped at max");
         assert_eq!(at("40"), Points(25));
@@ -617,7 +642,8 @@ mod tests {
         // A2 (2 points) not applicable: applicable max 18.
         let mut a = full();
         a.self_scores.insert("A2".into(), ItemAnswer::NotApplicable);
-        a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(35)));
+        a.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(35)));
         let card = score(&sample(), &a, &no_overrides());
         assert_eq!(card.applicable_max, Points(180));
         assert_eq!(card.raw, Points(175));
@@ -640,13 +666,17 @@ mod tests {
         // 8.5 × 100 / 20 = 42.5 exactly
         assert_eq!(rescale(Points(85), Points(200), Points(1000)), Points(425));
         assert_eq!(rescale(Points(0), Points(0), Points(1000)), Points(0));
-        assert_eq!(rescale(Points(885), Points(1000), Points(1000)), Points(885));
+        assert_eq!(
+            rescale(Points(885), Points(1000), Points(1000)),
+            Points(885)
+        );
     }
 
     #[test]
     fn required_items_must_earn_full_marks() {
         let mut a = full();
-        a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(35)));
+        a.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(35)));
         let card = score(&sample(), &a, &no_overrides());
         // 19.5 ≥ 18, yet A1 is required for the top tier.
         assert_eq!(card.total, Points(195));
@@ -659,20 +689,35 @@ mod tests {
                 max: Points(40)
             }]
         );
-        assert_eq!(card.gaps("province-model")[0].to_string(), "item A1 earned 3.5 of 4");
+        assert_eq!(
+            card.gaps("province-model")[0].to_string(),
+            "item A1 earned 3.5 of 4"
+        );
     }
 
     #[test]
     fn min_inputs_are_checked() {
         let small = with_input(full(), "room_area", InputValue::Number(dec("39.5")));
         let card = score(&sample(), &small, &no_overrides());
-        let gaps: Vec<String> = card.gaps("province-model").iter().map(ToString::to_string).collect();
-        assert!(gaps.contains(&"room_area 39.5 below 40".to_string()), "{gaps:?}");
-        assert!(gaps.contains(&"item B1 earned 2 of 4".to_string()), "{gaps:?}");
+        let gaps: Vec<String> = card
+            .gaps("province-model")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            gaps.contains(&"room_area 39.5 below 40".to_string()),
+            "{gaps:?}"
+        );
+        assert!(
+            gaps.contains(&"item B1 earned 2 of 4".to_string()),
+            "{gaps:?}"
+        );
 
         let no_budget = with_input(full(), "has_budget", InputValue::YesNo(false));
         let card = score(&sample(), &no_budget, &no_overrides());
-        assert!(card.gaps("province-model").contains(&Shortfall::MinYes { key: "has_budget".into() }));
+        assert!(card.gaps("province-model").contains(&Shortfall::MinYes {
+            key: "has_budget".into()
+        }));
         assert_eq!(card.tier.unwrap().code, "city-standard");
     }
 
@@ -683,8 +728,15 @@ mod tests {
         let card = score(&sample(), &a, &no_overrides());
         assert_eq!(card.total, Points(150));
         let gaps = card.gaps("province-model");
-        assert!(gaps.iter().any(|g| matches!(g, Shortfall::CategoryFloor { code, .. } if code == "B")));
-        assert!(!gaps.iter().any(|g| matches!(g, Shortfall::CategoryFloor { code, .. } if code == "A")));
+        assert!(
+            gaps.iter()
+                .any(|g| matches!(g, Shortfall::CategoryFloor { code, .. } if code == "B"))
+        );
+        assert!(
+            !gaps
+                .iter()
+                .any(|g| matches!(g, Shortfall::CategoryFloor { code, .. } if code == "A"))
+        );
     }
 
     #[test]
@@ -693,8 +745,10 @@ mod tests {
         let text = sample_toml().replace("category_floor = 80", "category_floor = 50");
         let checklist = parse(&text).unwrap();
         let mut a = full();
-        a.self_scores.insert("A2".into(), ItemAnswer::Points(Points(0)));
-        a.inputs.insert("has_budget".into(), InputValue::YesNo(false));
+        a.self_scores
+            .insert("A2".into(), ItemAnswer::Points(Points(0)));
+        a.inputs
+            .insert("has_budget".into(), InputValue::YesNo(false));
         let check = |a: &Answers| {
             score(&checklist, a, &no_overrides())
                 .gaps("province-model")
@@ -703,15 +757,22 @@ mod tests {
         };
         // A = 4 of 8 → exactly 50%.
         assert!(!check(&a));
-        a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(35)));
+        a.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(35)));
         assert!(check(&a));
     }
 
     #[test]
     fn category_with_nothing_applicable_passes_the_floor() {
         let text = sample_toml()
-            .replace("[[categories]]\ncode = \"B\"", "[[categories]]\ncode = \"C\"\nname = \"可选\"\n\n[[categories]]\ncode = \"B\"")
-            .replace("code = \"A2\"\ncategory = \"A\"", "code = \"A2\"\ncategory = \"C\"");
+            .replace(
+                "[[categories]]\ncode = \"B\"",
+                "[[categories]]\ncode = \"C\"\nname = \"可选\"\n\n[[categories]]\ncode = \"B\"",
+            )
+            .replace(
+                "code = \"A2\"\ncategory = \"A\"",
+                "code = \"A2\"\ncategory = \"C\"",
+            );
         let checklist = parse(&text).unwrap();
         let mut a = full();
         a.self_scores.insert("A2".into(), ItemAnswer::NotApplicable);
@@ -735,22 +796,29 @@ mod tests {
     #[test]
     fn grade_is_the_last_reached() {
         let mut a = full();
-        a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(0)));
-        a.self_scores.insert("A2".into(), ItemAnswer::Points(Points(0)));
-        a.inputs.insert("has_budget".into(), InputValue::YesNo(false));
+        a.self_scores
+            .insert("A1".into(), ItemAnswer::Points(Points(0)));
+        a.self_scores
+            .insert("A2".into(), ItemAnswer::Points(Points(0)));
+        a.inputs
+            .insert("has_budget".into(), InputValue::YesNo(false));
         // 20 - 8 = 12: exactly 合格's threshold.
         let card = score(&sample(), &a, &no_overrides());
         assert_eq!(card.total, Points(120));
         assert_eq!(card.grade.as_deref(), Some("合格"));
         assert_eq!(card.tier.unwrap().code, "city-standard");
-        a.inputs.insert("scanners".into(), InputValue::Number(dec("0")));
+        a.inputs
+            .insert("scanners".into(), InputValue::Number(dec("0")));
         let card = score(&sample(), &a, &no_overrides());
         assert_eq!(card.total, Points(110));
         assert_eq!(card.grade.as_deref(), Some("不合格"));
         assert_eq!(card.tier, None);
         assert_eq!(
             card.gaps("city-standard"),
-            &[Shortfall::Total { total: Points(110), min: Points(120) }]
+            &[Shortfall::Total {
+                total: Points(110),
+                min: Points(120)
+            }]
         );
     }
 
@@ -794,10 +862,22 @@ mod tests {
     #[test]
     fn value_fits_its_type() {
         assert!(value_fits(InputType::Integer, InputValue::Number(dec("3"))));
-        assert!(!value_fits(InputType::Integer, InputValue::Number(dec("3.5"))));
-        assert!(!value_fits(InputType::Decimal, InputValue::Number(dec("-1"))));
-        assert!(value_fits(InputType::Percent, InputValue::Number(dec("100"))));
-        assert!(!value_fits(InputType::Percent, InputValue::Number(dec("100.1"))));
+        assert!(!value_fits(
+            InputType::Integer,
+            InputValue::Number(dec("3.5"))
+        ));
+        assert!(!value_fits(
+            InputType::Decimal,
+            InputValue::Number(dec("-1"))
+        ));
+        assert!(value_fits(
+            InputType::Percent,
+            InputValue::Number(dec("100"))
+        ));
+        assert!(!value_fits(
+            InputType::Percent,
+            InputValue::Number(dec("100.1"))
+        ));
         assert!(!value_fits(InputType::YesNo, InputValue::Number(dec("1"))));
     }
 
@@ -822,7 +902,8 @@ mod tests {
                 let mut previous: Option<Scorecard> = None;
                 for a1 in (0..=40).step_by(5) {
                     let mut a = base.clone();
-                    a.self_scores.insert("A1".into(), ItemAnswer::Points(Points(a1)));
+                    a.self_scores
+                        .insert("A1".into(), ItemAnswer::Points(Points(a1)));
                     let card = score(&checklist, &a, &no_overrides());
                     assert!(card.total >= Points::ZERO && card.total <= checklist.total);
                     if let Some(p) = &previous {

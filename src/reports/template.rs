@@ -31,6 +31,7 @@ use rust_xlsxwriter::{
 
 use super::ReportError;
 use crate::domain::checklist::{Checklist, Input, InputType, Item, Rule};
+use crate::domain::{Answers, InputValue, ItemAnswer};
 
 /// Who the template is for, when the bureau pre-fills it for one unit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,6 +41,11 @@ pub struct Prefill {
     pub unit_kind: Option<String>,
     pub street: Option<String>,
     pub year: Option<i32>,
+    /// 申报等级, as a tier name.
+    pub target_tier: Option<String>,
+    /// Facts and self-scores to write in, for demonstration data and
+    /// benchmarks: a workbook as a unit would upload it.
+    pub answers: Option<Answers>,
 }
 
 /// Writes the self-check workbook for `checklist` as xlsx bytes. The same
@@ -54,9 +60,9 @@ pub fn self_check_template(
     let mut basic = Worksheet::new();
     basic_sheet(&mut basic, checklist, prefill, &formats, &mut lists)?;
     let mut inputs = Worksheet::new();
-    inputs_sheet(&mut inputs, checklist, &formats)?;
+    inputs_sheet(&mut inputs, checklist, prefill.answers.as_ref(), &formats)?;
     let mut scores = Worksheet::new();
-    scores_sheet(&mut scores, checklist, &formats)?;
+    scores_sheet(&mut scores, checklist, prefill.answers.as_ref(), &formats)?;
 
     let mut workbook = Workbook::new();
     // A fixed creation time: the only thing that would otherwise differ
@@ -413,7 +419,7 @@ fn basic_sheet(
     put_text(ws, r, 1, &checklist.reference(), &f.fixed)?;
 
     let r = field(ws, "申报等级", "可选，从下拉列表选择")?;
-    ws.write_blank(r, 1, &f.answer)?;
+    put_answer(ws, r, 1, prefill.target_tier.as_deref(), &f.answer)?;
     let tiers: Vec<String> = checklist
         .tiers
         .iter()
@@ -452,7 +458,12 @@ fn basic_sheet(
 }
 
 /// 人财物投入: one row per input, grouped 人, 财, 物, 其他.
-fn inputs_sheet(ws: &mut Worksheet, checklist: &Checklist, f: &Formats) -> Result<(), XlsxError> {
+fn inputs_sheet(
+    ws: &mut Worksheet,
+    checklist: &Checklist,
+    answers: Option<&Answers>,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     ws.set_name(SHEET_INPUTS)?;
     let mut inputs: Vec<&Input> = checklist.inputs.iter().collect();
     // Stable: the checklist's order survives within a group.
@@ -505,7 +516,13 @@ fn inputs_sheet(ws: &mut Worksheet, checklist: &Checklist, f: &Formats) -> Resul
         put_text(ws, row, 1, &input.key, &f.text)?;
         put_text(ws, row, 2, &input.label, &f.wrapped)?;
         put_text(ws, row, 3, input.unit.as_deref().unwrap_or(""), &f.centered)?;
-        ws.write_blank(row, 4, &f.answer)?;
+        match answers.and_then(|a| a.inputs.get(&input.key)) {
+            Some(InputValue::Number(n)) => {
+                ws.write_number_with_format(row, 4, n.to_f64(), &f.answer)?
+            }
+            Some(yes_no) => ws.write_string_with_format(row, 4, yes_no.to_string(), &f.answer)?,
+            None => ws.write_blank(row, 4, &f.answer)?,
+        };
         put_text(ws, row, 5, hint, &f.hint)?;
         ws.add_data_validation(row, 4, row, 4, &input_validation(input, hint)?)?;
         fit_row_height(ws, row, &[(&input.label, widths[2]), (hint, widths[5])])?;
@@ -548,7 +565,12 @@ fn input_validation(input: &Input, hint: &str) -> Result<DataValidation, XlsxErr
 }
 
 /// 自查评分: one row per item, a heading row before each category.
-fn scores_sheet(ws: &mut Worksheet, checklist: &Checklist, f: &Formats) -> Result<(), XlsxError> {
+fn scores_sheet(
+    ws: &mut Worksheet,
+    checklist: &Checklist,
+    answers: Option<&Answers>,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     ws.set_name(SHEET_SCORES)?;
     let methods: Vec<String> = checklist
         .items
@@ -628,7 +650,8 @@ fn scores_sheet(ws: &mut Worksheet, checklist: &Checklist, f: &Formats) -> Resul
             row += 1;
         }
         let category = category_name(&item.category);
-        item_row(ws, row, item, &category, method, f)?;
+        let answer = answers.and_then(|a| a.self_scores.get(&item.code).copied());
+        item_row(ws, row, item, &category, method, answer, f)?;
         fit_row_height(
             ws,
             row,
@@ -653,6 +676,7 @@ fn item_row(
     item: &Item,
     category: &str,
     method: &str,
+    answer: Option<ItemAnswer>,
     f: &Formats,
 ) -> Result<(), XlsxError> {
     put_text(ws, row, 0, &item.code, &f.centered)?;
@@ -662,7 +686,13 @@ fn item_row(
     put_text(ws, row, 4, method, &f.wrapped)?;
     match &item.rule {
         Rule::SelfScored { step } => {
-            ws.write_blank(row, 5, &f.answer)?;
+            match answer {
+                Some(ItemAnswer::Points(p)) => ws.write_number_with_format(row, 5, p.as_f64(), &f.answer)?,
+                Some(ItemAnswer::NotApplicable) => {
+                    ws.write_string_with_format(row, 5, NOT_APPLICABLE, &f.answer)?
+                }
+                None => ws.write_blank(row, 5, &f.answer)?,
+            };
             let rule = describe::score_rule(item, *step);
             let validation = DataValidation::new()
                 .allow_custom(Formula::new(score_formula(row, item, step.tenths())))

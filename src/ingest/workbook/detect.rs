@@ -1,0 +1,296 @@
+//! What is this file? Decided from the bytes alone (upload names lie: some
+//! systems export HTML with an .xls name). Zip containers are pre-scanned
+//! here, before any parser sees them.
+
+use std::io::{Cursor, Read};
+
+use zip::ZipArchive;
+
+use super::cfb::CfbFile;
+use super::{Limits, WorkbookError, WorkbookFormat, short_name};
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+const SAVE_AS_XLSX: &str = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传";
+
+pub(super) enum Container {
+    /// A zip that passed the pre-scan and holds a workbook of this format.
+    Zip(WorkbookFormat),
+    /// A compound file (OLE2) with a Workbook stream: .xls (also WPS .et).
+    Cfb(CfbFile),
+}
+
+fn wrong(what: &str) -> WorkbookError {
+    WorkbookError::WrongFileType(what.to_string())
+}
+
+pub(super) fn sniff(bytes: &[u8], limits: &Limits) -> Result<Container, WorkbookError> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(ZIP_EMPTY_MAGIC) {
+        return sniff_zip(bytes, limits).map(Container::Zip);
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        return sniff_cfb(bytes).map(Container::Cfb);
+    }
+    Err(sniff_other(bytes))
+}
+
+/// Opens a zip and checks the declared sizes of every entry. zip 9 refuses
+/// to inflate an entry past its declared size, so these checks bound what
+/// any later reader (ours or calamine's) can decompress.
+pub(super) fn open_zip<'b>(
+    bytes: &'b [u8],
+    limits: &Limits,
+) -> Result<ZipArchive<Cursor<&'b [u8]>>, WorkbookError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        WorkbookError::Corrupt(format!("压缩结构无法读取，可能是下载或上传没有完成（{e}）"))
+    })?;
+    if archive.len() > limits.max_zip_entries {
+        return Err(WorkbookError::TooManyEntries {
+            limit: limits.max_zip_entries,
+        });
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            WorkbookError::Corrupt(format!("压缩包中的第 {} 个部件无法读取（{e}）", i + 1))
+        })?;
+        let size = entry.size();
+        if size > limits.max_entry_uncompressed {
+            return Err(WorkbookError::EntryTooLarge {
+                name: short_name(entry.name().as_deref().unwrap_or("?")),
+                limit: limits.max_entry_uncompressed,
+            });
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_total_uncompressed {
+            return Err(WorkbookError::DecompressedTooLarge {
+                limit: limits.max_total_uncompressed,
+            });
+        }
+    }
+    Ok(archive)
+}
+
+/// Reads a small entry whole; `None` if it is missing or larger than `max`.
+pub(super) fn read_small_entry(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    max: u64,
+) -> Result<Option<Vec<u8>>, WorkbookError> {
+    let Some(index) = archive.index_for_name(name) else {
+        return Ok(None);
+    };
+    let entry = archive.by_index(index).map_err(|e| {
+        WorkbookError::Corrupt(format!("部件“{}”无法读取（{e}）", short_name(name)))
+    })?;
+    if entry.size() > max {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    entry.take(max).read_to_end(&mut out).map_err(|e| {
+        WorkbookError::Corrupt(format!("部件“{}”无法解压（{e}）", short_name(name)))
+    })?;
+    Ok(Some(out))
+}
+
+fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<WorkbookFormat, WorkbookError> {
+    let mut archive = open_zip(bytes, limits)?;
+    // Names that are not valid text cannot be any of the parts we look for.
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_ascii_lowercase()))
+        .collect();
+    let has = |n: &str| names.iter().any(|x| x == n);
+
+    // OpenDocument: the first entry is "mimetype", stored, holding the type.
+    if let Some(mime) = read_small_entry(&mut archive, "mimetype", 200)? {
+        let mime = String::from_utf8_lossy(&mime).trim().to_string();
+        return match mime.as_str() {
+            "application/vnd.oasis.opendocument.spreadsheet"
+            | "application/vnd.oasis.opendocument.spreadsheet-template" => Ok(WorkbookFormat::Ods),
+            m if m.contains("opendocument.text") => Err(wrong(
+                "这是 OpenDocument 文字文档（.odt），不是工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+            )),
+            m if m.contains("opendocument.presentation") => Err(wrong(
+                "这是 OpenDocument 演示文稿（.odp），不是工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+            )),
+            _ => Err(WorkbookError::NotAWorkbook),
+        };
+    }
+
+    let content_types = read_small_entry(&mut archive, "[Content_Types].xml", 1024 * 1024)?
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let ct = |needle: &str| content_types.contains(needle);
+
+    if has("xl/workbook.bin") || ct("ms-excel.sheet.binary.macroEnabled.main") {
+        return Err(wrong(&format!(
+            "这是 Excel 二进制工作簿（.xlsb），本系统不支持；{SAVE_AS_XLSX}"
+        )));
+    }
+    let macro_enabled = has("xl/vbaproject.bin") || ct("macroEnabled.main+xml");
+    if has("xl/workbook.xml")
+        || ct("spreadsheetml.sheet.main+xml")
+        || ct("spreadsheetml.template.main+xml")
+        || ct("ms-excel.sheet.macroEnabled.main+xml")
+        || ct("ms-excel.template.macroEnabled.main+xml")
+    {
+        return Ok(if macro_enabled {
+            WorkbookFormat::Xlsm
+        } else {
+            WorkbookFormat::Xlsx
+        });
+    }
+    if has("word/document.xml") {
+        return Err(wrong(
+            "这是 Word 文档（.docx），不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+        ));
+    }
+    if has("ppt/presentation.xml") {
+        return Err(wrong(
+            "这是 PowerPoint 演示文稿（.pptx），不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+        ));
+    }
+    if has("content.xml") {
+        // An OpenDocument file without its mimetype entry; the ods reader
+        // says so if it holds no spreadsheet.
+        return Ok(WorkbookFormat::Ods);
+    }
+    Err(wrong(
+        "这是一个 ZIP 压缩包，不是 Excel 工作簿；如果自查表在压缩包里，请解压后上传工作簿本身",
+    ))
+}
+
+fn sniff_cfb(bytes: &[u8]) -> Result<CfbFile, WorkbookError> {
+    let file = CfbFile::open(bytes)
+        .map_err(|why| WorkbookError::Corrupt(format!("复合文档结构有误（{why}）")))?;
+    if file.has_entry("Workbook") || file.has_entry("Book") {
+        return Ok(file);
+    }
+    // An xlsx with a password to open is an encrypted package in a CFB.
+    if file.has_entry("EncryptedPackage") {
+        return Err(WorkbookError::Encrypted);
+    }
+    if file.has_entry("WordDocument") {
+        return Err(wrong(
+            "这是 Word 文档（.doc），不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+        ));
+    }
+    if file.has_entry("PowerPoint Document") {
+        return Err(wrong(
+            "这是 PowerPoint 演示文稿（.ppt），不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表",
+        ));
+    }
+    Err(WorkbookError::NotAWorkbook)
+}
+
+/// Neither zip nor compound file: say what it is when we can tell.
+fn sniff_other(bytes: &[u8]) -> WorkbookError {
+    let starts = |m: &[u8]| bytes.starts_with(m);
+    if starts(b"%PDF-") {
+        return wrong(
+            "这是 PDF 文件，不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表原件",
+        );
+    }
+    if starts(b"\x89PNG")
+        || starts(b"\xFF\xD8\xFF")
+        || starts(b"GIF87a")
+        || starts(b"GIF89a")
+        || starts(b"II*\0")
+        || starts(b"MM\0*")
+        || (starts(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
+    {
+        return wrong("这是图片，不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表原件");
+    }
+    if starts(b"Rar!\x1A\x07") || starts(b"7z\xBC\xAF\x27\x1C") || starts(b"\x1F\x8B") {
+        return wrong("这是压缩包（RAR/7z/gz），不是 Excel 工作簿；请解压后上传工作簿本身");
+    }
+
+    let Some(text) = leading_text(bytes) else {
+        return WorkbookError::NotAWorkbook;
+    };
+    let lower = text.to_lowercase();
+    let trimmed = lower.trim_start();
+    if trimmed.starts_with("{\\rtf") {
+        return wrong("这是 RTF 文档，不是 Excel 工作簿；请上传 .xlsx、.xls 或 .ods 格式的自查表");
+    }
+    if lower.contains("mime-version:") && lower.contains("multipart/related") {
+        return wrong(&format!(
+            "这是一个网页存档（MHT）文件，不是 Excel 工作簿；{SAVE_AS_XLSX}"
+        ));
+    }
+    if trimmed.starts_with("<?xml")
+        && (lower.contains("urn:schemas-microsoft-com:office:spreadsheet")
+            || lower.contains("<?mso-application progid=\"excel.sheet\"?>"))
+    {
+        return wrong(&format!(
+            "这是 Excel 2003 XML 表格，不是本系统支持的工作簿；{SAVE_AS_XLSX}"
+        ));
+    }
+    if trimmed.starts_with('<')
+        && [
+            "<html",
+            "<!doctype html",
+            "<table",
+            "<head",
+            "<body",
+            "<meta",
+        ]
+        .iter()
+        .any(|tag| lower.contains(tag))
+    {
+        return wrong(&format!(
+            "这是一个网页（HTML）文件，不是 Excel 工作簿；{SAVE_AS_XLSX}"
+        ));
+    }
+    if trimmed.starts_with("<?xml") || trimmed.starts_with('<') {
+        return wrong(&format!(
+            "这是一个 XML 文件，不是 Excel 工作簿；{SAVE_AS_XLSX}"
+        ));
+    }
+    if text.contains(',') || text.contains('\t') || text.contains('，') {
+        return wrong(&format!(
+            "这是 CSV 或文本文件，不是 Excel 工作簿；{SAVE_AS_XLSX}"
+        ));
+    }
+    wrong(&format!("这是文本文件，不是 Excel 工作簿；{SAVE_AS_XLSX}"))
+}
+
+/// The first few KB as text if they look like text (UTF-8, UTF-16 with a
+/// byte-order mark, or a legacy encoding such as GBK: no NULs and hardly
+/// any control characters). Only ASCII markers are looked for afterwards,
+/// so a lossy decoding is enough.
+fn leading_text(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(4096)];
+    if let Some(rest) = head.strip_prefix(b"\xFF\xFE") {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        return Some(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .collect(),
+        );
+    }
+    if let Some(rest) = head.strip_prefix(b"\xFE\xFF") {
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]));
+        return Some(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{FFFD}'))
+                .collect(),
+        );
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    if head.contains(&0) || controls * 100 > head.len() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(head).into_owned())
+}
