@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod number;
+pub mod random;
 pub mod scoring;
 pub mod text;
 

@@ -890,6 +890,7 @@ min_total = 18
             unit_kind: Some("社区".into()),
             street: Some("小营街道".into()),
             year: Some(2024),
+            ..Prefill::default()
         }
     }
 

@@ -2,3 +2,4 @@
 //! functions that tie ingest, domain, store and reports together.
 
 pub mod scoring;
+pub mod demo;
