@@ -3,7 +3,9 @@
 
 pub mod checklist;
 pub mod number;
+pub mod plausibility;
 pub mod random;
+pub mod sampling;
 pub mod scoring;
 pub mod text;
 
