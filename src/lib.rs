@@ -15,3 +15,4 @@ pub mod domain;
 pub mod ingest;
 pub mod reports;
 pub mod service;
+pub mod store;

@@ -2,6 +2,7 @@
 //! Every problem found is collected with its file, sheet and cell.
 
 pub mod checklists;
+pub mod roster;
 pub mod self_check;
 pub mod values;
 pub mod workbook;

@@ -105,7 +105,11 @@ mod tests {
                 let quality = f64::from(n % 20) / 19.0;
                 let a = answers(checklist, quality, &mut rng);
                 for input in &checklist.inputs {
-                    assert!(value_fits(input.kind, a.inputs[&input.key]), "{}", input.key);
+                    assert!(
+                        value_fits(input.kind, a.inputs[&input.key]),
+                        "{}",
+                        input.key
+                    );
                 }
                 let card = score(checklist, &a, &Default::default());
                 tiers.insert(card.tier.map(|t| t.code));

@@ -1,5 +1,246 @@
 //! Use cases shared by the command line and the web: plain synchronous
-//! functions that tie ingest, domain, store and reports together.
+//! functions over a connection that tie ingest, domain, store and reports
+//! together. The clock comes in as an argument ([`Clock`]); nothing here
+//! reads it.
 
-pub mod scoring;
+pub mod accounts;
+pub mod assessments;
+pub mod audit;
+pub mod campaigns;
+pub mod checklists;
 pub mod demo;
+pub mod reviews;
+pub mod roster;
+pub mod samples;
+pub mod scoring;
+pub mod uploads;
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+
+use crate::domain::{Decimal, InputValue, ItemAnswer, Points};
+use crate::ingest::checklists::Catalog;
+use crate::ingest::self_check::Problem;
+use crate::ingest::workbook::Limits;
+use crate::store::StoreError;
+
+/// Why a use case refused or failed. The web layer maps each to one status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A workbook or file with problems, each with its sheet and cell (422).
+    #[error("文件有误")]
+    Invalid(Vec<Problem>),
+    /// A request that makes no sense as sent (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Wrong user name or password, or an expired token (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Allowed for other roles or other units only (403).
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Not allowed in the current state (409).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// An account's role.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages users, units and campaigns; may act as an inspector.
+    Admin,
+    /// Bureau inspector: uploads, reviews, spot checks, rectification.
+    Inspector,
+    /// A unit's archivist, bound to one unit.
+    Unit,
+    /// Reads statistics and reports only.
+    Leader,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Inspector => "inspector",
+            Role::Unit => "unit",
+            Role::Leader => "leader",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "inspector" => Some(Role::Inspector),
+            "unit" => Some(Role::Unit),
+            "leader" => Some(Role::Leader),
+            _ => None,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Inspector => "检查员",
+            Role::Unit => "单位档案员",
+            Role::Leader => "领导",
+        }
+    }
+
+    /// The bureau's own staff: they act for any unit.
+    pub fn is_bureau(self) -> bool {
+        matches!(self, Role::Admin | Role::Inspector)
+    }
+}
+
+/// Who is acting: a signed-in account, or the command line on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+    /// The unit of a unit account.
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    /// The operator at the server's command line, with the bureau's rights.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            name: "命令行".into(),
+            role: Role::Admin,
+            unit_id: None,
+        }
+    }
+
+    pub fn require_bureau(&self) -> ServiceResult<()> {
+        if self.role.is_bureau() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(
+                "仅档案局工作人员可以进行此操作".into(),
+            ))
+        }
+    }
+
+    pub fn require_admin(&self) -> ServiceResult<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden("仅管理员可以进行此操作".into()))
+        }
+    }
+
+    /// Reading a unit's records: the bureau and leaders read all, a unit its own.
+    pub fn require_read_unit(&self, unit_id: i64) -> ServiceResult<()> {
+        match self.role {
+            Role::Unit if self.unit_id != Some(unit_id) => {
+                Err(ServiceError::Forbidden("只能查看本单位的记录".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The moment a use case runs: UTC for records, the bureau's local date
+/// (China, UTC+8) for deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    pub now: NaiveDateTime,
+    pub today: NaiveDate,
+}
+
+impl Clock {
+    /// China Standard Time; deadlines are dates in the bureau's calendar.
+    pub fn bureau_offset() -> FixedOffset {
+        FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+    }
+
+    pub fn at(now_utc: chrono::DateTime<chrono::Utc>) -> Clock {
+        Clock {
+            now: now_utc.naive_utc(),
+            today: now_utc.with_timezone(&Clock::bureau_offset()).date_naive(),
+        }
+    }
+}
+
+/// What every use case may need besides the connection.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub catalog: &'a Catalog,
+    pub limits: &'a Limits,
+    pub clock: Clock,
+}
+
+/// A fact as stored: "45.5", "是", "否".
+pub fn encode_input(value: InputValue) -> String {
+    value.to_string()
+}
+
+pub fn decode_input(text: &str) -> Option<InputValue> {
+    match text {
+        "是" => Some(InputValue::YesNo(true)),
+        "否" => Some(InputValue::YesNo(false)),
+        other => Decimal::parse(other).map(InputValue::Number),
+    }
+}
+
+/// A self-score or override as stored: "3.5" or "不适用".
+pub fn encode_answer(answer: ItemAnswer) -> String {
+    match answer {
+        ItemAnswer::Points(p) => p.to_string(),
+        ItemAnswer::NotApplicable => "不适用".into(),
+    }
+}
+
+pub fn decode_answer(text: &str) -> Option<ItemAnswer> {
+    if text == "不适用" {
+        return Some(ItemAnswer::NotApplicable);
+    }
+    Decimal::parse(text)
+        .and_then(Points::from_decimal)
+        .map(ItemAnswer::Points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_round_trip() {
+        for v in [
+            InputValue::YesNo(true),
+            InputValue::YesNo(false),
+            InputValue::Number(Decimal::parse("45.25").unwrap()),
+            InputValue::Number(Decimal::ZERO),
+        ] {
+            assert_eq!(decode_input(&encode_input(v)), Some(v));
+        }
+        for a in [
+            ItemAnswer::NotApplicable,
+            ItemAnswer::Points(Points(35)),
+            ItemAnswer::Points(Points(0)),
+        ] {
+            assert_eq!(decode_answer(&encode_answer(a)), Some(a));
+        }
+    }
+
+    #[test]
+    fn bureau_date_is_china_time() {
+        let late_evening_utc = chrono::DateTime::parse_from_rfc3339("2012-06-30T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let clock = Clock::at(late_evening_utc);
+        assert_eq!(clock.today, NaiveDate::from_ymd_opt(2012, 7, 1).unwrap());
+    }
+}

@@ -10,25 +10,37 @@ use crate::ingest::self_check::{Problem, SelfCheck, UnitInfo, read_self_check};
 use crate::ingest::workbook::Limits;
 
 /// One item as the JSON shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub code: String,
+    #[schema(value_type = f64)]
     pub max: Points,
+    #[schema(value_type = f64)]
     pub points: Points,
     pub applicable: bool,
 }
 
 /// A scored workbook, exactly the contract's `ok: true` object (less `file`/`ok`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScoreView {
+    /// {code, name, kind, street}
+    #[schema(value_type = Object)]
     pub unit: UnitInfo,
     pub year: i32,
+    /// `id@version`
     pub checklist: String,
+    #[schema(value_type = f64)]
     pub raw: Points,
+    #[schema(value_type = f64)]
     pub applicable_max: Points,
+    #[schema(value_type = f64)]
     pub total: Points,
+    /// {code, name}, or null when no tier is reached.
+    #[schema(value_type = Option<Object>)]
     pub tier: Option<TierRef>,
     pub grade: Option<String>,
+    /// Triggered vetoes: {input, reason}.
+    #[schema(value_type = Vec<Object>)]
     pub vetoes: Vec<TriggeredVeto>,
     pub items: Vec<ItemView>,
     pub target_tier: Option<String>,

@@ -1,0 +1,242 @@
+//! Accounts: argon2 password hashes, sign-in, bearer tokens with expiry.
+//! Tokens are random; only their sha256 is stored.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::Duration;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ingest::checklists::hex;
+use crate::store::models::UserRow;
+use crate::store::{DbConn, queries, write};
+
+use super::audit::{self, Entity};
+use super::{Actor, Clock, Role, ServiceError, ServiceResult};
+
+/// How long a token from `POST /api/v1/session` lives.
+pub const TOKEN_HOURS: i64 = 12;
+
+/// An account as others see it (never the hash).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The unit's code, for unit accounts.
+    pub unit: Option<String>,
+    pub disabled: bool,
+}
+
+fn hash_password(password: &str) -> ServiceResult<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("密码加密失败：{e}")))
+}
+
+fn check_password(password: &str) -> ServiceResult<()> {
+    if password.chars().count() < 8 {
+        return Err(ServiceError::BadRequest("密码至少 8 位".into()));
+    }
+    Ok(())
+}
+
+fn view(conn: &mut DbConn, row: &UserRow) -> ServiceResult<UserView> {
+    let unit = match row.unit_id {
+        Some(id) => Some(queries::units::get(conn, id)?.code),
+        None => None,
+    };
+    Ok(UserView {
+        id: row.id,
+        username: row.username.clone(),
+        role: Role::parse(&row.role).unwrap_or(Role::Leader),
+        unit,
+        disabled: row.disabled,
+    })
+}
+
+/// Creates an account. A unit account names its unit by code.
+pub fn add_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+    role: Role,
+    unit_code: Option<&str>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    actor.require_admin()?;
+    let username = username.trim();
+    if username.is_empty() || username.chars().any(char::is_whitespace) {
+        return Err(ServiceError::BadRequest("用户名不能为空或含空格".into()));
+    }
+    check_password(password)?;
+    let hash = hash_password(password)?;
+    write(conn, |conn| {
+        let unit_id = match (role, unit_code) {
+            (Role::Unit, Some(code)) => Some(
+                queries::units::find_by_code(conn, code)?
+                    .ok_or_else(|| ServiceError::BadRequest(format!("名册中没有单位代码 {code}")))?
+                    .id,
+            ),
+            (Role::Unit, None) => {
+                return Err(ServiceError::BadRequest(
+                    "单位账号必须指定单位（--unit）".into(),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(ServiceError::BadRequest("只有单位账号可以绑定单位".into()));
+            }
+            (_, None) => None,
+        };
+        if queries::users::find_by_name(conn, username)?.is_some() {
+            return Err(ServiceError::Conflict(format!("用户名 {username} 已存在")));
+        }
+        let id = queries::users::insert(conn, username, &hash, role.as_str(), unit_id, clock.now)?;
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "user.add",
+            Entity::User(id),
+            format!("{username}（{}）", role.label_zh()),
+        )?;
+        let row = queries::users::get(conn, id)?;
+        view(conn, &row)
+    })
+}
+
+pub fn list_users(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UserView>> {
+    actor.require_admin()?;
+    let rows = queries::users::list(conn)?;
+    rows.iter().map(|r| view(conn, r)).collect()
+}
+
+pub fn set_disabled(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    actor.require_admin()?;
+    if actor.user_id == Some(user_id) && disabled {
+        return Err(ServiceError::Conflict("不能停用自己的账号".into()));
+    }
+    write(conn, |conn| {
+        let row = queries::users::get(conn, user_id)
+            .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
+        queries::users::set_disabled(conn, user_id, disabled)?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        audit::record(
+            conn,
+            actor,
+            clock,
+            action,
+            Entity::User(user_id),
+            row.username.clone(),
+        )?;
+        let row = queries::users::get(conn, user_id)?;
+        view(conn, &row)
+    })
+}
+
+pub fn set_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    password: &str,
+    clock: Clock,
+) -> ServiceResult<()> {
+    if actor.user_id != Some(user_id) {
+        actor.require_admin()?;
+    }
+    check_password(password)?;
+    let hash = hash_password(password)?;
+    write(conn, |conn| {
+        queries::users::set_password(conn, user_id, &hash)?;
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "user.password",
+            Entity::User(user_id),
+            String::new(),
+        )
+    })
+}
+
+/// The actor for an account row.
+pub fn actor_of(row: &UserRow) -> Actor {
+    Actor {
+        user_id: Some(row.id),
+        name: row.username.clone(),
+        role: Role::parse(&row.role).unwrap_or(Role::Leader),
+        unit_id: row.unit_id,
+    }
+}
+
+/// Checks a user name and password; wrong ones are 401 without saying which.
+pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> ServiceResult<Actor> {
+    let denied = || ServiceError::Unauthenticated("用户名或密码错误".into());
+    let Some(row) = queries::users::find_by_name(conn, username.trim())? else {
+        // Hash anyway, so a missing user costs the same time as a wrong password.
+        let _ = hash_password(password);
+        return Err(denied());
+    };
+    if row.disabled {
+        return Err(denied());
+    }
+    Argon2::default()
+        .verify_password(password.as_bytes(), row.password_hash.as_str())
+        .map_err(|_| denied())?;
+    Ok(actor_of(&row))
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token for an account, valid for `hours`.
+pub fn issue_token(
+    conn: &mut DbConn,
+    actor: &Actor,
+    hours: i64,
+    clock: Clock,
+) -> ServiceResult<String> {
+    let user_id = actor
+        .user_id
+        .ok_or_else(|| ServiceError::BadRequest("命令行身份不能签发令牌".into()))?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("随机数：{e}")))?;
+    let token = hex(&bytes);
+    let expires = clock.now + Duration::hours(hours);
+    write(conn, |conn| {
+        queries::users::insert_token(conn, &token_hash(&token), user_id, clock.now, expires)?;
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "session.create",
+            Entity::User(user_id),
+            String::new(),
+        )
+    })?;
+    Ok(token)
+}
+
+/// The account behind a bearer token, if it is valid now.
+pub fn actor_for_token(conn: &mut DbConn, token: &str, clock: Clock) -> ServiceResult<Actor> {
+    queries::users::by_token(conn, &token_hash(token), clock.now)?
+        .map(|row| actor_of(&row))
+        .ok_or_else(|| ServiceError::Unauthenticated("登录已失效，请重新登录".into()))
+}
+
+pub fn revoke_token(conn: &mut DbConn, token: &str) -> ServiceResult<()> {
+    queries::users::revoke_token(conn, &token_hash(token))?;
+    Ok(())
+}

@@ -1,0 +1,461 @@
+//! Reading results: the current assessment of each unit in a year (the
+//! reviewed one where an inspector reviewed it), one assessment in full, and
+//! a unit's history over years and uploads.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::domain::Points;
+use crate::domain::scoring::TierRef;
+use crate::ingest::self_check::UnitInfo;
+use crate::store::models::{AssessmentRow, UnitRow};
+use crate::store::{DbConn, queries};
+
+use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
+
+/// One unit's current result in a year: the contract's list element, with
+/// a few more fields the pages and reports use.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AssessmentSummary {
+    #[schema(value_type = Object)]
+    pub unit: UnitInfo,
+    pub year: i32,
+    pub checklist: String,
+    #[schema(value_type = f64)]
+    pub total: Points,
+    #[schema(value_type = Option<Object>)]
+    pub tier: Option<TierRef>,
+    pub grade: Option<String>,
+    /// An inspector reviewed it; `total` and `tier` are the reviewed figures.
+    pub reviewed: bool,
+    /// The unit's own figure, before any review.
+    #[schema(value_type = f64)]
+    pub self_total: Points,
+    pub submission_id: i64,
+    pub assessment_id: i64,
+    pub late: bool,
+}
+
+/// Units by id with their street names, loaded once per request.
+pub fn unit_infos(conn: &mut DbConn) -> ServiceResult<HashMap<i64, (UnitRow, UnitInfo)>> {
+    Ok(queries::units::list(conn)?
+        .into_iter()
+        .map(|(row, street)| {
+            let info = UnitInfo {
+                code: row.code.clone(),
+                name: row.name.clone(),
+                kind: row.kind.clone(),
+                street,
+            };
+            (row.id, (row, info))
+        })
+        .collect())
+}
+
+fn tier_of(row: &AssessmentRow) -> Option<TierRef> {
+    match (&row.tier_code, &row.tier_name) {
+        (Some(code), Some(name)) => Some(TierRef {
+            code: code.clone(),
+            name: name.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// The unit a unit account may read, or the one asked for.
+fn unit_filter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit_code: Option<&str>,
+) -> ServiceResult<Option<i64>> {
+    let wanted = match unit_code {
+        Some(code) => Some(
+            queries::units::find_by_code(conn, code)?
+                .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?
+                .id,
+        ),
+        None => None,
+    };
+    match (actor.role, wanted) {
+        (Role::Unit, Some(id)) => {
+            actor.require_read_unit(id)?;
+            Ok(Some(id))
+        }
+        (Role::Unit, None) => Ok(actor.unit_id.or(Some(-1))),
+        (_, wanted) => Ok(wanted),
+    }
+}
+
+/// The current assessment of every unit (or one) in a year.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    year: i32,
+    unit_code: Option<&str>,
+) -> ServiceResult<Vec<AssessmentSummary>> {
+    let unit = unit_filter(conn, actor, unit_code)?;
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(Vec::new());
+    };
+    let rows = queries::assessments::current(conn, campaign.id, unit)?;
+    summaries(conn, rows)
+}
+
+/// Summaries for assessment rows, with units and self totals in bulk.
+pub fn summaries(
+    conn: &mut DbConn,
+    rows: Vec<AssessmentRow>,
+) -> ServiceResult<Vec<AssessmentSummary>> {
+    let units = unit_infos(conn)?;
+    let reviewed: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.review_id.is_some())
+        .map(|r| r.submission_id)
+        .collect();
+    let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &reviewed)?
+        .into_iter()
+        .collect();
+    let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
+    let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?
+        .into_iter()
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some((_, info)) = units.get(&row.unit_id) else {
+            continue;
+        };
+        out.push(AssessmentSummary {
+            unit: info.clone(),
+            year: row.year,
+            checklist: row.checklist_reference.clone(),
+            total: Points(row.total),
+            tier: tier_of(&row),
+            grade: row.grade.clone(),
+            reviewed: row.review_id.is_some(),
+            self_total: Points(*self_totals.get(&row.submission_id).unwrap_or(&row.total)),
+            submission_id: row.submission_id,
+            assessment_id: row.id,
+            late: late.get(&row.submission_id).copied().unwrap_or(false),
+        });
+    }
+    out.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
+    Ok(out)
+}
+
+/// One item of an assessment, with its text and the unit's own figure.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemDetail {
+    pub code: String,
+    pub category: String,
+    pub title: String,
+    #[schema(value_type = f64)]
+    pub max: Points,
+    #[schema(value_type = f64)]
+    pub points: Points,
+    pub applicable: bool,
+    /// Points in the unit's self-assessment.
+    #[schema(value_type = f64)]
+    pub self_points: Points,
+    pub self_applicable: bool,
+    /// `self`, `yes_no`, `bands`, `each` or `linear`.
+    pub rule: String,
+    /// The unit's 情况说明.
+    pub remark: Option<String>,
+    /// The reviewer's reason where a review changed this item.
+    pub review_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryDetail {
+    pub code: String,
+    pub name: String,
+    #[schema(value_type = f64)]
+    pub points: Points,
+    #[schema(value_type = f64)]
+    pub applicable_max: Points,
+    #[schema(value_type = f64)]
+    pub self_points: Points,
+}
+
+/// A fact, as the unit gave it and as a review corrected it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct InputDetail {
+    pub key: String,
+    pub label: String,
+    pub unit: Option<String>,
+    pub group: String,
+    /// As stored: a number, 是 or 否.
+    pub value: String,
+    /// The reviewed value, where a review corrected it.
+    pub reviewed_value: Option<String>,
+    pub review_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FlagView {
+    pub id: i64,
+    pub input: Option<String>,
+    pub message: String,
+    pub resolved: bool,
+    pub resolution: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewSummary {
+    pub id: i64,
+    /// self | mutual | spot | recheck (自查 / 互查 / 抽查 / 复查)
+    pub kind: String,
+    pub note: String,
+    pub reviewer: Option<String>,
+    pub at: String,
+    pub assessment_id: Option<i64>,
+    #[schema(value_type = Option<f64>)]
+    pub total: Option<Points>,
+}
+
+/// An assessment in full: both the self-assessed and the current figures.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AssessmentDetail {
+    #[serde(flatten)]
+    pub summary: AssessmentSummary,
+    pub title: String,
+    #[schema(value_type = f64)]
+    pub raw: Points,
+    #[schema(value_type = f64)]
+    pub applicable_max: Points,
+    #[schema(value_type = Option<Object>)]
+    pub self_tier: Option<TierRef>,
+    #[schema(value_type = Vec<Object>)]
+    pub vetoes: serde_json::Value,
+    pub target_tier: Option<String>,
+    pub gaps: Vec<String>,
+    pub items: Vec<ItemDetail>,
+    pub categories: Vec<CategoryDetail>,
+    pub inputs: Vec<InputDetail>,
+    pub flags: Vec<FlagView>,
+    pub reviews: Vec<ReviewSummary>,
+    pub file_name: String,
+    pub uploaded_at: String,
+    /// The newer submission that replaced this one, if any.
+    pub superseded_by: Option<i64>,
+}
+
+/// Reads one assessment with everything a review page needs.
+pub fn detail(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    assessment_id: i64,
+) -> ServiceResult<AssessmentDetail> {
+    let row = queries::assessments::get(conn, assessment_id)
+        .map_err(|_| ServiceError::NotFound(format!("考核结果 {assessment_id} 不存在")))?;
+    actor.require_read_unit(row.unit_id)?;
+    let submission = queries::submissions::get(conn, row.submission_id)?;
+    let all = queries::assessments::of_submission(conn, submission.id)?;
+    let first = all.first().cloned().unwrap_or_else(|| row.clone());
+    let checklist = checklists::get(conn, env.catalog, &row.checklist_reference)?;
+
+    let items = queries::assessments::items(conn, row.id)?;
+    let self_items: BTreeMap<String, (i32, bool)> = queries::assessments::items(conn, first.id)?
+        .into_iter()
+        .map(|i| (i.item_code, (i.points, i.applicable)))
+        .collect();
+    let remarks: BTreeMap<String, Option<String>> =
+        queries::submissions::answers(conn, submission.id)?
+            .into_iter()
+            .map(|(code, _, remark)| (code, remark))
+            .collect();
+    let overrides = match row.review_id {
+        Some(id) => queries::reviews::overrides(conn, id)?,
+        None => Vec::new(),
+    };
+    let reason = |target: &str, code: &str| {
+        overrides
+            .iter()
+            .find(|o| o.target == target && o.code == code)
+            .map(|o| (o.value.clone(), o.reason.clone()))
+    };
+
+    let items = items
+        .into_iter()
+        .map(|i| {
+            let item = checklist.item(&i.item_code);
+            let (self_points, self_applicable) = self_items
+                .get(&i.item_code)
+                .copied()
+                .unwrap_or((i.points, i.applicable));
+            ItemDetail {
+                title: item.map(|x| x.title.clone()).unwrap_or_default(),
+                rule: item
+                    .map(|x| format!("{:?}", x.rule.kind()))
+                    .map(|k| rule_name(&k).to_string())
+                    .unwrap_or_default(),
+                remark: remarks.get(&i.item_code).cloned().flatten(),
+                review_reason: reason("item", &i.item_code).map(|(_, r)| r),
+                code: i.item_code,
+                category: i.category_code,
+                max: Points(i.max),
+                points: Points(i.points),
+                applicable: i.applicable,
+                self_points: Points(self_points),
+                self_applicable,
+            }
+        })
+        .collect();
+
+    let self_categories: BTreeMap<String, i32> = queries::assessments::categories(conn, first.id)?
+        .into_iter()
+        .map(|c| (c.category_code, c.points))
+        .collect();
+    let categories = queries::assessments::categories(conn, row.id)?
+        .into_iter()
+        .map(|c| CategoryDetail {
+            self_points: Points(*self_categories.get(&c.category_code).unwrap_or(&c.points)),
+            code: c.category_code,
+            name: c.name,
+            points: Points(c.points),
+            applicable_max: Points(c.applicable_max),
+        })
+        .collect();
+
+    let stored: BTreeMap<String, String> = queries::submissions::inputs(conn, submission.id)?
+        .into_iter()
+        .collect();
+    let inputs = checklist
+        .inputs
+        .iter()
+        .map(|input| {
+            let corrected = reason("input", &input.key);
+            InputDetail {
+                key: input.key.clone(),
+                label: input.label.clone(),
+                unit: input.unit.clone(),
+                group: input.group.label_zh().to_string(),
+                value: stored.get(&input.key).cloned().unwrap_or_default(),
+                reviewed_value: corrected.as_ref().map(|(v, _)| v.clone()),
+                review_reason: corrected.map(|(_, r)| r),
+            }
+        })
+        .collect();
+
+    let flags = queries::flags::of_submissions(conn, &[submission.id])?
+        .into_iter()
+        .map(|f| FlagView {
+            id: f.id,
+            input: f.input_key,
+            message: f.message,
+            resolved: f.resolved_at.is_some(),
+            resolution: f.resolution,
+        })
+        .collect();
+
+    let mut reviews = Vec::new();
+    for review in queries::reviews::of_submission(conn, submission.id)? {
+        let reviewer = match review.reviewer_id {
+            Some(id) => Some(queries::users::get(conn, id)?.username),
+            None => None,
+        };
+        let produced = all.iter().find(|a| a.review_id == Some(review.id));
+        reviews.push(ReviewSummary {
+            id: review.id,
+            kind: review.kind,
+            note: review.note,
+            reviewer,
+            at: format!("{}Z", review.created_at.format("%Y-%m-%dT%H:%M:%S")),
+            assessment_id: produced.map(|a| a.id),
+            total: produced.map(|a| Points(a.total)),
+        });
+    }
+
+    let superseded_by = queries::submissions::superseded_by(conn, &submission)?;
+    let mut summary = summaries(conn, vec![row.clone()])?
+        .pop()
+        .ok_or_else(|| ServiceError::NotFound("单位不存在".into()))?;
+    summary.self_total = Points(first.total);
+    Ok(AssessmentDetail {
+        summary,
+        title: checklist.title.clone(),
+        raw: Points(row.raw),
+        applicable_max: Points(row.applicable_max),
+        self_tier: tier_of(&first),
+        vetoes: serde_json::from_str(&row.vetoes).unwrap_or(serde_json::Value::Array(Vec::new())),
+        target_tier: row.target_tier.clone(),
+        gaps: serde_json::from_str(&row.gaps).unwrap_or_default(),
+        items,
+        categories,
+        inputs,
+        flags,
+        reviews,
+        file_name: submission.file_name.clone(),
+        uploaded_at: format!("{}Z", submission.uploaded_at.format("%Y-%m-%dT%H:%M:%S")),
+        superseded_by,
+    })
+}
+
+fn rule_name(debug: &str) -> &'static str {
+    match debug {
+        "SelfScored" => "self",
+        "YesNo" => "yes_no",
+        "Bands" => "bands",
+        "Each" => "each",
+        _ => "linear",
+    }
+}
+
+/// One upload in a unit's history.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub year: i32,
+    pub submission_id: i64,
+    pub file_name: String,
+    pub uploaded_at: String,
+    pub late: bool,
+    /// This upload counts for its year (the newest of that year).
+    pub current: bool,
+    pub superseded_by: Option<i64>,
+    /// The self-assessed total.
+    #[schema(value_type = f64)]
+    pub self_total: Points,
+    /// The current figures: reviewed where reviewed.
+    #[schema(value_type = f64)]
+    pub total: Points,
+    #[schema(value_type = Option<Object>)]
+    pub tier: Option<TierRef>,
+    pub reviewed: bool,
+    pub assessment_id: i64,
+}
+
+/// Every upload of a unit, newest first, with its self and current figures.
+pub fn history(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit_code: &str,
+) -> ServiceResult<Vec<HistoryEntry>> {
+    let unit = queries::units::find_by_code(conn, unit_code)?
+        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+    actor.require_read_unit(unit.id)?;
+    let mut entries = Vec::new();
+    for submission in queries::submissions::of_unit(conn, unit.id)? {
+        let assessments = queries::assessments::of_submission(conn, submission.id)?;
+        let (Some(first), Some(last)) = (assessments.first(), assessments.last()) else {
+            continue;
+        };
+        let superseded_by = queries::submissions::superseded_by(conn, &submission)?;
+        entries.push(HistoryEntry {
+            year: last.year,
+            submission_id: submission.id,
+            file_name: submission.file_name.clone(),
+            uploaded_at: format!("{}Z", submission.uploaded_at.format("%Y-%m-%dT%H:%M:%S")),
+            late: submission.late,
+            current: superseded_by.is_none(),
+            superseded_by,
+            self_total: Points(first.total),
+            total: Points(last.total),
+            tier: tier_of(last),
+            reviewed: last.review_id.is_some(),
+            assessment_id: last.id,
+        });
+    }
+    Ok(entries)
+}

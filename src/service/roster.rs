@@ -1,0 +1,183 @@
+//! The unit roster (名册): listing units, importing a roster workbook
+//! (new units added, known ones updated), editing one unit.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::roster::{RosterEntry, read_roster};
+use crate::store::models::NewUnit;
+use crate::store::{DbConn, queries, write};
+
+use super::audit::{self, Entity};
+use super::{Actor, Env, ServiceError, ServiceResult};
+
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitView {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street: Option<String>,
+    pub contact_person: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UnitView>> {
+    Ok(queries::units::list(conn)?
+        .into_iter()
+        .filter(|(row, _)| actor.require_read_unit(row.id).is_ok())
+        .map(|(row, street)| UnitView {
+            code: row.code,
+            name: row.name,
+            kind: row.kind,
+            street,
+            contact_person: row.contact_person,
+            contact_phone: row.contact_phone,
+        })
+        .collect())
+}
+
+pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitView> {
+    list(conn, actor)?
+        .into_iter()
+        .find(|u| u.code == code)
+        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct RosterResult {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Creates or updates one unit (admin).
+pub fn save_unit(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    unit: &UnitView,
+) -> ServiceResult<UnitView> {
+    actor.require_admin()?;
+    let entry = RosterEntry {
+        code: unit.code.trim().to_string(),
+        name: unit.name.trim().to_string(),
+        kind: unit.kind.trim().to_string(),
+        street: unit.street.clone().filter(|s| !s.trim().is_empty()),
+        contact_person: unit.contact_person.clone().filter(|s| !s.trim().is_empty()),
+        contact_phone: unit.contact_phone.clone().filter(|s| !s.trim().is_empty()),
+    };
+    if entry.code.is_empty() || entry.name.is_empty() || entry.kind.is_empty() {
+        return Err(ServiceError::BadRequest(
+            "单位代码、名称和类型不能为空".into(),
+        ));
+    }
+    write(conn, |conn| {
+        apply(conn, env, actor, std::slice::from_ref(&entry))
+    })?;
+    get(conn, actor, &entry.code)
+}
+
+/// Imports a roster workbook (admin): all rows or none.
+pub fn import(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    bytes: &[u8],
+) -> ServiceResult<RosterResult> {
+    actor.require_admin()?;
+    let mut kinds: Vec<String> = env
+        .catalog
+        .iter()
+        .flat_map(|l| l.checklist.unit_kinds.clone())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let entries = read_roster(bytes, &kinds, env.limits).map_err(ServiceError::Invalid)?;
+    write(conn, |conn| apply(conn, env, actor, &entries))
+}
+
+fn apply(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    entries: &[RosterEntry],
+) -> ServiceResult<RosterResult> {
+    let now = env.clock.now;
+    let mut result = RosterResult::default();
+    for e in entries {
+        let street_id = match &e.street {
+            Some(name) => Some(queries::units::street_id(conn, name, now)?),
+            None => None,
+        };
+        match queries::units::find_by_code(conn, &e.code)? {
+            Some(row) => {
+                let same = row.name == e.name
+                    && row.kind == e.kind
+                    && row.street_id == street_id
+                    && row.contact_person == e.contact_person
+                    && row.contact_phone == e.contact_phone;
+                if same {
+                    result.unchanged += 1;
+                    continue;
+                }
+                queries::units::update(
+                    conn,
+                    row.id,
+                    &e.name,
+                    &e.kind,
+                    street_id,
+                    e.contact_person.as_deref(),
+                    e.contact_phone.as_deref(),
+                    now,
+                )?;
+                audit::record(
+                    conn,
+                    actor,
+                    env.clock,
+                    "unit.update",
+                    Entity::Unit(row.id),
+                    format!("{}（{}）", e.name, e.code),
+                )?;
+                result.updated += 1;
+            }
+            None => {
+                let id = queries::units::insert(
+                    conn,
+                    &NewUnit {
+                        code: &e.code,
+                        name: &e.name,
+                        kind: &e.kind,
+                        street_id,
+                        contact_person: e.contact_person.as_deref(),
+                        contact_phone: e.contact_phone.as_deref(),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+                audit::record(
+                    conn,
+                    actor,
+                    env.clock,
+                    "unit.create",
+                    Entity::Unit(id),
+                    format!("{}（{}）", e.name, e.code),
+                )?;
+                result.created += 1;
+            }
+        }
+    }
+    if entries.len() > 1 {
+        audit::record(
+            conn,
+            actor,
+            env.clock,
+            "roster.import",
+            Entity::Roster,
+            format!(
+                "新增 {}，更新 {}，未变 {}",
+                result.created, result.updated, result.unchanged
+            ),
+        )?;
+    }
+    Ok(result)
+}

@@ -1,0 +1,503 @@
+//! Uploads: a self-check workbook becomes a submission (the file kept byte
+//! for byte), its facts and answers, a scored assessment and plausibility
+//! flags — all in one transaction, or nothing. An invalid workbook stores
+//! no submission; its file is kept apart, with its problems.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::checklist::Checklist;
+use crate::domain::{InputValue, Scorecard, plausibility};
+use crate::ingest::checklists::hex;
+use crate::ingest::self_check::{Problem, SelfCheck};
+use crate::store::models::{
+    AssessmentCategoryRow, AssessmentItemRow, NewAssessment, NewSubmission, NewUnit, SubmissionRow,
+};
+use crate::store::{DbConn, StoreError, queries, write};
+
+use super::audit::{self, Entity};
+use super::scoring::{ScoreView, Scored, score_workbook};
+use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
+
+/// What an accepted upload produced.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UploadOutcome {
+    /// The stored submission; null for a dry run.
+    pub submission_id: Option<i64>,
+    /// The self-assessment computed from it; null for a dry run.
+    pub assessment_id: Option<i64>,
+    /// The same bytes were already this unit's current submission: nothing new stored.
+    pub duplicate: bool,
+    /// Uploaded after the campaign's deadline (逾期).
+    pub late: bool,
+    /// Figures that look implausible, for the inspector (never blocking).
+    pub flags: Vec<String>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub result: ScoreView,
+}
+
+/// sha256 of a file, lower-case hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Reads, checks, scores and (unless `dry_run`) stores one workbook.
+pub fn upload(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> ServiceResult<UploadOutcome> {
+    if actor.role == Role::Leader {
+        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
+    }
+    let digest = sha256(bytes);
+    let scored = match score_workbook(bytes, env.catalog, env.limits) {
+        Ok(scored) => scored,
+        Err(problems) => {
+            if !dry_run {
+                keep_rejected(conn, actor, file_name, bytes, &digest, &problems, env.clock)?;
+            }
+            return Err(ServiceError::Invalid(problems));
+        }
+    };
+    check_unit_rights(conn, actor, &scored.check)?;
+
+    if dry_run {
+        // Campaign rules still apply: a dry run says what a real upload would meet.
+        check_campaign(conn, actor, &scored.check, env.clock, false)?;
+        return Ok(UploadOutcome {
+            submission_id: None,
+            assessment_id: None,
+            duplicate: false,
+            late: false,
+            flags: Vec::new(),
+            result: scored.view(),
+        });
+    }
+
+    // Concurrent first uploads may race to create the same unit or campaign
+    // on PostgreSQL; the loser retries and finds them.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match write(conn, |conn| {
+            store(conn, env, actor, file_name, bytes, &digest, &scored)
+        }) {
+            Err(ServiceError::Store(e)) if e.is_unique_violation() && attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn keep_rejected(
+    conn: &mut DbConn,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    digest: &str,
+    problems: &[Problem],
+    clock: Clock,
+) -> ServiceResult<()> {
+    let problems_json =
+        serde_json::to_string(problems).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    write(conn, |conn| {
+        queries::submissions::store_file(conn, digest, bytes, clock.now)?;
+        let id = queries::submissions::insert_rejected(
+            conn,
+            digest,
+            file_name,
+            &problems_json,
+            actor.user_id,
+            clock.now,
+        )?;
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "upload.rejected",
+            Entity::RejectedUpload(id),
+            format!("{file_name}：{} 个问题", problems.len()),
+        )
+    })
+}
+
+/// A unit account uploads for its own unit only.
+fn check_unit_rights(conn: &mut DbConn, actor: &Actor, check: &SelfCheck) -> ServiceResult<()> {
+    if actor.role != Role::Unit {
+        return Ok(());
+    }
+    let own = match actor.unit_id {
+        Some(id) => queries::units::get(conn, id)?,
+        None => return Err(ServiceError::Forbidden("账号未绑定单位".into())),
+    };
+    if own.code != check.unit.code {
+        return Err(ServiceError::Forbidden(format!(
+            "只能上传本单位（{}，{}）的自查表，文件中的单位代码为 {}",
+            own.name, own.code, check.unit.code
+        )));
+    }
+    Ok(())
+}
+
+/// The campaign an upload goes into: found, or (by the bureau) opened.
+/// Returns the campaign id and whether the upload is late.
+fn check_campaign(
+    conn: &mut DbConn,
+    actor: &Actor,
+    check: &SelfCheck,
+    clock: Clock,
+    open_if_missing: bool,
+) -> ServiceResult<(i64, bool)> {
+    let year = check.year;
+    let reference = check.checklist.reference();
+    let kind = &check.unit.kind;
+    let campaign = queries::campaigns::find_by_year(conn, year)?;
+    let campaign = match campaign {
+        Some(c) => c,
+        None if actor.role.is_bureau() => {
+            if !open_if_missing {
+                // Dry run: the real upload would open it.
+                return Ok((0, false));
+            }
+            let id = queries::campaigns::insert(conn, year, None, clock.now)?;
+            queries::campaigns::set_checklist(conn, id, kind, &reference)?;
+            audit::record(
+                conn,
+                actor,
+                clock,
+                "campaign.open",
+                Entity::Campaign(id),
+                format!("{year} 年度，由上传开启；{kind} 采用 {reference}"),
+            )?;
+            queries::campaigns::get(conn, id)?
+        }
+        None => {
+            return Err(ServiceError::Conflict(format!(
+                "{year} 年度的年检尚未开始，暂不能上传；请联系区档案局"
+            )));
+        }
+    };
+    if campaign.closed {
+        return Err(ServiceError::Conflict(format!(
+            "{year} 年度的年检已结束，不再接收自查表"
+        )));
+    }
+    match queries::campaigns::checklist_for(conn, campaign.id, kind)? {
+        Some(expected) if expected == reference => {}
+        Some(expected) => {
+            return Err(ServiceError::Conflict(format!(
+                "{year} 年度{kind}应使用考核细则 {expected}，文件使用的是 {reference}；请下载本年度的自查表重新填写"
+            )));
+        }
+        None if actor.role.is_bureau() => {
+            if open_if_missing {
+                queries::campaigns::set_checklist(conn, campaign.id, kind, &reference)?;
+                audit::record(
+                    conn,
+                    actor,
+                    clock,
+                    "campaign.checklist",
+                    Entity::Campaign(campaign.id),
+                    format!("{kind} 采用 {reference}（由上传确定）"),
+                )?;
+            }
+        }
+        None => {
+            return Err(ServiceError::Conflict(format!(
+                "{year} 年度的年检未安排{kind}，暂不能上传；请联系区档案局"
+            )));
+        }
+    }
+    let late = campaign.deadline.is_some_and(|d| clock.today > d);
+    Ok((campaign.id, late))
+}
+
+/// The unit of a workbook: from the roster, or (by the bureau) created.
+fn unit_for(
+    conn: &mut DbConn,
+    actor: &Actor,
+    check: &SelfCheck,
+    clock: Clock,
+) -> ServiceResult<(i64, Vec<String>)> {
+    let mut notes = Vec::new();
+    if let Some(unit) = queries::units::find_by_code(conn, &check.unit.code)? {
+        if unit.name != check.unit.name {
+            notes.push(format!(
+                "自查表中的单位名称“{}”与名册“{}”不一致",
+                check.unit.name, unit.name
+            ));
+        }
+        if unit.kind != check.unit.kind {
+            notes.push(format!(
+                "自查表中的单位类型“{}”与名册“{}”不一致",
+                check.unit.kind, unit.kind
+            ));
+        }
+        return Ok((unit.id, notes));
+    }
+    if !actor.role.is_bureau() {
+        return Err(ServiceError::Forbidden("名册中没有该单位".into()));
+    }
+    let street_id = match &check.unit.street {
+        Some(name) => Some(queries::units::street_id(conn, name, clock.now)?),
+        None => None,
+    };
+    let id = queries::units::insert(
+        conn,
+        &NewUnit {
+            code: &check.unit.code,
+            name: &check.unit.name,
+            kind: &check.unit.kind,
+            street_id,
+            contact_person: check.filled_by.as_deref(),
+            contact_phone: check.phone.as_deref(),
+            created_at: clock.now,
+            updated_at: clock.now,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        clock,
+        "unit.create",
+        Entity::Unit(id),
+        format!("{}（{}），由自查表建立", check.unit.name, check.unit.code),
+    )?;
+    Ok((id, notes))
+}
+
+fn store(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    digest: &str,
+    scored: &Scored,
+) -> ServiceResult<UploadOutcome> {
+    let clock = env.clock;
+    let check = &scored.check;
+    let (campaign_id, late) = check_campaign(conn, actor, check, clock, true)?;
+    let (unit_id, notes) = unit_for(conn, actor, check, clock)?;
+
+    if let Some(current) = queries::submissions::current(conn, unit_id, campaign_id)?
+        && current.file_sha256 == digest
+    {
+        // The same bytes again: recognised, nothing new stored.
+        let assessment = queries::assessments::of_submission(conn, current.id)?
+            .last()
+            .map(|a| a.id);
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "upload.duplicate",
+            Entity::Submission(current.id),
+            format!("{file_name} 与当前自查表内容相同"),
+        )?;
+        return Ok(UploadOutcome {
+            submission_id: Some(current.id),
+            assessment_id: assessment,
+            duplicate: true,
+            late: current.late,
+            flags: Vec::new(),
+            result: scored.view(),
+        });
+    }
+
+    queries::submissions::store_file(conn, digest, bytes, clock.now)?;
+    let reference = check.checklist.reference();
+    let submission_id = queries::submissions::insert(
+        conn,
+        &NewSubmission {
+            unit_id,
+            campaign_id,
+            file_sha256: digest,
+            file_name,
+            checklist_reference: &reference,
+            target_tier: check.target_tier.as_deref(),
+            filled_by: check.filled_by.as_deref(),
+            phone: check.phone.as_deref(),
+            filled_on: check.filled_on.as_deref(),
+            late,
+            uploaded_by: actor.user_id,
+            uploaded_at: clock.now,
+        },
+    )?;
+    let inputs: Vec<(String, String)> = check
+        .answers
+        .inputs
+        .iter()
+        .map(|(k, v)| (k.clone(), encode_input(*v)))
+        .collect();
+    queries::submissions::insert_inputs(conn, submission_id, &inputs)?;
+    let answers: Vec<(String, Option<String>, Option<String>)> = check
+        .checklist
+        .items
+        .iter()
+        .filter_map(|item| {
+            let answer = check
+                .answers
+                .self_scores
+                .get(&item.code)
+                .map(|a| encode_answer(*a));
+            let remark = check.remarks.get(&item.code).cloned();
+            (answer.is_some() || remark.is_some()).then(|| (item.code.clone(), answer, remark))
+        })
+        .collect();
+    queries::submissions::insert_answers(conn, submission_id, &answers)?;
+
+    let submission = queries::submissions::get(conn, submission_id)?;
+    let assessment_id = store_assessment(
+        conn,
+        &submission,
+        check.year,
+        &check.checklist,
+        &scored.card,
+        None,
+        clock.now,
+    )?;
+
+    let previous = previous_inputs(conn, unit_id, check.year)?;
+    let mut flags: Vec<(Option<String>, String)> = plausibility::check(
+        &check.checklist,
+        &check.unit.kind,
+        &check.answers.inputs,
+        previous.as_ref(),
+    )
+    .into_iter()
+    .map(|f| (f.input, f.message))
+    .collect();
+    flags.extend(notes.into_iter().map(|n| (None, n)));
+    for (input, message) in &flags {
+        queries::flags::insert(conn, submission_id, input.as_deref(), message, clock.now)?;
+    }
+
+    audit::record(
+        conn,
+        actor,
+        clock,
+        "upload.accept",
+        Entity::Submission(submission_id),
+        format!(
+            "{file_name}：{}（{}）{} 年度，总分 {}{}",
+            check.unit.name,
+            check.unit.code,
+            check.year,
+            scored.card.total,
+            if late { "，逾期" } else { "" }
+        ),
+    )?;
+
+    Ok(UploadOutcome {
+        submission_id: Some(submission_id),
+        assessment_id: Some(assessment_id),
+        duplicate: false,
+        late,
+        flags: flags.into_iter().map(|(_, m)| m).collect(),
+        result: scored.view(),
+    })
+}
+
+/// Last year's facts of a unit, for plausibility checks.
+fn previous_inputs(
+    conn: &mut DbConn,
+    unit_id: i64,
+    year: i32,
+) -> Result<Option<BTreeMap<String, InputValue>>, StoreError> {
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year - 1)? else {
+        return Ok(None);
+    };
+    let Some(submission) = queries::submissions::current(conn, unit_id, campaign.id)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        queries::submissions::inputs(conn, submission.id)?
+            .into_iter()
+            .filter_map(|(k, v)| super::decode_input(&v).map(|v| (k, v)))
+            .collect(),
+    ))
+}
+
+/// Stores a scorecard as an assessment of a submission.
+pub fn store_assessment(
+    conn: &mut DbConn,
+    submission: &SubmissionRow,
+    year: i32,
+    checklist: &Checklist,
+    card: &Scorecard,
+    review_id: Option<i64>,
+    now: NaiveDateTime,
+) -> ServiceResult<i64> {
+    let gaps: Vec<String> = submission
+        .target_tier
+        .as_deref()
+        .map(|t| card.gaps(t).iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let reference = checklist.reference();
+    let items: Vec<AssessmentItemRow> = card
+        .items
+        .iter()
+        .enumerate()
+        .map(|(position, i)| AssessmentItemRow {
+            assessment_id: 0,
+            position: position as i32,
+            item_code: i.code.clone(),
+            category_code: i.category.clone(),
+            max: i.max.tenths(),
+            points: i.points.tenths(),
+            applicable: i.applicable,
+        })
+        .collect();
+    let categories: Vec<AssessmentCategoryRow> = card
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(position, c)| AssessmentCategoryRow {
+            assessment_id: 0,
+            position: position as i32,
+            category_code: c.code.clone(),
+            name: checklist
+                .category(&c.code)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            points: c.points.tenths(),
+            applicable_max: c.applicable_max.tenths(),
+        })
+        .collect();
+    Ok(queries::assessments::insert(
+        conn,
+        &NewAssessment {
+            submission_id: submission.id,
+            review_id,
+            unit_id: submission.unit_id,
+            campaign_id: submission.campaign_id,
+            year,
+            checklist_reference: &reference,
+            raw: card.raw.tenths(),
+            applicable_max: card.applicable_max.tenths(),
+            total: card.total.tenths(),
+            tier_code: card.tier.as_ref().map(|t| t.code.as_str()),
+            tier_name: card.tier.as_ref().map(|t| t.name.as_str()),
+            grade: card.grade.as_deref(),
+            vetoes: json(&card.vetoes),
+            target_tier: submission.target_tier.as_deref(),
+            gaps: json(&gaps),
+            created_at: now,
+        },
+        &items,
+        &categories,
+    )?)
+}
+
+/// JSON text of a small value; plain structs and strings always serialise.
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}

@@ -1,0 +1,351 @@
+//! Storage: one code path over SQLite (the embedded default) and
+//! PostgreSQL, through diesel's MultiConnection. Only this module names
+//! diesel. Migrations are embedded and run before any command works.
+//!
+//! Where MultiConnection cannot go (RETURNING, batch inserts) a query is
+//! written once and run on the concrete connection by [`on_backend!`].
+
+pub mod models;
+pub mod queries;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// The backend type of [`DbConn`], for boxed queries.
+pub type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// Runs one query expression on the concrete connection inside a [`DbConn`]:
+/// for what MultiConnection lacks (RETURNING, batch inserts). The expression
+/// is written once; `$c` names the concrete connection.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库地址无效：{0}")]
+    BadUrl(String),
+    #[error("无法连接数据库：{0}")]
+    Connect(String),
+    #[error("数据库迁移失败：{0}")]
+    Migration(String),
+    #[error("记录不存在")]
+    NotFound,
+    #[error("数据库错误：{0}")]
+    Query(diesel::result::Error),
+    #[error("数据库连接池：{0}")]
+    Pool(String),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> StoreError {
+        match e {
+            diesel::result::Error::NotFound => StoreError::NotFound,
+            other => StoreError::Query(other),
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(e: r2d2::PoolError) -> StoreError {
+        StoreError::Pool(e.to_string())
+    }
+}
+
+impl StoreError {
+    /// A unique constraint refused the write: another request got there first.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where the data lives, parsed from `--database` / NIANJIAN_DATABASE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://…`, `postgresql://…`, `sqlite:PATH`, `sqlite://PATH`
+    /// or a plain file path. Anything else is refused, never guessed: a
+    /// mistyped URL must not turn into a stray SQLite file.
+    pub fn parse(text: &str) -> Result<DatabaseUrl, StoreError> {
+        let text = text.trim();
+        let bad = |why: &str| StoreError::BadUrl(format!("“{text}”：{why}"));
+        if text.is_empty() {
+            return Err(bad("为空"));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(text.to_string()));
+        }
+        let path = if let Some(rest) = text.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = text.strip_prefix("sqlite:") {
+            rest
+        } else if let Some((scheme, _)) = text.split_once("://") {
+            return Err(bad(&format!(
+                "不支持的协议 {scheme}://；请用 postgres://… 或 SQLite 文件路径"
+            )));
+        } else {
+            text
+        };
+        if path.is_empty() || path == ":memory:" {
+            return Err(bad("SQLite 需要一个文件路径（内存数据库无法在连接间共享）"));
+        }
+        if path.contains('=') || path.chars().any(char::is_whitespace) {
+            return Err(bad(
+                "看起来像 PostgreSQL 的参数串；请写成 postgres://用户@主机:端口/库名",
+            ));
+        }
+        let path = PathBuf::from(path);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(bad(&format!("目录 {} 不存在", parent.display())));
+        }
+        Ok(DatabaseUrl::Sqlite(path))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+
+    /// The URL with any password hidden, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => format!("sqlite:{}", p.display()),
+            DatabaseUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(start), Some(at)) if at > start => {
+                    let userinfo = &url[start + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{}{}{}", &url[..start + 3], user, &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Opens one connection of the right kind, with SQLite's settings applied.
+pub fn establish(url: &DatabaseUrl) -> StoreResult<DbConn> {
+    match url {
+        DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+            .map(DbConn::Postgres)
+            .map_err(|e| StoreError::Connect(e.to_string())),
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| StoreError::Connect(e.to_string()))?;
+            // Per connection: wait for the writer instead of failing, keep
+            // foreign keys honest, and fsync at checkpoints only (safe in WAL).
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+/// Brings a database up to date; returns the versions applied now.
+pub fn migrate(conn: &mut DbConn) -> StoreResult<Vec<String>> {
+    let source = match conn {
+        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+        DbConn::Postgres(_) => POSTGRES_MIGRATIONS,
+    };
+    let applied = conn
+        .run_pending_migrations(source)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Opens pooled connections of the configured backend.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        establish(&self.url).map_err(|e| {
+            r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// A pool of connections, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    url: DatabaseUrl,
+}
+
+pub type PooledConn = PooledConnection<Manager>;
+
+impl Db {
+    /// Connects, switches SQLite to WAL, runs migrations, then builds the pool.
+    pub fn open(url: &DatabaseUrl, max_connections: u32) -> StoreResult<Db> {
+        // One connection first: WAL must be set before several connections
+        // race to open a fresh file ("database is locked").
+        let mut first = establish(url)?;
+        if let DbConn::Sqlite(c) = &mut first {
+            c.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| StoreError::Connect(e.to_string()))?;
+        }
+        let applied = migrate(&mut first)?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "migrations applied");
+        }
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(Duration::from_secs(30))
+            .build(Manager { url: url.clone() })
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(Db {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn get(&self) -> StoreResult<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+}
+
+/// A write transaction. On SQLite it takes the write lock with its first
+/// statement, so concurrent writers queue (busy_timeout) instead of failing
+/// on a stale read snapshot.
+pub fn write<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let run = |conn: &mut DbConn| -> Result<T, TxError<E>> {
+        if let DbConn::Sqlite(_) = conn {
+            diesel::update(schema::write_serial::table)
+                .set(schema::write_serial::n.eq(schema::write_serial::n + 1))
+                .execute(conn)
+                .map_err(|e| TxError::Db(e))?;
+        }
+        work(conn).map_err(TxError::Work)
+    };
+    match conn.transaction(run) {
+        Ok(value) => Ok(value),
+        Err(TxError::Work(e)) => Err(e),
+        Err(TxError::Db(e)) => Err(E::from(StoreError::from(e))),
+    }
+}
+
+enum TxError<E> {
+    Work(E),
+    Db(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TxError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Db(e)
+    }
+}
+
+/// Where an SQLite database lives, for messages and backups.
+pub fn sqlite_path(url: &DatabaseUrl) -> Option<&Path> {
+    match url {
+        DatabaseUrl::Sqlite(p) => Some(p),
+        DatabaseUrl::Postgres(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@127.0.0.1:5432/test").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@127.0.0.1:5432/test".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:nianjian.db").unwrap(),
+            DatabaseUrl::Sqlite("nianjian.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("nianjian.db").unwrap(),
+            DatabaseUrl::Sqlite("nianjian.db".into())
+        );
+    }
+
+    #[test]
+    fn malformed_urls_are_refused_not_guessed() {
+        for bad in [
+            "",
+            "mysql://root@localhost/x",
+            "postgre://x",
+            "host=127.0.0.1 port=1 dbname=x",
+            ":memory:",
+            "sqlite:",
+            "/no/such/dir/x.db",
+        ] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_logs() {
+        let url = DatabaseUrl::parse("postgres://bureau:secret@db:5432/nianjian").unwrap();
+        assert_eq!(url.redacted(), "postgres://bureau@db:5432/nianjian");
+    }
+}

@@ -1,0 +1,250 @@
+//! Rows as stored. `*Row` is read, `New*` is written. Scores are tenths of a
+//! point in `Integer` columns; times are UTC `NaiveDateTime`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = streets, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct StreetRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = units, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct UnitRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street_id: Option<i64>,
+    pub contact_person: Option<String>,
+    pub contact_phone: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = units)]
+pub struct NewUnit<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub street_id: Option<i64>,
+    pub contact_person: Option<&'a str>,
+    pub contact_phone: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = checklist_versions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ChecklistVersionRow {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub fingerprint: String,
+    pub source: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = campaigns, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct CampaignRow {
+    pub id: i64,
+    pub year: i32,
+    pub deadline: Option<NaiveDate>,
+    pub closed: bool,
+    pub rectify_days: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = submissions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SubmissionRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub file_sha256: String,
+    pub file_name: String,
+    pub checklist_reference: String,
+    pub target_tier: Option<String>,
+    pub filled_by: Option<String>,
+    pub phone: Option<String>,
+    pub filled_on: Option<String>,
+    pub late: bool,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = submissions)]
+pub struct NewSubmission<'a> {
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub file_sha256: &'a str,
+    pub file_name: &'a str,
+    pub checklist_reference: &'a str,
+    pub target_tier: Option<&'a str>,
+    pub filled_by: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub filled_on: Option<&'a str>,
+    pub late: bool,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = reviews, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ReviewRow {
+    pub id: i64,
+    pub submission_id: i64,
+    pub kind: String,
+    pub note: String,
+    pub reviewer_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = review_overrides, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ReviewOverrideRow {
+    pub review_id: i64,
+    pub target: String,
+    pub code: String,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = assessments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub submission_id: i64,
+    pub review_id: Option<i64>,
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub year: i32,
+    pub checklist_reference: String,
+    pub raw: i32,
+    pub applicable_max: i32,
+    pub total: i32,
+    pub tier_code: Option<String>,
+    pub tier_name: Option<String>,
+    pub grade: Option<String>,
+    pub vetoes: String,
+    pub target_tier: Option<String>,
+    pub gaps: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = assessments)]
+pub struct NewAssessment<'a> {
+    pub submission_id: i64,
+    pub review_id: Option<i64>,
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub year: i32,
+    pub checklist_reference: &'a str,
+    pub raw: i32,
+    pub applicable_max: i32,
+    pub total: i32,
+    pub tier_code: Option<&'a str>,
+    pub tier_name: Option<&'a str>,
+    pub grade: Option<&'a str>,
+    pub vetoes: String,
+    pub target_tier: Option<&'a str>,
+    pub gaps: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AssessmentItemRow {
+    pub assessment_id: i64,
+    pub position: i32,
+    pub item_code: String,
+    pub category_code: String,
+    pub max: i32,
+    pub points: i32,
+    pub applicable: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_categories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AssessmentCategoryRow {
+    pub assessment_id: i64,
+    pub position: i32,
+    pub category_code: String,
+    pub name: String,
+    pub points: i32,
+    pub applicable_max: i32,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = plausibility_flags, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct FlagRow {
+    pub id: i64,
+    pub submission_id: i64,
+    pub input_key: Option<String>,
+    pub message: String,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolved_by: Option<i64>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = samples, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SampleRow {
+    pub id: i64,
+    pub year: i32,
+    pub seed: i64,
+    pub requested_count: Option<i32>,
+    pub requested_percent: Option<i32>,
+    pub note: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_log, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAudit<'a> {
+    pub at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<String>,
+    pub detail: String,
+}

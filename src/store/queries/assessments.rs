@@ -1,0 +1,177 @@
+use diesel::dsl::max;
+use diesel::prelude::*;
+
+use crate::on_backend;
+use crate::store::models::{
+    AssessmentCategoryRow, AssessmentItemRow, AssessmentRow, NewAssessment,
+};
+use crate::store::schema::{assessment_categories, assessment_items, assessments, submissions};
+use crate::store::{DbConn, StoreResult};
+
+diesel::alias!(assessments as inner: InnerAssessments);
+
+/// Stores an assessment with its items and category subtotals.
+pub fn insert(
+    conn: &mut DbConn,
+    assessment: &NewAssessment<'_>,
+    items: &[AssessmentItemRow],
+    categories: &[AssessmentCategoryRow],
+) -> StoreResult<i64> {
+    let query = diesel::insert_into(assessments::table)
+        .values(assessment)
+        .returning(assessments::id);
+    let id: i64 = on_backend!(&mut *conn, |c| query.get_result(c))?;
+    let items: Vec<AssessmentItemRow> = items
+        .iter()
+        .cloned()
+        .map(|mut i| {
+            i.assessment_id = id;
+            i
+        })
+        .collect();
+    let categories: Vec<AssessmentCategoryRow> = categories
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.assessment_id = id;
+            c
+        })
+        .collect();
+    let items_query = diesel::insert_into(assessment_items::table).values(&items);
+    on_backend!(&mut *conn, |c| items_query.execute(c))?;
+    let categories_query = diesel::insert_into(assessment_categories::table).values(&categories);
+    on_backend!(&mut *conn, |c| categories_query.execute(c))?;
+    Ok(id)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<AssessmentRow> {
+    Ok(assessments::table
+        .find(id)
+        .select(AssessmentRow::as_select())
+        .first(conn)?)
+}
+
+/// The current assessment of every unit in a campaign: the newest
+/// assessment (a review's, when reviewed) of the newest submission.
+pub fn current(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_id: Option<i64>,
+) -> StoreResult<Vec<AssessmentRow>> {
+    // One query shape for both cases: a boxed subquery cannot serve two backends.
+    let every_unit = unit_id.is_none().into_sql::<diesel::sql_types::Bool>();
+    let newest_submissions = submissions::table
+        .filter(submissions::campaign_id.eq(campaign_id))
+        .filter(submissions::unit_id.eq(unit_id.unwrap_or(0)).or(every_unit))
+        .group_by(submissions::unit_id)
+        .select(max(submissions::id));
+    let newest_assessments = inner
+        .filter(
+            inner
+                .field(assessments::submission_id)
+                .nullable()
+                .eq_any(newest_submissions),
+        )
+        .group_by(inner.field(assessments::submission_id))
+        .select(max(inner.field(assessments::id)));
+    Ok(assessments::table
+        .filter(assessments::id.nullable().eq_any(newest_assessments))
+        .order(assessments::unit_id.asc())
+        .select(AssessmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Every assessment of a submission, oldest (the self-assessment) first.
+pub fn of_submission(conn: &mut DbConn, submission_id: i64) -> StoreResult<Vec<AssessmentRow>> {
+    Ok(assessments::table
+        .filter(assessments::submission_id.eq(submission_id))
+        .order(assessments::id.asc())
+        .select(AssessmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Every assessment of a unit, newest first.
+pub fn of_unit(conn: &mut DbConn, unit_id: i64) -> StoreResult<Vec<AssessmentRow>> {
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .order(assessments::id.desc())
+        .select(AssessmentRow::as_select())
+        .load(conn)?)
+}
+
+pub fn items(conn: &mut DbConn, assessment_id: i64) -> StoreResult<Vec<AssessmentItemRow>> {
+    Ok(assessment_items::table
+        .filter(assessment_items::assessment_id.eq(assessment_id))
+        .order(assessment_items::position.asc())
+        .select(AssessmentItemRow::as_select())
+        .load(conn)?)
+}
+
+/// Items of many assessments at once (for reports).
+pub fn items_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<AssessmentItemRow>> {
+    let mut all = Vec::new();
+    // Chunks keep the IN list under SQLite's variable limit.
+    for chunk in ids.chunks(500) {
+        all.extend(
+            assessment_items::table
+                .filter(assessment_items::assessment_id.eq_any(chunk))
+                .order((
+                    assessment_items::assessment_id.asc(),
+                    assessment_items::position.asc(),
+                ))
+                .select(AssessmentItemRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(all)
+}
+
+pub fn categories(
+    conn: &mut DbConn,
+    assessment_id: i64,
+) -> StoreResult<Vec<AssessmentCategoryRow>> {
+    Ok(assessment_categories::table
+        .filter(assessment_categories::assessment_id.eq(assessment_id))
+        .order(assessment_categories::position.asc())
+        .select(AssessmentCategoryRow::as_select())
+        .load(conn)?)
+}
+
+pub fn categories_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<AssessmentCategoryRow>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            assessment_categories::table
+                .filter(assessment_categories::assessment_id.eq_any(chunk))
+                .order((
+                    assessment_categories::assessment_id.asc(),
+                    assessment_categories::position.asc(),
+                ))
+                .select(AssessmentCategoryRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(all)
+}
+
+pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
+    Ok(assessments::table.count().get_result(conn)?)
+}
+
+/// (submission id, first assessment's total): the self-assessed totals.
+pub fn self_totals(conn: &mut DbConn, submission_ids: &[i64]) -> StoreResult<Vec<(i64, i32)>> {
+    let mut all = Vec::new();
+    for chunk in submission_ids.chunks(500) {
+        let firsts = inner
+            .filter(inner.field(assessments::submission_id).eq_any(chunk))
+            .group_by(inner.field(assessments::submission_id))
+            .select(diesel::dsl::min(inner.field(assessments::id)));
+        all.extend(
+            assessments::table
+                .filter(assessments::id.nullable().eq_any(firsts))
+                .select((assessments::submission_id, assessments::total))
+                .load::<(i64, i32)>(conn)?,
+        );
+    }
+    Ok(all)
+}

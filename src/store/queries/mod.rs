@@ -1,0 +1,13 @@
+//! Queries, one module per table family. Functions take `&mut DbConn` and
+//! plain values; transactions are the caller's (see [`crate::store::write`]).
+
+pub mod assessments;
+pub mod audit;
+pub mod campaigns;
+pub mod checklists;
+pub mod flags;
+pub mod reviews;
+pub mod samples;
+pub mod submissions;
+pub mod units;
+pub mod users;

@@ -1,0 +1,203 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::on_backend;
+use crate::store::models::{NewSubmission, SubmissionRow};
+use crate::store::schema::{
+    rejected_uploads, stored_files, submission_answers, submission_inputs, submissions,
+};
+use crate::store::{DbConn, StoreResult};
+
+/// Keeps a file's bytes once per content.
+pub fn store_file(
+    conn: &mut DbConn,
+    sha256: &str,
+    content: &[u8],
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let exists: i64 = stored_files::table
+        .filter(stored_files::sha256.eq(sha256))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(stored_files::table)
+            .values((
+                stored_files::sha256.eq(sha256),
+                stored_files::size.eq(content.len() as i64),
+                stored_files::content.eq(content),
+                stored_files::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn file_content(conn: &mut DbConn, sha256: &str) -> StoreResult<Vec<u8>> {
+    Ok(stored_files::table
+        .filter(stored_files::sha256.eq(sha256))
+        .select(stored_files::content)
+        .first(conn)?)
+}
+
+pub fn insert(conn: &mut DbConn, submission: &NewSubmission<'_>) -> StoreResult<i64> {
+    let query = diesel::insert_into(submissions::table)
+        .values(submission)
+        .returning(submissions::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<SubmissionRow> {
+    Ok(submissions::table
+        .find(id)
+        .select(SubmissionRow::as_select())
+        .first(conn)?)
+}
+
+/// The newest submission of a unit in a campaign: the one that counts.
+pub fn current(
+    conn: &mut DbConn,
+    unit_id: i64,
+    campaign_id: i64,
+) -> StoreResult<Option<SubmissionRow>> {
+    Ok(submissions::table
+        .filter(submissions::unit_id.eq(unit_id))
+        .filter(submissions::campaign_id.eq(campaign_id))
+        .order(submissions::id.desc())
+        .select(SubmissionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every submission of a unit, newest first.
+pub fn of_unit(conn: &mut DbConn, unit_id: i64) -> StoreResult<Vec<SubmissionRow>> {
+    Ok(submissions::table
+        .filter(submissions::unit_id.eq(unit_id))
+        .order(submissions::id.desc())
+        .select(SubmissionRow::as_select())
+        .load(conn)?)
+}
+
+/// The submission that replaced this one, if any (the next of the same unit and campaign).
+pub fn superseded_by(conn: &mut DbConn, row: &SubmissionRow) -> StoreResult<Option<i64>> {
+    Ok(submissions::table
+        .filter(submissions::unit_id.eq(row.unit_id))
+        .filter(submissions::campaign_id.eq(row.campaign_id))
+        .filter(submissions::id.gt(row.id))
+        .order(submissions::id.asc())
+        .select(submissions::id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_inputs(
+    conn: &mut DbConn,
+    submission_id: i64,
+    inputs: &[(String, String)],
+) -> StoreResult<()> {
+    let rows: Vec<_> = inputs
+        .iter()
+        .map(|(key, value)| {
+            (
+                submission_inputs::submission_id.eq(submission_id),
+                submission_inputs::input_key.eq(key),
+                submission_inputs::value.eq(value),
+            )
+        })
+        .collect();
+    let query = diesel::insert_into(submission_inputs::table).values(&rows);
+    on_backend!(conn, |c| query.execute(c))?;
+    Ok(())
+}
+
+pub fn inputs(conn: &mut DbConn, submission_id: i64) -> StoreResult<Vec<(String, String)>> {
+    Ok(submission_inputs::table
+        .filter(submission_inputs::submission_id.eq(submission_id))
+        .select((submission_inputs::input_key, submission_inputs::value))
+        .load(conn)?)
+}
+
+/// (item code, answer, remark) rows.
+pub fn insert_answers(
+    conn: &mut DbConn,
+    submission_id: i64,
+    answers: &[(String, Option<String>, Option<String>)],
+) -> StoreResult<()> {
+    let rows: Vec<_> = answers
+        .iter()
+        .map(|(code, answer, remark)| {
+            (
+                submission_answers::submission_id.eq(submission_id),
+                submission_answers::item_code.eq(code),
+                submission_answers::answer.eq(answer.as_deref()),
+                submission_answers::remark.eq(remark.as_deref()),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let query = diesel::insert_into(submission_answers::table).values(&rows);
+    on_backend!(conn, |c| query.execute(c))?;
+    Ok(())
+}
+
+pub fn answers(
+    conn: &mut DbConn,
+    submission_id: i64,
+) -> StoreResult<Vec<(String, Option<String>, Option<String>)>> {
+    Ok(submission_answers::table
+        .filter(submission_answers::submission_id.eq(submission_id))
+        .select((
+            submission_answers::item_code,
+            submission_answers::answer,
+            submission_answers::remark,
+        ))
+        .load(conn)?)
+}
+
+pub fn insert_rejected(
+    conn: &mut DbConn,
+    sha256: &str,
+    file_name: &str,
+    problems: &str,
+    uploaded_by: Option<i64>,
+    now: NaiveDateTime,
+) -> StoreResult<i64> {
+    let query = diesel::insert_into(rejected_uploads::table)
+        .values((
+            rejected_uploads::file_sha256.eq(sha256),
+            rejected_uploads::file_name.eq(file_name),
+            rejected_uploads::problems.eq(problems),
+            rejected_uploads::uploaded_by.eq(uploaded_by),
+            rejected_uploads::uploaded_at.eq(now),
+        ))
+        .returning(rejected_uploads::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
+    Ok(submissions::table.count().get_result(conn)?)
+}
+
+/// Unit ids with a submission in a campaign.
+pub fn units_submitted(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(submissions::table
+        .filter(submissions::campaign_id.eq(campaign_id))
+        .select(submissions::unit_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// (submission id, late) for many submissions.
+pub fn late_flags(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<(i64, bool)>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            submissions::table
+                .filter(submissions::id.eq_any(chunk))
+                .select((submissions::id, submissions::late))
+                .load::<(i64, bool)>(conn)?,
+        );
+    }
+    Ok(all)
+}

@@ -1,0 +1,96 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::on_backend;
+use crate::store::models::{NewUnit, StreetRow, UnitRow};
+use crate::store::schema::{streets, units};
+use crate::store::{DbConn, StoreResult};
+
+pub fn find_by_code(conn: &mut DbConn, code: &str) -> StoreResult<Option<UnitRow>> {
+    Ok(units::table
+        .filter(units::code.eq(code))
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<UnitRow> {
+    Ok(units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .first(conn)?)
+}
+
+/// Every unit with its street's name, ordered by code.
+pub fn list(conn: &mut DbConn) -> StoreResult<Vec<(UnitRow, Option<String>)>> {
+    Ok(units::table
+        .left_join(streets::table)
+        .order(units::code.asc())
+        .select((UnitRow::as_select(), streets::name.nullable()))
+        .load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConn, unit: &NewUnit<'_>) -> StoreResult<i64> {
+    let query = diesel::insert_into(units::table)
+        .values(unit)
+        .returning(units::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    name: &str,
+    kind: &str,
+    street_id: Option<i64>,
+    contact_person: Option<&str>,
+    contact_phone: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(units::table.find(id))
+        .set((
+            units::name.eq(name),
+            units::kind.eq(kind),
+            units::street_id.eq(street_id),
+            units::contact_person.eq(contact_person),
+            units::contact_phone.eq(contact_phone),
+            units::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The street of that name, created when new.
+pub fn street_id(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> StoreResult<i64> {
+    if let Some(id) = streets::table
+        .filter(streets::name.eq(name))
+        .select(streets::id)
+        .first(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let query = diesel::insert_into(streets::table)
+        .values((streets::name.eq(name), streets::created_at.eq(now)))
+        .returning(streets::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn streets(conn: &mut DbConn) -> StoreResult<Vec<StreetRow>> {
+    Ok(streets::table
+        .order(streets::name.asc())
+        .select(StreetRow::as_select())
+        .load(conn)?)
+}
+
+pub fn street_name(conn: &mut DbConn, id: Option<i64>) -> StoreResult<Option<String>> {
+    match id {
+        None => Ok(None),
+        Some(id) => Ok(streets::table
+            .find(id)
+            .select(streets::name)
+            .first(conn)
+            .optional()?),
+    }
+}

@@ -1,0 +1,288 @@
+//! Table definitions, written by hand so they hold only types both SQLite
+//! and PostgreSQL share through diesel's MultiConnection (BigInt, Integer,
+//! Text, Bool, Binary, Timestamp, Date). Keep in step with `migrations/`.
+
+diesel::table! {
+    streets (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        street_id -> Nullable<BigInt>,
+        contact_person -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        unit_id -> Nullable<BigInt>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklist_versions (id) {
+        id -> BigInt,
+        reference -> Text,
+        title -> Text,
+        fingerprint -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        year -> Integer,
+        deadline -> Nullable<Date>,
+        closed -> Bool,
+        rectify_days -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_checklists (campaign_id, unit_kind) {
+        campaign_id -> BigInt,
+        unit_kind -> Text,
+        checklist_reference -> Text,
+    }
+}
+
+diesel::table! {
+    stored_files (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        campaign_id -> BigInt,
+        file_sha256 -> Text,
+        file_name -> Text,
+        checklist_reference -> Text,
+        target_tier -> Nullable<Text>,
+        filled_by -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        filled_on -> Nullable<Text>,
+        late -> Bool,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rejected_uploads (id) {
+        id -> BigInt,
+        file_sha256 -> Text,
+        file_name -> Text,
+        problems -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_inputs (submission_id, input_key) {
+        submission_id -> BigInt,
+        input_key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    submission_answers (submission_id, item_code) {
+        submission_id -> BigInt,
+        item_code -> Text,
+        answer -> Nullable<Text>,
+        remark -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        kind -> Text,
+        note -> Text,
+        reviewer_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_overrides (review_id, target, code) {
+        review_id -> BigInt,
+        target -> Text,
+        code -> Text,
+        value -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        review_id -> Nullable<BigInt>,
+        unit_id -> BigInt,
+        campaign_id -> BigInt,
+        year -> Integer,
+        checklist_reference -> Text,
+        raw -> Integer,
+        applicable_max -> Integer,
+        total -> Integer,
+        tier_code -> Nullable<Text>,
+        tier_name -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        vetoes -> Text,
+        target_tier -> Nullable<Text>,
+        gaps -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessment_items (assessment_id, item_code) {
+        assessment_id -> BigInt,
+        position -> Integer,
+        item_code -> Text,
+        category_code -> Text,
+        max -> Integer,
+        points -> Integer,
+        applicable -> Bool,
+    }
+}
+
+diesel::table! {
+    assessment_categories (assessment_id, category_code) {
+        assessment_id -> BigInt,
+        position -> Integer,
+        category_code -> Text,
+        name -> Text,
+        points -> Integer,
+        applicable_max -> Integer,
+    }
+}
+
+diesel::table! {
+    plausibility_flags (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        input_key -> Nullable<Text>,
+        message -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    samples (id) {
+        id -> BigInt,
+        year -> Integer,
+        seed -> BigInt,
+        requested_count -> Nullable<Integer>,
+        requested_percent -> Nullable<Integer>,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sample_units (sample_id, unit_id) {
+        sample_id -> BigInt,
+        unit_id -> BigInt,
+        position -> Integer,
+        stratum -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    write_serial (id) {
+        id -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::joinable!(units -> streets (street_id));
+diesel::joinable!(submissions -> units (unit_id));
+diesel::joinable!(submissions -> campaigns (campaign_id));
+diesel::joinable!(assessments -> units (unit_id));
+diesel::joinable!(assessments -> submissions (submission_id));
+diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sample_units -> units (unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    streets,
+    units,
+    users,
+    api_tokens,
+    checklist_versions,
+    campaigns,
+    campaign_checklists,
+    stored_files,
+    submissions,
+    rejected_uploads,
+    submission_inputs,
+    submission_answers,
+    reviews,
+    review_overrides,
+    assessments,
+    assessment_items,
+    assessment_categories,
+    plausibility_flags,
+    samples,
+    sample_units,
+    audit_log,
+    write_serial,
+);
