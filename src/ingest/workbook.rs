@@ -819,31 +819,10 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(60));
     }
 
-    /// The same million rows, each with an empty styled cell, are about
-    /// 70 MB of XML: over the entry limit, refused before parsing.
-    #[test]
-    fn million_empty_formatted_cells_exceed_the_entry_limit() {
-        let bytes = crafted_xlsx(
-            "A1",
-            &mut |w| {
-                for r in 1..=1_000_000u32 {
-                    write!(
-                        w,
-                        r#"<row r="{r}" s="1" customFormat="1"><c r="A{r}" s="1"/></row>"#
-                    )
-                    .unwrap();
-                }
-            },
-            "",
-            None,
-        );
-        let err = read_workbook(&bytes, &all, &Limits::default()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "文件中的部件“xl/worksheets/sheet1.xml”解压后超过 50 MB，疑为压缩炸弹"
-        );
-    }
-
+    /// Past the entry limit the same kind of sheet is refused before any
+    /// parsing (a million rows that each hold an empty styled cell are
+    /// about 70 MB: over the default 50 MB). Shown with a 1 MB limit to
+    /// keep the test fast.
     #[test]
     fn empty_rows_past_the_size_limit_are_refused_as_a_bomb() {
         let bytes = crafted_xlsx(
@@ -1118,7 +1097,7 @@ mod tests {
     fn mutated_files_never_panic() {
         let fixtures = [
             normal_xlsx(),
-            include_bytes!("../../tests/fixtures/workbooks/normal.xls").to_vec(),
+            include_bytes!("../../tests/fixtures/workbooks/reader/normal.xls").to_vec(),
             ods::tests::sample_ods(),
         ];
         let mut seed = 7u64;

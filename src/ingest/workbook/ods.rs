@@ -373,6 +373,18 @@ impl OdsReader<'_, '_> {
             return Ok(Some(CellValue::Error(shown)));
         }
         let value = match value_type {
+            // LibreOffice keeps TRUE/FALSE as the numbers 1/0 with a boolean
+            // display format (from an xlsx, even as the formula =TRUE()).
+            // The format is a style lookup away; the shown text says the same.
+            Some("float")
+                if matches!(e.attr(NS_OFFICE, "value").map(str::trim), Some("0" | "1"))
+                    && text.as_deref().is_some_and(|t| {
+                        matches!(t.trim().to_uppercase().as_str(), "TRUE" | "FALSE")
+                    }) =>
+            {
+                text.as_deref()
+                    .map(|t| CellValue::Bool(t.trim().eq_ignore_ascii_case("TRUE")))
+            }
             Some("float") | Some("currency") => number(false),
             Some("percentage") => number(true),
             Some("boolean") => match e.attr(NS_OFFICE, "boolean-value").map(str::trim) {
@@ -438,26 +450,28 @@ impl OdsReader<'_, '_> {
     /// Text inside a paragraph, with spans, links, text:s (spaces), tabs
     /// and line breaks. Consumes up to the paragraph's end tag.
     ///
-    /// ODF collapses each run of white space in paragraph text to one
-    /// space and drops it at the start and end of the paragraph; spaces
-    /// meant literally are written as text:s.
+    /// ODF white space: in character data, a run of spaces, tabs and line
+    /// ends counts as one space, and is dropped at the start of the
+    /// paragraph; spaces meant literally are written as text:s. (LibreOffice
+    /// writes " 专职档案员 " as `<text:s/>专职档案员 `.)
     fn read_paragraph(&mut self, out: &mut String) -> Result<(), WorkbookError> {
         let mut depth = 0usize;
-        let mut pending_space = false;
+        // The last character came from a collapsed run of white space.
+        let mut after_space = true;
         loop {
             let literal: Option<(char, usize)> = match self.next()? {
                 Item::Text(t) => {
                     for c in t.chars() {
                         if matches!(c, ' ' | '\t' | '\n' | '\r') {
-                            pending_space = !out.is_empty();
-                        } else {
-                            let extra = usize::from(pending_space);
-                            self.budget.take(c.len_utf8() + extra)?;
-                            if pending_space {
+                            if !after_space {
+                                self.budget.take(1)?;
                                 out.push(' ');
-                                pending_space = false;
+                                after_space = true;
                             }
+                        } else {
+                            self.budget.take(c.len_utf8())?;
                             out.push(c);
+                            after_space = false;
                         }
                     }
                     None
@@ -505,13 +519,9 @@ impl OdsReader<'_, '_> {
             };
             if let Some((c, n)) = literal {
                 // Charged before allocating: text:s c="2000000000" is legal.
-                self.budget
-                    .take(n.saturating_add(usize::from(pending_space)))?;
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
+                self.budget.take(n)?;
                 out.extend(std::iter::repeat_n(c, n));
+                after_space = false;
             }
         }
     }
@@ -801,12 +811,30 @@ pub(super) mod tests {
         let wb = read_workbook(&bytes, &all, &Limits::default()).unwrap();
         assert_eq!(wb.sheet_names, ["A&B", "空"]);
         let s = &wb.sheets[0];
-        assert_eq!(s.get(0, 0), Some(&text("a <b> 中")));
+        // Leading white space dropped, runs collapsed, one trailing space kept.
+        assert_eq!(s.get(0, 0), Some(&text("a <b> 中 ")));
         let t = NaiveDateTime::parse_from_str("1899-12-31 13:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
         assert_eq!(s.get(0, 1), Some(&CellValue::DateTime(t)));
         assert_eq!(s.get(0, 2), None);
         assert_eq!(s.get(0, 3), Some(&text("显示文字")));
         assert!(wb.sheets[1].is_empty());
+    }
+
+    /// What LibreOffice 7.4 writes when it converts an xlsx.
+    #[test]
+    fn libreoffice_quirks() {
+        let t = r#"<table:table table:name="表1"><table:table-row>
+<table:table-cell office:value-type="string" calcext:value-type="string"><text:p><text:s/>专职档案员 </text:p></table:table-cell>
+<table:table-cell table:formula="of:=TRUE()" office:value-type="float" office:value="1" calcext:value-type="float"><text:p>TRUE</text:p></table:table-cell>
+<table:table-cell office:value-type="float" office:value="0" calcext:value-type="float"><text:p>FALSE</text:p></table:table-cell>
+<table:table-cell office:value-type="float" office:value="1" calcext:value-type="float"><text:p>1</text:p></table:table-cell>
+</table:table-row></table:table>"#;
+        let wb = read_workbook(&ods(t), &all, &Limits::default()).unwrap();
+        let s = &wb.sheets[0];
+        assert_eq!(s.get(0, 0), Some(&text(" 专职档案员 ")));
+        assert_eq!(s.get(0, 1), Some(&CellValue::Bool(true)));
+        assert_eq!(s.get(0, 2), Some(&CellValue::Bool(false)));
+        assert_eq!(s.get(0, 3), Some(&number(1.0)));
     }
 
     #[test]

@@ -759,8 +759,8 @@ mod tests {
     use chrono::NaiveDateTime;
     use std::time::{Duration, Instant};
 
-    const NORMAL: &[u8] = include_bytes!("../../../tests/fixtures/workbooks/normal.xls");
-    const CORNERS: &[u8] = include_bytes!("../../../tests/fixtures/workbooks/corners.xls");
+    const NORMAL: &[u8] = include_bytes!("../../../tests/fixtures/workbooks/reader/normal.xls");
+    const CORNERS: &[u8] = include_bytes!("../../../tests/fixtures/workbooks/reader/corners.xls");
 
     fn record(typ: u16, data: &[u8]) -> Vec<u8> {
         let mut r = typ.to_le_bytes().to_vec();
