@@ -16,3 +16,4 @@ pub mod ingest;
 pub mod reports;
 pub mod service;
 pub mod store;
+pub mod web;

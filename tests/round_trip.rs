@@ -75,7 +75,6 @@ fn layout(bytes: &[u8]) -> Layout {
                 };
                 (row, col_of)
             })
-            .map(|(row, col_of)| (row, col_of))
             .expect("header")
     };
 
@@ -422,6 +421,9 @@ fn workbooks_written_with_answers_read_back_exactly() {
         assert_eq!(check.answers, answers, "{}", checklist.reference());
         assert_eq!(check.unit.code, "0571-001", "codes stay text");
         assert_eq!(check.year, 2011);
-        assert_eq!(check.target_tier.as_deref(), Some(checklist.tiers[0].code.as_str()));
+        assert_eq!(
+            check.target_tier.as_deref(),
+            Some(checklist.tiers[0].code.as_str())
+        );
     }
 }

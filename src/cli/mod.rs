@@ -1,6 +1,7 @@
 //! The `nianjian` command line (contract §3). Results go to stdout, progress
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
+mod server;
 mod summary;
 
 use std::io::Write;
@@ -69,6 +70,63 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Runs the service.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Fill an empty database with a demonstration district.
+        #[arg(long)]
+        demo: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Largest workbook accepted in an upload, in MB.
+        #[arg(long, default_value_t = 10)]
+        max_upload_mb: usize,
+    },
+    /// Stores self-check workbooks as submissions, as an upload by the bureau would.
+    Import {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Workbooks, or folders holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+/// Where the data lives: `--database`, else NIANJIAN_DATABASE, else ./nianjian.db.
+#[derive(clap::Args, Debug, Clone)]
+struct DatabaseArg {
+    /// A SQLite file path, sqlite:PATH, or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "NIANJIAN_DATABASE", default_value = "nianjian.db")]
+    database: String,
+    /// The checklist folder (default: ./checklists, else those built in).
+    #[arg(long)]
+    checklists: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Adds an account; the password comes from NIANJIAN_PASSWORD or a prompt.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["admin", "inspector", "unit", "leader"])]
+        role: String,
+        /// The unit's code, for a unit account.
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -81,7 +139,7 @@ enum ChecklistCommand {
 }
 
 /// Exit code for invalid input (a workbook, a checklist, an argument).
-const INVALID: u8 = 2;
+pub(crate) const INVALID: u8 = 2;
 
 /// An error that ends the command, with its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +223,38 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             files,
         } => score(checklists.as_deref(), json, &files),
+        Command::Serve {
+            bind,
+            db,
+            demo,
+            workers,
+            max_upload_mb,
+        } => server::serve(
+            &bind,
+            &db.database,
+            db.checklists.as_deref(),
+            demo,
+            workers,
+            max_upload_mb,
+        ),
+        Command::Import { db, files } => {
+            server::import(&db.database, db.checklists.as_deref(), &expand(&files))
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    db,
+                },
+        } => server::add_user(
+            &db.database,
+            db.checklists.as_deref(),
+            &username,
+            &role,
+            unit.as_deref(),
+        ),
     }
 }
 
@@ -218,7 +308,7 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog, CliError> {
 const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 /// Files as given, with folders expanded to the workbooks inside (sorted).
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {

@@ -59,10 +59,9 @@ pub fn check(
 
     if let Some(previous) = previous {
         for input in checklist.inputs.iter().filter(|i| i.kind.is_numeric()) {
-            let (Some(now), Some(before)) = (
-                number(current, &input.key),
-                number(previous, &input.key),
-            ) else {
+            let (Some(now), Some(before)) =
+                (number(current, &input.key), number(previous, &input.key))
+            else {
                 continue;
             };
             if before.is_zero() {
@@ -70,16 +69,19 @@ pub fn check(
             }
             // |now − before| × 100 > 50 × before, in exact decimals.
             let (a, b) = (now.max(before), now.min(before));
-            let (Some(a100), Some(b150)) = (a.checked_mul_int(100), b.checked_mul_int(100 + MOVE_PERCENT))
-            else {
+            let (Some(a100), Some(b150)) = (
+                a.checked_mul_int(100),
+                b.checked_mul_int(100 + MOVE_PERCENT),
+            ) else {
                 continue;
             };
             let moved_up = now > before && a100 > b150;
-            let moved_down = now < before && now.checked_mul_int(100).is_some_and(|n| {
-                before
-                    .checked_mul_int(100 - MOVE_PERCENT)
-                    .is_some_and(|limit| n < limit)
-            });
+            let moved_down = now < before
+                && now.checked_mul_int(100).is_some_and(|n| {
+                    before
+                        .checked_mul_int(100 - MOVE_PERCENT)
+                        .is_some_and(|limit| n < limit)
+                });
             if moved_up || moved_down {
                 flags.push(Flag {
                     input: Some(input.key.clone()),
@@ -113,15 +115,16 @@ pub fn check(
         }
     }
 
-    let staff = [number(current, "fulltime_staff"), number(current, "parttime_staff")];
+    let staff = [
+        number(current, "fulltime_staff"),
+        number(current, "parttime_staff"),
+    ];
     if let (Some(trained), [Some(full), Some(part)]) = (number(current, "trained_staff"), staff) {
         let total = full.to_f64() + part.to_f64();
         if trained.to_f64() > total {
             flags.push(Flag {
                 input: Some("trained_staff".into()),
-                message: format!(
-                    "参加培训人数（{trained}）多于专职与兼职档案员之和（{total}）"
-                ),
+                message: format!("参加培训人数（{trained}）多于专职与兼职档案员之和（{total}）"),
             });
         }
     }
@@ -172,10 +175,18 @@ mod tests {
         let flags = check(&c, "社区", &now, Some(&before));
         let keys: Vec<_> = flags.iter().filter_map(|f| f.input.as_deref()).collect();
         assert_eq!(keys, vec!["room_area"], "{flags:?}");
-        assert!(flags[0].message.contains("上年 40平方米"), "{}", flags[0].message);
+        assert!(
+            flags[0].message.contains("上年 40平方米"),
+            "{}",
+            flags[0].message
+        );
 
         // Exactly +50% and −50% are not "more than half".
-        let now = facts(&[("room_area", "60"), ("scanners", "1"), ("digitised", "29.9")]);
+        let now = facts(&[
+            ("room_area", "60"),
+            ("scanners", "1"),
+            ("digitised", "29.9"),
+        ]);
         let flags = check(&c, "社区", &now, Some(&before));
         let keys: Vec<_> = flags.iter().filter_map(|f| f.input.as_deref()).collect();
         assert_eq!(keys, vec!["digitised"], "{flags:?}");
@@ -191,10 +202,17 @@ mod tests {
     #[test]
     fn staff_that_does_not_fit_the_kind() {
         let c = sample();
-        let now = facts(&[("fulltime_staff", "5"), ("parttime_staff", "2"), ("trained_staff", "9")]);
+        let now = facts(&[
+            ("fulltime_staff", "5"),
+            ("parttime_staff", "2"),
+            ("trained_staff", "9"),
+        ]);
         let flags = check(&c, "社区", &now, None);
         assert_eq!(flags.len(), 2, "{flags:?}");
-        assert!(check(&c, "机关", &now, None).len() == 1, "5 full-time staff is normal for an agency");
+        assert!(
+            check(&c, "机关", &now, None).len() == 1,
+            "5 full-time staff is normal for an agency"
+        );
         let nobody = facts(&[("fulltime_staff", "0"), ("parttime_staff", "0")]);
         assert_eq!(check(&c, "社区", &nobody, None).len(), 1);
     }

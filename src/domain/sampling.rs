@@ -134,7 +134,11 @@ mod tests {
             assert_eq!(ids.len(), s.len());
         }
         assert_eq!(draw(&units, SampleSize::Percent(10), 7).len(), 6);
-        assert_eq!(draw(&units, SampleSize::Percent(1), 7).len(), 1, "rounded up");
+        assert_eq!(
+            draw(&units, SampleSize::Percent(1), 7).len(),
+            1,
+            "rounded up"
+        );
         assert_eq!(draw(&units, SampleSize::Percent(0), 7).len(), 0);
         assert!(draw(&[], SampleSize::Count(3), 7).is_empty());
     }
@@ -155,7 +159,10 @@ mod tests {
                 .iter()
                 .filter(|u| format!("{} / {}", u.street, u.tier) == stratum)
                 .count();
-            assert!(n == size / 2 || n == size.div_ceil(2), "{stratum}: {n} of {size}");
+            assert!(
+                n == size / 2 || n == size.div_ceil(2),
+                "{stratum}: {n} of {size}"
+            );
         }
         assert_eq!(s.len(), 30);
     }

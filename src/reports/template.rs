@@ -687,7 +687,9 @@ fn item_row(
     match &item.rule {
         Rule::SelfScored { step } => {
             match answer {
-                Some(ItemAnswer::Points(p)) => ws.write_number_with_format(row, 5, p.as_f64(), &f.answer)?,
+                Some(ItemAnswer::Points(p)) => {
+                    ws.write_number_with_format(row, 5, p.as_f64(), &f.answer)?
+                }
                 Some(ItemAnswer::NotApplicable) => {
                     ws.write_string_with_format(row, 5, NOT_APPLICABLE, &f.answer)?
                 }

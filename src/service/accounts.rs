@@ -240,3 +240,13 @@ pub fn revoke_token(conn: &mut DbConn, token: &str) -> ServiceResult<()> {
     queries::users::revoke_token(conn, &token_hash(token))?;
     Ok(())
 }
+
+/// One account: for admins, or the account itself.
+pub fn get_user(conn: &mut DbConn, actor: &Actor, user_id: i64) -> ServiceResult<UserView> {
+    if actor.user_id != Some(user_id) {
+        actor.require_admin()?;
+    }
+    let row = queries::users::get(conn, user_id)
+        .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
+    view(conn, &row)
+}

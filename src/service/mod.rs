@@ -9,6 +9,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod checklists;
 pub mod demo;
+pub mod flags;
 pub mod reviews;
 pub mod roster;
 pub mod samples;

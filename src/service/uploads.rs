@@ -338,7 +338,7 @@ fn store(
         .map(|(k, v)| (k.clone(), encode_input(*v)))
         .collect();
     queries::submissions::insert_inputs(conn, submission_id, &inputs)?;
-    let answers: Vec<(String, Option<String>, Option<String>)> = check
+    let answers: Vec<queries::submissions::AnswerRow> = check
         .checklist
         .items
         .iter()
@@ -500,4 +500,69 @@ pub fn store_assessment(
 /// JSON text of a small value; plain structs and strings always serialise.
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// A stored submission as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SubmissionView {
+    pub id: i64,
+    pub unit: String,
+    pub year: i32,
+    pub checklist: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub target_tier: Option<String>,
+    pub late: bool,
+    pub uploaded_at: String,
+    pub uploaded_by: Option<String>,
+    /// This submission counts for its year (no newer upload replaced it).
+    pub current: bool,
+    pub superseded_by: Option<i64>,
+    /// Its assessments, oldest (the self-assessment) first.
+    pub assessment_ids: Vec<i64>,
+}
+
+pub fn submission(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SubmissionView> {
+    let row = queries::submissions::get(conn, id)
+        .map_err(|_| ServiceError::NotFound(format!("自查表 {id} 不存在")))?;
+    actor.require_read_unit(row.unit_id)?;
+    let unit = queries::units::get(conn, row.unit_id)?;
+    let year = queries::campaigns::get(conn, row.campaign_id)?.year;
+    let uploaded_by = match row.uploaded_by {
+        Some(user) => Some(queries::users::get(conn, user)?.username),
+        None => None,
+    };
+    let superseded_by = queries::submissions::superseded_by(conn, &row)?;
+    let assessment_ids = queries::assessments::of_submission(conn, id)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    Ok(SubmissionView {
+        id,
+        unit: unit.code,
+        year,
+        checklist: row.checklist_reference,
+        file_name: row.file_name,
+        sha256: row.file_sha256,
+        target_tier: row.target_tier,
+        late: row.late,
+        uploaded_at: format!("{}Z", row.uploaded_at.format("%Y-%m-%dT%H:%M:%S")),
+        uploaded_by,
+        current: superseded_by.is_none(),
+        superseded_by,
+        assessment_ids,
+    })
+}
+
+/// The uploaded file, byte for byte, with its name.
+pub fn submission_file(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<(String, Vec<u8>)> {
+    let row = queries::submissions::get(conn, id)
+        .map_err(|_| ServiceError::NotFound(format!("自查表 {id} 不存在")))?;
+    actor.require_read_unit(row.unit_id)?;
+    let bytes = queries::submissions::file_content(conn, &row.file_sha256)?;
+    Ok((row.file_name, bytes))
 }

@@ -116,11 +116,13 @@ pub fn inputs(conn: &mut DbConn, submission_id: i64) -> StoreResult<Vec<(String,
         .load(conn)?)
 }
 
-/// (item code, answer, remark) rows.
+/// A self-score row: (item code, answer as stored, 情况说明).
+pub type AnswerRow = (String, Option<String>, Option<String>);
+
 pub fn insert_answers(
     conn: &mut DbConn,
     submission_id: i64,
-    answers: &[(String, Option<String>, Option<String>)],
+    answers: &[AnswerRow],
 ) -> StoreResult<()> {
     let rows: Vec<_> = answers
         .iter()
@@ -141,10 +143,7 @@ pub fn insert_answers(
     Ok(())
 }
 
-pub fn answers(
-    conn: &mut DbConn,
-    submission_id: i64,
-) -> StoreResult<Vec<(String, Option<String>, Option<String>)>> {
+pub fn answers(conn: &mut DbConn, submission_id: i64) -> StoreResult<Vec<AnswerRow>> {
     Ok(submission_answers::table
         .filter(submission_answers::submission_id.eq(submission_id))
         .select((

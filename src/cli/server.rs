@@ -1,0 +1,217 @@
+//! The commands that touch the database: serve, import, user add. Each
+//! brings the database up to date first (migrations, checklist versions).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::ingest::checklists::Catalog;
+use crate::ingest::workbook::Limits;
+use crate::service::{self, Actor, Clock, Env, Role, ServiceError};
+use crate::store::{DatabaseUrl, Db};
+use crate::web::{AppState, Application, Settings};
+
+use super::{CliError, INVALID, load_catalog, read_limited};
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> CliError {
+        match e {
+            ServiceError::Invalid(_) | ServiceError::BadRequest(_) => {
+                CliError::Invalid(e.to_string())
+            }
+            ServiceError::Conflict(m) => CliError::Invalid(m),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> CliError {
+        match e {
+            crate::store::StoreError::BadUrl(_) => CliError::Invalid(e.to_string()),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+fn now() -> Clock {
+    Clock::at(chrono::Utc::now())
+}
+
+/// Opens the database (migrations run) and records the checklist versions.
+fn open(
+    database: &str,
+    checklists: Option<&Path>,
+    connections: u32,
+) -> Result<(Db, Catalog), CliError> {
+    let url = DatabaseUrl::parse(database)?;
+    let catalog = load_catalog(checklists)?;
+    let db = Db::open(&url, connections)?;
+    let mut conn = db.get()?;
+    service::checklists::sync(&mut conn, &catalog, now())?;
+    tracing::info!(database = %url.redacted(), "database ready");
+    Ok((db, catalog))
+}
+
+pub fn serve(
+    bind: &str,
+    database: &str,
+    checklists: Option<&Path>,
+    demo: bool,
+    workers: Option<usize>,
+    max_upload_mb: usize,
+) -> Result<ExitCode, CliError> {
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let (db, catalog) = open(database, checklists, (workers as u32 * 4).max(8))?;
+    if demo {
+        let mut conn = db.get()?;
+        let env = Env {
+            catalog: &catalog,
+            limits: &Limits::default(),
+            clock: now(),
+        };
+        match service::demo::populate(&mut conn, env)? {
+            Some(summary) => eprintln!("{summary}"),
+            None => eprintln!("数据库已有数据，不再生成演示数据"),
+        }
+    }
+    let listener =
+        TcpListener::bind(bind).map_err(|e| CliError::Invalid(format!("无法监听 {bind}：{e}")))?;
+    let settings = Settings {
+        max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
+        ..Settings::default()
+    };
+    let state = AppState::new(db, catalog, settings);
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let system = actix_web::rt::System::new();
+    system
+        .block_on(async move {
+            let app = Application::build(state, listener, workers)?;
+            eprintln!(
+                "nianjian 已启动：http://{address}/  （接口文档 http://{address}/api/docs/）"
+            );
+            app.run_until_stopped().await
+        })
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(
+    database: &str,
+    checklists: Option<&Path>,
+    files: &[PathBuf],
+) -> Result<ExitCode, CliError> {
+    let (db, catalog) = open(database, checklists, 2)?;
+    let mut conn = db.get()?;
+    let limits = Limits::default();
+    let actor = Actor::command_line();
+    let mut invalid = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let file_name = path
+            .file_name()
+            .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+        let env = Env {
+            catalog: &catalog,
+            limits: &limits,
+            clock: now(),
+        };
+        let outcome = read_limited(path, limits.max_file_bytes)
+            .map_err(|m| ServiceError::Invalid(vec![service::scoring::file_problem(m)]))
+            .and_then(|bytes| {
+                service::uploads::upload(&mut conn, env, &actor, &file_name, &bytes, false)
+            });
+        match outcome {
+            Ok(o) => {
+                let r = &o.result;
+                println!(
+                    "✓ {name}\t{}（{}）\t{} 年度\t总分 {}\t{}\t自查表 {}{}{}",
+                    r.unit.name,
+                    r.unit.code,
+                    r.year,
+                    r.total,
+                    r.tier.as_ref().map_or("未达到等级", |t| t.name.as_str()),
+                    o.submission_id.unwrap_or_default(),
+                    if o.duplicate {
+                        "（与已有自查表相同）"
+                    } else {
+                        ""
+                    },
+                    if o.late { "（逾期）" } else { "" },
+                );
+            }
+            Err(ServiceError::Invalid(problems)) => {
+                invalid += 1;
+                println!("✗ {name}\t{} 个问题", problems.len());
+                for p in problems {
+                    println!("    {p}");
+                }
+            }
+            Err(
+                e @ (ServiceError::Conflict(_)
+                | ServiceError::Forbidden(_)
+                | ServiceError::BadRequest(_)),
+            ) => {
+                invalid += 1;
+                println!("✗ {name}\t{e}");
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    eprintln!(
+        "共 {} 个文件，{} 个已导入，{invalid} 个有误",
+        files.len(),
+        files.len() - invalid
+    );
+    Ok(if invalid > 0 {
+        ExitCode::from(INVALID)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn add_user(
+    database: &str,
+    checklists: Option<&Path>,
+    username: &str,
+    role: &str,
+    unit: Option<&str>,
+) -> Result<ExitCode, CliError> {
+    let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
+    let password = match std::env::var("NIANJIAN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let first =
+                rpassword::prompt_password(format!("为 {username} 设置密码：")).map_err(|e| {
+                    CliError::Invalid(format!("无法读取密码：{e}（可用 NIANJIAN_PASSWORD 传入）"))
+                })?;
+            let again = rpassword::prompt_password("再输入一次：")
+                .map_err(|e| CliError::Invalid(format!("无法读取密码：{e}")))?;
+            if first != again {
+                return Err(CliError::Invalid("两次输入的密码不一致".into()));
+            }
+            first
+        }
+    };
+    let (db, _) = open(database, checklists, 1)?;
+    let mut conn = db.get()?;
+    let user = service::accounts::add_user(
+        &mut conn,
+        &Actor::command_line(),
+        username,
+        &password,
+        role,
+        unit,
+        now(),
+    )?;
+    println!(
+        "已添加用户 {}（{}{}）",
+        user.username,
+        role.label_zh(),
+        user.unit.map(|u| format!("，单位 {u}")).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,85 @@
+use actix_web::web;
+use serde::Deserialize;
+
+use crate::service::campaigns::{self, CampaignChange, CampaignView};
+use crate::web::api::Items;
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = Items<CampaignView>), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _auth: Auth,
+) -> Result<web::Json<Items<CampaignView>>, ApiError> {
+    Ok(Items::of(state.run(|conn, _| campaigns::list(conn)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{year}", tag = "campaigns", security(("bearer" = [])),
+    params(("year" = i32, Path)),
+    responses((status = 200, body = CampaignView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    year: web::Path<i32>,
+) -> Result<web::Json<CampaignView>, ApiError> {
+    let year = year.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, _| {
+                let row = campaigns::by_year(conn, year)?;
+                campaigns::view(conn, &row)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewCampaign {
+    pub year: i32,
+    #[serde(flatten)]
+    pub change: CampaignChange,
+}
+
+/// Opens a year's campaign (admin).
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+    request_body = NewCampaign,
+    responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, description = "The year already has a campaign", body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    body: web::Json<NewCampaign>,
+) -> Result<web::Json<CampaignView>, ApiError> {
+    let NewCampaign { year, change } = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                campaigns::create(conn, &actor, env.catalog, year, &change, env.clock)
+            })
+            .await?,
+    ))
+}
+
+/// Sets a campaign's deadline, closes or reopens it, or sets a kind's checklist (admin).
+#[utoipa::path(patch, path = "/api/v1/campaigns/{year}", tag = "campaigns", security(("bearer" = [])),
+    params(("year" = i32, Path)), request_body = CampaignChange,
+    responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    year: web::Path<i32>,
+    body: web::Json<CampaignChange>,
+) -> Result<web::Json<CampaignView>, ApiError> {
+    let year = year.into_inner();
+    let change = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                campaigns::update(conn, &actor, env.catalog, year, &change, env.clock)
+            })
+            .await?,
+    ))
+}

@@ -1,0 +1,59 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::service::ServiceError;
+use crate::service::flags::{self, FlagItem};
+use crate::web::api::Items;
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FlagQuery {
+    pub year: Option<i32>,
+    /// Only flags not yet resolved.
+    #[serde(default)]
+    pub open: bool,
+}
+
+/// Plausibility flags on the year's current submissions (bureau only).
+#[utoipa::path(get, path = "/api/v1/flags", tag = "flags", security(("bearer" = [])),
+    params(FlagQuery),
+    responses((status = 200, body = Items<FlagItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<FlagQuery>,
+) -> Result<web::Json<Items<FlagItem>>, ApiError> {
+    let FlagQuery { year, open } = query.into_inner();
+    let year = year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
+    Ok(Items::of(
+        state
+            .run(move |conn, _| flags::list(conn, &actor, year, open))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Resolution {
+    /// What the inspector found (核实结果).
+    pub resolution: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/flags/{id}/resolve", tag = "flags", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = Resolution,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resolve(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    body: web::Json<Resolution>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let resolution = body.into_inner().resolution;
+    state
+        .run(move |conn, env| flags::resolve(conn, &actor, id, &resolution, env.clock))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,57 @@
+use actix_web::web;
+
+use crate::service::samples::{self, SampleRequest, SampleView};
+use crate::web::api::{Items, YearQuery};
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+/// Draws a spot-check sample (抽查): N units or P%, stratified by street and
+/// tier, with a seed (given, or random and returned) stored for the record.
+#[utoipa::path(post, path = "/api/v1/samples", tag = "samples", security(("bearer" = [])),
+    request_body = SampleRequest,
+    responses((status = 200, body = SampleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    body: web::Json<SampleRequest>,
+) -> Result<web::Json<SampleView>, ApiError> {
+    let request = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| samples::create(conn, &actor, &request, env.clock))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/samples", tag = "samples", security(("bearer" = [])),
+    params(YearQuery),
+    responses((status = 200, body = Items<SampleView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<YearQuery>,
+) -> Result<web::Json<Items<SampleView>>, ApiError> {
+    let year = query.year;
+    Ok(Items::of(
+        state
+            .run(move |conn, _| samples::list(conn, &actor, year))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/samples/{id}", tag = "samples", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = SampleView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<SampleView>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, _| samples::get(conn, &actor, id))
+            .await?,
+    ))
+}

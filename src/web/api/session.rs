@@ -1,0 +1,97 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::service::{Role, accounts};
+use crate::web::auth::{Auth, bearer};
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionAnswer {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// UTC, ISO 8601.
+    pub expires_at: String,
+    pub user: Me,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub role: Role,
+    /// The unit's code, for a unit account.
+    pub unit: Option<String>,
+}
+
+/// Signs in and returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
+    responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody), (status = 400, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    login: web::Json<Login>,
+) -> Result<web::Json<SessionAnswer>, ApiError> {
+    let login = login.into_inner();
+    let hours = state.settings.token_hours;
+    let answer = state
+        .run(move |conn, env| {
+            let actor = accounts::authenticate(conn, &login.username, &login.password)?;
+            let token = accounts::issue_token(conn, &actor, hours, env.clock)?;
+            let unit = match actor.unit_id {
+                Some(id) => Some(crate::store::queries::units::get(conn, id)?.code),
+                None => None,
+            };
+            let expires = env.clock.now + chrono::Duration::hours(hours);
+            Ok(SessionAnswer {
+                token,
+                expires_at: format!("{}Z", expires.format("%Y-%m-%dT%H:%M:%S")),
+                user: Me {
+                    username: actor.name,
+                    role: actor.role,
+                    unit,
+                },
+            })
+        })
+        .await?;
+    Ok(web::Json(answer))
+}
+
+/// Ends the session of the token sent.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = bearer(&req) {
+        state
+            .run(move |conn, _| accounts::revoke_token(conn, &token))
+            .await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(state: web::Data<AppState>, Auth(actor): Auth) -> Result<web::Json<Me>, ApiError> {
+    let unit = match actor.unit_id {
+        Some(id) => Some(
+            state
+                .run(move |conn, _| Ok(crate::store::queries::units::get(conn, id)?.code))
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(web::Json(Me {
+        username: actor.name,
+        role: actor.role,
+        unit,
+    }))
+}

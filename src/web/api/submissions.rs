@@ -1,0 +1,236 @@
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::{Deserialize, Serialize};
+
+use crate::service::assessments::AssessmentDetail;
+use crate::service::reviews::{self, ReviewRequest};
+use crate::service::uploads::{self, SubmissionView, UploadOutcome};
+use crate::service::{Actor, ServiceError};
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::upload::{UploadedFile, read_files};
+use crate::web::{ApiError, AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// Score and check without storing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One file's result.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum FileAnswer {
+    Accepted {
+        file: String,
+        ok: bool,
+        #[serde(flatten)]
+        outcome: Box<UploadOutcome>,
+    },
+    Refused {
+        file: String,
+        ok: bool,
+        /// The HTTP status this file alone would get.
+        status: u16,
+        /// Problems with sheet and cell (for an invalid workbook), or one message.
+        #[schema(value_type = Vec<Object>)]
+        errors: Vec<serde_json::Value>,
+    },
+}
+
+impl FileAnswer {
+    fn status(&self) -> StatusCode {
+        match self {
+            FileAnswer::Accepted { .. } => StatusCode::OK,
+            FileAnswer::Refused { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
+        }
+    }
+}
+
+fn refused(file: String, error: &ApiError) -> FileAnswer {
+    let errors = match error {
+        ApiError::Service(ServiceError::Invalid(problems)) => problems
+            .iter()
+            .map(|p| serde_json::to_value(p).unwrap_or_default())
+            .collect(),
+        other => {
+            vec![serde_json::json!({"sheet": null, "cell": null, "message": other.to_string()})]
+        }
+    };
+    FileAnswer::Refused {
+        file,
+        ok: false,
+        status: error.status_code().as_u16(),
+        errors,
+    }
+}
+
+async fn one(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    file: UploadedFile,
+    dry_run: bool,
+) -> FileAnswer {
+    // Parsing is bounded by the slots: memory stays flat under a burst.
+    let Ok(_permit) = state.parse_slots.acquire().await else {
+        return refused(file.name, &ApiError::Busy);
+    };
+    let name = file.name.clone();
+    let actor = actor.clone();
+    let result = state
+        .run(move |conn, env| uploads::upload(conn, env, &actor, &file.name, &file.bytes, dry_run))
+        .await;
+    match result {
+        Ok(outcome) => FileAnswer::Accepted {
+            file: name,
+            ok: true,
+            outcome: Box::new(outcome),
+        },
+        Err(e) => refused(name, &e),
+    }
+}
+
+/// Uploads self-check workbooks (form field `file`, one or more; a `.zip`
+/// of workbooks counts as its workbooks). One file: its result at the top
+/// level (and in `files`), 422 with its problems when invalid. Several: a
+/// result per file in `files`; 200 unless every file was refused.
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions", security(("bearer" = [])),
+    params(UploadQuery),
+    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx .xlsm .xls .ods or .zip"),
+    responses(
+        (status = 200, description = "Per file: the `nianjian score --json` element plus submission_id", body = FileAnswer),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The campaign is closed, not open, or uses another checklist", body = ErrorBody),
+        (status = 413, description = "A file over the size limit", body = ErrorBody),
+        (status = 422, description = "An invalid workbook: its problems in details", body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    query: web::Query<UploadQuery>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    if actor.role == crate::service::Role::Leader {
+        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()).into());
+    }
+    // Refuse an oversized body before reading it.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > state.settings.max_bulk_bytes + 64 * 1024) {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "上传内容超过 {} MB 的上限",
+            state.settings.max_bulk_bytes / (1024 * 1024)
+        )));
+    }
+    let (files, fields) = read_files(payload, &state.settings).await?;
+    let dry_run = query.dry_run || fields.dry_run;
+    let mut answers = Vec::with_capacity(files.len());
+    for file in files {
+        answers.push(one(&state, &actor, file, dry_run).await);
+    }
+
+    let all_refused = answers
+        .iter()
+        .all(|a| !matches!(a, FileAnswer::Accepted { .. }));
+    let status = if all_refused {
+        answers
+            .first()
+            .map_or(StatusCode::UNPROCESSABLE_ENTITY, FileAnswer::status)
+    } else {
+        StatusCode::OK
+    };
+    let mut body = if answers.len() == 1 {
+        // The single file's object at the top level, as the contract's element.
+        let mut top = serde_json::to_value(&answers[0]).unwrap_or_default();
+        if let (FileAnswer::Refused { errors, .. }, Some(map)) = (&answers[0], top.as_object_mut())
+        {
+            let message = if status == StatusCode::UNPROCESSABLE_ENTITY {
+                format!("自查表有误，共 {} 个问题", errors.len())
+            } else {
+                errors
+                    .first()
+                    .and_then(|e| e["message"].as_str())
+                    .unwrap_or("上传被拒绝")
+                    .to_string()
+            };
+            map.insert("error".into(), message.into());
+            map.insert("details".into(), errors.clone().into());
+        }
+        top
+    } else {
+        let accepted = answers
+            .iter()
+            .filter(|a| matches!(a, FileAnswer::Accepted { .. }))
+            .count();
+        let mut top =
+            serde_json::json!({"accepted": accepted, "refused": answers.len() - accepted});
+        if all_refused {
+            top["error"] = format!("{} 个文件均未被接受", answers.len()).into();
+            top["details"] = serde_json::json!([]);
+        }
+        top
+    };
+    body["files"] = serde_json::to_value(&answers).unwrap_or_default();
+    Ok(HttpResponse::build(status).json(body))
+}
+
+/// A stored submission.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "submissions", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = SubmissionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<SubmissionView>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, _| uploads::submission(conn, &actor, id))
+            .await?,
+    ))
+}
+
+/// The uploaded file, byte for byte.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/file", tag = "submissions", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn file(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (name, bytes) = state
+        .run(move |conn, _| uploads::submission_file(conn, &actor, id))
+        .await?;
+    Ok(crate::web::download(&name, bytes))
+}
+
+/// Reviews a submission on site: overrides item scores or corrects facts,
+/// each with a reason; answers the recomputed assessment.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/reviews", tag = "submissions", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ReviewRequest,
+    responses((status = 200, body = AssessmentDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "The submission was superseded", body = ErrorBody)))]
+pub async fn review(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    request: web::Json<ReviewRequest>,
+) -> Result<web::Json<AssessmentDetail>, ApiError> {
+    let id = id.into_inner();
+    let request = request.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| reviews::review(conn, env, &actor, id, &request))
+            .await?,
+    ))
+}

@@ -1,0 +1,95 @@
+use actix_web::web;
+use serde::Deserialize;
+
+use crate::service::Role;
+use crate::service::accounts::{self, UserView};
+use crate::web::api::Items;
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Items<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+) -> Result<web::Json<Items<UserView>>, ApiError> {
+    Ok(Items::of(
+        state
+            .run(move |conn, _| accounts::list_users(conn, &actor))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewUser {
+    pub username: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub role: Role,
+    /// The unit's code, for a unit account.
+    pub unit: Option<String>,
+}
+
+/// Creates an account (admin).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    request_body = NewUser,
+    responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, description = "The user name is taken", body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    body: web::Json<NewUser>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let u = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                accounts::add_user(
+                    conn,
+                    &actor,
+                    &u.username,
+                    &u.password,
+                    u.role,
+                    u.unit.as_deref(),
+                    env.clock,
+                )
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UserChange {
+    pub disabled: Option<bool>,
+    /// A new password (admin, or the account itself).
+    pub password: Option<String>,
+}
+
+/// Disables or enables an account, or sets its password.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = UserChange,
+    responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    body: web::Json<UserChange>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let id = id.into_inner();
+    let change = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                if let Some(password) = &change.password {
+                    accounts::set_password(conn, &actor, id, password, env.clock)?;
+                }
+                match change.disabled {
+                    Some(disabled) => accounts::set_disabled(conn, &actor, id, disabled, env.clock),
+                    None => accounts::get_user(conn, &actor, id),
+                }
+            })
+            .await?,
+    ))
+}

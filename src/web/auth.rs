@@ -1,0 +1,47 @@
+//! Who is calling: `Authorization: Bearer TOKEN`, looked up per request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use crate::service::{Actor, ServiceError, accounts};
+
+use super::{ApiError, AppState};
+
+/// The signed-in caller.
+#[derive(Clone, Debug)]
+pub struct Auth(pub Actor);
+
+/// The bearer token of a request, if any.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get("Authorization")?.to_str().ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Auth, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Busy)?;
+            let Some(token) = token else {
+                return Err(ServiceError::Unauthenticated(
+                    "请先登录（Authorization: Bearer 令牌）".into(),
+                )
+                .into());
+            };
+            let actor = state
+                .run(move |conn, env| accounts::actor_for_token(conn, &token, env.clock))
+                .await?;
+            Ok(Auth(actor))
+        })
+    }
+}

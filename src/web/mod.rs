@@ -1,0 +1,199 @@
+//! The HTTP service (actix-web): JSON under `/api/v1`, the OpenAPI
+//! document, and (later) the pages. Handlers are thin: extract, call one
+//! service function inside [`AppState::run`], answer. Only this module
+//! names actix.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod upload;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::ingest::checklists::Catalog;
+use crate::ingest::workbook::Limits;
+use crate::service::{Clock, Env};
+use crate::store::{Db, DbConn};
+
+pub use error::ApiError;
+
+/// Limits and lifetimes the operator may tune.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Largest workbook accepted in an upload (bytes).
+    pub max_upload_bytes: usize,
+    /// Largest zip of workbooks in a bulk upload (bytes).
+    pub max_bulk_bytes: usize,
+    /// Hours a token lives.
+    pub token_hours: i64,
+    /// Workbooks parsed at once; more wait their turn (memory stays bounded).
+    pub parse_slots: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            max_upload_bytes: 10 * 1024 * 1024,
+            max_bulk_bytes: 200 * 1024 * 1024,
+            token_hours: crate::service::accounts::TOKEN_HOURS,
+            parse_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub limits: Arc<Limits>,
+    pub settings: Arc<Settings>,
+    pub parse_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(db: Db, catalog: Catalog, settings: Settings) -> AppState {
+        let limits = Limits {
+            max_file_bytes: settings.max_upload_bytes,
+            ..Limits::default()
+        };
+        AppState {
+            db,
+            catalog: Arc::new(catalog),
+            limits: Arc::new(limits),
+            parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Runs blocking work (database, workbooks) off the async threads, with
+    /// a pooled connection and the clock read now.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, Env<'_>) -> Result<T, crate::service::ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        let clock = Clock::at(chrono::Utc::now());
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = state.db.get()?;
+            let env = Env {
+                catalog: &state.catalog,
+                limits: &state.limits,
+                clock,
+            };
+            work(&mut conn, env)
+        })
+        .await?
+        .map_err(ApiError::from)
+    }
+}
+
+/// A bound, not yet running server (zero2prod's shape): tests bind port 0
+/// and ask for the port.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    pub fn build(
+        state: AppState,
+        listener: TcpListener,
+        workers: usize,
+    ) -> std::io::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state);
+        let server =
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(data.clone())
+                    .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(
+                        |e, _| ApiError::BadRequest(format!("请求内容不是有效的 JSON：{e}")).into(),
+                    ))
+                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                        ApiError::BadRequest(format!("查询参数有误：{e}")).into()
+                    }))
+                    .app_data(web::PathConfig::default().error_handler(|e, _| {
+                        ApiError::BadRequest(format!("路径参数有误：{e}")).into()
+                    }))
+                    .wrap(actix_web::middleware::Compress::default())
+                    .wrap(tracing_middleware())
+                    .configure(routes::routes)
+            })
+            .workers(workers.max(1))
+            .listen(listener)?
+            .run();
+        Ok(Application { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server handle, to stop it from elsewhere.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+fn tracing_middleware() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%r %s %b %Dms")
+}
+
+/// A file download with its (Chinese) name kept: RFC 5987 `filename*`.
+pub fn download(name: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
+    let lower = name.to_lowercase();
+    let content_type = if lower.ends_with(".xlsx") {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else if lower.ends_with(".xlsm") {
+        "application/vnd.ms-excel.sheet.macroEnabled.12"
+    } else if lower.ends_with(".xls") {
+        "application/vnd.ms-excel"
+    } else if lower.ends_with(".ods") {
+        "application/vnd.oasis.opendocument.spreadsheet"
+    } else if lower.ends_with(".html") {
+        "text/html; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_@".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    actix_web::HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .body(bytes)
+}
