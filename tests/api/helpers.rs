@@ -1,0 +1,288 @@
+//! The test server: the real application on 127.0.0.1:0 against a fresh
+//! database — a temporary SQLite file, or, when NIANJIAN_TEST_DATABASE holds
+//! a postgres:// URL, a new PostgreSQL database created for the test and
+//! dropped after it.
+
+use std::net::TcpListener;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use nianjian::domain::random::SplitMix64;
+use nianjian::ingest::checklists::Catalog;
+use nianjian::reports::template::{Prefill, self_check_template};
+use nianjian::service::{Actor, Clock, Role, accounts, demo};
+use nianjian::store::{DatabaseUrl, Db, PooledConn};
+use nianjian::web::{AppState, Application, Settings};
+
+pub const PASSWORD: &str = "password123";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub catalog: Catalog,
+    handle: actix_web::dev::ServerHandle,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+/// A workbook as a unit would upload it.
+pub struct Book<'a> {
+    pub checklist: &'a str,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub street: &'a str,
+    pub year: i32,
+    pub quality: f64,
+    pub seed: u64,
+    pub target: Option<&'a str>,
+}
+
+impl Default for Book<'_> {
+    fn default() -> Self {
+        Book {
+            checklist: "community@2013",
+            code: "330102301",
+            name: "小营巷社区",
+            kind: "社区",
+            street: "小营街道",
+            year: 2012,
+            quality: 0.9,
+            seed: 1,
+            target: None,
+        }
+    }
+}
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var("NIANJIAN_TEST_DATABASE")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+/// `postgres://u@h:p/db` with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("a postgres URL names a database");
+    format!("{base}/{name}")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Settings::default()).await
+    }
+
+    pub async fn spawn_with(settings: Settings) -> TestApp {
+        let (url, dir, postgres) = match pg_admin_url() {
+            Some(admin) => {
+                let mut bytes = [0u8; 6];
+                getrandom_fill(&mut bytes);
+                let name = format!("nianjian_test_{}", hex(&bytes));
+                let mut conn = diesel::PgConnection::establish(&admin)
+                    .expect("connect to the PostgreSQL test server");
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let url = DatabaseUrl::parse(&with_database(&admin, &name)).expect("url");
+                (url, None, Some((admin, name)))
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = DatabaseUrl::Sqlite(dir.path().join("test.db"));
+                (url, Some(dir), None)
+            }
+        };
+        let db = Db::open(&url, 8).expect("open database");
+        let catalog = Catalog::embedded().expect("shipped checklists");
+        {
+            let mut conn = db.get().expect("conn");
+            let clock = Clock::at(chrono::Utc::now());
+            nianjian::service::checklists::sync(&mut conn, &catalog, clock)
+                .expect("sync checklists");
+            for (name, role) in [
+                ("admin", Role::Admin),
+                ("inspector", Role::Inspector),
+                ("leader", Role::Leader),
+            ] {
+                accounts::add_user(
+                    &mut conn,
+                    &Actor::command_line(),
+                    name,
+                    PASSWORD,
+                    role,
+                    None,
+                    clock,
+                )
+                .expect("user");
+            }
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let state = AppState::new(db.clone(), Catalog::embedded().expect("catalog"), settings);
+        let app = Application::build(state, listener, 2).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            catalog,
+            handle,
+            _dir: dir,
+            postgres,
+        }
+    }
+
+    pub fn conn(&self) -> PooledConn {
+        self.db.get().expect("conn")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Signs in and returns the token.
+    pub async fn login(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200, "login {username}");
+        let body: Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Adds a unit account for a unit code (the unit must exist).
+    pub fn add_unit_user(&self, username: &str, unit_code: &str) {
+        let mut conn = self.conn();
+        accounts::add_user(
+            &mut conn,
+            &Actor::command_line(),
+            username,
+            PASSWORD,
+            Role::Unit,
+            Some(unit_code),
+            Clock::at(chrono::Utc::now()),
+        )
+        .expect("unit user");
+    }
+
+    pub fn workbook(&self, book: &Book<'_>) -> Vec<u8> {
+        let checklist = self.catalog.get(book.checklist).expect("checklist");
+        let mut rng = SplitMix64::new(book.seed);
+        let answers = demo::answers(checklist, book.quality, &mut rng);
+        let mut answers = answers;
+        // Tests decide vetoes themselves.
+        for key in ["loss_incident", "refused_inspection"] {
+            if answers.inputs.contains_key(key) {
+                answers
+                    .inputs
+                    .insert(key.into(), nianjian::domain::InputValue::YesNo(false));
+            }
+        }
+        self_check_template(
+            checklist,
+            &Prefill {
+                unit_name: Some(book.name.into()),
+                unit_code: Some(book.code.into()),
+                unit_kind: Some(book.kind.into()),
+                street: Some(book.street.into()),
+                year: Some(book.year),
+                target_tier: book.target.map(str::to_string),
+                answers: Some(answers),
+            },
+        )
+        .expect("workbook")
+    }
+
+    pub async fn upload_files(
+        &self,
+        token: &str,
+        files: Vec<(String, Vec<u8>)>,
+        query: &str,
+    ) -> (u16, Value) {
+        let mut form = Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes).file_name(name));
+        }
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/submissions{query}")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload request");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+        self.upload_files(token, vec![(name.to_string(), bytes)], "")
+            .await
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> (u16, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.expect("get");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, self.url(path)).json(&body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the runtime ends with the test.
+        let _ = self.handle.stop(false);
+        if let Some((admin, name)) = self.postgres.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn getrandom_fill(bytes: &mut [u8]) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = SplitMix64::new(nanos ^ u64::from(std::process::id()) << 32);
+    for b in bytes.iter_mut() {
+        *b = rng.next_u64() as u8;
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,6 @@
+//! The HTTP API against the real server on a random port, with a fresh
+//! database per test: SQLite by default, PostgreSQL when
+//! NIANJIAN_TEST_DATABASE=postgres://… is set (see README, "Tests").
+
+mod helpers;
+mod uploads;
