@@ -45,6 +45,27 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// A workbook read and scored, ready to store: the costly part of an
+/// upload, done without a database connection so many can run at once.
+pub struct Prepared {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub digest: String,
+    pub scored: Result<Scored, Vec<Problem>>,
+}
+
+/// Reads and scores a workbook.
+pub fn prepare(env: Env<'_>, file_name: &str, bytes: Vec<u8>) -> Prepared {
+    let digest = sha256(&bytes);
+    let scored = score_workbook(&bytes, env.catalog, env.limits);
+    Prepared {
+        file_name: file_name.to_string(),
+        bytes,
+        digest,
+        scored,
+    }
+}
+
 /// Reads, checks, scores and (unless `dry_run`) stores one workbook.
 pub fn upload(
     conn: &mut DbConn,
@@ -57,12 +78,40 @@ pub fn upload(
     if actor.role == Role::Leader {
         return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
     }
-    let digest = sha256(bytes);
-    let scored = match score_workbook(bytes, env.catalog, env.limits) {
+    commit(
+        conn,
+        env,
+        actor,
+        prepare(env, file_name, bytes.to_vec()),
+        dry_run,
+    )
+}
+
+/// Checks a prepared workbook against the caller's rights and the
+/// campaign, and (unless `dry_run`) stores it in one transaction.
+pub fn commit(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    prepared: Prepared,
+    dry_run: bool,
+) -> ServiceResult<UploadOutcome> {
+    if actor.role == Role::Leader {
+        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
+    }
+    let Prepared {
+        file_name,
+        bytes,
+        digest,
+        scored,
+    } = prepared;
+    let scored = match scored {
         Ok(scored) => scored,
         Err(problems) => {
             if !dry_run {
-                keep_rejected(conn, actor, file_name, bytes, &digest, &problems, env.clock)?;
+                keep_rejected(
+                    conn, actor, &file_name, &bytes, &digest, &problems, env.clock,
+                )?;
             }
             return Err(ServiceError::Invalid(problems));
         }
@@ -88,7 +137,7 @@ pub fn upload(
     loop {
         attempt += 1;
         match write(conn, |conn| {
-            store(conn, env, actor, file_name, bytes, &digest, &scored)
+            store(conn, env, actor, &file_name, &bytes, &digest, &scored)
         }) {
             Err(ServiceError::Store(e)) if e.is_unique_violation() && attempt < 3 => continue,
             other => return other,

@@ -69,22 +69,47 @@ fn refused(file: String, error: &ApiError) -> FileAnswer {
     }
 }
 
-async fn one(
+/// Reads and scores a file off the async threads, within the parse slots
+/// (memory stays flat under a burst).
+async fn prepare(
+    state: &web::Data<AppState>,
+    file: UploadedFile,
+) -> Result<uploads::Prepared, ApiError> {
+    let _permit = state
+        .parse_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Busy)?;
+    let catalog = state.catalog.clone();
+    let limits = state.limits.clone();
+    let clock = crate::service::Clock::at(chrono::Utc::now());
+    Ok(web::block(move || {
+        let env = crate::service::Env {
+            catalog: &catalog,
+            limits: &limits,
+            clock,
+        };
+        uploads::prepare(env, &file.name, file.bytes)
+    })
+    .await?)
+}
+
+async fn commit(
     state: &web::Data<AppState>,
     actor: &Actor,
-    file: UploadedFile,
+    prepared: Result<uploads::Prepared, ApiError>,
     dry_run: bool,
 ) -> FileAnswer {
-    // Parsing is bounded by the slots: memory stays flat under a burst.
-    let Ok(_permit) = state.parse_slots.acquire().await else {
-        return refused(file.name, &ApiError::Busy);
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => return refused(String::new(), &e),
     };
-    let name = file.name.clone();
+    let name = prepared.file_name.clone();
     let actor = actor.clone();
-    let result = state
-        .run(move |conn, env| uploads::upload(conn, env, &actor, &file.name, &file.bytes, dry_run))
-        .await;
-    match result {
+    match state
+        .run(move |conn, env| uploads::commit(conn, env, &actor, prepared, dry_run))
+        .await
+    {
         Ok(outcome) => FileAnswer::Accepted {
             file: name,
             ok: true,
@@ -131,9 +156,13 @@ pub async fn create(
     }
     let (files, fields) = read_files(payload, &state.settings).await?;
     let dry_run = query.dry_run || fields.dry_run;
-    let mut answers = Vec::with_capacity(files.len());
-    for file in files {
-        answers.push(one(&state, &actor, file, dry_run).await);
+    // Read and score all files at once (bounded by the parse slots), then
+    // store them one by one in the order they were sent.
+    let prepared =
+        futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;
+    let mut answers = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        answers.push(commit(&state, &actor, p, dry_run).await);
     }
 
     let all_refused = answers
