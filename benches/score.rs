@@ -3,42 +3,14 @@
 //! both cores), and compares with the floor: reading the same files' three
 //! sheets with calamine alone, also on both cores. Best of three runs each.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use calamine::Reader;
 use rayon::prelude::*;
-
-use nianjian::domain::random::SplitMix64;
-use nianjian::ingest::checklists::Catalog;
-use nianjian::reports::template::{Prefill, self_check_template};
-use nianjian::service::demo;
-
-fn generate(dir: &Path, count: usize) -> Vec<PathBuf> {
-    let catalog = Catalog::embedded().expect("shipped checklists");
-    let checklists: Vec<_> = catalog.iter().map(|l| l.checklist.clone()).collect();
-    let mut rng = SplitMix64::new(2012);
-    (0..count)
-        .map(|n| {
-            let checklist = &checklists[n % checklists.len()];
-            let quality = rng.unit();
-            let prefill = Prefill {
-                unit_name: Some(format!("单位{n:04}")),
-                unit_code: Some(format!("3301{n:05}")),
-                unit_kind: Some(checklist.unit_kinds[0].clone()),
-                street: Some("小营街道".into()),
-                year: Some(2012),
-                target_tier: Some(checklist.tiers[n % checklist.tiers.len()].name.clone()),
-                answers: Some(demo::answers(checklist, quality, &mut rng)),
-            };
-            let bytes = self_check_template(checklist, &prefill).expect("workbook");
-            let path = dir.join(format!("{n:04}.xlsx"));
-            std::fs::write(&path, bytes).expect("write workbook");
-            path
-        })
-        .collect()
-}
 
 fn best_of(runs: usize, mut run: impl FnMut() -> Duration) -> Duration {
     (0..runs).map(|_| run()).min().expect("at least one run")
@@ -70,7 +42,11 @@ fn cli(dir: &Path, count: usize) -> Duration {
         .output()
         .expect("run nianjian");
     let elapsed = start.elapsed();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let results: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(results.len(), count);
     assert!(results.iter().all(|r| r["ok"] == true));
@@ -84,8 +60,11 @@ fn main() {
         .unwrap_or(1000);
     let dir = tempfile::tempdir().expect("tempdir");
     let t = Instant::now();
-    let files = generate(dir.path(), count);
-    let bytes: u64 = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
+    let files = common::generate(dir.path(), count, 2012);
+    let bytes: u64 = files
+        .iter()
+        .map(|f| f.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
     eprintln!(
         "generated {count} workbooks ({:.1} MB) in {:.1} s",
         bytes as f64 / 1e6,
@@ -96,7 +75,15 @@ fn main() {
     let scored = best_of(3, || cli(dir.path(), count));
     let ratio = scored.as_secs_f64() / floor.as_secs_f64();
     println!("files                          {count}");
-    println!("calamine read (floor)          {:>8.3} s  {:>7.0} files/s", floor.as_secs_f64(), count as f64 / floor.as_secs_f64());
-    println!("nianjian score --json (CLI)    {:>8.3} s  {:>7.0} files/s", scored.as_secs_f64(), count as f64 / scored.as_secs_f64());
+    println!(
+        "calamine read (floor)          {:>8.3} s  {:>7.0} files/s",
+        floor.as_secs_f64(),
+        count as f64 / floor.as_secs_f64()
+    );
+    println!(
+        "nianjian score --json (CLI)    {:>8.3} s  {:>7.0} files/s",
+        scored.as_secs_f64(),
+        count as f64 / scored.as_secs_f64()
+    );
     println!("ratio CLI / floor              {ratio:>8.2}   (target ≤ 1.5)");
 }
