@@ -5,6 +5,7 @@ pub mod checklist;
 pub mod number;
 pub mod plausibility;
 pub mod random;
+pub mod rectification;
 pub mod sampling;
 pub mod scoring;
 pub mod text;

@@ -195,6 +195,9 @@ pub fn update(
             queries::campaigns::set_checklist(conn, row.id, &m.unit_kind, &m.checklist)?;
         }
         queries::campaigns::update(conn, row.id, deadline, closed, rectify_days)?;
+        if let (Some(days), true) = (rectify_days, rectify_days != row.rectify_days) {
+            super::rectifications::reschedule(conn, clock, row.id, days.unsigned_abs())?;
+        }
         let mut what = Vec::new();
         if deadline != row.deadline {
             what.push(format!(

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod checklists;
 pub mod demo;
 pub mod flags;
+pub mod rectifications;
 pub mod reviews;
 pub mod roster;
 pub mod samples;

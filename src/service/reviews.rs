@@ -266,6 +266,14 @@ pub fn apply(
         Some(review_id),
         clock.now,
     )?;
+    super::rectifications::sync(
+        conn,
+        env,
+        assessment_id,
+        &checklist,
+        &card,
+        submission.target_tier.as_deref(),
+    )?;
     let changed: Vec<String> = request
         .items
         .iter()

@@ -414,6 +414,15 @@ fn store(
         clock.now,
     )?;
 
+    super::rectifications::sync(
+        conn,
+        env,
+        assessment_id,
+        &check.checklist,
+        &scored.card,
+        check.target_tier.as_deref(),
+    )?;
+
     let previous = previous_inputs(conn, unit_id, check.year)?;
     let mut flags: Vec<(Option<String>, String)> = plausibility::check(
         &check.checklist,

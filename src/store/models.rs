@@ -248,3 +248,95 @@ pub struct NewAudit<'a> {
     pub entity_id: Option<String>,
     pub detail: String,
 }
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectifications, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct RectificationRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub origin_campaign_id: i64,
+    pub campaign_id: i64,
+    pub assessment_id: i64,
+    pub kind: String,
+    pub finding_key: String,
+    pub item_code: Option<String>,
+    pub category_code: Option<String>,
+    pub title: String,
+    pub requirement: String,
+    pub points_lost: i32,
+    pub state: String,
+    pub due: NaiveDate,
+    pub due_set_by_hand: bool,
+    pub previous_id: Option<i64>,
+    pub closed_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = rectifications)]
+pub struct NewRectification<'a> {
+    pub unit_id: i64,
+    pub origin_campaign_id: i64,
+    pub campaign_id: i64,
+    pub assessment_id: i64,
+    pub kind: &'a str,
+    pub finding_key: &'a str,
+    pub item_code: Option<&'a str>,
+    pub category_code: Option<&'a str>,
+    pub title: &'a str,
+    pub requirement: &'a str,
+    pub points_lost: i32,
+    pub state: &'a str,
+    pub due: NaiveDate,
+    pub due_set_by_hand: bool,
+    pub previous_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectification_events, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct RectificationEventRow {
+    pub id: i64,
+    pub rectification_id: i64,
+    pub at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: String,
+    pub before_total: Option<i32>,
+    pub after_total: Option<i32>,
+    pub before_tier: Option<String>,
+    pub after_tier: Option<String>,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = rectification_events)]
+pub struct NewRectificationEvent<'a> {
+    pub rectification_id: i64,
+    pub at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: &'a str,
+    pub note: &'a str,
+    pub before_total: Option<i32>,
+    pub after_total: Option<i32>,
+    pub before_tier: Option<&'a str>,
+    pub after_tier: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectification_evidence, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct EvidenceRow {
+    pub id: i64,
+    pub rectification_id: i64,
+    pub event_id: i64,
+    pub file_sha256: String,
+    pub file_name: String,
+    pub uploaded_at: NaiveDateTime,
+}

@@ -285,4 +285,63 @@ diesel::allow_tables_to_appear_in_same_query!(
     sample_units,
     audit_log,
     write_serial,
+    rectifications,
+    rectification_events,
+    rectification_evidence,
 );
+
+diesel::table! {
+    rectifications (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        origin_campaign_id -> BigInt,
+        campaign_id -> BigInt,
+        assessment_id -> BigInt,
+        kind -> Text,
+        finding_key -> Text,
+        item_code -> Nullable<Text>,
+        category_code -> Nullable<Text>,
+        title -> Text,
+        requirement -> Text,
+        points_lost -> Integer,
+        state -> Text,
+        due -> Date,
+        due_set_by_hand -> Bool,
+        previous_id -> Nullable<BigInt>,
+        closed_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rectification_events (id) {
+        id -> BigInt,
+        rectification_id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        note -> Text,
+        before_total -> Nullable<Integer>,
+        after_total -> Nullable<Integer>,
+        before_tier -> Nullable<Text>,
+        after_tier -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rectification_evidence (id) {
+        id -> BigInt,
+        rectification_id -> BigInt,
+        event_id -> BigInt,
+        file_sha256 -> Text,
+        file_name -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rectifications -> units (unit_id));
+diesel::joinable!(rectification_events -> rectifications (rectification_id));

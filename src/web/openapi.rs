@@ -33,6 +33,8 @@ impl Modify for BearerAuth {
         api::checklists::list, api::checklists::template,
         api::samples::create, api::samples::list, api::samples::get,
         api::flags::list, api::flags::resolve,
+        api::rectifications::list, api::rectifications::counts, api::rectifications::get,
+        api::rectifications::update, api::rectifications::act, api::rectifications::evidence,
         api::audit::list,
         api::users::list, api::users::create, api::users::update,
     ),

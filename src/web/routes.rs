@@ -3,7 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, flags, samples, session, submissions, units, users,
+    assessments, audit, campaigns, checklists, flags, rectifications, samples, session,
+    submissions, units, users,
 };
 use super::openapi;
 
@@ -47,6 +48,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/samples/{id}", web::get().to(samples::get))
             .route("/flags", web::get().to(flags::list))
             .route("/flags/{id}/resolve", web::post().to(flags::resolve))
+            .route("/rectifications", web::get().to(rectifications::list))
+            .route(
+                "/rectifications/counts",
+                web::get().to(rectifications::counts),
+            )
+            .route("/rectifications/{id}", web::get().to(rectifications::get))
+            .route(
+                "/rectifications/{id}",
+                web::patch().to(rectifications::update),
+            )
+            .route(
+                "/rectifications/{id}/actions",
+                web::post().to(rectifications::act),
+            )
+            .route(
+                "/rectifications/{id}/evidence/{evidence_id}",
+                web::get().to(rectifications::evidence),
+            )
             .route("/audit", web::get().to(audit::list))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::create))

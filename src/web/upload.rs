@@ -15,20 +15,50 @@ pub struct UploadedFile {
     pub bytes: Vec<u8>,
 }
 
-/// Other fields a form may carry alongside its files.
+/// The text fields a form carried alongside its files.
 #[derive(Default)]
 pub struct FormFields {
-    pub dry_run: bool,
+    pub text: std::collections::BTreeMap<String, String>,
 }
+
+impl FormFields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.text.get(name).map(|s| s.trim())
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some("true" | "1" | "yes" | "on"))
+    }
+}
+
+/// Text fields are short; a longer one is refused.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
 
 fn mb(bytes: usize) -> usize {
     bytes / (1024 * 1024)
 }
 
-/// Reads every `file` field; `.zip` archives may be as large as a bulk upload.
+/// Reads every `file` field (at least one); `.zip` archives may be as large
+/// as a bulk upload and are opened into their workbooks.
 pub async fn read_files(
+    payload: Multipart,
+    settings: &Settings,
+) -> Result<(Vec<UploadedFile>, FormFields), ApiError> {
+    let (files, fields) = read_form(payload, settings, true).await?;
+    if files.is_empty() {
+        return Err(ApiError::BadRequest(
+            "没有收到文件：请用表单字段 file 上传".into(),
+        ));
+    }
+    Ok((files, fields))
+}
+
+/// Reads a form's files (possibly none) and text fields; `unpack_zips`
+/// opens archives of workbooks into their workbooks.
+pub async fn read_form(
     mut payload: Multipart,
     settings: &Settings,
+    unpack_zips: bool,
 ) -> Result<(Vec<UploadedFile>, FormFields), ApiError> {
     let mut files = Vec::new();
     let mut fields = FormFields::default();
@@ -40,26 +70,21 @@ pub async fn read_files(
             .content_disposition()
             .and_then(|d| d.get_filename())
             .map(str::to_string);
-        if name == "dry_run" {
+        if name != "file" {
             let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-                if value.len() + chunk.len() > 16 {
-                    return Err(ApiError::BadRequest("dry_run 应为 true 或 false".into()));
+                if value.len() + chunk.len() > MAX_TEXT_FIELD {
+                    return Err(ApiError::BadRequest(format!("表单字段 {name} 过长")));
                 }
                 value.extend_from_slice(&chunk);
             }
-            fields.dry_run = matches!(String::from_utf8_lossy(&value).trim(), "true" | "1" | "yes");
+            fields
+                .text
+                .insert(name, String::from_utf8_lossy(&value).into_owned());
             continue;
         }
-        if name != "file" {
-            // Drain and ignore fields we do not know.
-            while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            }
-            continue;
-        }
-        let file_name = file_name.unwrap_or_else(|| format!("upload-{}.xlsx", files.len() + 1));
+        let file_name = file_name.unwrap_or_default();
         let is_zip = file_name.to_lowercase().ends_with(".zip");
         let limit = if is_zip {
             settings.max_bulk_bytes
@@ -77,7 +102,11 @@ pub async fn read_files(
             }
             bytes.extend_from_slice(&chunk);
         }
-        if is_zip || is_plain_zip(&bytes) {
+        // A form field with no file chosen arrives as an empty part.
+        if bytes.is_empty() && file_name.is_empty() {
+            continue;
+        }
+        if unpack_zips && (is_zip || is_plain_zip(&bytes)) {
             files.extend(open_zip(&file_name, &bytes, settings)?);
         } else {
             files.push(UploadedFile {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod checklists;
 pub mod flags;
+pub mod rectifications;
 pub mod samples;
 pub mod session;
 pub mod submissions;

@@ -155,7 +155,7 @@ pub async fn create(
         )));
     }
     let (files, fields) = read_files(payload, &state.settings).await?;
-    let dry_run = query.dry_run || fields.dry_run;
+    let dry_run = query.dry_run || fields.flag("dry_run");
     // Read and score all files at once (bounded by the parse slots), then
     // store them one by one in the order they were sent.
     let prepared =

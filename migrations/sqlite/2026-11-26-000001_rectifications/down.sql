@@ -1,0 +1,3 @@
+DROP TABLE rectification_evidence;
+DROP TABLE rectification_events;
+DROP TABLE rectifications;

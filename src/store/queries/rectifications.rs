@@ -1,0 +1,205 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::on_backend;
+use crate::store::models::{
+    EvidenceRow, NewRectification, NewRectificationEvent, RectificationEventRow, RectificationRow,
+};
+use crate::store::schema::{rectification_events, rectification_evidence, rectifications};
+use crate::store::{DbConn, StoreResult};
+
+pub fn insert(conn: &mut DbConn, row: &NewRectification<'_>) -> StoreResult<i64> {
+    let query = diesel::insert_into(rectifications::table)
+        .values(row)
+        .returning(rectifications::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<RectificationRow> {
+    Ok(rectifications::table
+        .find(id)
+        .select(RectificationRow::as_select())
+        .first(conn)?)
+}
+
+/// Every order of a unit, oldest first.
+pub fn of_unit(conn: &mut DbConn, unit_id: i64) -> StoreResult<Vec<RectificationRow>> {
+    Ok(rectifications::table
+        .filter(rectifications::unit_id.eq(unit_id))
+        .order(rectifications::id.asc())
+        .select(RectificationRow::as_select())
+        .load(conn)?)
+}
+
+/// Orders tracked in a campaign, optionally of one unit, oldest first.
+pub fn in_campaign(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_id: Option<i64>,
+) -> StoreResult<Vec<RectificationRow>> {
+    let every_unit = unit_id.is_none().into_sql::<diesel::sql_types::Bool>();
+    Ok(rectifications::table
+        .filter(rectifications::campaign_id.eq(campaign_id))
+        .filter(
+            rectifications::unit_id
+                .eq(unit_id.unwrap_or(0))
+                .or(every_unit),
+        )
+        .order(rectifications::id.asc())
+        .select(RectificationRow::as_select())
+        .load(conn)?)
+}
+
+/// Orders that are still active and were tracked in other campaigns than `campaign_id`.
+pub fn active_elsewhere(
+    conn: &mut DbConn,
+    unit_id: i64,
+    campaign_id: i64,
+) -> StoreResult<Vec<RectificationRow>> {
+    Ok(rectifications::table
+        .filter(rectifications::unit_id.eq(unit_id))
+        .filter(rectifications::campaign_id.ne(campaign_id))
+        .filter(rectifications::state.eq_any(["open", "submitted", "returned"]))
+        .order(rectifications::id.asc())
+        .select(RectificationRow::as_select())
+        .load(conn)?)
+}
+
+pub fn set_state(
+    conn: &mut DbConn,
+    id: i64,
+    state: &str,
+    closed_reason: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(rectifications::table.find(id))
+        .set((
+            rectifications::state.eq(state),
+            rectifications::closed_reason.eq(closed_reason),
+            rectifications::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Refreshes an active order from a newer assessment (and moves it into that campaign).
+#[allow(clippy::too_many_arguments)]
+pub fn refresh(
+    conn: &mut DbConn,
+    id: i64,
+    campaign_id: i64,
+    assessment_id: i64,
+    title: &str,
+    requirement: &str,
+    points_lost: i32,
+    due: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(rectifications::table.find(id))
+        .set((
+            rectifications::campaign_id.eq(campaign_id),
+            rectifications::assessment_id.eq(assessment_id),
+            rectifications::title.eq(title),
+            rectifications::requirement.eq(requirement),
+            rectifications::points_lost.eq(points_lost),
+            rectifications::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(due) = due {
+        diesel::update(rectifications::table.find(id))
+            .set(rectifications::due.eq(due))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_due(
+    conn: &mut DbConn,
+    id: i64,
+    due: NaiveDate,
+    by_hand: bool,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(rectifications::table.find(id))
+        .set((
+            rectifications::due.eq(due),
+            rectifications::due_set_by_hand.eq(by_hand),
+            rectifications::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_event(conn: &mut DbConn, event: &NewRectificationEvent<'_>) -> StoreResult<i64> {
+    let query = diesel::insert_into(rectification_events::table)
+        .values(event)
+        .returning(rectification_events::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn events(conn: &mut DbConn, rectification_id: i64) -> StoreResult<Vec<RectificationEventRow>> {
+    Ok(rectification_events::table
+        .filter(rectification_events::rectification_id.eq(rectification_id))
+        .order(rectification_events::id.asc())
+        .select(RectificationEventRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_evidence(
+    conn: &mut DbConn,
+    rectification_id: i64,
+    event_id: i64,
+    sha256: &str,
+    file_name: &str,
+    now: NaiveDateTime,
+) -> StoreResult<i64> {
+    let query = diesel::insert_into(rectification_evidence::table)
+        .values((
+            rectification_evidence::rectification_id.eq(rectification_id),
+            rectification_evidence::event_id.eq(event_id),
+            rectification_evidence::file_sha256.eq(sha256),
+            rectification_evidence::file_name.eq(file_name),
+            rectification_evidence::uploaded_at.eq(now),
+        ))
+        .returning(rectification_evidence::id);
+    Ok(on_backend!(conn, |c| query.get_result(c))?)
+}
+
+pub fn evidence(conn: &mut DbConn, rectification_id: i64) -> StoreResult<Vec<EvidenceRow>> {
+    Ok(rectification_evidence::table
+        .filter(rectification_evidence::rectification_id.eq(rectification_id))
+        .order(rectification_evidence::id.asc())
+        .select(EvidenceRow::as_select())
+        .load(conn)?)
+}
+
+pub fn evidence_item(conn: &mut DbConn, id: i64) -> StoreResult<EvidenceRow> {
+    Ok(rectification_evidence::table
+        .find(id)
+        .select(EvidenceRow::as_select())
+        .first(conn)?)
+}
+
+pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
+    Ok(rectifications::table.count().get_result(conn)?)
+}
+
+/// Records a re-check's before and after figures on its event.
+pub fn set_event_figures(
+    conn: &mut DbConn,
+    event_id: i64,
+    before_total: i32,
+    after_total: i32,
+    before_tier: Option<&str>,
+    after_tier: Option<&str>,
+) -> StoreResult<()> {
+    diesel::update(rectification_events::table.find(event_id))
+        .set((
+            rectification_events::before_total.eq(Some(before_total)),
+            rectification_events::after_total.eq(Some(after_total)),
+            rectification_events::before_tier.eq(before_tier),
+            rectification_events::after_tier.eq(after_tier),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

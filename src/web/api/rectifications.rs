@@ -1,0 +1,175 @@
+use actix_multipart::Multipart;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::service::rectifications::{
+    self, ActionRequest, Counts, Evidence, Filter, RectificationDetail, RectificationItem,
+};
+use crate::web::api::Items;
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::upload::read_form;
+use crate::web::{ApiError, AppState};
+
+/// Orders tracked in a year: by unit, street, state, overdue, category or
+/// kind; overdue first. A unit account sees its own.
+#[utoipa::path(get, path = "/api/v1/rectifications", tag = "rectifications", security(("bearer" = [])),
+    params(Filter),
+    responses((status = 200, body = Items<RectificationItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<Filter>,
+) -> Result<web::Json<Items<RectificationItem>>, ApiError> {
+    let filter = query.into_inner();
+    Ok(Items::of(
+        state
+            .run(move |conn, env| rectifications::list(conn, &actor, &filter, env.clock.today))
+            .await?,
+    ))
+}
+
+/// Counts by state, and overdue, under the same filters.
+#[utoipa::path(get, path = "/api/v1/rectifications/counts", tag = "rectifications", security(("bearer" = [])),
+    params(Filter),
+    responses((status = 200, body = Counts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn counts(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<Filter>,
+) -> Result<web::Json<Counts>, ApiError> {
+    let filter = query.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| rectifications::counts(conn, &actor, &filter, env.clock.today))
+            .await?,
+    ))
+}
+
+/// One order with its history and evidence.
+#[utoipa::path(get, path = "/api/v1/rectifications/{id}", tag = "rectifications", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = RectificationDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<RectificationDetail>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| rectifications::detail(conn, &actor, id, env.clock.today))
+            .await?,
+    ))
+}
+
+/// Moves an order along its lifecycle: submit (the unit, or an inspector
+/// for it), verify (optionally with re-check points), return or waive (a
+/// note required). JSON, or multipart with fields action, note,
+/// recheck_points and evidence files in `file`.
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/actions", tag = "rectifications", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ActionRequest,
+    responses((status = 200, body = RectificationDetail), (status = 400, description = "Unknown action, or a note missing", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not allowed for the caller's role or unit", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "Not allowed in the order's state", body = ErrorBody),
+        (status = 413, body = ErrorBody)))]
+pub async fn act(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<RectificationDetail>, ApiError> {
+    let id = id.into_inner();
+    let is_multipart = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (request, evidence) = if is_multipart {
+        let multipart = Multipart::new(req.headers(), payload);
+        let (files, fields) = read_form(multipart, &state.settings, false).await?;
+        if files.len() > 10 {
+            return Err(ApiError::BadRequest("一次最多上传 10 份佐证材料".into()));
+        }
+        let recheck_points = match fields.get("recheck_points").filter(|v| !v.is_empty()) {
+            Some(v) => Some(
+                v.parse::<f64>()
+                    .map_err(|_| ApiError::BadRequest(format!("复查分应为数字，实际为“{v}”")))?,
+            ),
+            None => None,
+        };
+        let request = ActionRequest {
+            action: fields.get("action").unwrap_or_default().to_string(),
+            note: fields.get("note").unwrap_or_default().to_string(),
+            recheck_points,
+        };
+        let evidence = files
+            .into_iter()
+            .map(|f| Evidence {
+                file_name: f.name,
+                bytes: f.bytes,
+            })
+            .collect();
+        (request, evidence)
+    } else {
+        let mut payload = payload.into_inner();
+        let json = web::Json::<ActionRequest>::from_request(&req, &mut payload)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        (json.into_inner(), Vec::new())
+    };
+    Ok(web::Json(
+        state
+            .run(move |conn, env| rectifications::act(conn, env, &actor, id, &request, evidence))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DueChange {
+    /// YYYY-MM-DD
+    pub due: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Sets an order's due date by hand (bureau).
+#[utoipa::path(patch, path = "/api/v1/rectifications/{id}", tag = "rectifications", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = DueChange,
+    responses((status = 200, body = RectificationDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    body: web::Json<DueChange>,
+) -> Result<web::Json<RectificationDetail>, ApiError> {
+    let id = id.into_inner();
+    let change = body.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                rectifications::set_due(conn, env, &actor, id, &change.due, &change.note)
+            })
+            .await?,
+    ))
+}
+
+/// An evidence file, byte for byte.
+#[utoipa::path(get, path = "/api/v1/rectifications/{id}/evidence/{evidence_id}", tag = "rectifications", security(("bearer" = [])),
+    params(("id" = i64, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn evidence(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, evidence_id) = path.into_inner();
+    let (name, bytes) = state
+        .run(move |conn, _| rectifications::evidence_file(conn, &actor, id, evidence_id))
+        .await?;
+    Ok(crate::web::download(&name, bytes))
+}
