@@ -1,5 +1,6 @@
 //! Outputs: the self-check template workbook now; district reports later.
 
+pub mod model;
 pub mod template;
 
 /// Why an output could not be produced.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod flags;
 pub mod rectifications;
 pub mod reviews;
+pub mod reports;
 pub mod roster;
 pub mod samples;
 pub mod scoring;

@@ -175,3 +175,20 @@ pub fn self_totals(conn: &mut DbConn, submission_ids: &[i64]) -> StoreResult<Vec
     }
     Ok(all)
 }
+
+/// (submission id, id of its first assessment — the self-assessment).
+pub fn first_ids(conn: &mut DbConn, submission_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    let mut all = Vec::new();
+    for chunk in submission_ids.chunks(500) {
+        all.extend(
+            assessments::table
+                .filter(assessments::submission_id.eq_any(chunk))
+                .group_by(assessments::submission_id)
+                .select((assessments::submission_id, diesel::dsl::min(assessments::id)))
+                .load::<(i64, Option<i64>)>(conn)?
+                .into_iter()
+                .filter_map(|(s, a)| a.map(|a| (s, a))),
+        );
+    }
+    Ok(all)
+}

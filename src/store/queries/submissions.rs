@@ -200,3 +200,21 @@ pub fn late_flags(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<(i64, bool)
     }
     Ok(all)
 }
+
+/// (submission id, input key, value) for many submissions.
+pub fn inputs_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<(i64, String, String)>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            submission_inputs::table
+                .filter(submission_inputs::submission_id.eq_any(chunk))
+                .select((
+                    submission_inputs::submission_id,
+                    submission_inputs::input_key,
+                    submission_inputs::value,
+                ))
+                .load::<(i64, String, String)>(conn)?,
+        );
+    }
+    Ok(all)
+}

@@ -1,0 +1,1099 @@
+//! The district summary as plain data: built by one pure function from the
+//! facts the service gathers, rendered by both the xlsx and the HTML
+//! renderers, so the two can never disagree on a figure.
+//!
+//! Counting rules (also in the README):
+//! - a unit counts with its current assessment of the year: the newest
+//!   submission's, and the reviewed figures where an inspector reviewed it;
+//!   superseded submissions do not count;
+//! - every unit on the roster counts; one with no submission is 未提交;
+//! - a unit whose veto triggered reaches no tier (未达标), whatever its total;
+//! - tiers count cumulatively as the bureau reports them: a 省级示范 unit
+//!   has also reached 省级规范化 and 市级规范化 ("达到…及以上"), beside the
+//!   count of units whose highest tier is exactly that one.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::{InputValue, Points, checklist::InputGroup, checklist::InputType};
+
+/// A tier, by code and name, lowest first in every list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Tier {
+    pub code: String,
+    pub name: String,
+    /// The short name used in sentences (省级示范 for 省级示范档案室).
+    pub short: String,
+}
+
+/// One category of an assessment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CategoryFacts {
+    pub code: String,
+    pub name: String,
+    pub points: Points,
+    pub max: Points,
+}
+
+/// One item of an assessment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ItemFacts {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub max: Points,
+    pub points: Points,
+    pub self_points: Points,
+    pub applicable: bool,
+}
+
+/// An input's definition, for the 人财物投入 statistics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputDef {
+    pub key: String,
+    pub label: String,
+    pub unit: Option<String>,
+    pub group: String,
+    pub yes_no: bool,
+}
+
+impl InputDef {
+    pub fn new(key: &str, label: &str, unit: Option<&str>, group: InputGroup, kind: InputType) -> InputDef {
+        InputDef {
+            key: key.into(),
+            label: label.into(),
+            unit: unit.map(str::to_string),
+            group: group.label_zh().into(),
+            yes_no: kind == InputType::YesNo,
+        }
+    }
+}
+
+/// A unit's current result in a year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assessed {
+    pub checklist: String,
+    pub total: Points,
+    pub self_total: Points,
+    pub reviewed: bool,
+    pub late: bool,
+    pub tier: Option<String>,
+    pub grade: Option<String>,
+    pub vetoes: Vec<String>,
+    pub target_tier: Option<String>,
+    pub categories: Vec<CategoryFacts>,
+    pub items: Vec<ItemFacts>,
+    pub inputs: BTreeMap<String, InputValue>,
+}
+
+/// A roster unit and what it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitFacts {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street: Option<String>,
+    pub current: Option<Assessed>,
+    pub previous: Option<Assessed>,
+    pub open_rectifications: usize,
+    pub overdue_rectifications: usize,
+}
+
+/// One rectification order for the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrderFacts {
+    pub id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub street: Option<String>,
+    pub item: Option<String>,
+    pub title: String,
+    pub requirement: String,
+    pub state: String,
+    pub state_label: String,
+    pub due: String,
+    pub days_overdue: i64,
+    pub origin_year: i32,
+}
+
+/// Everything the summary is computed from.
+#[derive(Clone, Debug)]
+pub struct ReportInput {
+    pub year: i32,
+    pub previous_year: i32,
+    /// The street this report is limited to, if any.
+    pub street: Option<String>,
+    /// When it was produced, as shown (bureau time).
+    pub generated_at: String,
+    pub tiers: Vec<Tier>,
+    pub units: Vec<UnitFacts>,
+    pub orders: Vec<OrderFacts>,
+    pub inputs: Vec<InputDef>,
+    /// Earlier years: (year, each unit's tier code or none, each unit's total
+    /// or none when it did not submit).
+    pub history: Vec<(i32, Vec<(Option<String>, Option<Points>)>)>,
+}
+
+/// Counts of one group of units (a kind, a street, the district).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TierCounts {
+    pub label: String,
+    pub units: usize,
+    pub submitted: usize,
+    pub not_submitted: usize,
+    /// Submitted but no tier (incl. vetoed).
+    pub no_tier: usize,
+    /// Per tier, lowest first: units whose highest tier is exactly this one.
+    pub exact: Vec<usize>,
+    /// Per tier, lowest first: units at this tier or above (the bureau's count).
+    pub cumulative: Vec<usize>,
+    /// The same counts last year, where there was a campaign.
+    pub last_year: Option<Box<TierCounts>>,
+}
+
+/// One row of 单位明细.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street: String,
+    pub checklist: String,
+    pub submitted: bool,
+    pub late: bool,
+    pub categories: Vec<CategoryFacts>,
+    pub total: Option<Points>,
+    pub self_total: Option<Points>,
+    pub reviewed: bool,
+    pub tier: String,
+    pub tier_rank: usize,
+    pub grade: String,
+    pub vetoed: bool,
+    pub last_total: Option<Points>,
+    pub last_tier: String,
+    /// Total minus last year's, where both exist.
+    pub change: Option<Points>,
+    /// 升级 / 持平 / 降级 / 新增 / —
+    pub movement: String,
+    pub target_tier: String,
+    pub target_reached: Option<bool>,
+    pub open_rectifications: usize,
+    pub overdue_rectifications: usize,
+}
+
+/// An item ranked by points lost across the district.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LostItem {
+    pub checklist: String,
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub max: Points,
+    /// Units assessed on it (applicable).
+    pub units: usize,
+    /// Units that lost points on it.
+    pub units_losing: usize,
+    pub points_lost: Points,
+    /// Mean loss per assessed unit, in tenths.
+    pub mean_lost: Points,
+}
+
+/// 申报与认定: what a unit applied for and what it reached, and where its
+/// self-assessment claimed more than the review found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimLine {
+    pub code: String,
+    pub name: String,
+    pub street: String,
+    pub target_tier: String,
+    pub reached_tier: String,
+    pub reached: bool,
+    pub self_total: Points,
+    pub total: Points,
+    pub reviewed: bool,
+    /// Self minus reviewed: positive when the unit over-claimed.
+    pub over_claim: Points,
+    /// Items where self > reviewed: "C3 3→0".
+    pub over_claimed_items: Vec<String>,
+}
+
+/// The tier transition matrix against last year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Transitions {
+    /// Row and column labels: 未提交, 未达标, then the tiers lowest first.
+    pub labels: Vec<String>,
+    /// cells[from][to]: the units that moved from last year's `from` to this year's `to`.
+    pub cells: Vec<Vec<Vec<String>>>,
+    pub counts: Vec<Vec<usize>>,
+    pub upgraded: usize,
+    pub unchanged: usize,
+    pub downgraded: usize,
+}
+
+/// 人财物投入 statistics of one input.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputStat {
+    pub key: String,
+    pub label: String,
+    pub group: String,
+    pub unit: String,
+    pub yes_no: bool,
+    pub reporting: usize,
+    /// Numbers: total, mean, median (as shown, up to two decimals).
+    pub total: Option<String>,
+    pub mean: Option<String>,
+    pub median: Option<String>,
+    /// Yes/no: how many said 是, and the share in percent.
+    pub yes: Option<usize>,
+    pub yes_percent: Option<String>,
+}
+
+/// One year of the trend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrendYear {
+    pub year: i32,
+    pub submitted: usize,
+    pub cumulative: Vec<usize>,
+    pub mean_total: Option<Points>,
+}
+
+/// The whole summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DistrictReport {
+    pub year: i32,
+    pub previous_year: i32,
+    pub street: Option<String>,
+    pub generated_at: String,
+    pub tiers: Vec<Tier>,
+    pub by_kind: Vec<TierCounts>,
+    pub by_street: Vec<TierCounts>,
+    pub total: TierCounts,
+    /// "52 个社区中，省级示范 6 个、省级规范化 19 个、市级规范化 47 个".
+    pub sentences: Vec<String>,
+    pub units: Vec<UnitLine>,
+    pub lost: Vec<LostItem>,
+    pub claims: Vec<ClaimLine>,
+    pub transitions: Transitions,
+    pub orders: Vec<OrderFacts>,
+    pub order_counts: BTreeMap<String, usize>,
+    pub inputs: Vec<InputStat>,
+    pub trend: Vec<TrendYear>,
+}
+
+pub const NOT_SUBMITTED: &str = "未提交";
+pub const NO_TIER: &str = "未达标";
+
+/// Rank of a tier code: 0 none, 1 the lowest tier, ….
+fn rank(tiers: &[Tier], code: Option<&str>) -> usize {
+    code.and_then(|c| tiers.iter().position(|t| t.code == c))
+        .map_or(0, |p| p + 1)
+}
+
+fn tier_name(tiers: &[Tier], code: Option<&str>) -> String {
+    code.and_then(|c| tiers.iter().find(|t| t.code == c))
+        .map_or(NO_TIER.to_string(), |t| t.name.clone())
+}
+
+/// Counts a group from (submitted, tier rank) pairs.
+fn count(label: &str, tiers: usize, ranks: impl Iterator<Item = Option<usize>>) -> TierCounts {
+    let mut c = TierCounts {
+        label: label.into(),
+        exact: vec![0; tiers],
+        cumulative: vec![0; tiers],
+        ..TierCounts::default()
+    };
+    for r in ranks {
+        c.units += 1;
+        match r {
+            None => c.not_submitted += 1,
+            Some(0) => {
+                c.submitted += 1;
+                c.no_tier += 1;
+            }
+            Some(r) => {
+                c.submitted += 1;
+                c.exact[r - 1] += 1;
+                for slot in &mut c.cumulative[..r] {
+                    *slot += 1;
+                }
+            }
+        }
+    }
+    c
+}
+
+fn ranks_now<'a>(tiers: &'a [Tier], units: impl Iterator<Item = &'a UnitFacts> + 'a) -> impl Iterator<Item = Option<usize>> + 'a {
+    units.map(move |u| u.current.as_ref().map(|a| rank(tiers, a.tier.as_deref())))
+}
+
+fn ranks_last<'a>(tiers: &'a [Tier], units: impl Iterator<Item = &'a UnitFacts> + 'a) -> impl Iterator<Item = Option<usize>> + 'a {
+    units.map(move |u| u.previous.as_ref().map(|a| rank(tiers, a.tier.as_deref())))
+}
+
+/// The bureau's sentence: "52 个社区中，省级示范 6 个、省级规范化 19 个、市级规范化 47 个".
+pub fn sentence(tiers: &[Tier], counts: &TierCounts, noun: &str) -> String {
+    let parts: Vec<String> = tiers
+        .iter()
+        .zip(&counts.cumulative)
+        .rev()
+        .map(|(t, n)| format!("{} {n} 个", t.short))
+        .collect();
+    format!("{} 个{noun}中，{}", counts.units, parts.join("、"))
+}
+
+fn noun_of(kind: &str) -> String {
+    match kind {
+        "社区" => "社区".into(),
+        "机关" => "机关".into(),
+        "学校" => "学校".into(),
+        other => other.to_string(),
+    }
+}
+
+fn show(p: Option<Points>) -> String {
+    p.map_or_else(|| "—".to_string(), |p| p.to_string())
+}
+
+/// Number formatting for statistics: up to two decimals, no trailing zeros.
+fn two_decimals(x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// Builds the summary.
+pub fn district(input: &ReportInput) -> DistrictReport {
+    let tiers = &input.tiers;
+    let n = tiers.len();
+    let units = &input.units;
+    let has_last_year = units.iter().any(|u| u.previous.is_some());
+
+    let group = |label: &str, members: Vec<&UnitFacts>| {
+        let mut c = count(label, n, ranks_now(tiers, members.iter().copied()));
+        if has_last_year {
+            c.last_year = Some(Box::new(count(label, n, ranks_last(tiers, members.iter().copied()))));
+        }
+        c
+    };
+
+    let mut kinds: Vec<String> = units.iter().map(|u| u.kind.clone()).collect();
+    kinds.sort_by_key(|k| (kind_order(k), k.clone()));
+    kinds.dedup();
+    let by_kind: Vec<TierCounts> = kinds
+        .iter()
+        .map(|k| group(k, units.iter().filter(|u| &u.kind == k).collect()))
+        .collect();
+    let mut streets: Vec<String> = units.iter().map(|u| street_of(u)).collect();
+    streets.sort();
+    streets.dedup();
+    let by_street: Vec<TierCounts> = streets
+        .iter()
+        .map(|s| group(s, units.iter().filter(|u| &street_of(u) == s).collect()))
+        .collect();
+    let total = group("合计", units.iter().collect());
+    let mut sentences: Vec<String> = by_kind
+        .iter()
+        .map(|c| sentence(tiers, c, &noun_of(&c.label)))
+        .collect();
+    sentences.push(sentence(tiers, &total, "单位"));
+
+    let lines: Vec<UnitLine> = units.iter().map(|u| unit_line(tiers, u)).collect();
+
+    DistrictReport {
+        year: input.year,
+        previous_year: input.previous_year,
+        street: input.street.clone(),
+        generated_at: input.generated_at.clone(),
+        tiers: tiers.clone(),
+        by_kind,
+        by_street,
+        total,
+        sentences,
+        lost: lost_items(units),
+        claims: claims(tiers, units),
+        transitions: transitions(tiers, units),
+        order_counts: order_counts(&input.orders),
+        orders: input.orders.clone(),
+        inputs: input_stats(&input.inputs, units),
+        trend: trend(tiers, input),
+        units: lines,
+    }
+}
+
+fn kind_order(kind: &str) -> usize {
+    ["社区", "机关", "学校", "企事业单位"]
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(9)
+}
+
+fn street_of(u: &UnitFacts) -> String {
+    u.street.clone().unwrap_or_else(|| "（未填街道）".into())
+}
+
+fn unit_line(tiers: &[Tier], u: &UnitFacts) -> UnitLine {
+    let now = u.current.as_ref();
+    let last = u.previous.as_ref();
+    let rank_now = now.map(|a| rank(tiers, a.tier.as_deref()));
+    let rank_last = last.map(|a| rank(tiers, a.tier.as_deref()));
+    let movement = match (rank_last, rank_now) {
+        (Some(a), Some(b)) if b > a => "升级",
+        (Some(a), Some(b)) if b < a => "降级",
+        (Some(_), Some(_)) => "持平",
+        (None, Some(_)) => "新增",
+        _ => "—",
+    };
+    let target = now.and_then(|a| a.target_tier.as_deref());
+    UnitLine {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        kind: u.kind.clone(),
+        street: street_of(u),
+        checklist: now.map(|a| a.checklist.clone()).unwrap_or_default(),
+        submitted: now.is_some(),
+        late: now.is_some_and(|a| a.late),
+        categories: now.map(|a| a.categories.clone()).unwrap_or_default(),
+        total: now.map(|a| a.total),
+        self_total: now.map(|a| a.self_total),
+        reviewed: now.is_some_and(|a| a.reviewed),
+        tier: match now {
+            Some(a) => tier_name(tiers, a.tier.as_deref()),
+            None => NOT_SUBMITTED.into(),
+        },
+        tier_rank: rank_now.unwrap_or(0),
+        grade: now.and_then(|a| a.grade.clone()).unwrap_or_default(),
+        vetoed: now.is_some_and(|a| !a.vetoes.is_empty()),
+        last_total: last.map(|a| a.total),
+        last_tier: match last {
+            Some(a) => tier_name(tiers, a.tier.as_deref()),
+            None => NOT_SUBMITTED.into(),
+        },
+        change: match (now, last) {
+            (Some(a), Some(b)) => Some(a.total - b.total),
+            _ => None,
+        },
+        movement: movement.into(),
+        target_tier: target.map(|t| tier_name(tiers, Some(t))).unwrap_or_default(),
+        target_reached: target.map(|t| rank_now.unwrap_or(0) >= rank(tiers, Some(t))),
+        open_rectifications: u.open_rectifications,
+        overdue_rectifications: u.overdue_rectifications,
+    }
+}
+
+fn lost_items(units: &[UnitFacts]) -> Vec<LostItem> {
+    let mut by_item: BTreeMap<(String, String), LostItem> = BTreeMap::new();
+    for a in units.iter().filter_map(|u| u.current.as_ref()) {
+        for i in a.items.iter().filter(|i| i.applicable) {
+            let entry = by_item
+                .entry((a.checklist.clone(), i.code.clone()))
+                .or_insert_with(|| LostItem {
+                    checklist: a.checklist.clone(),
+                    code: i.code.clone(),
+                    title: i.title.clone(),
+                    category: i.category.clone(),
+                    max: i.max,
+                    units: 0,
+                    units_losing: 0,
+                    points_lost: Points::ZERO,
+                    mean_lost: Points::ZERO,
+                });
+            entry.units += 1;
+            let lost = i.max - i.points;
+            if lost > Points::ZERO {
+                entry.units_losing += 1;
+                entry.points_lost += lost;
+            }
+        }
+    }
+    let mut items: Vec<LostItem> = by_item
+        .into_values()
+        .filter(|i| i.points_lost > Points::ZERO)
+        .map(|mut i| {
+            // Mean in tenths, half up.
+            let units = i.units.max(1) as i32;
+            i.mean_lost = Points((2 * i.points_lost.tenths() + units) / (2 * units));
+            i
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.points_lost
+            .cmp(&a.points_lost)
+            .then(b.units_losing.cmp(&a.units_losing))
+            .then(a.checklist.cmp(&b.checklist))
+            .then(a.code.cmp(&b.code))
+    });
+    items
+}
+
+fn claims(tiers: &[Tier], units: &[UnitFacts]) -> Vec<ClaimLine> {
+    let mut lines: Vec<ClaimLine> = units
+        .iter()
+        .filter_map(|u| {
+            let a = u.current.as_ref()?;
+            if a.target_tier.is_none() && !a.reviewed {
+                return None;
+            }
+            let over: Vec<String> = a
+                .items
+                .iter()
+                .filter(|i| i.self_points > i.points)
+                .map(|i| format!("{} {}→{}", i.code, i.self_points, i.points))
+                .collect();
+            let reached = rank(tiers, a.tier.as_deref()) >= rank(tiers, a.target_tier.as_deref());
+            Some(ClaimLine {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                street: street_of(u),
+                target_tier: a
+                    .target_tier
+                    .as_deref()
+                    .map(|t| tier_name(tiers, Some(t)))
+                    .unwrap_or_else(|| "不申报".into()),
+                reached_tier: tier_name(tiers, a.tier.as_deref()),
+                reached: a.target_tier.is_none() || reached,
+                self_total: a.self_total,
+                total: a.total,
+                reviewed: a.reviewed,
+                over_claim: a.self_total - a.total,
+                over_claimed_items: over,
+            })
+        })
+        .collect();
+    lines.sort_by(|a, b| b.over_claim.cmp(&a.over_claim).then(a.reached.cmp(&b.reached)).then(a.code.cmp(&b.code)));
+    lines
+}
+
+fn transitions(tiers: &[Tier], units: &[UnitFacts]) -> Transitions {
+    let mut labels = vec![NOT_SUBMITTED.to_string(), NO_TIER.to_string()];
+    labels.extend(tiers.iter().map(|t| t.name.clone()));
+    let slot = |a: Option<&Assessed>| match a {
+        None => 0,
+        Some(a) => 1 + rank(tiers, a.tier.as_deref()),
+    };
+    let size = labels.len();
+    let mut cells = vec![vec![Vec::new(); size]; size];
+    let (mut upgraded, mut unchanged, mut downgraded) = (0, 0, 0);
+    for u in units {
+        let (from, to) = (slot(u.previous.as_ref()), slot(u.current.as_ref()));
+        cells[from][to].push(u.name.clone());
+        // Movement between tiers of units assessed both years.
+        if from > 0 && to > 0 {
+            match to.cmp(&from) {
+                std::cmp::Ordering::Greater => upgraded += 1,
+                std::cmp::Ordering::Less => downgraded += 1,
+                std::cmp::Ordering::Equal => unchanged += 1,
+            }
+        }
+    }
+    let counts = cells.iter().map(|row| row.iter().map(Vec::len).collect()).collect();
+    Transitions {
+        labels,
+        cells,
+        counts,
+        upgraded,
+        unchanged,
+        downgraded,
+    }
+}
+
+fn order_counts(orders: &[OrderFacts]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for o in orders {
+        *counts.entry(o.state.clone()).or_insert(0) += 1;
+        if o.days_overdue > 0 {
+            *counts.entry("overdue".to_string()).or_insert(0) += 1;
+        }
+    }
+    counts.insert("total".into(), orders.len());
+    counts
+}
+
+fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
+    defs.iter()
+        .filter_map(|d| {
+            let values: Vec<InputValue> = units
+                .iter()
+                .filter_map(|u| u.current.as_ref()?.inputs.get(&d.key).copied())
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            let mut stat = InputStat {
+                key: d.key.clone(),
+                label: d.label.clone(),
+                group: d.group.clone(),
+                unit: d.unit.clone().unwrap_or_default(),
+                yes_no: d.yes_no,
+                reporting: values.len(),
+                total: None,
+                mean: None,
+                median: None,
+                yes: None,
+                yes_percent: None,
+            };
+            if d.yes_no {
+                let yes = values.iter().filter(|v| **v == InputValue::YesNo(true)).count();
+                stat.yes = Some(yes);
+                stat.yes_percent = Some(two_decimals(yes as f64 * 100.0 / values.len() as f64));
+            } else {
+                let mut numbers: Vec<f64> = values
+                    .iter()
+                    .filter_map(|v| match v {
+                        InputValue::Number(n) => Some(n.to_f64()),
+                        InputValue::YesNo(_) => None,
+                    })
+                    .collect();
+                numbers.sort_by(f64::total_cmp);
+                let sum: f64 = numbers.iter().sum();
+                let len = numbers.len();
+                let median = if len % 2 == 1 {
+                    numbers[len / 2]
+                } else {
+                    (numbers[len / 2 - 1] + numbers[len / 2]) / 2.0
+                };
+                stat.total = Some(two_decimals(sum));
+                stat.mean = Some(two_decimals(sum / len as f64));
+                stat.median = Some(two_decimals(median));
+            }
+            Some(stat)
+        })
+        .collect()
+}
+
+fn trend(tiers: &[Tier], input: &ReportInput) -> Vec<TrendYear> {
+    let year_of = |year: i32, results: &[(Option<String>, Option<Points>)]| {
+        let submitted: Vec<&(Option<String>, Option<Points>)> = results.iter().filter(|(_, t)| t.is_some()).collect();
+        let counts = count("", tiers.len(), results.iter().map(|(tier, total)| total.map(|_| rank(tiers, tier.as_deref()))));
+        let mean = (!submitted.is_empty()).then(|| {
+            let sum: i32 = submitted.iter().filter_map(|(_, t)| t.map(Points::tenths)).sum();
+            let n = submitted.len() as i32;
+            Points((2 * sum + n) / (2 * n))
+        });
+        TrendYear {
+            year,
+            submitted: submitted.len(),
+            cumulative: counts.cumulative,
+            mean_total: mean,
+        }
+    };
+    let mut years: Vec<TrendYear> = input.history.iter().map(|(y, r)| year_of(*y, r)).collect();
+    let now: Vec<(Option<String>, Option<Points>)> = input
+        .units
+        .iter()
+        .map(|u| match &u.current {
+            Some(a) => (a.tier.clone(), Some(a.total)),
+            None => (None, None),
+        })
+        .collect();
+    years.push(year_of(input.year, &now));
+    years.sort_by_key(|y| y.year);
+    years
+}
+
+/// A figure as shown in tables: "88.5", or "—" when absent.
+pub fn shown(p: Option<Points>) -> String {
+    show(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiers() -> Vec<Tier> {
+        [("city-standard", "市级规范化档案室", "市级规范化"), ("province-standard", "省级规范化档案室", "省级规范化"), ("province-model", "省级示范档案室", "省级示范")]
+            .iter()
+            .map(|(c, n, s)| Tier {
+                code: (*c).into(),
+                name: (*n).into(),
+                short: (*s).into(),
+            })
+            .collect()
+    }
+
+    fn assessed(tier: Option<&str>, total: i32) -> Assessed {
+        Assessed {
+            checklist: "community@2013".into(),
+            total: Points(total),
+            self_total: Points(total),
+            reviewed: false,
+            late: false,
+            tier: tier.map(str::to_string),
+            grade: None,
+            vetoes: Vec::new(),
+            target_tier: None,
+            categories: Vec::new(),
+            items: Vec::new(),
+            inputs: BTreeMap::new(),
+        }
+    }
+
+    fn unit(n: usize, kind: &str, now: Option<Assessed>, last: Option<Assessed>) -> UnitFacts {
+        UnitFacts {
+            code: format!("U{n:03}"),
+            name: format!("单位{n}"),
+            kind: kind.into(),
+            street: Some(if n % 2 == 0 { "小营街道" } else { "湖滨街道" }.into()),
+            current: now,
+            previous: last,
+            open_rectifications: 0,
+            overdue_rectifications: 0,
+        }
+    }
+
+    /// 上城区's communities at the end of 2011: 52 of them, 6 省级示范,
+    /// 13 more 省级规范化, 28 more 市级规范化, 5 without a tier.
+    fn shangcheng() -> ReportInput {
+        let mut units = Vec::new();
+        for (tier, count) in [(Some("province-model"), 6), (Some("province-standard"), 13), (Some("city-standard"), 28), (None, 5)] {
+            for _ in 0..count {
+                let n = units.len();
+                units.push(unit(n, "社区", Some(assessed(tier, 900)), None));
+            }
+        }
+        ReportInput {
+            year: 2011,
+            previous_year: 2010,
+            street: None,
+            generated_at: "2012-04-01 09:00".into(),
+            tiers: tiers(),
+            units,
+            orders: Vec::new(),
+            inputs: Vec::new(),
+            history: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_cumulatively_as_the_bureau_reports() {
+        let report = district(&shangcheng());
+        let c = &report.by_kind[0];
+        assert_eq!(c.units, 52);
+        assert_eq!(c.exact, vec![28, 13, 6]);
+        assert_eq!(c.cumulative, vec![47, 19, 6]);
+        assert_eq!(c.no_tier, 5);
+        assert_eq!(report.sentences[0], "52 个社区中，省级示范 6 个、省级规范化 19 个、市级规范化 47 个");
+    }
+
+    #[test]
+    fn units_without_a_submission_count_as_not_submitted() {
+        let mut input = shangcheng();
+        input.units.push(unit(99, "社区", None, None));
+        let report = district(&input);
+        assert_eq!(report.total.units, 53);
+        assert_eq!(report.total.not_submitted, 1);
+        assert_eq!(report.total.submitted, 52);
+        assert_eq!(report.units.last().map(|u| u.tier.as_str()), Some(NOT_SUBMITTED));
+    }
+
+    #[test]
+    fn transitions_and_movement_against_last_year() {
+        let input = ReportInput {
+            units: vec![
+                unit(1, "社区", Some(assessed(Some("province-model"), 950)), Some(assessed(Some("city-standard"), 820))),
+                unit(2, "社区", Some(assessed(None, 700)), Some(assessed(Some("city-standard"), 810))),
+                unit(3, "社区", Some(assessed(Some("city-standard"), 800)), Some(assessed(Some("city-standard"), 805))),
+                unit(4, "社区", Some(assessed(Some("city-standard"), 800)), None),
+            ],
+            ..shangcheng()
+        };
+        let report = district(&input);
+        let t = &report.transitions;
+        assert_eq!((t.upgraded, t.unchanged, t.downgraded), (1, 1, 1));
+        // From 市级规范化 (index 2) to 省级示范 (index 4).
+        assert_eq!(t.cells[2][4], vec!["单位1".to_string()]);
+        assert_eq!(t.counts[0][2], 1, "from 未提交 to 市级规范化");
+        let movements: Vec<&str> = report.units.iter().map(|u| u.movement.as_str()).collect();
+        assert_eq!(movements, vec!["升级", "降级", "持平", "新增"]);
+        assert_eq!(report.units[0].change, Some(Points(130)));
+        assert!(report.by_kind[0].last_year.is_some());
+    }
+
+    #[test]
+    fn items_ranked_by_points_lost() {
+        let item = |code: &str, max: i32, points: i32| ItemFacts {
+            code: code.into(),
+            title: format!("条目{code}"),
+            category: "A".into(),
+            max: Points(max),
+            points: Points(points),
+            self_points: Points(max),
+            applicable: true,
+        };
+        let mut a = assessed(None, 500);
+        a.items = vec![item("A1", 40, 20), item("A2", 30, 30), item("A3", 20, 15)];
+        let mut b = assessed(None, 500);
+        b.items = vec![item("A1", 40, 40), item("A2", 30, 0), item("A3", 20, 10)];
+        let report = district(&ReportInput {
+            units: vec![unit(1, "社区", Some(a), None), unit(2, "社区", Some(b), None)],
+            ..shangcheng()
+        });
+        let codes: Vec<(&str, i32, usize)> = report
+            .lost
+            .iter()
+            .map(|l| (l.code.as_str(), l.points_lost.tenths(), l.units_losing))
+            .collect();
+        assert_eq!(codes, vec![("A2", 30, 1), ("A1", 20, 1), ("A3", 15, 2)]);
+        // Over-claims: reviewed below self on A1 (unit 1), A2 and A3.
+        assert_eq!(report.claims.len(), 0, "no target tier and not reviewed: not listed");
+    }
+
+    #[test]
+    fn claims_show_over_claiming_units_first() {
+        let mut a = assessed(Some("city-standard"), 820);
+        a.self_total = Points(880);
+        a.reviewed = true;
+        a.target_tier = Some("province-standard".into());
+        let mut b = assessed(Some("province-model"), 930);
+        b.target_tier = Some("province-standard".into());
+        let report = district(&ReportInput {
+            units: vec![unit(1, "社区", Some(b), None), unit(2, "社区", Some(a), None)],
+            ..shangcheng()
+        });
+        assert_eq!(report.claims[0].code, "U002");
+        assert_eq!(report.claims[0].over_claim, Points(60));
+        assert!(!report.claims[0].reached);
+        assert!(report.claims[1].reached);
+    }
+
+    #[test]
+    fn input_statistics() {
+        let mut a = assessed(None, 500);
+        a.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::from_int(40)));
+        a.inputs.insert("cctv".into(), InputValue::YesNo(true));
+        let mut b = assessed(None, 500);
+        b.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::parse("25.5").unwrap()));
+        b.inputs.insert("cctv".into(), InputValue::YesNo(false));
+        let mut c = assessed(None, 500);
+        c.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::from_int(10)));
+        let report = district(&ReportInput {
+            units: vec![unit(1, "社区", Some(a), None), unit(2, "社区", Some(b), None), unit(3, "社区", Some(c), None)],
+            inputs: vec![
+                InputDef::new("room_area", "档案室面积", Some("平方米"), InputGroup::Facilities, InputType::Decimal),
+                InputDef::new("cctv", "视频监控", None, InputGroup::Facilities, InputType::YesNo),
+            ],
+            ..shangcheng()
+        });
+        let area = &report.inputs[0];
+        assert_eq!(area.total.as_deref(), Some("75.5"));
+        assert_eq!(area.mean.as_deref(), Some("25.17"));
+        assert_eq!(area.median.as_deref(), Some("25.5"));
+        let cctv = &report.inputs[1];
+        assert_eq!((cctv.reporting, cctv.yes), (2, Some(1)));
+        assert_eq!(cctv.yes_percent.as_deref(), Some("50"));
+    }
+
+    #[test]
+    fn trend_over_years() {
+        let mut input = shangcheng();
+        input.history = vec![(2010, vec![(Some("city-standard".into()), Some(Points(800))), (None, None)])];
+        let report = district(&input);
+        assert_eq!(report.trend.len(), 2);
+        assert_eq!(report.trend[0].year, 2010);
+        assert_eq!(report.trend[0].submitted, 1);
+        assert_eq!(report.trend[0].cumulative, vec![1, 0, 0]);
+        assert_eq!(report.trend[1].cumulative, vec![47, 19, 6]);
+        assert_eq!(report.trend[1].mean_total, Some(Points(900)));
+    }
+}
+
+/// One condition of a tier, met or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub text: String,
+    pub met: bool,
+}
+
+/// A tier and every condition that decides it for one unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TierExplanation {
+    pub code: String,
+    pub name: String,
+    pub reached: bool,
+    pub conditions: Vec<Condition>,
+}
+
+/// A unit's report card: its result and why it has the tier it has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitCard {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub street: String,
+    pub year: i32,
+    pub checklist: String,
+    pub checklist_title: String,
+    pub total: Points,
+    pub self_total: Points,
+    pub raw: Points,
+    pub applicable_max: Points,
+    pub reviewed: bool,
+    pub tier: String,
+    pub grade: String,
+    pub target_tier: String,
+    pub categories: Vec<CategoryFacts>,
+    pub tiers: Vec<TierExplanation>,
+    /// What the next tier up still needs (empty at the top).
+    pub next_tier: Option<String>,
+    pub next_tier_missing: Vec<String>,
+    pub vetoes: Vec<String>,
+    pub lost_items: Vec<ItemFacts>,
+    pub orders: Vec<OrderFacts>,
+    pub generated_at: String,
+}
+
+/// Every condition of every tier for a scorecard, in words.
+pub fn explain(
+    checklist: &crate::domain::Checklist,
+    card: &crate::domain::Scorecard,
+    answers: &crate::domain::Answers,
+) -> Vec<TierExplanation> {
+    use crate::domain::checklist::MinInput;
+    checklist
+        .tiers
+        .iter()
+        .zip(&card.tier_checks)
+        .map(|(tier, check)| {
+            let mut conditions = vec![Condition {
+                text: format!("总分 {} 分，要求不低于 {} 分", card.total, tier.min_total),
+                met: card.total >= tier.min_total,
+            }];
+            for code in &tier.required_items {
+                if let (Some(item), Some(score)) = (checklist.item(code), card.item(code)) {
+                    conditions.push(Condition {
+                        text: format!("必须满分：{code} {}（得 {} / {} 分）", item.title, score.points, score.max),
+                        met: score.points >= score.max,
+                    });
+                }
+            }
+            if let Some(floor) = tier.category_floor {
+                for (category, score) in checklist.categories.iter().zip(&card.categories) {
+                    let met = i64::from(score.points.tenths()) * 1000 >= i64::from(floor) * i64::from(score.applicable_max.tenths());
+                    conditions.push(Condition {
+                        text: format!(
+                            "类别 {} {} 得 {} / {} 分，要求不低于 {}%",
+                            category.code,
+                            category.name,
+                            score.points,
+                            score.applicable_max,
+                            Points(floor)
+                        ),
+                        met,
+                    });
+                }
+            }
+            for (key, min) in &tier.min_inputs {
+                let input = checklist.input(key);
+                let label = input.map_or(key.as_str(), |i| i.label.as_str());
+                let unit = input.and_then(|i| i.unit.clone()).unwrap_or_default();
+                let value = answers.inputs.get(key);
+                let (text, met) = match min {
+                    MinInput::AtLeast(m) => {
+                        let v = match value {
+                            Some(InputValue::Number(n)) => Some(*n),
+                            _ => None,
+                        };
+                        (
+                            format!(
+                                "{label}：{}，要求不低于 {m}{unit}",
+                                v.map_or("未填".to_string(), |v| format!("{v}{unit}"))
+                            ),
+                            v.is_some_and(|v| v >= *m),
+                        )
+                    }
+                    MinInput::Yes(true) => (
+                        format!("{label}：{}，要求为“是”", value.map_or("未填".to_string(), ToString::to_string)),
+                        value == Some(&InputValue::YesNo(true)),
+                    ),
+                    MinInput::Yes(false) => continue,
+                };
+                conditions.push(Condition { text, met });
+            }
+            for veto in &checklist.vetoes {
+                let triggered = card.vetoes.iter().any(|v| v.input == veto.input);
+                conditions.push(Condition {
+                    text: format!("无一票否决情形：{}", veto.reason),
+                    met: !triggered,
+                });
+            }
+            TierExplanation {
+                code: tier.code.clone(),
+                name: tier.name.clone(),
+                reached: check.reached(),
+                conditions,
+            }
+        })
+        .collect()
+}
+
+/// One line of a 整改通知书.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NoticeLine {
+    pub number: usize,
+    pub id: i64,
+    pub item: String,
+    pub title: String,
+    pub requirement: String,
+    pub due: String,
+    pub state_label: String,
+}
+
+/// A 整改通知书 (rectification notice) to one unit for one year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Notice number, e.g. 上档整字〔2012〕第 330102301 号.
+    pub number: String,
+    pub bureau: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub street: String,
+    pub year: i32,
+    pub total: String,
+    pub tier: String,
+    /// Date of issue, YYYY年M月D日.
+    pub issued_on: String,
+    /// The latest due date of the listed orders, YYYY年M月D日.
+    pub reply_by: String,
+    pub lines: Vec<NoticeLine>,
+}
+
+/// The notice for a unit's active orders (open, submitted or returned).
+pub fn notice(bureau: &str, card: &UnitCard, issued_on: chrono::NaiveDate) -> Notice {
+    let date = |d: chrono::NaiveDate| format!("{}年{}月{}日", chrono::Datelike::year(&d), chrono::Datelike::month(&d), chrono::Datelike::day(&d));
+    let active: Vec<&OrderFacts> = card
+        .orders
+        .iter()
+        .filter(|o| matches!(o.state.as_str(), "open" | "submitted" | "returned"))
+        .collect();
+    let reply_by = active
+        .iter()
+        .filter_map(|o| chrono::NaiveDate::parse_from_str(&o.due, "%Y-%m-%d").ok())
+        .max()
+        .map(date)
+        .unwrap_or_default();
+    Notice {
+        number: format!("{bureau}整改字〔{}〕第 {} 号", card.year, card.code),
+        bureau: bureau.to_string(),
+        unit_code: card.code.clone(),
+        unit_name: card.name.clone(),
+        street: card.street.clone(),
+        year: card.year,
+        total: card.total.to_string(),
+        tier: card.tier.clone(),
+        issued_on: date(issued_on),
+        reply_by,
+        lines: active
+            .iter()
+            .enumerate()
+            .map(|(n, o)| NoticeLine {
+                number: n + 1,
+                id: o.id,
+                item: o.item.clone().unwrap_or_default(),
+                title: o.title.clone(),
+                requirement: o.requirement.clone(),
+                due: o.due.clone(),
+                state_label: o.state_label.clone(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,391 @@
+//! Gathers what the district summary and the unit report card are computed
+//! from; the computing itself is `reports::model` (pure).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::domain::scoring::ItemAnswer;
+use crate::domain::{Answers, Checklist, Points, Scorecard, score};
+use crate::reports::model::{
+    self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput, Tier, UnitCard,
+    UnitFacts,
+};
+use crate::store::models::AssessmentRow;
+use crate::store::{DbConn, queries};
+
+use super::assessments::unit_infos;
+use super::reviews::stored_answers;
+use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_answer, decode_input, rectifications};
+
+/// The answers and scorecard behind a stored assessment, recomputed from
+/// the submission and the review's overrides with the checklist version it
+/// used (immutable, so the figures are the stored ones).
+pub fn recompute(conn: &mut DbConn, env: Env<'_>, row: &AssessmentRow) -> ServiceResult<(Arc<Checklist>, Answers, Scorecard)> {
+    let checklist = checklists::get(conn, env.catalog, &row.checklist_reference)?;
+    let mut answers = stored_answers(conn, row.submission_id)?;
+    let mut overrides: BTreeMap<String, ItemAnswer> = BTreeMap::new();
+    if let Some(review) = row.review_id {
+        for o in queries::reviews::overrides(conn, review)? {
+            match o.target.as_str() {
+                "input" => {
+                    if let Some(v) = decode_input(&o.value) {
+                        answers.inputs.insert(o.code, v);
+                    }
+                }
+                _ => {
+                    if let Some(a) = decode_answer(&o.value) {
+                        overrides.insert(o.code, a);
+                    }
+                }
+            }
+        }
+    }
+    let card = score(&checklist, &answers, &overrides);
+    Ok((checklist, answers, card))
+}
+
+fn short_name(name: &str) -> String {
+    name.strip_suffix("档案室").unwrap_or(name).to_string()
+}
+
+/// The tiers of the checklists in use, lowest first, by code.
+fn tiers_of<'a>(checklists: impl Iterator<Item = &'a Arc<Checklist>>) -> Vec<Tier> {
+    let mut tiers: Vec<Tier> = Vec::new();
+    for c in checklists {
+        for t in &c.tiers {
+            if !tiers.iter().any(|x| x.code == t.code) {
+                tiers.push(Tier {
+                    code: t.code.clone(),
+                    name: t.name.clone(),
+                    short: short_name(&t.name),
+                });
+            }
+        }
+    }
+    tiers
+}
+
+/// Current results of a year, by unit id, with items and inputs.
+fn assessed_of_year(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    year: i32,
+    checklists: &mut BTreeMap<String, Arc<Checklist>>,
+    detailed: bool,
+) -> ServiceResult<HashMap<i64, Assessed>> {
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(HashMap::new());
+    };
+    let rows = queries::assessments::current(conn, campaign.id, None)?;
+    let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
+    let firsts: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submission_ids)?.into_iter().collect();
+    let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?.into_iter().collect();
+    let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &submission_ids)?.into_iter().collect();
+
+    let mut items: HashMap<i64, Vec<crate::store::models::AssessmentItemRow>> = HashMap::new();
+    let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> = HashMap::new();
+    let mut inputs: HashMap<i64, BTreeMap<String, crate::domain::InputValue>> = HashMap::new();
+    if detailed {
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.extend(rows.iter().filter(|r| r.review_id.is_some()).filter_map(|r| firsts.get(&r.submission_id)));
+        for i in queries::assessments::items_of(conn, &ids)? {
+            items.entry(i.assessment_id).or_default().push(i);
+        }
+        for c in queries::assessments::categories_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())? {
+            categories.entry(c.assessment_id).or_default().push(c);
+        }
+        for (submission, key, value) in queries::submissions::inputs_of(conn, &submission_ids)? {
+            if let Some(v) = decode_input(&value) {
+                inputs.entry(submission).or_default().insert(key, v);
+            }
+        }
+    }
+
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if !checklists.contains_key(&row.checklist_reference) {
+            let c = checklists::get(conn, env.catalog, &row.checklist_reference)?;
+            checklists.insert(row.checklist_reference.clone(), c);
+        }
+        let checklist = &checklists[&row.checklist_reference];
+        let self_items: HashMap<String, i32> = firsts
+            .get(&row.submission_id)
+            .and_then(|first| items.get(first))
+            .map(|list| list.iter().map(|i| (i.item_code.clone(), i.points)).collect())
+            .unwrap_or_default();
+        let item_facts = items
+            .get(&row.id)
+            .map(|list| {
+                list.iter()
+                    .map(|i| ItemFacts {
+                        title: checklist.item(&i.item_code).map(|x| x.title.clone()).unwrap_or_default(),
+                        self_points: Points(*self_items.get(&i.item_code).unwrap_or(&i.points)),
+                        code: i.item_code.clone(),
+                        category: i.category_code.clone(),
+                        max: Points(i.max),
+                        points: Points(i.points),
+                        applicable: i.applicable,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let vetoes: Vec<serde_json::Value> = serde_json::from_str(&row.vetoes).unwrap_or_default();
+        out.insert(
+            row.unit_id,
+            Assessed {
+                checklist: row.checklist_reference.clone(),
+                total: Points(row.total),
+                self_total: Points(*self_totals.get(&row.submission_id).unwrap_or(&row.total)),
+                reviewed: row.review_id.is_some(),
+                late: late.get(&row.submission_id).copied().unwrap_or(false),
+                tier: row.tier_code.clone(),
+                grade: row.grade.clone(),
+                vetoes: vetoes
+                    .iter()
+                    .filter_map(|v| v["reason"].as_str().map(str::to_string))
+                    .collect(),
+                target_tier: row.target_tier.clone(),
+                categories: categories
+                    .get(&row.id)
+                    .map(|list| {
+                        list.iter()
+                            .map(|c| CategoryFacts {
+                                code: c.category_code.clone(),
+                                name: c.name.clone(),
+                                points: Points(c.points),
+                                max: Points(c.applicable_max),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                items: item_facts,
+                inputs: inputs.remove(&row.submission_id).unwrap_or_default(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
+    OrderFacts {
+        id: i.id,
+        unit_code: i.unit.clone(),
+        unit_name: i.unit_name.clone(),
+        street: i.street.clone(),
+        item: i.item.clone(),
+        title: i.title.clone(),
+        requirement: i.requirement.clone(),
+        state: i.state.clone(),
+        state_label: i.state_label.clone(),
+        due: i.due.clone(),
+        days_overdue: i.days_overdue,
+        origin_year: i.origin_year,
+    }
+}
+
+/// Leaders and the bureau read district statistics; units do not.
+fn require_reader(actor: &Actor) -> ServiceResult<()> {
+    if actor.role == Role::Unit {
+        return Err(ServiceError::Forbidden("区级统计仅供档案局和领导查看".into()));
+    }
+    Ok(())
+}
+
+/// Gathers the district summary of a year (optionally one street).
+pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, street: Option<&str>) -> ServiceResult<DistrictReport> {
+    require_reader(actor)?;
+    let street = street.map(str::trim).filter(|s| !s.is_empty());
+    let roster = unit_infos(conn)?;
+    if let Some(s) = street
+        && !roster.values().any(|(_, info)| info.street.as_deref() == Some(s))
+    {
+        return Err(ServiceError::NotFound(format!("没有街道“{s}”")));
+    }
+    let in_scope = |info: &crate::ingest::self_check::UnitInfo| street.is_none_or(|s| info.street.as_deref() == Some(s));
+
+    let mut checklists: BTreeMap<String, Arc<Checklist>> = BTreeMap::new();
+    let mut now = assessed_of_year(conn, env, year, &mut checklists, true)?;
+    let mut last = assessed_of_year(conn, env, year - 1, &mut checklists, false)?;
+
+    let orders: Vec<OrderFacts> = rectifications::list(
+        conn,
+        actor,
+        &rectifications::Filter {
+            year: Some(year),
+            street: street.map(str::to_string),
+            ..Default::default()
+        },
+        env.clock.today,
+    )?
+    .iter()
+    .map(order_facts)
+    .collect();
+    let mut open: HashMap<String, (usize, usize)> = HashMap::new();
+    for o in &orders {
+        if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
+            let entry = open.entry(o.unit_code.clone()).or_default();
+            entry.0 += 1;
+            if o.days_overdue > 0 {
+                entry.1 += 1;
+            }
+        }
+    }
+
+    let mut ids: Vec<(&i64, &(crate::store::models::UnitRow, crate::ingest::self_check::UnitInfo))> =
+        roster.iter().filter(|(_, (_, info))| in_scope(info)).collect();
+    ids.sort_by(|a, b| a.1.0.code.cmp(&b.1.0.code));
+    let units: Vec<UnitFacts> = ids
+        .iter()
+        .map(|(id, (row, info))| {
+            let (open_count, overdue) = open.get(&row.code).copied().unwrap_or_default();
+            UnitFacts {
+                code: row.code.clone(),
+                name: row.name.clone(),
+                kind: row.kind.clone(),
+                street: info.street.clone(),
+                current: now.remove(id),
+                previous: last.remove(id),
+                open_rectifications: open_count,
+                overdue_rectifications: overdue,
+            }
+        })
+        .collect();
+
+    let mut history = Vec::new();
+    for campaign in queries::campaigns::list(conn)?.into_iter().filter(|c| c.year < year) {
+        let results: HashMap<i64, AssessmentRow> = queries::assessments::current(conn, campaign.id, None)?
+            .into_iter()
+            .map(|r| (r.unit_id, r))
+            .collect();
+        let per_unit = ids
+            .iter()
+            .map(|(id, _)| match results.get(id) {
+                Some(r) => (r.tier_code.clone(), Some(Points(r.total))),
+                None => (None, None),
+            })
+            .collect();
+        history.push((campaign.year, per_unit));
+    }
+
+    let mut inputs: Vec<InputDef> = Vec::new();
+    for c in checklists.values() {
+        for i in &c.inputs {
+            if !inputs.iter().any(|d| d.key == i.key) {
+                inputs.push(InputDef::new(&i.key, &i.label, i.unit.as_deref(), i.group, i.kind));
+            }
+        }
+    }
+    let group_order = |g: &str| ["人", "财", "物", "其他"].iter().position(|x| *x == g).unwrap_or(4);
+    inputs.sort_by_key(|d| group_order(&d.group));
+
+    let mut tier_sources: Vec<&Arc<Checklist>> = checklists.values().collect();
+    if tier_sources.is_empty() {
+        tier_sources = env.catalog.iter().map(|l| &l.checklist).collect();
+    }
+    let input = ReportInput {
+        year,
+        previous_year: year - 1,
+        street: street.map(str::to_string),
+        generated_at: format!(
+            "{}",
+            (env.clock.now + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
+        ),
+        tiers: tiers_of(tier_sources.into_iter()),
+        units,
+        orders,
+        inputs,
+        history,
+    };
+    Ok(model::district(&input))
+}
+
+/// A unit's report card for a year.
+pub fn unit_card(conn: &mut DbConn, env: Env<'_>, actor: &Actor, code: &str, year: i32) -> ServiceResult<UnitCard> {
+    let unit = queries::units::find_by_code(conn, code)?
+        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+    actor.require_read_unit(unit.id)?;
+    let campaign = super::campaigns::by_year(conn, year)?;
+    let row = queries::assessments::current(conn, campaign.id, Some(unit.id))?
+        .pop()
+        .ok_or_else(|| ServiceError::NotFound(format!("{} 没有 {year} 年度的自查表", unit.name)))?;
+    let (checklist, answers, card) = recompute(conn, env, &row)?;
+    let self_total = queries::assessments::self_totals(conn, &[row.submission_id])?
+        .first()
+        .map_or(row.total, |(_, t)| *t);
+    let street = queries::units::street_name(conn, unit.street_id)?.unwrap_or_default();
+    let tiers = model::explain(&checklist, &card, &answers);
+    let next = card.next_tier().map(|t| {
+        (
+            t.name.clone(),
+            t.shortfalls.iter().map(|s| s.describe_zh(&checklist)).collect::<Vec<_>>(),
+        )
+    });
+    let orders = rectifications::list(
+        conn,
+        actor,
+        &rectifications::Filter {
+            year: Some(year),
+            unit: Some(code.to_string()),
+            ..Default::default()
+        },
+        env.clock.today,
+    )?
+    .iter()
+    .map(order_facts)
+    .collect();
+    let tier_name = |c: Option<&str>| {
+        c.and_then(|c| checklist.tier(c)).map_or(model::NO_TIER.to_string(), |t| t.name.clone())
+    };
+    Ok(UnitCard {
+        code: unit.code.clone(),
+        name: unit.name.clone(),
+        kind: unit.kind.clone(),
+        street,
+        year,
+        checklist: checklist.reference(),
+        checklist_title: checklist.title.clone(),
+        total: card.total,
+        self_total: Points(self_total),
+        raw: card.raw,
+        applicable_max: card.applicable_max,
+        reviewed: row.review_id.is_some(),
+        tier: tier_name(card.tier.as_ref().map(|t| t.code.as_str())),
+        grade: card.grade.clone().unwrap_or_default(),
+        target_tier: row.target_tier.as_deref().map(|t| tier_name(Some(t))).unwrap_or_default(),
+        categories: checklist
+            .categories
+            .iter()
+            .zip(&card.categories)
+            .map(|(c, s)| CategoryFacts {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                points: s.points,
+                max: s.applicable_max,
+            })
+            .collect(),
+        tiers,
+        next_tier: next.as_ref().map(|(n, _)| n.clone()),
+        next_tier_missing: next.map(|(_, m)| m).unwrap_or_default(),
+        vetoes: card.vetoes.iter().map(|v| v.reason.clone()).collect(),
+        lost_items: checklist
+            .items
+            .iter()
+            .zip(&card.items)
+            .filter(|(_, s)| s.lost() > Points::ZERO)
+            .map(|(i, s)| ItemFacts {
+                code: i.code.clone(),
+                title: i.title.clone(),
+                category: i.category.clone(),
+                max: s.max,
+                points: s.points,
+                self_points: s.points,
+                applicable: s.applicable,
+            })
+            .collect(),
+        orders,
+        generated_at: format!(
+            "{}",
+            (env.clock.now + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
+        ),
+    })
+}
