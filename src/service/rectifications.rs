@@ -169,7 +169,39 @@ pub fn sync(
                     refreshed += 1;
                 }
             }
-            // Verified or waived this year: the inspector's decision stands.
+            // Closed by the system when the item was full; short again: reopen.
+            Some(row) if queries::rectifications::closed_automatically(conn, row.id)? => {
+                queries::rectifications::set_state(
+                    conn,
+                    row.id,
+                    State::Open.as_str(),
+                    None,
+                    clock.now,
+                )?;
+                queries::rectifications::refresh(
+                    conn,
+                    row.id,
+                    campaign.id,
+                    assessment_id,
+                    &f.title,
+                    &f.requirement,
+                    f.points_lost.tenths(),
+                    Some(due),
+                    clock.now,
+                )?;
+                event(
+                    conn,
+                    row.id,
+                    clock,
+                    None,
+                    "reopen",
+                    Some(state_of(row)),
+                    State::Open,
+                    "重新评分后该项再次未达到要求，重新打开",
+                )?;
+                refreshed += 1;
+            }
+            // Verified or waived by hand this year: the inspector's decision stands.
             Some(_) => {}
             None => {
                 let previous = queries::rectifications::of_unit(conn, assessment.unit_id)?
@@ -183,8 +215,10 @@ pub fn sync(
         }
     }
 
-    // Active orders of this year whose shortfall is gone.
-    for row in existing.values() {
+    // Active orders of this year whose shortfall is gone, in id order.
+    let mut rows: Vec<&RectificationRow> = existing.values().collect();
+    rows.sort_by_key(|r| r.id);
+    for row in rows {
         if state_of(row).is_active() && !findings.iter().any(|f| f.key == row.finding_key) {
             let note = "重新评分后该项已达到要求，自动销号";
             queries::rectifications::set_state(

@@ -144,6 +144,7 @@ pub fn apply(
     let clock = env.clock;
     let submission = queries::submissions::get(conn, submission_id)
         .map_err(|_| ServiceError::NotFound(format!("自查表 {submission_id} 不存在")))?;
+    queries::units::lock(conn, submission.unit_id)?;
     if let Some(newer) = queries::submissions::superseded_by(conn, &submission)? {
         return Err(ServiceError::Conflict(format!(
             "该自查表已被新上传的自查表（{newer}）替代，请复核最新的一份"
@@ -170,7 +171,11 @@ pub fn apply(
         if reason.is_empty() {
             problems.push(format!("条目 {} 的改分须写明理由", o.code));
         }
-        let step = Points(5);
+        // A self item is re-judged on its own scale; a computed item in halves.
+        let step = match item.rule {
+            Rule::SelfScored { step } => step,
+            _ => Points(5),
+        };
         let answer = match cell_of(&o.points) {
             Some(cell) => values::self_score(&cell, item.max, step, item.optional),
             None => Err("分值无效".into()),

@@ -36,10 +36,18 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UnitView>> {
 }
 
 pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitView> {
-    list(conn, actor)?
-        .into_iter()
-        .find(|u| u.code == code)
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))
+    let unit = queries::units::find_by_code(conn, code)?
+        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+    actor.require_read_unit(unit.id)?;
+    let street = queries::units::street_name(conn, unit.street_id)?;
+    Ok(UnitView {
+        code: unit.code,
+        name: unit.name,
+        kind: unit.kind,
+        street,
+        contact_person: unit.contact_person,
+        contact_phone: unit.contact_phone,
+    })
 }
 
 /// What an import did.

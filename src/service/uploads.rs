@@ -335,6 +335,7 @@ fn store(
     let check = &scored.check;
     let (campaign_id, late) = check_campaign(conn, actor, check, clock, true)?;
     let (unit_id, notes) = unit_for(conn, actor, check, clock)?;
+    queries::units::lock(conn, unit_id)?;
 
     if let Some(current) = queries::submissions::current(conn, unit_id, campaign_id)?
         && current.file_sha256 == digest

@@ -58,7 +58,7 @@ impl ApiError {
     }
 
     /// The message shown; server faults say nothing of their internals.
-    fn message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match self {
             ApiError::Service(ServiceError::Invalid(problems)) => {
                 format!("自查表有误，共 {} 个问题", problems.len())
@@ -104,7 +104,7 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(ErrorBody {
-            error: self.message(),
+            error: self.public_message(),
             details: self.details(),
         })
     }
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn server_faults_hide_their_internals() {
         let e = ApiError::Service(ServiceError::Internal("password=hunter2".into()));
-        assert!(!e.message().contains("hunter2"));
+        assert!(!e.public_message().contains("hunter2"));
     }
 
     #[test]
@@ -157,6 +157,6 @@ mod tests {
         }]));
         let details = e.details();
         assert_eq!(details[0]["cell"], "自查评分!F7");
-        assert!(e.message().contains("1 个问题"));
+        assert!(e.public_message().contains("1 个问题"));
     }
 }

@@ -121,7 +121,8 @@ impl TestApp {
             }
         }
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let state = AppState::new(db.clone(), Catalog::embedded().expect("catalog"), settings);
+        let state = AppState::new(db.clone(), Catalog::embedded().expect("catalog"), settings)
+            .expect("app state");
         let app = Application::build(state, listener, 2).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
@@ -285,4 +286,209 @@ fn getrandom_fill(bytes: &mut [u8]) {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------- added for
+// the access, review, sample, roster, concurrency and OpenAPI tests
+
+/// Every route registered in `src/web/routes.rs`, as (METHOD, full path),
+/// read from the source at compile time: a route added there is seen here.
+/// A route inside `web::scope("/x")` (up to the parenthesis that closes the
+/// call holding the scope) gets its prefix.
+pub fn registered_routes() -> Vec<(String, String)> {
+    const SOURCE: &str = include_str!("../../src/web/routes.rs");
+    parse_routes(SOURCE)
+}
+
+fn parse_routes(source: &str) -> Vec<(String, String)> {
+    const SCOPE: &str = "web::scope(\"";
+    const ROUTE: &str = ".route(";
+    // The closing parenthesis that matches the one opened at `open`.
+    let closing = |open: usize| -> usize {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        for (i, c) in source[open..].char_indices() {
+            match c {
+                '"' => in_string = !in_string,
+                '(' if !in_string => depth += 1,
+                ')' if !in_string => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return open + i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        source.len()
+    };
+    // Scopes: (start, end, prefix); the call holding a scope opens just before it.
+    let scopes: Vec<(usize, usize, String)> = source
+        .match_indices(SCOPE)
+        .map(|(at, _)| {
+            let open = source[..at].rfind('(').expect("a scope is an argument");
+            let after = &source[at + SCOPE.len()..];
+            let prefix = after[..after.find('"').expect("scope path ends")].to_string();
+            (at, closing(open), prefix)
+        })
+        .collect();
+    let mut routes = Vec::new();
+    for (at, _) in source.match_indices(ROUTE) {
+        let after = &source[at + ROUTE.len()..];
+        let open = after.find('"').expect("route path");
+        let close = open + 1 + after[open + 1..].find('"').expect("route path ends");
+        let path = &after[open + 1..close];
+        let tail = &after[close..];
+        let web = tail.find("web::").expect("route method");
+        let method: String = tail[web + 5..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        let prefix: String = scopes
+            .iter()
+            .filter(|(start, end, _)| *start < at && at < *end)
+            .map(|(_, _, p)| p.as_str())
+            .collect();
+        routes.push((method.to_uppercase(), format!("{prefix}{path}")));
+    }
+    assert!(
+        routes.len() >= 20,
+        "routes.rs parsed to only {} routes: {routes:?}",
+        routes.len()
+    );
+    routes
+}
+
+#[test]
+fn routes_are_read_with_their_scopes() {
+    let source = r#"
+        cfg.route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+            .service(
+                web::scope("/api/v1")
+                    .route("/a", web::get().to(a::list))
+                    .route(
+                        "/a/{id}",
+                        web::patch().to(a::update),
+                    ),
+            )
+            .route("/late", web::post().to(late));
+    "#
+    .to_string()
+        + &"    .route(\"/x\", web::get().to(x))\n".repeat(18);
+    let routes = parse_routes(&source);
+    assert_eq!(routes[0], ("GET".into(), "/healthz".into()));
+    assert_eq!(routes[1], ("GET".into(), "/api/v1/a".into()));
+    assert_eq!(routes[2], ("PATCH".into(), "/api/v1/a/{id}".into()));
+    assert_eq!(routes[3], ("POST".into(), "/late".into()));
+}
+
+/// Answers that earn full marks on `checklist`: every `self` item at its
+/// max, facts above every threshold (and plausible for a community), no veto.
+pub fn full_marks(checklist: &nianjian::domain::Checklist) -> nianjian::domain::Answers {
+    use nianjian::domain::{Answers, Decimal, InputType, InputValue, ItemAnswer, Rule};
+    let mut answers = Answers::default();
+    for input in &checklist.inputs {
+        let value = match input.kind {
+            InputType::YesNo => InputValue::YesNo(
+                !["loss_incident", "refused_inspection"].contains(&input.key.as_str()),
+            ),
+            InputType::Percent => InputValue::Number(Decimal::from_int(100)),
+            _ => {
+                let v = match input.key.as_str() {
+                    "fulltime_staff" => 2,
+                    "parttime_staff" => 4,
+                    "trained_staff" => 3,
+                    "annual_budget" => 12000,
+                    "room_area" => 50,
+                    "cabinets" => 10,
+                    "computer" => 2,
+                    "scanner" => 1,
+                    _ => 5000,
+                };
+                InputValue::Number(Decimal::from_int(v))
+            }
+        };
+        answers.inputs.insert(input.key.clone(), value);
+    }
+    for item in &checklist.items {
+        if let Rule::SelfScored { .. } = item.rule {
+            answers
+                .self_scores
+                .insert(item.code.clone(), ItemAnswer::Points(item.max));
+        }
+    }
+    answers
+}
+
+impl TestApp {
+    /// A workbook for `book` with the answers given (quality and seed unused).
+    pub fn workbook_with(&self, book: &Book<'_>, answers: nianjian::domain::Answers) -> Vec<u8> {
+        let checklist = self.catalog.get(book.checklist).expect("checklist");
+        self_check_template(
+            checklist,
+            &Prefill {
+                unit_name: Some(book.name.into()),
+                unit_code: Some(book.code.into()),
+                unit_kind: Some(book.kind.into()),
+                street: Some(book.street.into()),
+                year: Some(book.year),
+                target_tier: book.target.map(str::to_string),
+                answers: Some(answers),
+            },
+        )
+        .expect("workbook")
+    }
+
+    /// Posts multipart `file` fields to any path.
+    pub async fn post_files(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> (u16, Value) {
+        let mut form = Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes).file_name(name));
+        }
+        let mut request = self.client.post(self.url(path)).multipart(form);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.expect("multipart request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A roster workbook: a title row, then the header 单位代码 单位名称 单位类型
+/// 所属街道 联系人 联系电话 on row 2, then one row per unit (an empty
+/// string leaves the cell empty). Sheet 名册.
+pub fn roster_xlsx(rows: &[[&str; 6]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("名册").expect("sheet name");
+    sheet.write_string(0, 0, "2012年度单位名册").expect("title");
+    for (col, header) in [
+        "单位代码",
+        "单位名称",
+        "单位类型",
+        "所属街道",
+        "联系人",
+        "联系电话",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, col as u16, *header).expect("header");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet
+                    .write_string(r as u32 + 2, col as u16, *value)
+                    .expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("roster workbook")
 }

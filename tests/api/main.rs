@@ -2,5 +2,12 @@
 //! database per test: SQLite by default, PostgreSQL when
 //! NIANJIAN_TEST_DATABASE=postgres://… is set (see README, "Tests").
 
+mod access;
+mod concurrency;
 mod helpers;
+mod openapi;
+mod rectifications;
+mod reviews;
+mod roster;
+mod samples;
 mod uploads;

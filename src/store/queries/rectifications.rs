@@ -203,3 +203,14 @@ pub fn set_event_figures(
         .execute(conn)?;
     Ok(())
 }
+
+/// Whether the last step of an order was the system closing it.
+pub fn closed_automatically(conn: &mut DbConn, id: i64) -> StoreResult<bool> {
+    let last: Option<String> = rectification_events::table
+        .filter(rectification_events::rectification_id.eq(id))
+        .order(rectification_events::id.desc())
+        .select(rectification_events::action)
+        .first(conn)
+        .optional()?;
+    Ok(last.as_deref() == Some("auto_close"))
+}

@@ -94,3 +94,17 @@ pub fn street_name(conn: &mut DbConn, id: Option<i64>) -> StoreResult<Option<Str
             .optional()?),
     }
 }
+
+/// Locks a unit's row until the transaction ends, so that work on one
+/// unit's records (uploads, reviews, rectification) runs one at a time on
+/// PostgreSQL; SQLite's single writer already serialises it.
+pub fn lock(conn: &mut DbConn, id: i64) -> StoreResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        units::table
+            .find(id)
+            .select(units::id)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok(())
+}

@@ -58,7 +58,9 @@ fn refused(file: String, error: &ApiError) -> FileAnswer {
             .map(|p| serde_json::to_value(p).unwrap_or_default())
             .collect(),
         other => {
-            vec![serde_json::json!({"sheet": null, "cell": null, "message": other.to_string()})]
+            vec![
+                serde_json::json!({"sheet": null, "cell": null, "message": other.public_message()}),
+            ]
         }
     };
     FileAnswer::Refused {

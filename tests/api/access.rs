@@ -1,0 +1,587 @@
+//! Who may call what: every route of `src/web/routes.rs` against every kind
+//! of caller, driven by one table. Adding a route means adding a row here;
+//! `the_table_covers_every_registered_route` fails until one is added.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Book, TestApp, full_marks, registered_routes, roster_xlsx};
+
+/// What a caller gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum E {
+    /// 2xx.
+    Y,
+    /// 403 with an error body.
+    N,
+    /// 401 with an error body.
+    U,
+}
+use E::{N, U, Y};
+
+/// The callers, in the order of each row's expectations.
+const CALLERS: [&str; 6] = [
+    "no token",
+    "admin",
+    "inspector",
+    "leader",
+    "unit A",
+    "unit B",
+];
+
+const CODE_A: &str = "330102301";
+const CODE_B: &str = "330102302";
+
+#[derive(Clone, Copy, Debug)]
+enum Body {
+    None,
+    Json(&'static str),
+    /// Multipart: this unit's own workbook, byte for byte its current one.
+    Workbook(Unit),
+    /// Multipart: a roster of one new unit.
+    Roster,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Unit {
+    A,
+    B,
+}
+
+struct Row {
+    method: &'static str,
+    /// The route as registered (full path).
+    route: &'static str,
+    /// The request path; `{sub_a}`, `{asm_b}`, `{code_a}`, `{sample}`,
+    /// `{flag}`, `{user}` … are filled in from the fixtures.
+    path: &'static str,
+    body: Body,
+    /// no token, admin, inspector, leader, unit A, unit B.
+    expect: [E; 6],
+}
+
+const fn row(
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    body: Body,
+    expect: [E; 6],
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        body,
+        expect,
+    }
+}
+
+/// Anyone signed in.
+const SIGNED_IN: [E; 6] = [U, Y, Y, Y, Y, Y];
+/// The bureau, leaders and unit A (a record of unit A).
+const READ_A: [E; 6] = [U, Y, Y, Y, Y, N];
+/// The bureau, leaders and unit B (a record of unit B).
+const READ_B: [E; 6] = [U, Y, Y, Y, N, Y];
+/// Admins and inspectors.
+const BUREAU: [E; 6] = [U, Y, Y, N, N, N];
+/// The bureau and leaders: district statistics.
+const READERS: [E; 6] = [U, Y, Y, Y, N, N];
+/// Admins only.
+const ADMIN: [E; 6] = [U, Y, N, N, N, N];
+/// Not under /api/v1: open to everyone.
+const PUBLIC: [E; 6] = [Y, Y, Y, Y, Y, Y];
+
+const V1: &str = "/api/v1";
+
+#[rustfmt::skip]
+const TABLE: &[Row] = &[
+    row("GET", "/healthz", "/healthz", Body::None, PUBLIC),
+    row("GET", "/api/openapi.json", "/api/openapi.json", Body::None, PUBLIC),
+    row("POST", "/api/v1/session", "/api/v1/session", Body::Json(r#"{"username":"admin","password":"password123"}"#), PUBLIC),
+    // Each caller ends a session of its own, signed in for this row only.
+    row("DELETE", "/api/v1/session", "/api/v1/session", Body::None, SIGNED_IN),
+    row("GET", "/api/v1/me", "/api/v1/me", Body::None, SIGNED_IN),
+    // The same bytes as the unit's current submission: recognised, nothing changes.
+    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::A), [U, Y, Y, N, Y, N]),
+    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::B), [U, Y, Y, N, N, Y]),
+    row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub_a}", Body::None, READ_A),
+    row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub_b}", Body::None, READ_B),
+    row("GET", "/api/v1/submissions/{id}/file", "/api/v1/submissions/{sub_a}/file", Body::None, READ_A),
+    row("GET", "/api/v1/submissions/{id}/file", "/api/v1/submissions/{sub_b}/file", Body::None, READ_B),
+    row("POST", "/api/v1/submissions/{id}/reviews", "/api/v1/submissions/{sub_a}/reviews", Body::Json(r#"{"kind":"spot","note":"现场抽查，无改分"}"#), BUREAU),
+    row("POST", "/api/v1/submissions/{id}/reviews", "/api/v1/submissions/{sub_b}/reviews", Body::Json(r#"{"kind":"spot","note":"现场抽查，无改分"}"#), BUREAU),
+    row("GET", "/api/v1/assessments", "/api/v1/assessments?year=2012", Body::None, SIGNED_IN),
+    row("GET", "/api/v1/assessments", "/api/v1/assessments?year=2012&unit={code_a}", Body::None, READ_A),
+    row("GET", "/api/v1/assessments", "/api/v1/assessments?year=2012&unit={code_b}", Body::None, READ_B),
+    row("GET", "/api/v1/assessments/{id}", "/api/v1/assessments/{asm_a}", Body::None, READ_A),
+    row("GET", "/api/v1/assessments/{id}", "/api/v1/assessments/{asm_b}", Body::None, READ_B),
+    row("GET", "/api/v1/units", "/api/v1/units", Body::None, SIGNED_IN),
+    row("POST", "/api/v1/units", "/api/v1/units", Body::Json(r#"{"code":"330102399","name":"新建社区","kind":"社区","street":"小营街道"}"#), ADMIN),
+    row("POST", "/api/v1/units/import", "/api/v1/units/import", Body::Roster, ADMIN),
+    row("GET", "/api/v1/units/{code}", "/api/v1/units/{code_a}", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}", "/api/v1/units/{code_b}", Body::None, READ_B),
+    row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_a}/history", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_b}/history", Body::None, READ_B),
+    row("GET", "/api/v1/campaigns", "/api/v1/campaigns", Body::None, SIGNED_IN),
+    row("POST", "/api/v1/campaigns", "/api/v1/campaigns", Body::Json(r#"{"year":2016,"checklists":[{"unit_kind":"社区","checklist":"community@2013"}]}"#), ADMIN),
+    row("GET", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::None, SIGNED_IN),
+    row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"rectify_days":20}"#), ADMIN),
+    row("GET", "/api/v1/checklists", "/api/v1/checklists", Body::None, SIGNED_IN),
+    row("GET", "/api/v1/checklists/{reference}/template", "/api/v1/checklists/community@2013/template", Body::None, SIGNED_IN),
+    row("POST", "/api/v1/samples", "/api/v1/samples", Body::Json(r#"{"year":2012,"count":1,"seed":7}"#), BUREAU),
+    row("GET", "/api/v1/samples", "/api/v1/samples?year=2012", Body::None, BUREAU),
+    row("GET", "/api/v1/samples/{id}", "/api/v1/samples/{sample}", Body::None, BUREAU),
+    row("GET", "/api/v1/flags", "/api/v1/flags?year=2012", Body::None, BUREAU),
+    // {flag}: an unresolved flag, looked up anew for each caller.
+    row("POST", "/api/v1/flags/{id}/resolve", "/api/v1/flags/{flag}/resolve", Body::Json(r#"{"resolution":"已电话核实"}"#), BUREAU),
+    row("GET", "/api/v1/rectifications", "/api/v1/rectifications?year=2012", Body::None, SIGNED_IN),
+    row("GET", "/api/v1/rectifications", "/api/v1/rectifications?year=2012&unit={code_a}", Body::None, READ_A),
+    row("GET", "/api/v1/rectifications", "/api/v1/rectifications?year=2012&unit={code_b}", Body::None, READ_B),
+    row("GET", "/api/v1/rectifications/counts", "/api/v1/rectifications/counts?year=2012", Body::None, SIGNED_IN),
+    row("GET", "/api/v1/rectifications/counts", "/api/v1/rectifications/counts?year=2012&unit={code_a}", Body::None, READ_A),
+    row("GET", "/api/v1/rectifications/counts", "/api/v1/rectifications/counts?year=2012&unit={code_b}", Body::None, READ_B),
+    row("GET", "/api/v1/rectifications/{id}", "/api/v1/rectifications/{rect_a}", Body::None, READ_A),
+    row("GET", "/api/v1/rectifications/{id}", "/api/v1/rectifications/{rect_b}", Body::None, READ_B),
+    row("PATCH", "/api/v1/rectifications/{id}", "/api/v1/rectifications/{rect_a}", Body::Json(r#"{"due":"2013-06-28","note":"延期"}"#), BUREAU),
+    // {open_a} / {submitted_a}: an order of unit A in that state, looked up
+    // anew for each caller (the submit row leaves orders for the verify row).
+    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_a}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, Y, N]),
+    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_b}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, N, Y]),
+    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{submitted_a}/actions", Body::Json(r#"{"action":"verify","note":"验收合格"}"#), BUREAU),
+    row("GET", "/api/v1/rectifications/{id}/evidence/{evidence_id}", "/api/v1/rectifications/{rect_a}/evidence/{evidence_a}", Body::None, READ_A),
+    row("GET", "/api/v1/reports/district", "/api/v1/reports/district?year=2012", Body::None, READERS),
+    row("GET", "/api/v1/reports/district.xlsx", "/api/v1/reports/district.xlsx?year=2012", Body::None, READERS),
+    row("GET", "/api/v1/reports/district.html", "/api/v1/reports/district.html?year=2012", Body::None, READERS),
+    row("GET", "/api/v1/units/{code}/card.html", "/api/v1/units/{code_a}/card.html?year=2012", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}/card.html", "/api/v1/units/{code_b}/card.html?year=2012", Body::None, READ_B),
+    row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_a}/notice.html?year=2012", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_b}/notice.xlsx?year=2012", Body::None, READ_B),
+    row("GET", "/api/v1/audit", "/api/v1/audit", Body::None, BUREAU),
+    row("GET", "/api/v1/users", "/api/v1/users", Body::None, ADMIN),
+    row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"password123","role":"leader"}"#), ADMIN),
+    row("PATCH", "/api/v1/users/{id}", "/api/v1/users/{user}", Body::Json(r#"{"disabled":false}"#), ADMIN),
+];
+
+#[test]
+fn the_table_covers_every_registered_route() {
+    let registered: BTreeSet<(String, String)> = registered_routes().into_iter().collect();
+    let tabled: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|r| (r.method.to_string(), r.route.to_string()))
+        .collect();
+    let missing: Vec<_> = registered.difference(&tabled).collect();
+    let stale: Vec<_> = tabled.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes in src/web/routes.rs without a row in the access table: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows in the access table for routes src/web/routes.rs does not register: {stale:?}"
+    );
+    for r in TABLE {
+        // Rows name a route and a concrete path that fits it.
+        let base = r.path.split('?').next().unwrap_or(r.path);
+        let route_parts: Vec<&str> = r.route.split('/').collect();
+        let path_parts: Vec<&str> = base.split('/').collect();
+        assert_eq!(
+            route_parts.len(),
+            path_parts.len(),
+            "{} vs {}",
+            r.route,
+            r.path
+        );
+        for (a, b) in route_parts.iter().zip(&path_parts) {
+            assert!(fits(a, b), "{} vs {}", r.route, r.path);
+        }
+        // Everything under /api/v1 but signing in needs a token.
+        if r.route.starts_with(V1) && !(r.method == "POST" && r.route == "/api/v1/session") {
+            assert_eq!(
+                r.expect[0], U,
+                "{} {} must be 401 without a token",
+                r.method, r.path
+            );
+        }
+    }
+}
+
+/// Whether a path segment fits a route segment, `{…}` matching any text
+/// ("notice.{format}" fits "notice.html"; "{code_a}" fits "{code}").
+fn fits(pattern: &str, text: &str) -> bool {
+    match pattern.strip_prefix('{') {
+        Some(rest) => {
+            let after = rest.split_once('}').map_or("", |(_, a)| a);
+            (1..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .any(|i| fits(after, &text[i..]))
+        }
+        None => match (pattern.chars().next(), text.chars().next()) {
+            (None, None) => true,
+            (Some(p), Some(t)) if p == t => fits(&pattern[p.len_utf8()..], &text[t.len_utf8()..]),
+            _ => false,
+        },
+    }
+}
+
+/// The records the table's paths point at.
+struct Fixture {
+    app: TestApp,
+    tokens: [Option<String>; 6],
+    workbooks: BTreeMap<&'static str, Vec<u8>>,
+    values: BTreeMap<&'static str, String>,
+}
+
+/// A community that earns full marks but on five self-scored items (five
+/// rectification orders), with 5 full-time and 40 part-time archivists,
+/// implausible for a community: the upload carries two flags to resolve.
+fn flagged_workbook(app: &TestApp, code: &str, name: &str) -> Vec<u8> {
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    let mut answers = full_marks(checklist);
+    for (code, tenths) in [("A12", 10), ("B5", 0), ("C2", 5), ("D5", 5), ("F6", 0)] {
+        answers.self_scores.insert(
+            code.into(),
+            nianjian::domain::ItemAnswer::Points(nianjian::domain::Points(tenths)),
+        );
+    }
+    for (key, value) in [("fulltime_staff", 5), ("parttime_staff", 40)] {
+        answers.inputs.insert(
+            key.into(),
+            nianjian::domain::InputValue::Number(nianjian::domain::Decimal::from_int(value)),
+        );
+    }
+    app.workbook_with(
+        &Book {
+            code,
+            name,
+            ..Book::default()
+        },
+        answers,
+    )
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let mut workbooks = BTreeMap::new();
+    let mut values = BTreeMap::new();
+    for (key, code, name) in [("a", CODE_A, "小营巷社区"), ("b", CODE_B, "葵巷社区")] {
+        let bytes = flagged_workbook(&app, code, name);
+        let (status, body) = app
+            .upload(&inspector, &format!("{name}.xlsx"), bytes.clone())
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body["flags"].as_array().expect("flags").len() >= 2,
+            "{body}"
+        );
+        workbooks.insert(key, bytes);
+        let (sub, asm) = match key {
+            "a" => ("sub_a", "asm_a"),
+            _ => ("sub_b", "asm_b"),
+        };
+        values.insert(sub, body["submission_id"].to_string());
+        values.insert(asm, body["assessment_id"].to_string());
+    }
+    values.insert("code_a", CODE_A.into());
+    values.insert("code_b", CODE_B.into());
+    app.add_unit_user("unit_a", CODE_A);
+    app.add_unit_user("unit_b", CODE_B);
+    let (status, spare) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            json!({"username": "spare", "password": "password123", "role": "leader"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{spare}");
+    values.insert("user", spare["id"].to_string());
+    let (status, sample) = app
+        .post(
+            Some(&inspector),
+            "/api/v1/samples",
+            json!({"year": 2012, "count": 1, "seed": 1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{sample}");
+    values.insert("sample", sample["id"].to_string());
+    let tokens = [
+        None,
+        Some(admin),
+        Some(inspector.clone()),
+        Some(app.login("leader").await),
+        Some(app.login("unit_a").await),
+        Some(app.login("unit_b").await),
+    ];
+
+    // Rectification orders: one of each unit; unit A answers one of its own
+    // with an evidence file.
+    for (key, code) in [("rect_a", CODE_A), ("rect_b", CODE_B)] {
+        let (status, orders) = app
+            .get(
+                Some(&inspector),
+                &format!("/api/v1/rectifications?year=2012&unit={code}"),
+            )
+            .await;
+        assert_eq!(status, 200, "{orders}");
+        assert_eq!(
+            orders["items"].as_array().map(Vec::len),
+            Some(5),
+            "{orders}"
+        );
+        values.insert(key, orders["items"][0]["id"].to_string());
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("action", "submit")
+        .text("note", "已补齐")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 evidence".to_vec())
+                .file_name("整改照片.pdf"),
+        );
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/rectifications/{}/actions",
+            values["rect_a"]
+        )))
+        .bearer_auth(tokens[4].as_deref().expect("unit A"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("submit with evidence");
+    assert_eq!(response.status(), 200);
+    let answered: Value = response.json().await.expect("json");
+    let evidence = answered["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find_map(|e| e["evidence"][0]["id"].as_i64())
+        .unwrap_or_else(|| panic!("evidence in {answered}"));
+    values.insert("evidence_a", evidence.to_string());
+    Fixture {
+        app,
+        tokens,
+        workbooks,
+        values,
+    }
+}
+
+impl Fixture {
+    async fn path(&self, template: &str) -> String {
+        let mut path = template.to_string();
+        for (key, value) in &self.values {
+            path = path.replace(&format!("{{{key}}}"), value);
+        }
+        for (key, code, state) in [
+            ("{open_a}", CODE_A, "open"),
+            ("{open_b}", CODE_B, "open"),
+            ("{submitted_a}", CODE_A, "submitted"),
+        ] {
+            if path.contains(key) {
+                let (status, orders) = self
+                    .app
+                    .get(
+                        self.tokens[2].as_deref(),
+                        &format!("/api/v1/rectifications?year=2012&unit={code}&state={state}"),
+                    )
+                    .await;
+                assert_eq!(status, 200, "{orders}");
+                let id = orders["items"][0]["id"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("an order of {code} left {state}: {orders}"));
+                path = path.replace(key, &id.to_string());
+            }
+        }
+        if path.contains("{flag}") {
+            let (status, flags) = self
+                .app
+                .get(
+                    self.tokens[2].as_deref(),
+                    "/api/v1/flags?year=2012&open=true",
+                )
+                .await;
+            assert_eq!(status, 200, "{flags}");
+            let id = flags["items"][0]["id"]
+                .as_i64()
+                .expect("an unresolved flag left for the next caller");
+            path = path.replace("{flag}", &id.to_string());
+        }
+        assert!(!path.contains('{'), "unfilled placeholder in {path}");
+        path
+    }
+
+    async fn call(&self, row: &Row, token: Option<&str>) -> (String, u16, Value) {
+        let path = self.path(row.path).await;
+        let (status, body) = self.send(row, &path, token).await;
+        (path, status, body)
+    }
+
+    async fn send(&self, row: &Row, path: &str, token: Option<&str>) -> (u16, Value) {
+        let app = &self.app;
+        let method = reqwest::Method::from_bytes(row.method.as_bytes()).expect("method");
+        match row.body {
+            Body::Workbook(unit) => {
+                let key = match unit {
+                    Unit::A => "a",
+                    Unit::B => "b",
+                };
+                app.post_files(
+                    token,
+                    path,
+                    vec![("自查表.xlsx".into(), self.workbooks[key].clone())],
+                )
+                .await
+            }
+            Body::Roster => {
+                let roster = roster_xlsx(&[["330102398", "名册社区", "社区", "湖滨街道", "", ""]]);
+                app.post_files(token, path, vec![("名册.xlsx".into(), roster)])
+                    .await
+            }
+            Body::Json(text) => {
+                let body: Value = serde_json::from_str(text).expect("row body is JSON");
+                app.send(method, token, path, body).await
+            }
+            Body::None => {
+                let mut request = app.client.request(method, app.url(path));
+                if let Some(t) = token {
+                    request = request.bearer_auth(t);
+                }
+                let response = request.send().await.expect("request");
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap_or_default();
+                (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_route_answers_each_caller_as_the_table_says() {
+    let f = fixture().await;
+    let usernames = [
+        None,
+        Some("admin"),
+        Some("inspector"),
+        Some("leader"),
+        Some("unit_a"),
+        Some("unit_b"),
+    ];
+    let mut wrong = Vec::new();
+    for row in TABLE {
+        for (caller, expected) in row.expect.iter().enumerate() {
+            // Ending a session: sign in afresh, so the other rows keep their tokens.
+            let fresh = match (row.method, row.route, usernames[caller]) {
+                ("DELETE", "/api/v1/session", Some(user)) => Some(f.app.login(user).await),
+                _ => None,
+            };
+            let token = fresh.as_deref().or(f.tokens[caller].as_deref());
+            let (path, status, body) = f.call(row, token).await;
+            let ok = match expected {
+                Y => (200..300).contains(&status),
+                N => status == 403 && body["error"].is_string(),
+                U => status == 401 && body["error"].is_string(),
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{} {} as {}: expected {:?}, got {status} {}",
+                    row.method, path, CALLERS[caller], expected, body
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of the access table's answers are wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[actix_web::test]
+async fn a_unit_sees_only_its_own_unit() {
+    let f = fixture().await;
+    let unit_a = f.tokens[4].as_deref();
+    let inspector = f.tokens[2].as_deref();
+
+    let (status, all) = f.app.get(inspector, "/api/v1/assessments?year=2012").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(2), "{all}");
+
+    let (status, own) = f.app.get(unit_a, "/api/v1/assessments?year=2012").await;
+    assert_eq!(status, 200, "{own}");
+    let codes: Vec<&str> = own["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["unit"]["code"].as_str())
+        .collect();
+    assert_eq!(codes, [CODE_A], "unit A's list holds unit A only");
+
+    let (status, body) = f
+        .app
+        .get(
+            unit_a,
+            &format!("/api/v1/assessments?year=2012&unit={CODE_B}"),
+        )
+        .await;
+    assert_eq!(status, 403, "unit A asking for unit B's list: {body}");
+
+    let (status, units) = f.app.get(unit_a, "/api/v1/units").await;
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = units["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["code"].as_str())
+        .collect();
+    assert_eq!(codes, [CODE_A], "unit A's roster holds unit A only");
+
+    let (status, orders) = f.app.get(unit_a, "/api/v1/rectifications?year=2012").await;
+    assert_eq!(status, 200, "{orders}");
+    let units: Vec<&str> = orders["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| o["unit"].as_str())
+        .collect();
+    assert_eq!(units, [CODE_A; 5], "unit A's rectification orders only");
+
+    // The template is always pre-filled with the caller's own unit.
+    let response = f
+        .app
+        .client
+        .get(f.app.url(&format!(
+            "/api/v1/checklists/community@2013/template?unit={CODE_B}"
+        )))
+        .bearer_auth(unit_a.expect("token"))
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(response.status(), 200);
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        disposition.contains("%E5%B0%8F%E8%90%A5%E5%B7%B7"),
+        "named after 小营巷社区, not 葵巷社区: {disposition}"
+    );
+
+    // A unit cannot upload another unit's workbook: refused, nothing stored.
+    let other = flagged_workbook(&f.app, CODE_B, "葵巷社区");
+    let (status, body) = f.app.upload(unit_a.expect("token"), "b.xlsx", other).await;
+    assert_eq!(status, 403, "{body}");
+    let (_, history) = f
+        .app
+        .get(inspector, &format!("/api/v1/units/{CODE_B}/history"))
+        .await;
+    assert_eq!(
+        history["items"].as_array().map(Vec::len),
+        Some(1),
+        "{history}"
+    );
+}
