@@ -32,7 +32,10 @@ use nianjian::store::{DatabaseUrl, Db};
 use nianjian::web::{AppState, Application, Settings};
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Backend {
@@ -67,8 +70,10 @@ fn postgres(tag: &str) -> Option<Backend> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let mut conn = diesel::PgConnection::establish(&admin).ok()?;
     let name = format!("nianjian_bench_{tag}");
-    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).ok()?;
-    conn.batch_execute(&format!("CREATE DATABASE {name}")).ok()?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .ok()?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .ok()?;
     let (base, _) = admin.rsplit_once('/')?;
     Some(Backend {
         label: "PostgreSQL",
@@ -84,14 +89,27 @@ fn open(backend: &Backend) -> Db {
     let mut conn = db.get().expect("conn");
     let clock = Clock::at(chrono::Utc::now());
     service::checklists::sync(&mut conn, &catalog, clock).expect("sync");
-    accounts::add_user(&mut conn, &Actor::command_line(), "bench", "bench-password", Role::Inspector, None, clock)
-        .expect("user");
+    accounts::add_user(
+        &mut conn,
+        &Actor::command_line(),
+        "bench",
+        "bench-password",
+        Role::Inspector,
+        None,
+        clock,
+    )
+    .expect("user");
     db
 }
 
 async fn serve(db: Db) -> (String, actix_web::dev::ServerHandle) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let state = AppState::new(db, Catalog::embedded().expect("catalog"), Settings::default());
+    let state = AppState::new(
+        db,
+        Catalog::embedded().expect("catalog"),
+        Settings::default(),
+    )
+    .expect("app state");
     let app = Application::build(state, listener, 2).expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -146,7 +164,11 @@ async fn bulk_import(backend: &Backend, files: &[(String, Vec<u8>)]) -> Duration
     let body: serde_json::Value = response.json().await.expect("json");
     let elapsed = start.elapsed();
     assert_eq!(status, 200, "{}", body["error"]);
-    assert_eq!(body["accepted"].as_u64(), Some(files.len() as u64), "every file stored");
+    assert_eq!(
+        body["accepted"].as_u64(),
+        Some(files.len() as u64),
+        "every file stored"
+    );
     handle.stop(true).await;
     elapsed
 }
@@ -205,7 +227,12 @@ async fn load(address: &str, token: &str, connections: usize, seconds: u64) -> L
                 let mut bytes = 0;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let response = client.get(url.as_str()).bearer_auth(token.as_str()).send().await.expect("get");
+                    let response = client
+                        .get(url.as_str())
+                        .bearer_auth(token.as_str())
+                        .send()
+                        .await
+                        .expect("get");
                     assert_eq!(response.status(), 200);
                     bytes = response.bytes().await.expect("body").len();
                     latencies.push(t.elapsed());
@@ -243,12 +270,20 @@ fn main() {
     let paths = common::generate(dir.path(), count, 2012);
     let files: Vec<(String, Vec<u8>)> = paths
         .iter()
-        .map(|p| (p.file_name().expect("name").to_string_lossy().into_owned(), std::fs::read(p).expect("read")))
+        .map(|p| {
+            (
+                p.file_name().expect("name").to_string_lossy().into_owned(),
+                std::fs::read(p).expect("read"),
+            )
+        })
         .collect();
 
     let offline = offline_score(dir.path(), count);
     println!("bulk import of {count} workbooks in one HTTP upload");
-    println!("  nianjian score --json (offline)   {:>7.2} s", offline.as_secs_f64());
+    println!(
+        "  nianjian score --json (offline)   {:>7.2} s",
+        offline.as_secs_f64()
+    );
     let system = actix_web::rt::System::new();
     system.block_on(async {
         let mut backends = vec![sqlite()];
@@ -271,7 +306,11 @@ fn main() {
         let db = open(backend);
         let t = Instant::now();
         district(&db, units);
-        eprintln!("  ({} district filled in {:.0} s)", backend.label, t.elapsed().as_secs_f64());
+        eprintln!(
+            "  ({} district filled in {:.0} s)",
+            backend.label,
+            t.elapsed().as_secs_f64()
+        );
         let system = actix_web::rt::System::new();
         system.block_on(async {
             let (address, handle) = serve(db).await;

@@ -33,7 +33,11 @@ fn production_code() -> Vec<(String, String)> {
                 .filter(|line| !line.trim_start().starts_with("//"))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let relative = path.strip_prefix(&root).expect("under src").to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(&root)
+                .expect("under src")
+                .to_string_lossy()
+                .replace('\\', "/");
             (relative, code)
         })
         .collect()
@@ -43,7 +47,9 @@ fn production_code() -> Vec<(String, String)> {
 fn only_in(needle: &str, allowed: &[&str]) -> Vec<String> {
     production_code()
         .into_iter()
-        .filter(|(path, code)| code.contains(needle) && !allowed.iter().any(|a| path.starts_with(a)))
+        .filter(|(path, code)| {
+            code.contains(needle) && !allowed.iter().any(|a| path.starts_with(a))
+        })
         .map(|(path, _)| format!("{needle} in {path}"))
         .collect()
 }
@@ -56,20 +62,41 @@ fn each_outside_crate_stays_in_its_layer() {
     violations.extend(only_in("rust_xlsxwriter", &["reports/"]));
     violations.extend(only_in("handlebars", &["reports/"]));
     violations.extend(only_in("actix", &["web/", "cli/server.rs"]));
-    assert!(violations.is_empty(), "layering broken:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "layering broken:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
 fn the_core_is_pure() {
     let mut violations = Vec::new();
-    for (path, code) in production_code().into_iter().filter(|(p, _)| p.starts_with("domain/")) {
-        for forbidden in ["std::fs", "std::net", "std::io", "Utc::now", "Local::now", "SystemTime", "utoipa", "serde_json", "toml::"] {
+    for (path, code) in production_code()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("domain/"))
+    {
+        for forbidden in [
+            "std::fs",
+            "std::net",
+            "std::io",
+            "Utc::now",
+            "Local::now",
+            "SystemTime",
+            "utoipa",
+            "serde_json",
+            "toml::",
+        ] {
             if code.contains(forbidden) {
                 violations.push(format!("{forbidden} in {path}"));
             }
         }
     }
-    assert!(violations.is_empty(), "domain must stay pure:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "domain must stay pure:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -78,7 +105,11 @@ fn only_the_edges_read_the_clock() {
         .iter()
         .flat_map(|needle| only_in(needle, &["web/", "cli/"]))
         .collect();
-    assert!(violations.is_empty(), "the clock is read at the edge and passed in:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "the clock is read at the edge and passed in:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]

@@ -15,20 +15,33 @@ const KINDS: [(&str, &str); 4] = [
     ("学校", "agency@2012"),
 ];
 
-pub const STREETS: [&str; 6] = ["清波街道", "湖滨街道", "小营街道", "南星街道", "紫阳街道", "望江街道"];
+pub const STREETS: [&str; 6] = [
+    "清波街道",
+    "湖滨街道",
+    "小营街道",
+    "南星街道",
+    "紫阳街道",
+    "望江街道",
+];
 
 /// The workbook of unit `n` for `year`: a unit keeps its kind, code and
 /// checklist across years; quality varies.
 pub fn workbook(catalog: &Catalog, n: usize, year: i32, rng: &mut SplitMix64) -> Vec<u8> {
     let (kind, reference) = KINDS[n % KINDS.len()];
     // One checklist per kind in a campaign: communities use community@2013.
-    let reference = if kind == "社区" { "community@2013" } else { reference };
+    let reference = if kind == "社区" {
+        "community@2013"
+    } else {
+        reference
+    };
     let checklist = catalog.get(reference).expect("shipped checklist");
     let quality = rng.unit();
     let mut answers = demo::answers(checklist, quality, rng);
     for key in ["loss_incident", "refused_inspection"] {
         if answers.inputs.contains_key(key) {
-            answers.inputs.insert(key.into(), nianjian::domain::InputValue::YesNo(false));
+            answers
+                .inputs
+                .insert(key.into(), nianjian::domain::InputValue::YesNo(false));
         }
     }
     let prefill = Prefill {

@@ -86,6 +86,32 @@ enum Command {
         /// Largest workbook accepted in an upload, in MB.
         #[arg(long, default_value_t = 10)]
         max_upload_mb: usize,
+        /// A folder of templates replacing the built-in ones of the same name.
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// The bureau's name on notices.
+        #[arg(long, default_value = "区档案局")]
+        bureau: String,
+    },
+    /// The district summary of a year: Excel workbook and/or HTML page; a
+    /// short summary on stdout.
+    Report {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[arg(long)]
+        year: i32,
+        /// Limit to one street (街道).
+        #[arg(long)]
+        street: Option<String>,
+        /// Write the workbook here.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// Write the dashboard page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// A folder of templates replacing the built-in ones of the same name.
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// Stores self-check workbooks as submissions, as an upload by the bureau would.
     Import {
@@ -229,6 +255,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             demo,
             workers,
             max_upload_mb,
+            templates,
+            bureau,
         } => server::serve(
             &bind,
             &db.database,
@@ -236,6 +264,24 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             demo,
             workers,
             max_upload_mb,
+            templates.as_deref(),
+            &bureau,
+        ),
+        Command::Report {
+            db,
+            year,
+            street,
+            xlsx,
+            html,
+            templates,
+        } => server::report(
+            &db.database,
+            db.checklists.as_deref(),
+            year,
+            street.as_deref(),
+            xlsx.as_deref(),
+            html.as_deref(),
+            templates.as_deref(),
         ),
         Command::Import { db, files } => {
             server::import(&db.database, db.checklists.as_deref(), &expand(&files))

@@ -53,6 +53,7 @@ fn open(
     Ok((db, catalog))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn serve(
     bind: &str,
     database: &str,
@@ -60,6 +61,8 @@ pub fn serve(
     demo: bool,
     workers: Option<usize>,
     max_upload_mb: usize,
+    templates: Option<&Path>,
+    bureau: &str,
 ) -> Result<ExitCode, CliError> {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -80,9 +83,12 @@ pub fn serve(
         TcpListener::bind(bind).map_err(|e| CliError::Invalid(format!("无法监听 {bind}：{e}")))?;
     let settings = Settings {
         max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
+        templates: templates.map(Path::to_path_buf),
+        bureau_name: bureau.to_string(),
         ..Settings::default()
     };
-    let state = AppState::new(db, catalog, settings);
+    let state = AppState::new(db, catalog, settings)
+        .map_err(|e| CliError::Invalid(format!("报表模板有误：{e}")))?;
     let address = listener
         .local_addr()
         .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -212,6 +218,59 @@ pub fn add_user(
         user.username,
         role.label_zh(),
         user.unit.map(|u| format!("，单位 {u}")).unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn report(
+    database: &str,
+    checklists: Option<&Path>,
+    year: i32,
+    street: Option<&str>,
+    xlsx: Option<&Path>,
+    html: Option<&Path>,
+    templates: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let (db, catalog) = open(database, checklists, 2)?;
+    let mut conn = db.get()?;
+    let env = Env {
+        catalog: &catalog,
+        limits: &Limits::default(),
+        clock: now(),
+    };
+    let report = service::reports::district(&mut conn, env, &Actor::command_line(), year, street)?;
+    let failed = |what: &Path, e: &dyn std::fmt::Display| {
+        CliError::Failed(format!("无法写入 {}：{e}", what.display()))
+    };
+    if let Some(path) = xlsx {
+        let bytes = crate::reports::district_xlsx::district_xlsx(&report)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        std::fs::write(path, bytes).map_err(|e| failed(path, &e))?;
+        eprintln!("已生成 {}", path.display());
+    }
+    if let Some(path) = html {
+        let renderer = crate::reports::html::Html::new(templates)
+            .map_err(|e| CliError::Invalid(format!("报表模板有误：{e}")))?;
+        let page = renderer
+            .dashboard(&report)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        std::fs::write(path, page).map_err(|e| failed(path, &e))?;
+        eprintln!("已生成 {}", path.display());
+    }
+    let scope = report.street.clone().unwrap_or_else(|| "全区".into());
+    println!("{year} 年度档案工作年检情况（{scope}）");
+    for sentence in &report.sentences {
+        println!("  {sentence}");
+    }
+    let t = &report.total;
+    println!(
+        "  已提交 {}，未提交 {}，未达标 {}；整改事项 {} 项，逾期 {} 项",
+        t.submitted,
+        t.not_submitted,
+        t.no_tier,
+        report.order_counts.get("total").copied().unwrap_or(0),
+        report.order_counts.get("overdue").copied().unwrap_or(0)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -59,7 +59,13 @@ pub struct InputDef {
 }
 
 impl InputDef {
-    pub fn new(key: &str, label: &str, unit: Option<&str>, group: InputGroup, kind: InputType) -> InputDef {
+    pub fn new(
+        key: &str,
+        label: &str,
+        unit: Option<&str>,
+        group: InputGroup,
+        kind: InputType,
+    ) -> InputDef {
         InputDef {
             key: key.into(),
             label: label.into(),
@@ -130,10 +136,13 @@ pub struct ReportInput {
     pub units: Vec<UnitFacts>,
     pub orders: Vec<OrderFacts>,
     pub inputs: Vec<InputDef>,
-    /// Earlier years: (year, each unit's tier code or none, each unit's total
-    /// or none when it did not submit).
-    pub history: Vec<(i32, Vec<(Option<String>, Option<Points>)>)>,
+    /// Earlier years, each unit's result in it.
+    pub history: Vec<(i32, Vec<PastResult>)>,
 }
+
+/// A unit's result in an earlier year: its tier code (none when it reached
+/// none) and total (none when it did not submit).
+pub type PastResult = (Option<String>, Option<Points>);
 
 /// Counts of one group of units (a kind, a street, the district).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -323,11 +332,17 @@ fn count(label: &str, tiers: usize, ranks: impl Iterator<Item = Option<usize>>) 
     c
 }
 
-fn ranks_now<'a>(tiers: &'a [Tier], units: impl Iterator<Item = &'a UnitFacts> + 'a) -> impl Iterator<Item = Option<usize>> + 'a {
+fn ranks_now<'a>(
+    tiers: &'a [Tier],
+    units: impl Iterator<Item = &'a UnitFacts> + 'a,
+) -> impl Iterator<Item = Option<usize>> + 'a {
     units.map(move |u| u.current.as_ref().map(|a| rank(tiers, a.tier.as_deref())))
 }
 
-fn ranks_last<'a>(tiers: &'a [Tier], units: impl Iterator<Item = &'a UnitFacts> + 'a) -> impl Iterator<Item = Option<usize>> + 'a {
+fn ranks_last<'a>(
+    tiers: &'a [Tier],
+    units: impl Iterator<Item = &'a UnitFacts> + 'a,
+) -> impl Iterator<Item = Option<usize>> + 'a {
     units.map(move |u| u.previous.as_ref().map(|a| rank(tiers, a.tier.as_deref())))
 }
 
@@ -372,7 +387,11 @@ pub fn district(input: &ReportInput) -> DistrictReport {
     let group = |label: &str, members: Vec<&UnitFacts>| {
         let mut c = count(label, n, ranks_now(tiers, members.iter().copied()));
         if has_last_year {
-            c.last_year = Some(Box::new(count(label, n, ranks_last(tiers, members.iter().copied()))));
+            c.last_year = Some(Box::new(count(
+                label,
+                n,
+                ranks_last(tiers, members.iter().copied()),
+            )));
         }
         c
     };
@@ -384,7 +403,7 @@ pub fn district(input: &ReportInput) -> DistrictReport {
         .iter()
         .map(|k| group(k, units.iter().filter(|u| &u.kind == k).collect()))
         .collect();
-    let mut streets: Vec<String> = units.iter().map(|u| street_of(u)).collect();
+    let mut streets: Vec<String> = units.iter().map(street_of).collect();
     streets.sort();
     streets.dedup();
     let by_street: Vec<TierCounts> = streets
@@ -474,7 +493,9 @@ fn unit_line(tiers: &[Tier], u: &UnitFacts) -> UnitLine {
             _ => None,
         },
         movement: movement.into(),
-        target_tier: target.map(|t| tier_name(tiers, Some(t))).unwrap_or_default(),
+        target_tier: target
+            .map(|t| tier_name(tiers, Some(t)))
+            .unwrap_or_default(),
         target_reached: target.map(|t| rank_now.unwrap_or(0) >= rank(tiers, Some(t))),
         open_rectifications: u.open_rectifications,
         overdue_rectifications: u.overdue_rectifications,
@@ -560,7 +581,12 @@ fn claims(tiers: &[Tier], units: &[UnitFacts]) -> Vec<ClaimLine> {
             })
         })
         .collect();
-    lines.sort_by(|a, b| b.over_claim.cmp(&a.over_claim).then(a.reached.cmp(&b.reached)).then(a.code.cmp(&b.code)));
+    lines.sort_by(|a, b| {
+        b.over_claim
+            .cmp(&a.over_claim)
+            .then(a.reached.cmp(&b.reached))
+            .then(a.code.cmp(&b.code))
+    });
     lines
 }
 
@@ -586,7 +612,10 @@ fn transitions(tiers: &[Tier], units: &[UnitFacts]) -> Transitions {
             }
         }
     }
-    let counts = cells.iter().map(|row| row.iter().map(Vec::len).collect()).collect();
+    let counts = cells
+        .iter()
+        .map(|row| row.iter().map(Vec::len).collect())
+        .collect();
     Transitions {
         labels,
         cells,
@@ -633,7 +662,10 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
                 yes_percent: None,
             };
             if d.yes_no {
-                let yes = values.iter().filter(|v| **v == InputValue::YesNo(true)).count();
+                let yes = values
+                    .iter()
+                    .filter(|v| **v == InputValue::YesNo(true))
+                    .count();
                 stat.yes = Some(yes);
                 stat.yes_percent = Some(two_decimals(yes as f64 * 100.0 / values.len() as f64));
             } else {
@@ -662,11 +694,21 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
 }
 
 fn trend(tiers: &[Tier], input: &ReportInput) -> Vec<TrendYear> {
-    let year_of = |year: i32, results: &[(Option<String>, Option<Points>)]| {
-        let submitted: Vec<&(Option<String>, Option<Points>)> = results.iter().filter(|(_, t)| t.is_some()).collect();
-        let counts = count("", tiers.len(), results.iter().map(|(tier, total)| total.map(|_| rank(tiers, tier.as_deref()))));
+    let year_of = |year: i32, results: &[PastResult]| {
+        let submitted: Vec<&(Option<String>, Option<Points>)> =
+            results.iter().filter(|(_, t)| t.is_some()).collect();
+        let counts = count(
+            "",
+            tiers.len(),
+            results
+                .iter()
+                .map(|(tier, total)| total.map(|_| rank(tiers, tier.as_deref()))),
+        );
         let mean = (!submitted.is_empty()).then(|| {
-            let sum: i32 = submitted.iter().filter_map(|(_, t)| t.map(Points::tenths)).sum();
+            let sum: i32 = submitted
+                .iter()
+                .filter_map(|(_, t)| t.map(Points::tenths))
+                .sum();
             let n = submitted.len() as i32;
             Points((2 * sum + n) / (2 * n))
         });
@@ -678,7 +720,7 @@ fn trend(tiers: &[Tier], input: &ReportInput) -> Vec<TrendYear> {
         }
     };
     let mut years: Vec<TrendYear> = input.history.iter().map(|(y, r)| year_of(*y, r)).collect();
-    let now: Vec<(Option<String>, Option<Points>)> = input
+    let now: Vec<PastResult> = input
         .units
         .iter()
         .map(|u| match &u.current {
@@ -701,14 +743,18 @@ mod tests {
     use super::*;
 
     fn tiers() -> Vec<Tier> {
-        [("city-standard", "市级规范化档案室", "市级规范化"), ("province-standard", "省级规范化档案室", "省级规范化"), ("province-model", "省级示范档案室", "省级示范")]
-            .iter()
-            .map(|(c, n, s)| Tier {
-                code: (*c).into(),
-                name: (*n).into(),
-                short: (*s).into(),
-            })
-            .collect()
+        [
+            ("city-standard", "市级规范化档案室", "市级规范化"),
+            ("province-standard", "省级规范化档案室", "省级规范化"),
+            ("province-model", "省级示范档案室", "省级示范"),
+        ]
+        .iter()
+        .map(|(c, n, s)| Tier {
+            code: (*c).into(),
+            name: (*n).into(),
+            short: (*s).into(),
+        })
+        .collect()
     }
 
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
@@ -733,7 +779,14 @@ mod tests {
             code: format!("U{n:03}"),
             name: format!("单位{n}"),
             kind: kind.into(),
-            street: Some(if n % 2 == 0 { "小营街道" } else { "湖滨街道" }.into()),
+            street: Some(
+                if n.is_multiple_of(2) {
+                    "小营街道"
+                } else {
+                    "湖滨街道"
+                }
+                .into(),
+            ),
             current: now,
             previous: last,
             open_rectifications: 0,
@@ -745,7 +798,12 @@ mod tests {
     /// 13 more 省级规范化, 28 more 市级规范化, 5 without a tier.
     fn shangcheng() -> ReportInput {
         let mut units = Vec::new();
-        for (tier, count) in [(Some("province-model"), 6), (Some("province-standard"), 13), (Some("city-standard"), 28), (None, 5)] {
+        for (tier, count) in [
+            (Some("province-model"), 6),
+            (Some("province-standard"), 13),
+            (Some("city-standard"), 28),
+            (None, 5),
+        ] {
             for _ in 0..count {
                 let n = units.len();
                 units.push(unit(n, "社区", Some(assessed(tier, 900)), None));
@@ -772,7 +830,10 @@ mod tests {
         assert_eq!(c.exact, vec![28, 13, 6]);
         assert_eq!(c.cumulative, vec![47, 19, 6]);
         assert_eq!(c.no_tier, 5);
-        assert_eq!(report.sentences[0], "52 个社区中，省级示范 6 个、省级规范化 19 个、市级规范化 47 个");
+        assert_eq!(
+            report.sentences[0],
+            "52 个社区中，省级示范 6 个、省级规范化 19 个、市级规范化 47 个"
+        );
     }
 
     #[test]
@@ -783,16 +844,34 @@ mod tests {
         assert_eq!(report.total.units, 53);
         assert_eq!(report.total.not_submitted, 1);
         assert_eq!(report.total.submitted, 52);
-        assert_eq!(report.units.last().map(|u| u.tier.as_str()), Some(NOT_SUBMITTED));
+        assert_eq!(
+            report.units.last().map(|u| u.tier.as_str()),
+            Some(NOT_SUBMITTED)
+        );
     }
 
     #[test]
     fn transitions_and_movement_against_last_year() {
         let input = ReportInput {
             units: vec![
-                unit(1, "社区", Some(assessed(Some("province-model"), 950)), Some(assessed(Some("city-standard"), 820))),
-                unit(2, "社区", Some(assessed(None, 700)), Some(assessed(Some("city-standard"), 810))),
-                unit(3, "社区", Some(assessed(Some("city-standard"), 800)), Some(assessed(Some("city-standard"), 805))),
+                unit(
+                    1,
+                    "社区",
+                    Some(assessed(Some("province-model"), 950)),
+                    Some(assessed(Some("city-standard"), 820)),
+                ),
+                unit(
+                    2,
+                    "社区",
+                    Some(assessed(None, 700)),
+                    Some(assessed(Some("city-standard"), 810)),
+                ),
+                unit(
+                    3,
+                    "社区",
+                    Some(assessed(Some("city-standard"), 800)),
+                    Some(assessed(Some("city-standard"), 805)),
+                ),
                 unit(4, "社区", Some(assessed(Some("city-standard"), 800)), None),
             ],
             ..shangcheng()
@@ -825,7 +904,10 @@ mod tests {
         let mut b = assessed(None, 500);
         b.items = vec![item("A1", 40, 40), item("A2", 30, 0), item("A3", 20, 10)];
         let report = district(&ReportInput {
-            units: vec![unit(1, "社区", Some(a), None), unit(2, "社区", Some(b), None)],
+            units: vec![
+                unit(1, "社区", Some(a), None),
+                unit(2, "社区", Some(b), None),
+            ],
             ..shangcheng()
         });
         let codes: Vec<(&str, i32, usize)> = report
@@ -835,7 +917,11 @@ mod tests {
             .collect();
         assert_eq!(codes, vec![("A2", 30, 1), ("A1", 20, 1), ("A3", 15, 2)]);
         // Over-claims: reviewed below self on A1 (unit 1), A2 and A3.
-        assert_eq!(report.claims.len(), 0, "no target tier and not reviewed: not listed");
+        assert_eq!(
+            report.claims.len(),
+            0,
+            "no target tier and not reviewed: not listed"
+        );
     }
 
     #[test]
@@ -847,7 +933,10 @@ mod tests {
         let mut b = assessed(Some("province-model"), 930);
         b.target_tier = Some("province-standard".into());
         let report = district(&ReportInput {
-            units: vec![unit(1, "社区", Some(b), None), unit(2, "社区", Some(a), None)],
+            units: vec![
+                unit(1, "社区", Some(b), None),
+                unit(2, "社区", Some(a), None),
+            ],
             ..shangcheng()
         });
         assert_eq!(report.claims[0].code, "U002");
@@ -859,18 +948,43 @@ mod tests {
     #[test]
     fn input_statistics() {
         let mut a = assessed(None, 500);
-        a.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::from_int(40)));
+        a.inputs.insert(
+            "room_area".into(),
+            InputValue::Number(crate::domain::Decimal::from_int(40)),
+        );
         a.inputs.insert("cctv".into(), InputValue::YesNo(true));
         let mut b = assessed(None, 500);
-        b.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::parse("25.5").unwrap()));
+        b.inputs.insert(
+            "room_area".into(),
+            InputValue::Number(crate::domain::Decimal::parse("25.5").unwrap()),
+        );
         b.inputs.insert("cctv".into(), InputValue::YesNo(false));
         let mut c = assessed(None, 500);
-        c.inputs.insert("room_area".into(), InputValue::Number(crate::domain::Decimal::from_int(10)));
+        c.inputs.insert(
+            "room_area".into(),
+            InputValue::Number(crate::domain::Decimal::from_int(10)),
+        );
         let report = district(&ReportInput {
-            units: vec![unit(1, "社区", Some(a), None), unit(2, "社区", Some(b), None), unit(3, "社区", Some(c), None)],
+            units: vec![
+                unit(1, "社区", Some(a), None),
+                unit(2, "社区", Some(b), None),
+                unit(3, "社区", Some(c), None),
+            ],
             inputs: vec![
-                InputDef::new("room_area", "档案室面积", Some("平方米"), InputGroup::Facilities, InputType::Decimal),
-                InputDef::new("cctv", "视频监控", None, InputGroup::Facilities, InputType::YesNo),
+                InputDef::new(
+                    "room_area",
+                    "档案室面积",
+                    Some("平方米"),
+                    InputGroup::Facilities,
+                    InputType::Decimal,
+                ),
+                InputDef::new(
+                    "cctv",
+                    "视频监控",
+                    None,
+                    InputGroup::Facilities,
+                    InputType::YesNo,
+                ),
             ],
             ..shangcheng()
         });
@@ -886,7 +1000,13 @@ mod tests {
     #[test]
     fn trend_over_years() {
         let mut input = shangcheng();
-        input.history = vec![(2010, vec![(Some("city-standard".into()), Some(Points(800))), (None, None)])];
+        input.history = vec![(
+            2010,
+            vec![
+                (Some("city-standard".into()), Some(Points(800))),
+                (None, None),
+            ],
+        )];
         let report = district(&input);
         assert_eq!(report.trend.len(), 2);
         assert_eq!(report.trend[0].year, 2010);
@@ -961,14 +1081,18 @@ pub fn explain(
             for code in &tier.required_items {
                 if let (Some(item), Some(score)) = (checklist.item(code), card.item(code)) {
                     conditions.push(Condition {
-                        text: format!("必须满分：{code} {}（得 {} / {} 分）", item.title, score.points, score.max),
+                        text: format!(
+                            "必须满分：{code} {}（得 {} / {} 分）",
+                            item.title, score.points, score.max
+                        ),
                         met: score.points >= score.max,
                     });
                 }
             }
             if let Some(floor) = tier.category_floor {
                 for (category, score) in checklist.categories.iter().zip(&card.categories) {
-                    let met = i64::from(score.points.tenths()) * 1000 >= i64::from(floor) * i64::from(score.applicable_max.tenths());
+                    let met = i64::from(score.points.tenths()) * 1000
+                        >= i64::from(floor) * i64::from(score.applicable_max.tenths());
                     conditions.push(Condition {
                         text: format!(
                             "类别 {} {} 得 {} / {} 分，要求不低于 {}%",
@@ -1002,7 +1126,10 @@ pub fn explain(
                         )
                     }
                     MinInput::Yes(true) => (
-                        format!("{label}：{}，要求为“是”", value.map_or("未填".to_string(), ToString::to_string)),
+                        format!(
+                            "{label}：{}，要求为“是”",
+                            value.map_or("未填".to_string(), ToString::to_string)
+                        ),
                         value == Some(&InputValue::YesNo(true)),
                     ),
                     MinInput::Yes(false) => continue,
@@ -1059,7 +1186,14 @@ pub struct Notice {
 
 /// The notice for a unit's active orders (open, submitted or returned).
 pub fn notice(bureau: &str, card: &UnitCard, issued_on: chrono::NaiveDate) -> Notice {
-    let date = |d: chrono::NaiveDate| format!("{}年{}月{}日", chrono::Datelike::year(&d), chrono::Datelike::month(&d), chrono::Datelike::day(&d));
+    let date = |d: chrono::NaiveDate| {
+        format!(
+            "{}年{}月{}日",
+            chrono::Datelike::year(&d),
+            chrono::Datelike::month(&d),
+            chrono::Datelike::day(&d)
+        )
+    };
     let active: Vec<&OrderFacts> = card
         .orders
         .iter()

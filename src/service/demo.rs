@@ -521,12 +521,18 @@ pub fn populate(
             };
             let checklist =
                 super::checklists::get(conn, env.catalog, &submission.checklist_reference)?;
-            let Some(item) = checklist.items.iter().find(|i| {
-                matches!(i.rule, crate::domain::Rule::SelfScored { .. }) && i.max.tenths() >= 20
+            // A self item scored in steps below its max: the inspector takes one step off.
+            let Some((item, step)) = checklist.items.iter().find_map(|i| match i.rule {
+                crate::domain::Rule::SelfScored { step }
+                    if step < i.max && i.max.tenths() >= 20 =>
+                {
+                    Some((i, step))
+                }
+                _ => None,
             }) else {
                 continue;
             };
-            let lowered = (item.max.tenths() - 10).max(0);
+            let lowered = (item.max - step).tenths().max(0);
             let kind = [ReviewKind::Spot, ReviewKind::Mutual, ReviewKind::SelfCheck][n % 3];
             reviews::review(
                 conn,
@@ -550,6 +556,18 @@ pub fn populate(
             )?;
         }
     }
+    // The 2011 campaign is over; 2012's is the one under way.
+    campaigns::update(
+        conn,
+        &actor,
+        env.catalog,
+        2011,
+        &CampaignChange {
+            closed: Some(true),
+            ..CampaignChange::default()
+        },
+        at(2012, 6, 30),
+    )?;
     Ok(Some(format!(
         "已生成演示数据：{} 个单位，{uploaded} 份自查表（2011、2012 年度）。\n演示账号（密码均为 {DEMO_PASSWORD}）：admin 管理员，inspector 检查员，leader 领导，xiaoyingxiang 小营巷社区，jianlan 建兰中学",
         units.len()

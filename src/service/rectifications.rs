@@ -25,6 +25,7 @@ fn state_of(row: &RectificationRow) -> State {
     State::parse(&row.state).unwrap_or(State::Open)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn event(
     conn: &mut DbConn,
     row_id: i64,

@@ -7,20 +7,27 @@ use std::sync::Arc;
 use crate::domain::scoring::ItemAnswer;
 use crate::domain::{Answers, Checklist, Points, Scorecard, score};
 use crate::reports::model::{
-    self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput, Tier, UnitCard,
-    UnitFacts,
+    self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput,
+    Tier, UnitCard, UnitFacts,
 };
 use crate::store::models::AssessmentRow;
 use crate::store::{DbConn, queries};
 
 use super::assessments::unit_infos;
 use super::reviews::stored_answers;
-use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_answer, decode_input, rectifications};
+use super::{
+    Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_answer, decode_input,
+    rectifications,
+};
 
 /// The answers and scorecard behind a stored assessment, recomputed from
 /// the submission and the review's overrides with the checklist version it
 /// used (immutable, so the figures are the stored ones).
-pub fn recompute(conn: &mut DbConn, env: Env<'_>, row: &AssessmentRow) -> ServiceResult<(Arc<Checklist>, Answers, Scorecard)> {
+pub fn recompute(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    row: &AssessmentRow,
+) -> ServiceResult<(Arc<Checklist>, Answers, Scorecard)> {
     let checklist = checklists::get(conn, env.catalog, &row.checklist_reference)?;
     let mut answers = stored_answers(conn, row.submission_id)?;
     let mut overrides: BTreeMap<String, ItemAnswer> = BTreeMap::new();
@@ -78,20 +85,34 @@ fn assessed_of_year(
     };
     let rows = queries::assessments::current(conn, campaign.id, None)?;
     let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
-    let firsts: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submission_ids)?.into_iter().collect();
-    let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?.into_iter().collect();
-    let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &submission_ids)?.into_iter().collect();
+    let firsts: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submission_ids)?
+        .into_iter()
+        .collect();
+    let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?
+        .into_iter()
+        .collect();
+    let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &submission_ids)?
+        .into_iter()
+        .collect();
 
     let mut items: HashMap<i64, Vec<crate::store::models::AssessmentItemRow>> = HashMap::new();
-    let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> = HashMap::new();
+    let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> =
+        HashMap::new();
     let mut inputs: HashMap<i64, BTreeMap<String, crate::domain::InputValue>> = HashMap::new();
     if detailed {
         let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        ids.extend(rows.iter().filter(|r| r.review_id.is_some()).filter_map(|r| firsts.get(&r.submission_id)));
+        ids.extend(
+            rows.iter()
+                .filter(|r| r.review_id.is_some())
+                .filter_map(|r| firsts.get(&r.submission_id)),
+        );
         for i in queries::assessments::items_of(conn, &ids)? {
             items.entry(i.assessment_id).or_default().push(i);
         }
-        for c in queries::assessments::categories_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())? {
+        for c in queries::assessments::categories_of(
+            conn,
+            &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        )? {
             categories.entry(c.assessment_id).or_default().push(c);
         }
         for (submission, key, value) in queries::submissions::inputs_of(conn, &submission_ids)? {
@@ -111,14 +132,21 @@ fn assessed_of_year(
         let self_items: HashMap<String, i32> = firsts
             .get(&row.submission_id)
             .and_then(|first| items.get(first))
-            .map(|list| list.iter().map(|i| (i.item_code.clone(), i.points)).collect())
+            .map(|list| {
+                list.iter()
+                    .map(|i| (i.item_code.clone(), i.points))
+                    .collect()
+            })
             .unwrap_or_default();
         let item_facts = items
             .get(&row.id)
             .map(|list| {
                 list.iter()
                     .map(|i| ItemFacts {
-                        title: checklist.item(&i.item_code).map(|x| x.title.clone()).unwrap_or_default(),
+                        title: checklist
+                            .item(&i.item_code)
+                            .map(|x| x.title.clone())
+                            .unwrap_or_default(),
                         self_points: Points(*self_items.get(&i.item_code).unwrap_or(&i.points)),
                         code: i.item_code.clone(),
                         category: i.category_code.clone(),
@@ -186,22 +214,34 @@ fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
 /// Leaders and the bureau read district statistics; units do not.
 fn require_reader(actor: &Actor) -> ServiceResult<()> {
     if actor.role == Role::Unit {
-        return Err(ServiceError::Forbidden("区级统计仅供档案局和领导查看".into()));
+        return Err(ServiceError::Forbidden(
+            "区级统计仅供档案局和领导查看".into(),
+        ));
     }
     Ok(())
 }
 
 /// Gathers the district summary of a year (optionally one street).
-pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, street: Option<&str>) -> ServiceResult<DistrictReport> {
+pub fn district(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
     require_reader(actor)?;
     let street = street.map(str::trim).filter(|s| !s.is_empty());
     let roster = unit_infos(conn)?;
     if let Some(s) = street
-        && !roster.values().any(|(_, info)| info.street.as_deref() == Some(s))
+        && !roster
+            .values()
+            .any(|(_, info)| info.street.as_deref() == Some(s))
     {
         return Err(ServiceError::NotFound(format!("没有街道“{s}”")));
     }
-    let in_scope = |info: &crate::ingest::self_check::UnitInfo| street.is_none_or(|s| info.street.as_deref() == Some(s));
+    let in_scope = |info: &crate::ingest::self_check::UnitInfo| {
+        street.is_none_or(|s| info.street.as_deref() == Some(s))
+    };
 
     let mut checklists: BTreeMap<String, Arc<Checklist>> = BTreeMap::new();
     let mut now = assessed_of_year(conn, env, year, &mut checklists, true)?;
@@ -231,8 +271,16 @@ pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, stree
         }
     }
 
-    let mut ids: Vec<(&i64, &(crate::store::models::UnitRow, crate::ingest::self_check::UnitInfo))> =
-        roster.iter().filter(|(_, (_, info))| in_scope(info)).collect();
+    let mut ids: Vec<(
+        &i64,
+        &(
+            crate::store::models::UnitRow,
+            crate::ingest::self_check::UnitInfo,
+        ),
+    )> = roster
+        .iter()
+        .filter(|(_, (_, info))| in_scope(info))
+        .collect();
     ids.sort_by(|a, b| a.1.0.code.cmp(&b.1.0.code));
     let units: Vec<UnitFacts> = ids
         .iter()
@@ -252,11 +300,15 @@ pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, stree
         .collect();
 
     let mut history = Vec::new();
-    for campaign in queries::campaigns::list(conn)?.into_iter().filter(|c| c.year < year) {
-        let results: HashMap<i64, AssessmentRow> = queries::assessments::current(conn, campaign.id, None)?
-            .into_iter()
-            .map(|r| (r.unit_id, r))
-            .collect();
+    for campaign in queries::campaigns::list(conn)?
+        .into_iter()
+        .filter(|c| c.year < year)
+    {
+        let results: HashMap<i64, AssessmentRow> =
+            queries::assessments::current(conn, campaign.id, None)?
+                .into_iter()
+                .map(|r| (r.unit_id, r))
+                .collect();
         let per_unit = ids
             .iter()
             .map(|(id, _)| match results.get(id) {
@@ -271,11 +323,22 @@ pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, stree
     for c in checklists.values() {
         for i in &c.inputs {
             if !inputs.iter().any(|d| d.key == i.key) {
-                inputs.push(InputDef::new(&i.key, &i.label, i.unit.as_deref(), i.group, i.kind));
+                inputs.push(InputDef::new(
+                    &i.key,
+                    &i.label,
+                    i.unit.as_deref(),
+                    i.group,
+                    i.kind,
+                ));
             }
         }
     }
-    let group_order = |g: &str| ["人", "财", "物", "其他"].iter().position(|x| *x == g).unwrap_or(4);
+    let group_order = |g: &str| {
+        ["人", "财", "物", "其他"]
+            .iter()
+            .position(|x| *x == g)
+            .unwrap_or(4)
+    };
     inputs.sort_by_key(|d| group_order(&d.group));
 
     let mut tier_sources: Vec<&Arc<Checklist>> = checklists.values().collect();
@@ -300,7 +363,13 @@ pub fn district(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32, stree
 }
 
 /// A unit's report card for a year.
-pub fn unit_card(conn: &mut DbConn, env: Env<'_>, actor: &Actor, code: &str, year: i32) -> ServiceResult<UnitCard> {
+pub fn unit_card(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    code: &str,
+    year: i32,
+) -> ServiceResult<UnitCard> {
     let unit = queries::units::find_by_code(conn, code)?
         .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
     actor.require_read_unit(unit.id)?;
@@ -317,7 +386,10 @@ pub fn unit_card(conn: &mut DbConn, env: Env<'_>, actor: &Actor, code: &str, yea
     let next = card.next_tier().map(|t| {
         (
             t.name.clone(),
-            t.shortfalls.iter().map(|s| s.describe_zh(&checklist)).collect::<Vec<_>>(),
+            t.shortfalls
+                .iter()
+                .map(|s| s.describe_zh(&checklist))
+                .collect::<Vec<_>>(),
         )
     });
     let orders = rectifications::list(
@@ -334,7 +406,8 @@ pub fn unit_card(conn: &mut DbConn, env: Env<'_>, actor: &Actor, code: &str, yea
     .map(order_facts)
     .collect();
     let tier_name = |c: Option<&str>| {
-        c.and_then(|c| checklist.tier(c)).map_or(model::NO_TIER.to_string(), |t| t.name.clone())
+        c.and_then(|c| checklist.tier(c))
+            .map_or(model::NO_TIER.to_string(), |t| t.name.clone())
     };
     Ok(UnitCard {
         code: unit.code.clone(),
@@ -351,7 +424,11 @@ pub fn unit_card(conn: &mut DbConn, env: Env<'_>, actor: &Actor, code: &str, yea
         reviewed: row.review_id.is_some(),
         tier: tier_name(card.tier.as_ref().map(|t| t.code.as_str())),
         grade: card.grade.clone().unwrap_or_default(),
-        target_tier: row.target_tier.as_deref().map(|t| tier_name(Some(t))).unwrap_or_default(),
+        target_tier: row
+            .target_tier
+            .as_deref()
+            .map(|t| tier_name(Some(t)))
+            .unwrap_or_default(),
         categories: checklist
             .categories
             .iter()

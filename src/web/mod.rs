@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod upload;
 
@@ -34,6 +35,10 @@ pub struct Settings {
     pub token_hours: i64,
     /// Workbooks parsed at once; more wait their turn (memory stays bounded).
     pub parse_slots: usize,
+    /// The bureau's name on notices.
+    pub bureau_name: String,
+    /// A folder whose templates replace the built-in ones (same names).
+    pub templates: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -43,6 +48,8 @@ impl Default for Settings {
             max_bulk_bytes: 200 * 1024 * 1024,
             token_hours: crate::service::accounts::TOKEN_HOURS,
             parse_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            bureau_name: "区档案局".into(),
+            templates: None,
         }
     }
 }
@@ -55,21 +62,32 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub settings: Arc<Settings>,
     pub parse_slots: Arc<tokio::sync::Semaphore>,
+    pub html: Arc<crate::reports::html::Html>,
+    /// The same renderer with the pages' links (dashboard, streets, cards).
+    pub pages_html: Arc<crate::reports::html::Html>,
 }
 
 impl AppState {
-    pub fn new(db: Db, catalog: Catalog, settings: Settings) -> AppState {
+    pub fn new(
+        db: Db,
+        catalog: Catalog,
+        settings: Settings,
+    ) -> Result<AppState, crate::reports::ReportError> {
         let limits = Limits {
             max_file_bytes: settings.max_upload_bytes,
             ..Limits::default()
         };
-        AppState {
+        let html = crate::reports::html::Html::new(settings.templates.as_deref())?;
+        let pages_html = html.clone().with_links(pages::leader::links());
+        Ok(AppState {
+            html: Arc::new(html),
+            pages_html: Arc::new(pages_html),
             db,
             catalog: Arc::new(catalog),
             limits: Arc::new(limits),
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
             settings: Arc::new(settings),
-        }
+        })
     }
 
     /// Runs blocking work (database, workbooks) off the async threads, with
@@ -128,6 +146,7 @@ impl Application {
                     .wrap(actix_web::middleware::Compress::default())
                     .wrap(tracing_middleware())
                     .configure(routes::routes)
+                    .configure(pages::routes)
             })
             .workers(workers.max(1))
             .listen(listener)?

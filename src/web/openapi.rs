@@ -35,6 +35,8 @@ impl Modify for BearerAuth {
         api::flags::list, api::flags::resolve,
         api::rectifications::list, api::rectifications::counts, api::rectifications::get,
         api::rectifications::update, api::rectifications::act, api::rectifications::evidence,
+        api::reports::district, api::reports::district_workbook, api::reports::district_page,
+        api::reports::unit_card, api::reports::unit_notice,
         api::audit::list,
         api::users::list, api::users::create, api::users::update,
     ),

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, flags, rectifications, samples, session,
+    assessments, audit, campaigns, checklists, flags, rectifications, reports, samples, session,
     submissions, units, users,
 };
 use super::openapi;
@@ -65,6 +65,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/rectifications/{id}/evidence/{evidence_id}",
                 web::get().to(rectifications::evidence),
+            )
+            .route("/reports/district", web::get().to(reports::district))
+            .route(
+                "/reports/district.xlsx",
+                web::get().to(reports::district_workbook),
+            )
+            .route(
+                "/reports/district.html",
+                web::get().to(reports::district_page),
+            )
+            .route("/units/{code}/card.html", web::get().to(reports::unit_card))
+            .route(
+                "/units/{code}/notice.{format}",
+                web::get().to(reports::unit_notice),
             )
             .route("/audit", web::get().to(audit::list))
             .route("/users", web::get().to(users::list))

@@ -264,12 +264,13 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop accepting; the runtime ends with the test.
-        let _ = self.handle.stop(false);
-        if let Some((admin, name)) = self.postgres.take() {
-            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        // Stop accepting: the command is sent when `stop` is called; the
+        // returned future only waits for it, and the runtime ends with the test.
+        drop(self.handle.stop(false));
+        if let Some((admin, name)) = self.postgres.take()
+            && let Ok(mut conn) = diesel::PgConnection::establish(&admin)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

@@ -184,7 +184,10 @@ pub fn first_ids(conn: &mut DbConn, submission_ids: &[i64]) -> StoreResult<Vec<(
             assessments::table
                 .filter(assessments::submission_id.eq_any(chunk))
                 .group_by(assessments::submission_id)
-                .select((assessments::submission_id, diesel::dsl::min(assessments::id)))
+                .select((
+                    assessments::submission_id,
+                    diesel::dsl::min(assessments::id),
+                ))
                 .load::<(i64, Option<i64>)>(conn)?
                 .into_iter()
                 .filter_map(|(s, a)| a.map(|a| (s, a))),

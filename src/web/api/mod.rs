@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checklists;
 pub mod flags;
 pub mod rectifications;
+pub mod reports;
 pub mod samples;
 pub mod session;
 pub mod submissions;

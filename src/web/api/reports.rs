@@ -1,0 +1,163 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::reports::district_xlsx::district_xlsx;
+use crate::reports::model::{DistrictReport, notice};
+use crate::reports::notice_xlsx::notice_xlsx;
+use crate::service::{ServiceError, reports};
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    pub year: Option<i32>,
+    /// Limit to one street (街道).
+    pub street: Option<String>,
+}
+
+fn year_of(year: Option<i32>) -> Result<i32, ApiError> {
+    year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()).into())
+}
+
+fn internal(e: crate::reports::ReportError) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
+/// The district summary as data (the figures of the xlsx and HTML reports).
+#[utoipa::path(get, path = "/api/v1/reports/district", tag = "reports", security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, description = "The report model", body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "Units do not read district statistics", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn district(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<DistrictReport>, ApiError> {
+    let ReportQuery { year, street } = query.into_inner();
+    let year = year_of(year)?;
+    Ok(web::Json(
+        state
+            .run(move |conn, env| reports::district(conn, env, &actor, year, street.as_deref()))
+            .await?,
+    ))
+}
+
+/// The district summary workbook (总览, 单位明细, 失分分析, 申报与认定, 升降级, 整改台账, 人财物投入).
+#[utoipa::path(get, path = "/api/v1/reports/district.xlsx", tag = "reports", security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn district_workbook(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ReportQuery { year, street } = query.into_inner();
+    let year = year_of(year)?;
+    let (name, bytes) = state
+        .run(move |conn, env| {
+            let report = reports::district(conn, env, &actor, year, street.as_deref())?;
+            let bytes = district_xlsx(&report).map_err(internal)?;
+            let scope = street.unwrap_or_else(|| "全区".into());
+            Ok((format!("{year}年度档案年检汇总-{scope}.xlsx"), bytes))
+        })
+        .await?;
+    Ok(crate::web::download(&name, bytes))
+}
+
+/// The leadership dashboard as one printable HTML page (a street's page with `street`).
+#[utoipa::path(get, path = "/api/v1/reports/district.html", tag = "reports", security(("bearer" = [])),
+    params(ReportQuery),
+    responses((status = 200, content_type = "text/html", body = String), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn district_page(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ReportQuery { year, street } = query.into_inner();
+    let year = year_of(year)?;
+    let html = state.html.clone();
+    let page = state
+        .run(move |conn, env| {
+            let report = reports::district(conn, env, &actor, year, street.as_deref())?;
+            html.dashboard(&report).map_err(internal)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UnitYear {
+    pub year: Option<i32>,
+}
+
+/// A unit's report card: its tier and what decided it, what the next tier needs.
+#[utoipa::path(get, path = "/api/v1/units/{code}/card.html", tag = "reports", security(("bearer" = [])),
+    params(("code" = String, Path), UnitYear),
+    responses((status = 200, content_type = "text/html", body = String), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unit_card(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    code: web::Path<String>,
+    query: web::Query<UnitYear>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let year = year_of(query.year)?;
+    let html = state.html.clone();
+    let page = state
+        .run(move |conn, env| {
+            let card = reports::unit_card(conn, env, &actor, &code, year)?;
+            html.unit_card(&card).map_err(internal)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}
+
+/// A unit's 整改通知书 for a year (its active orders), as printable HTML or xlsx.
+#[utoipa::path(get, path = "/api/v1/units/{code}/notice.{format}", tag = "reports", security(("bearer" = [])),
+    params(("code" = String, Path), ("format" = String, Path, description = "html or xlsx"), UnitYear),
+    responses((status = 200, description = "HTML or xlsx", body = Vec<u8>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unit_notice(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    path: web::Path<(String, String)>,
+    query: web::Query<UnitYear>,
+) -> Result<HttpResponse, ApiError> {
+    let (code, format) = path.into_inner();
+    if format != "html" && format != "xlsx" {
+        return Err(ServiceError::NotFound("整改通知书格式应为 html 或 xlsx".into()).into());
+    }
+    let year = year_of(query.year)?;
+    let html = state.html.clone();
+    let bureau = state.settings.bureau_name.clone();
+    let (name, bytes) = state
+        .run(move |conn, env| {
+            let card = reports::unit_card(conn, env, &actor, &code, year)?;
+            let notice = notice(&bureau, &card, env.clock.today);
+            let bytes = if format == "html" {
+                html.notice(&notice).map_err(internal)?.into_bytes()
+            } else {
+                notice_xlsx(&notice).map_err(internal)?
+            };
+            Ok((
+                format!("{}-{year}年度整改通知书.{format}", card.name),
+                bytes,
+            ))
+        })
+        .await?;
+    if name.ends_with(".html") {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(bytes));
+    }
+    Ok(crate::web::download(&name, bytes))
+}

@@ -1,0 +1,169 @@
+//! Signing in and out, and the landing redirect.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::service::accounts;
+use crate::web::AppState;
+
+use super::session::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, viewer_of};
+use super::{Page, PageError, home_of, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(landing))
+        .route("/login", web::get().to(form))
+        .route("/login", web::post().to(submit))
+        .route("/logout", web::post().to(logout));
+}
+
+async fn landing(req: HttpRequest) -> HttpResponse {
+    match viewer_of(&req).await {
+        Some(v) => see_other(home_of(v.actor.role), None),
+        None => see_other("/login", None),
+    }
+}
+
+#[derive(Serialize)]
+struct LoginForm {
+    username: String,
+    next: String,
+    login_csrf: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+    flash: Option<String>,
+}
+
+/// Only same-site paths are followed after signing in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.starts_with("/login") =>
+        {
+            n.to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(v) = viewer_of(&req).await {
+        return Ok(see_other(home_of(v.actor.role), None));
+    }
+    let token = session::random_token();
+    let page = Page::new(
+        "login",
+        "登录",
+        "/login",
+        LoginForm {
+            username: String::new(),
+            next: safe_next(query.next.as_deref()),
+            login_csrf: token.clone(),
+        },
+    )
+    .flash(query.flash.clone());
+    let mut response = page.render(&state, None)?;
+    response.add_cookie(&session::login_cookie(&token)).ok();
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    login_csrf: String,
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<Credentials>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    let again = |message: &str, status: StatusCode| -> Result<HttpResponse, PageError> {
+        let token = session::random_token();
+        let mut response = Page::new(
+            "login",
+            "登录",
+            "/login",
+            LoginForm {
+                username: form.username.clone(),
+                next: safe_next(Some(&form.next)),
+                login_csrf: token.clone(),
+            },
+        )
+        .error(message.to_string(), status)
+        .render(&state, None)?;
+        response.add_cookie(&session::login_cookie(&token)).ok();
+        Ok(response)
+    };
+    if !cookie.is_some_and(|c| !form.login_csrf.is_empty() && session::same(&c, &form.login_csrf)) {
+        return again("登录页面已过期，请重新输入", StatusCode::FORBIDDEN);
+    }
+    let hours = state.settings.token_hours;
+    let (username, password) = (form.username.clone(), form.password.clone());
+    let result = state
+        .run(move |conn, env| {
+            let actor = accounts::authenticate(conn, &username, &password)?;
+            let token = accounts::issue_token(conn, &actor, hours, env.clock)?;
+            Ok((actor, token))
+        })
+        .await;
+    match result {
+        Ok((actor, token)) => {
+            let next = safe_next(Some(&form.next));
+            let target = if next.is_empty() {
+                home_of(actor.role).to_string()
+            } else {
+                next
+            };
+            let mut response = see_other(&target, None);
+            response
+                .add_cookie(&session::session_cookie(&token, hours))
+                .ok();
+            response
+                .add_cookie(&session::expired(LOGIN_CSRF_COOKIE))
+                .ok();
+            Ok(response)
+        }
+        Err(crate::web::ApiError::Service(crate::service::ServiceError::Unauthenticated(m))) => {
+            again(&m, StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check_csrf(Some(&form.csrf))?;
+    let token = viewer.token.clone();
+    state
+        .run(move |conn, _| accounts::revoke_token(conn, &token))
+        .await?;
+    let mut response = see_other("/login", Some("已退出登录"));
+    response.add_cookie(&session::expired(SESSION_COOKIE)).ok();
+    Ok(response)
+}

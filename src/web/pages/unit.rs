@@ -1,0 +1,430 @@
+//! The unit archivist's pages: the year's template, upload and result,
+//! history, rectification orders with answers and evidence.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::reports::template::{Prefill, self_check_template};
+use crate::service::assessments::{self, HistoryEntry};
+use crate::service::campaigns::{self, CampaignView};
+use crate::service::rectifications::{
+    self, ActionRequest, Evidence, Filter, RectificationDetail, RectificationItem,
+};
+use crate::service::roster::{self, UnitView};
+use crate::service::uploads::{self, UploadOutcome};
+use crate::service::{Role, ServiceError};
+use crate::web::upload::read_form;
+use crate::web::{ApiError, AppState};
+
+use super::{Flash, Page, PageError, Viewer, require, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/unit", web::get().to(overview))
+        .route("/unit/template", web::get().to(template))
+        .route("/unit/upload", web::post().to(upload))
+        .route("/unit/rectifications", web::get().to(orders))
+        .route("/unit/rectifications/{id}", web::get().to(order))
+        .route("/unit/rectifications/{id}", web::post().to(answer));
+}
+
+/// The viewer's own unit.
+async fn own_unit(state: &AppState, viewer: &Viewer) -> Result<UnitView, PageError> {
+    require(&viewer.actor, &[Role::Unit])?;
+    let actor = viewer.actor.clone();
+    Ok(state
+        .run(move |conn, _| {
+            let id = actor
+                .unit_id
+                .ok_or_else(|| ServiceError::Forbidden("账号未绑定单位".into()))?;
+            let code = crate::store::queries::units::get(conn, id)?.code;
+            roster::get(conn, &actor, &code)
+        })
+        .await?)
+}
+
+#[derive(Serialize)]
+struct OpenCampaign {
+    year: i32,
+    checklist: String,
+    deadline: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Overview {
+    unit: UnitView,
+    campaigns: Vec<OpenCampaign>,
+    history: Vec<HistoryEntry>,
+    open_orders: usize,
+    overdue_orders: usize,
+}
+
+fn open_for(kind: &str, campaigns: Vec<CampaignView>) -> Vec<OpenCampaign> {
+    campaigns
+        .into_iter()
+        .filter(|c| !c.closed)
+        .filter_map(|c| {
+            let checklist = c
+                .checklists
+                .iter()
+                .find(|k| k.unit_kind == kind)?
+                .checklist
+                .clone();
+            Some(OpenCampaign {
+                year: c.year,
+                checklist,
+                deadline: c.deadline,
+            })
+        })
+        .collect()
+}
+
+async fn overview(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, PageError> {
+    let unit = own_unit(&state, &viewer).await?;
+    let actor = viewer.actor.clone();
+    let code = unit.code.clone();
+    let kind = unit.kind.clone();
+    let (campaigns, history, open_orders, overdue_orders) = state
+        .run(move |conn, env| {
+            let campaigns = open_for(&kind, campaigns::list(conn)?);
+            let history = assessments::history(conn, &actor, &code)?;
+            let (mut open, mut overdue) = (0, 0);
+            for year in history
+                .iter()
+                .map(|h| h.year)
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                for o in rectifications::list(
+                    conn,
+                    &actor,
+                    &Filter {
+                        year: Some(year),
+                        ..Filter::default()
+                    },
+                    env.clock.today,
+                )? {
+                    if matches!(o.state.as_str(), "open" | "returned") {
+                        open += 1;
+                    }
+                    if o.overdue {
+                        overdue += 1;
+                    }
+                }
+            }
+            Ok((campaigns, history, open, overdue))
+        })
+        .await?;
+    Page::new(
+        "unit",
+        "本单位",
+        "/unit",
+        Overview {
+            unit,
+            campaigns,
+            history,
+            open_orders,
+            overdue_orders,
+        },
+    )
+    .flash(flash.into_inner().flash)
+    .render(&state, Some(&viewer))
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: i32,
+}
+
+/// The year's self-check workbook, pre-filled with the unit.
+async fn template(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, PageError> {
+    let unit = own_unit(&state, &viewer).await?;
+    let year = query.year;
+    let (name, bytes) = state
+        .run(move |conn, env| {
+            let row = campaigns::by_year(conn, year)?;
+            let campaign = campaigns::view(conn, &row)?;
+            let reference = campaign
+                .checklists
+                .iter()
+                .find(|k| k.unit_kind == unit.kind)
+                .map(|k| k.checklist.clone())
+                .ok_or_else(|| {
+                    ServiceError::NotFound(format!("{year} 年度的年检未安排{}", unit.kind))
+                })?;
+            let checklist = crate::service::checklists::get(conn, env.catalog, &reference)?;
+            let bytes = self_check_template(
+                &checklist,
+                &Prefill {
+                    unit_name: Some(unit.name.clone()),
+                    unit_code: Some(unit.code.clone()),
+                    unit_kind: Some(unit.kind.clone()),
+                    street: unit.street.clone(),
+                    year: Some(year),
+                    ..Prefill::default()
+                },
+            )
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            Ok((format!("{}-{year}年度自查表.xlsx", unit.name), bytes))
+        })
+        .await?;
+    Ok(crate::web::download(&name, bytes))
+}
+
+/// The result page of an upload: the score, or every problem with its cell.
+#[derive(Serialize)]
+struct UploadResult {
+    file: String,
+    outcome: Option<UploadOutcome>,
+    lost: Vec<LostLine>,
+    problems: Vec<crate::ingest::self_check::Problem>,
+    message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LostLine {
+    code: String,
+    max: String,
+    points: String,
+}
+
+async fn upload(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    own_unit(&state, &viewer).await?;
+    let (mut files, fields) = read_form(payload, &state.settings, false).await?;
+    viewer.check_csrf(fields.get("csrf"))?;
+    if files.is_empty() {
+        return Ok(see_other("/unit", Some("请先选择要上传的自查表文件")));
+    }
+    let file = files.remove(0);
+    let name = file.name.clone();
+    let actor = viewer.actor.clone();
+    let result = state
+        .run(move |conn, env| uploads::upload(conn, env, &actor, &file.name, &file.bytes, false))
+        .await;
+    let (body, status) = match result {
+        Ok(outcome) => {
+            let lost = outcome
+                .result
+                .items
+                .iter()
+                .filter(|i| i.applicable && i.points < i.max)
+                .map(|i| LostLine {
+                    code: i.code.clone(),
+                    max: i.max.to_string(),
+                    points: i.points.to_string(),
+                })
+                .collect();
+            (
+                UploadResult {
+                    file: name,
+                    outcome: Some(outcome),
+                    lost,
+                    problems: Vec::new(),
+                    message: None,
+                },
+                StatusCode::OK,
+            )
+        }
+        Err(ApiError::Service(ServiceError::Invalid(problems))) => (
+            UploadResult {
+                file: name,
+                outcome: None,
+                lost: Vec::new(),
+                problems,
+                message: None,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(
+            e @ ApiError::Service(
+                ServiceError::Conflict(_)
+                | ServiceError::Forbidden(_)
+                | ServiceError::BadRequest(_),
+            ),
+        ) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            (
+                UploadResult {
+                    file: name,
+                    outcome: None,
+                    lost: Vec::new(),
+                    problems: Vec::new(),
+                    message: Some(e.to_string()),
+                },
+                status,
+            )
+        }
+        Err(e) => return Err(PageError(e)),
+    };
+    let mut page = Page::new("unit-upload", "上传结果", "/unit", body);
+    page.status = status;
+    page.render(&state, Some(&viewer))
+}
+
+#[derive(Serialize)]
+struct Orders {
+    year: i32,
+    years: Vec<i32>,
+    items: Vec<RectificationItem>,
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    year: Option<i32>,
+    flash: Option<String>,
+}
+
+async fn orders(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<OrdersQuery>,
+) -> Result<HttpResponse, PageError> {
+    let unit = own_unit(&state, &viewer).await?;
+    let actor = viewer.actor.clone();
+    let wanted = query.year;
+    let (year, years, items) = state
+        .run(move |conn, env| {
+            let mut years: Vec<i32> = assessments::history(conn, &actor, &unit.code)?
+                .iter()
+                .map(|h| h.year)
+                .collect();
+            years.sort_unstable();
+            years.dedup();
+            years.reverse();
+            let year = wanted.or_else(|| years.first().copied()).unwrap_or(0);
+            let items = if year == 0 {
+                Vec::new()
+            } else {
+                rectifications::list(
+                    conn,
+                    &actor,
+                    &Filter {
+                        year: Some(year),
+                        ..Filter::default()
+                    },
+                    env.clock.today,
+                )?
+            };
+            Ok((year, years, items))
+        })
+        .await?;
+    Page::new(
+        "unit-orders",
+        "整改事项",
+        "/unit/rectifications",
+        Orders { year, years, items },
+    )
+    .flash(query.into_inner().flash)
+    .render(&state, Some(&viewer))
+}
+
+#[derive(Serialize)]
+struct Order {
+    detail: RectificationDetail,
+    can_answer: bool,
+    note: String,
+}
+
+async fn load_order(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<RectificationDetail, PageError> {
+    let actor = viewer.actor.clone();
+    Ok(state
+        .run(move |conn, env| rectifications::detail(conn, &actor, id, env.clock.today))
+        .await?)
+}
+
+async fn order(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    flash: web::Query<Flash>,
+) -> Result<HttpResponse, PageError> {
+    require(&viewer.actor, &[Role::Unit])?;
+    let detail = load_order(&state, &viewer, id.into_inner()).await?;
+    let can_answer = matches!(detail.item.state.as_str(), "open" | "returned");
+    Page::new(
+        "unit-order",
+        "整改事项",
+        "/unit/rectifications",
+        Order {
+            detail,
+            can_answer,
+            note: String::new(),
+        },
+    )
+    .flash(flash.into_inner().flash)
+    .render(&state, Some(&viewer))
+}
+
+async fn answer(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    require(&viewer.actor, &[Role::Unit])?;
+    let id = id.into_inner();
+    let (files, fields) = read_form(payload, &state.settings, false).await?;
+    viewer.check_csrf(fields.get("csrf"))?;
+    let note = fields.get("note").unwrap_or_default().to_string();
+    if files.len() > 10 {
+        return Err(PageError(ApiError::BadRequest(
+            "一次最多上传 10 份佐证材料".into(),
+        )));
+    }
+    let actor = viewer.actor.clone();
+    let request = ActionRequest {
+        action: "submit".into(),
+        note: note.clone(),
+        recheck_points: None,
+    };
+    let evidence: Vec<Evidence> = files
+        .into_iter()
+        .map(|f| Evidence {
+            file_name: f.name,
+            bytes: f.bytes,
+        })
+        .collect();
+    let result = state
+        .run(move |conn, env| rectifications::act(conn, env, &actor, id, &request, evidence))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(
+            &format!("/unit/rectifications/{id}"),
+            Some("已提交整改情况，等待区档案局验收"),
+        )),
+        Err(e) => {
+            // Keep what was typed and say what went wrong.
+            let detail = load_order(&state, &viewer, id).await?;
+            let can_answer = matches!(detail.item.state.as_str(), "open" | "returned");
+            let status = actix_web::ResponseError::status_code(&e);
+            Page::new(
+                "unit-order",
+                "整改事项",
+                "/unit/rectifications",
+                Order {
+                    detail,
+                    can_answer,
+                    note,
+                },
+            )
+            .error(e.to_string(), status)
+            .render(&state, Some(&viewer))
+        }
+    }
+}
