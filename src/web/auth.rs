@@ -29,7 +29,16 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        // Pages link to downloads (files, reports): a GET may be signed in by
+        // the session cookie. Writes need the bearer token, so a cookie can
+        // never be ridden by another site into changing anything.
+        let reads = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+        let token = bearer(req).or_else(|| {
+            reads
+                .then(|| req.cookie(super::pages::session::SESSION_COOKIE))
+                .flatten()
+                .map(|c| c.value().to_string())
+        });
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Busy)?;
             let Some(token) = token else {
