@@ -88,6 +88,46 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pages/unit-order",
         include_str!("../../report-templates/pages/unit-order.hbs"),
     ),
+    (
+        "pages/inspect-progress",
+        include_str!("../../report-templates/pages/inspect-progress.hbs"),
+    ),
+    (
+        "pages/inspect-unit",
+        include_str!("../../report-templates/pages/inspect-unit.hbs"),
+    ),
+    (
+        "pages/inspect-upload",
+        include_str!("../../report-templates/pages/inspect-upload.hbs"),
+    ),
+    (
+        "pages/inspect-samples",
+        include_str!("../../report-templates/pages/inspect-samples.hbs"),
+    ),
+    (
+        "pages/inspect-rectifications",
+        include_str!("../../report-templates/pages/inspect-rectifications.hbs"),
+    ),
+    (
+        "pages/inspect-order",
+        include_str!("../../report-templates/pages/inspect-order.hbs"),
+    ),
+    (
+        "pages/admin",
+        include_str!("../../report-templates/pages/admin.hbs"),
+    ),
+    (
+        "pages/admin-users",
+        include_str!("../../report-templates/pages/admin-users.hbs"),
+    ),
+    (
+        "pages/admin-units",
+        include_str!("../../report-templates/pages/admin-units.hbs"),
+    ),
+    (
+        "pages/admin-campaigns",
+        include_str!("../../report-templates/pages/admin-campaigns.hbs"),
+    ),
 ];
 
 /// The application pages' own style, beside report.css.

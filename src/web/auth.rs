@@ -32,7 +32,10 @@ impl FromRequest for Auth {
         // Pages link to downloads (files, reports): a GET may be signed in by
         // the session cookie. Writes need the bearer token, so a cookie can
         // never be ridden by another site into changing anything.
-        let reads = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+        let reads = matches!(
+            *req.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        );
         let token = bearer(req).or_else(|| {
             reads
                 .then(|| req.cookie(super::pages::session::SESSION_COOKIE))

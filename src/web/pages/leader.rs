@@ -45,7 +45,13 @@ async fn year_or_latest(state: &AppState, year: Option<i32>) -> Result<i32, Page
         .await?)
 }
 
-fn html(page: String) -> HttpResponse {
+/// A report page (a standalone document) served inside the application: the
+/// navigation bar goes in after `<body>`, and its sign-out form is allowed.
+fn html(page: String, viewer: &Viewer) -> HttpResponse {
+    let bar = super::app_bar(viewer, "/dashboard");
+    let page = page
+        .replacen("form-action 'none'", "form-action 'self'", 1)
+        .replacen("<body>", &format!("<body>{bar}"), 1);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
@@ -88,7 +94,7 @@ async fn district_page(
                 .map_err(|e| ServiceError::Internal(e.to_string()))
         })
         .await?;
-    Ok(html(page))
+    Ok(html(page, viewer))
 }
 
 async fn unit(
@@ -109,5 +115,5 @@ async fn unit(
                 .map_err(|e| ServiceError::Internal(e.to_string()))
         })
         .await?;
-    Ok(html(page))
+    Ok(html(page, &viewer))
 }

@@ -4,6 +4,8 @@
 //! unit archivists on 本单位, inspectors on 年检进度, leaders on 统计, admins
 //! on 管理.
 
+pub mod admin;
+pub mod inspect;
 pub mod leader;
 pub mod login;
 pub mod session;
@@ -55,6 +57,28 @@ pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
             active: current == *href || (current.starts_with(href) && *href != "/"),
         })
         .collect()
+}
+
+/// The navigation bar as HTML, for report pages that have their own layout.
+pub fn app_bar(viewer: &Viewer, current: &str) -> String {
+    let links: String = nav(viewer.actor.role, current)
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"{}\" style=\"color:#fff;margin-right:1em\">{}</a>",
+                l.href, l.label
+            )
+        })
+        .collect();
+    format!(
+        "<header class=\"noprint\" style=\"display:flex;gap:1em;align-items:center;padding:0.5em 1.2em;background:#1f3b5c;color:#fff\">\
+         <a href=\"/\" style=\"color:#fff;font-weight:bold\">档案年检</a><nav style=\"flex:1\">{links}</nav>\
+         <form method=\"post\" action=\"/logout\" style=\"margin:0\"><span>{}（{}）</span> \
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" style=\"background:none;border:0;color:#fff;text-decoration:underline;cursor:pointer\">退出</button></form></header>",
+        escape(&viewer.actor.name),
+        viewer.actor.role.label_zh(),
+        escape(&viewer.csrf)
+    )
 }
 
 /// Where a role lands after signing in.
@@ -255,4 +279,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     login::routes(cfg);
     unit::routes(cfg);
     leader::routes(cfg);
+    inspect::routes(cfg);
+    admin::routes(cfg);
 }

@@ -192,8 +192,9 @@ struct UploadResult {
 #[derive(Serialize)]
 struct LostLine {
     code: String,
-    max: String,
-    points: String,
+    title: String,
+    full: String,
+    earned: String,
 }
 
 async fn upload(
@@ -215,6 +216,14 @@ async fn upload(
         .await;
     let (body, status) = match result {
         Ok(outcome) => {
+            let checklist = state.catalog.get(&outcome.result.checklist).cloned();
+            let title = |code: &str| {
+                checklist
+                    .as_ref()
+                    .and_then(|c| c.item(code))
+                    .map(|i| i.title.clone())
+                    .unwrap_or_default()
+            };
             let lost = outcome
                 .result
                 .items
@@ -222,8 +231,9 @@ async fn upload(
                 .filter(|i| i.applicable && i.points < i.max)
                 .map(|i| LostLine {
                     code: i.code.clone(),
-                    max: i.max.to_string(),
-                    points: i.points.to_string(),
+                    title: title(&i.code),
+                    full: i.max.to_string(),
+                    earned: i.points.to_string(),
                 })
                 .collect();
             (

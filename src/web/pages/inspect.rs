@@ -1,0 +1,1461 @@
+//! The inspector's pages (inspectors and admins): the year's progress by
+//! street and unit with the plausibility flags, a unit's assessment with the
+//! review form, bulk upload, spot-check samples, and the rectification board
+//! with an order's page.
+//!
+//! Every form posts with the CSRF field and redirects with a flash when it
+//! succeeds; when the service refuses, the same page comes back with the
+//! message and what was typed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::service::assessments::{
+    self, AssessmentDetail, AssessmentSummary, HistoryEntry, InputDetail, ItemDetail,
+};
+use crate::service::campaigns::{self, CampaignView};
+use crate::service::flags::{self, FlagItem};
+use crate::service::rectifications::{
+    self, ActionRequest, Counts, Filter, RectificationDetail, RectificationItem,
+};
+use crate::service::reviews::{self, InputOverride, ItemOverride, ReviewKind, ReviewRequest};
+use crate::service::roster::{self, UnitView};
+use crate::service::samples::{self, SampleRequest, SampleView};
+use crate::service::uploads::{self, UploadOutcome};
+use crate::service::{Clock, Env, Role, ServiceError};
+use crate::web::upload::{UploadedFile, read_form};
+use crate::web::{ApiError, AppState};
+
+use super::{Page, PageError, Viewer, encode, require, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/inspect", web::get().to(progress))
+        .service(
+            web::resource("/inspect/flags/{id}")
+                .app_data(form_config())
+                .route(web::post().to(resolve_flag)),
+        )
+        .service(
+            web::resource("/inspect/units/{code}")
+                .app_data(form_config())
+                .route(web::get().to(unit_page))
+                .route(web::post().to(review)),
+        )
+        .route("/inspect/upload", web::get().to(upload_form))
+        .route("/inspect/upload", web::post().to(upload))
+        .service(
+            web::resource("/inspect/samples")
+                .app_data(form_config())
+                .route(web::get().to(samples_page))
+                .route(web::post().to(draw_sample)),
+        )
+        .route("/inspect/rectifications", web::get().to(board))
+        .service(
+            web::resource("/inspect/rectifications/{id}")
+                .app_data(form_config())
+                .route(web::get().to(order_page))
+                .route(web::post().to(act)),
+        );
+}
+
+// ------------------------------------------------------------------ shared
+
+/// Forms are read with a generous limit (a review carries a reason per
+/// item), and a malformed one is answered as a page, not JSON.
+pub(super) fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(1024 * 1024)
+        .error_handler(|e, _| PageError(ApiError::BadRequest(format!("表单内容有误：{e}"))).into())
+}
+
+/// Inspectors and admins only.
+pub(super) fn bureau(viewer: &Viewer) -> Result<(), PageError> {
+    require(&viewer.actor, &[Role::Inspector, Role::Admin])
+}
+
+/// A refusal the page can show beside the form (with its status); server
+/// faults become the error page.
+pub(super) fn shown(e: ApiError) -> Result<(String, StatusCode), PageError> {
+    match &e {
+        ApiError::Service(ServiceError::Store(_) | ServiceError::Internal(_)) | ApiError::Busy => {
+            Err(PageError(e))
+        }
+        _ => Ok((
+            e.public_message(),
+            actix_web::ResponseError::status_code(&e),
+        )),
+    }
+}
+
+/// A number typed into a form: empty is none, anything else must parse.
+pub(super) fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<Option<T>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| format!("{what}应为数字，填写的是“{text}”"))
+}
+
+/// A year from a query string; anything unreadable is ignored.
+pub(super) fn year_of(text: Option<&str>) -> Option<i32> {
+    text.and_then(|t| t.trim().parse().ok())
+}
+
+/// Every campaign's year, newest first.
+async fn campaign_years(state: &AppState) -> Result<Vec<i32>, PageError> {
+    Ok(state
+        .run(|conn, _| Ok(campaigns::list(conn)?.iter().map(|c| c.year).collect()))
+        .await?)
+}
+
+fn tier_name(tier: Option<&crate::domain::scoring::TierRef>) -> String {
+    tier.map_or_else(|| "未达标".to_string(), |t| t.name.clone())
+}
+
+const NO_STREET: &str = "（未填街道）";
+
+// ------------------------------------------------------------ 1. progress
+
+#[derive(Debug, Default, Deserialize)]
+struct ProgressQuery {
+    year: Option<String>,
+    street: Option<String>,
+    state: Option<String>,
+    flash: Option<String>,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct StreetRow {
+    street: String,
+    href: String,
+    units: usize,
+    submitted: usize,
+    missing: usize,
+    reviewed: usize,
+    late: usize,
+}
+
+impl StreetRow {
+    fn add(&mut self, line: &UnitLine) {
+        self.units += 1;
+        match line.state {
+            "missing" => self.missing += 1,
+            "reviewed" => {
+                self.submitted += 1;
+                self.reviewed += 1;
+            }
+            _ => self.submitted += 1,
+        }
+        if line.late {
+            self.late += 1;
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct UnitLine {
+    code: String,
+    name: String,
+    kind: String,
+    street: String,
+    /// missing | submitted | reviewed
+    state: &'static str,
+    state_label: &'static str,
+    total: Option<crate::domain::Points>,
+    self_total: Option<crate::domain::Points>,
+    tier: String,
+    late: bool,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct FlagRow {
+    #[serde(flatten)]
+    flag: FlagItem,
+    unit_href: String,
+    /// The resolution typed, kept when the form is shown again.
+    typed: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct Progress {
+    year: i32,
+    years: Vec<i32>,
+    campaign: Option<CampaignView>,
+    streets: Vec<StreetRow>,
+    total: StreetRow,
+    street_choices: Vec<Choice>,
+    state_choices: Vec<Choice>,
+    units: Vec<UnitLine>,
+    filtered: bool,
+    flags: Vec<FlagRow>,
+}
+
+const UNIT_STATES: [(&str, &str); 3] = [
+    ("missing", "未提交"),
+    ("submitted", "已提交未复核"),
+    ("reviewed", "已复核"),
+];
+
+fn line_of(unit: UnitView, result: Option<&AssessmentSummary>, year: i32) -> UnitLine {
+    let (state, label) = match result {
+        None => UNIT_STATES[0],
+        Some(r) if r.reviewed => UNIT_STATES[2],
+        Some(_) => UNIT_STATES[1],
+    };
+    UnitLine {
+        href: format!("/inspect/units/{}?year={year}", encode(&unit.code)),
+        street: unit.street.unwrap_or_else(|| NO_STREET.into()),
+        code: unit.code,
+        name: unit.name,
+        kind: unit.kind,
+        state,
+        state_label: label,
+        total: result.map(|r| r.total),
+        self_total: result.map(|r| r.self_total),
+        tier: result.map_or_else(|| "—".into(), |r| tier_name(r.tier.as_ref())),
+        late: result.is_some_and(|r| r.late),
+    }
+}
+
+async fn progress(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<ProgressQuery>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let query = query.into_inner();
+    let flash = query.flash.clone();
+    progress_page(&state, &viewer, query, None)
+        .await
+        .map(|p| p.flash(flash))?
+        .render(&state, Some(&viewer))
+}
+
+/// The progress page; `typed` keeps a flag's resolution after an error.
+async fn progress_page(
+    state: &AppState,
+    viewer: &Viewer,
+    query: ProgressQuery,
+    typed: Option<(i64, String)>,
+) -> Result<Page<'static, Progress>, PageError> {
+    let years = campaign_years(state).await?;
+    let year = year_of(query.year.as_deref())
+        .or_else(|| years.first().copied())
+        .unwrap_or(0);
+    let actor = viewer.actor.clone();
+    let (campaign, units, results, open_flags) = state
+        .run(move |conn, _| {
+            let campaign = match campaigns::by_year(conn, year) {
+                Ok(row) => Some(campaigns::view(conn, &row)?),
+                Err(ServiceError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            let units = roster::list(conn, &actor)?;
+            let results = assessments::list(conn, &actor, year, None)?;
+            let open_flags = flags::list(conn, &actor, year, true)?;
+            Ok((campaign, units, results, open_flags))
+        })
+        .await?;
+    let by_unit: HashMap<String, AssessmentSummary> = results
+        .into_iter()
+        .map(|r| (r.unit.code.clone(), r))
+        .collect();
+    let wanted_street = query.street.clone().filter(|s| !s.is_empty());
+    let wanted_state = query
+        .state
+        .clone()
+        .filter(|s| UNIT_STATES.iter().any(|(v, _)| v == s));
+    let mut streets: BTreeMap<String, StreetRow> = BTreeMap::new();
+    let mut total = StreetRow {
+        street: "全区".into(),
+        ..StreetRow::default()
+    };
+    let mut lines = Vec::new();
+    for unit in units {
+        let line = line_of(unit.clone(), by_unit.get(&unit.code), year);
+        let row = streets
+            .entry(line.street.clone())
+            .or_insert_with(|| StreetRow {
+                street: line.street.clone(),
+                href: format!("/inspect?year={year}&street={}", encode(&line.street)),
+                ..StreetRow::default()
+            });
+        row.add(&line);
+        total.add(&line);
+        if wanted_street.as_ref().is_none_or(|s| *s == line.street)
+            && wanted_state.as_ref().is_none_or(|s| s == line.state)
+        {
+            lines.push(line);
+        }
+    }
+    let street_choices = streets
+        .keys()
+        .map(|s| Choice {
+            value: s.clone(),
+            label: s.clone(),
+            selected: wanted_street.as_ref() == Some(s),
+        })
+        .collect();
+    let state_choices = UNIT_STATES
+        .iter()
+        .map(|(v, l)| Choice {
+            value: (*v).into(),
+            label: (*l).into(),
+            selected: wanted_state.as_deref() == Some(*v),
+        })
+        .collect();
+    let flags = open_flags
+        .into_iter()
+        .map(|flag| FlagRow {
+            unit_href: format!("/inspect/units/{}?year={year}", encode(&flag.unit)),
+            typed: typed
+                .as_ref()
+                .filter(|(id, _)| *id == flag.id)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default(),
+            flag,
+        })
+        .collect();
+    Ok(Page::new(
+        "inspect-progress",
+        "年检进度",
+        "/inspect",
+        Progress {
+            year,
+            years,
+            campaign,
+            streets: streets.into_values().collect(),
+            total,
+            street_choices,
+            state_choices,
+            units: lines,
+            filtered: wanted_street.is_some() || wanted_state.is_some(),
+            flags,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FlagForm {
+    csrf: String,
+    resolution: String,
+    year: String,
+}
+
+async fn resolve_flag(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<FlagForm>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    viewer.check_csrf(Some(&form.csrf))?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let actor = viewer.actor.clone();
+    let resolution = form.resolution.clone();
+    let result = state
+        .run(move |conn, env| flags::resolve(conn, &actor, id, &resolution, env.clock))
+        .await;
+    let back = match year_of(Some(&form.year)) {
+        Some(y) => format!("/inspect?year={y}"),
+        None => "/inspect".into(),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&back, Some("已记录核实结果"))),
+        Err(e) => {
+            let (message, status) = shown(e)?;
+            let query = ProgressQuery {
+                year: Some(form.year.clone()),
+                ..ProgressQuery::default()
+            };
+            progress_page(&state, &viewer, query, Some((id, form.resolution)))
+                .await?
+                .error(message, status)
+                .render(&state, Some(&viewer))
+        }
+    }
+}
+
+// ----------------------------------------------------------- 2. a unit
+
+#[derive(Debug, Default, Deserialize)]
+struct UnitQuery {
+    year: Option<String>,
+    flash: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ItemRow {
+    #[serde(flatten)]
+    item: ItemDetail,
+    changed: bool,
+    /// The review form's fields as typed.
+    new_points: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct CategoryBlock {
+    code: String,
+    name: String,
+    points: crate::domain::Points,
+    self_points: crate::domain::Points,
+    applicable_max: crate::domain::Points,
+    items: Vec<ItemRow>,
+}
+
+#[derive(Serialize)]
+struct InputRow {
+    #[serde(flatten)]
+    input: InputDetail,
+    new_value: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct ReviewLine {
+    kind: String,
+    kind_label: &'static str,
+    note: String,
+    reviewer: Option<String>,
+    at: String,
+    total: Option<crate::domain::Points>,
+}
+
+#[derive(Serialize)]
+struct Assessed {
+    detail: AssessmentDetail,
+    tier: String,
+    self_tier: String,
+    categories: Vec<CategoryBlock>,
+    inputs: Vec<InputRow>,
+    reviews: Vec<ReviewLine>,
+    can_review: bool,
+}
+
+#[derive(Serialize)]
+struct UnitPage {
+    unit: UnitView,
+    /// This page, without the year.
+    href: String,
+    year: i32,
+    years: Vec<i32>,
+    assessed: Option<Assessed>,
+    history: Vec<HistoryEntry>,
+    card_href: String,
+    notice_href: String,
+    kinds: Vec<Choice>,
+    note: String,
+}
+
+/// What the review form sent, kept to show again.
+#[derive(Default)]
+struct ReviewTyped {
+    kind: String,
+    note: String,
+    items: HashMap<String, (String, String)>,
+    inputs: HashMap<String, (String, String)>,
+}
+
+const REVIEW_KINDS: [(ReviewKind, &str); 3] = [
+    (ReviewKind::SelfCheck, "self"),
+    (ReviewKind::Mutual, "mutual"),
+    (ReviewKind::Spot, "spot"),
+];
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "self" => "自查",
+        "mutual" => "互查",
+        "spot" => "抽查",
+        "recheck" => "复查",
+        _ => "检查",
+    }
+}
+
+async fn unit_data(
+    state: &AppState,
+    viewer: &Viewer,
+    code: String,
+    year: Option<i32>,
+    typed: &ReviewTyped,
+) -> Result<UnitPage, PageError> {
+    let actor = viewer.actor.clone();
+    let (unit, years, year, history, detail) = state
+        .run(move |conn, env| {
+            let unit = roster::get(conn, &actor, &code)?;
+            let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+            let history = assessments::history(conn, &actor, &code)?;
+            let year = year
+                .or_else(|| history.iter().map(|h| h.year).max())
+                .or_else(|| years.first().copied())
+                .unwrap_or(0);
+            let detail = match assessments::list(conn, &actor, year, Some(&code))?.first() {
+                Some(s) => Some(assessments::detail(conn, env, &actor, s.assessment_id)?),
+                None => None,
+            };
+            Ok((unit, years, year, history, detail))
+        })
+        .await?;
+    let assessed = detail.map(|d| assessed(d, typed));
+    let kinds = REVIEW_KINDS
+        .iter()
+        .map(|(k, v)| Choice {
+            value: (*v).into(),
+            label: k.label_zh().into(),
+            selected: typed.kind == *v,
+        })
+        .collect();
+    Ok(UnitPage {
+        href: format!("/inspect/units/{}", encode(&unit.code)),
+        card_href: format!("/dashboard/units/{}?year={year}", encode(&unit.code)),
+        notice_href: format!(
+            "/api/v1/units/{}/notice.html?year={year}",
+            encode(&unit.code)
+        ),
+        unit,
+        year,
+        years,
+        assessed,
+        history,
+        kinds,
+        note: typed.note.clone(),
+    })
+}
+
+fn assessed(mut detail: AssessmentDetail, typed: &ReviewTyped) -> Assessed {
+    let items = std::mem::take(&mut detail.items);
+    let mut categories: Vec<CategoryBlock> = detail
+        .categories
+        .iter()
+        .map(|c| CategoryBlock {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            points: c.points,
+            self_points: c.self_points,
+            applicable_max: c.applicable_max,
+            items: Vec::new(),
+        })
+        .collect();
+    for item in items {
+        let (new_points, reason) = typed.items.get(&item.code).cloned().unwrap_or_default();
+        let row = ItemRow {
+            changed: item.points != item.self_points || item.applicable != item.self_applicable,
+            new_points,
+            reason,
+            item,
+        };
+        match categories.iter_mut().find(|c| c.code == row.item.category) {
+            Some(c) => c.items.push(row),
+            None => categories.push(CategoryBlock {
+                code: row.item.category.clone(),
+                name: row.item.category.clone(),
+                points: crate::domain::Points(0),
+                self_points: crate::domain::Points(0),
+                applicable_max: crate::domain::Points(0),
+                items: vec![row],
+            }),
+        }
+    }
+    let inputs = std::mem::take(&mut detail.inputs)
+        .into_iter()
+        .map(|input| {
+            let (new_value, reason) = typed.inputs.get(&input.key).cloned().unwrap_or_default();
+            InputRow {
+                input,
+                new_value,
+                reason,
+            }
+        })
+        .collect();
+    let reviews = std::mem::take(&mut detail.reviews)
+        .into_iter()
+        .map(|r| ReviewLine {
+            kind_label: kind_label(&r.kind),
+            kind: r.kind,
+            note: r.note,
+            reviewer: r.reviewer,
+            at: r.at,
+            total: r.total,
+        })
+        .collect();
+    Assessed {
+        tier: tier_name(detail.summary.tier.as_ref()),
+        self_tier: tier_name(detail.self_tier.as_ref()),
+        can_review: detail.superseded_by.is_none(),
+        detail,
+        categories,
+        inputs,
+        reviews,
+    }
+}
+
+async fn unit_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<String>,
+    query: web::Query<UnitQuery>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let query = query.into_inner();
+    let data = unit_data(
+        &state,
+        &viewer,
+        code.into_inner(),
+        year_of(query.year.as_deref()),
+        &ReviewTyped {
+            kind: "spot".into(),
+            ..ReviewTyped::default()
+        },
+    )
+    .await?;
+    let title = data.unit.name.clone();
+    Page::new("inspect-unit", &title, "/inspect", data)
+        .flash(query.flash)
+        .render(&state, Some(&viewer))
+}
+
+/// A value as one would write it in the workbook: a number, else the text
+/// (不适用, 是, 否, 95%).
+fn typed_value(text: &str) -> serde_json::Value {
+    let text = text.trim();
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => {
+            serde_json::Number::from_f64(n).map_or_else(|| text.into(), serde_json::Value::Number)
+        }
+        _ => text.into(),
+    }
+}
+
+/// The review form: `kind`, `note`, `submission`, and per item
+/// `item:CODE` with `reason:CODE`, per fact `input:KEY` with `input_reason:KEY`.
+fn read_review(fields: &[(String, String)]) -> (ReviewTyped, Option<i64>, String) {
+    let mut typed = ReviewTyped::default();
+    let mut submission = None;
+    let mut csrf = String::new();
+    for (name, value) in fields {
+        let entry = |map: &mut HashMap<String, (String, String)>, key: &str| {
+            map.entry(key.to_string()).or_default().clone()
+        };
+        if let Some(code) = name.strip_prefix("item:") {
+            let (_, reason) = entry(&mut typed.items, code);
+            typed
+                .items
+                .insert(code.to_string(), (value.clone(), reason));
+        } else if let Some(code) = name.strip_prefix("reason:") {
+            let (points, _) = entry(&mut typed.items, code);
+            typed
+                .items
+                .insert(code.to_string(), (points, value.clone()));
+        } else if let Some(key) = name.strip_prefix("input:") {
+            let (_, reason) = entry(&mut typed.inputs, key);
+            typed
+                .inputs
+                .insert(key.to_string(), (value.clone(), reason));
+        } else if let Some(key) = name.strip_prefix("input_reason:") {
+            let (v, _) = entry(&mut typed.inputs, key);
+            typed.inputs.insert(key.to_string(), (v, value.clone()));
+        } else {
+            match name.as_str() {
+                "kind" => typed.kind = value.clone(),
+                "note" => typed.note = value.clone(),
+                "submission" => submission = value.trim().parse().ok(),
+                "csrf" => csrf = value.clone(),
+                _ => {}
+            }
+        }
+    }
+    (typed, submission, csrf)
+}
+
+/// The request from what was typed, or what is missing.
+fn review_request(typed: &ReviewTyped) -> Result<ReviewRequest, String> {
+    let mut problems = Vec::new();
+    let kind = REVIEW_KINDS
+        .iter()
+        .find(|(_, v)| *v == typed.kind)
+        .map(|(k, _)| *k);
+    if kind.is_none() {
+        problems.push("请选择检查方式（自查、互查或抽查）".to_string());
+    }
+    let mut items = Vec::new();
+    let codes: BTreeSet<&String> = typed.items.keys().collect();
+    for code in codes {
+        let (points, reason) = &typed.items[code];
+        match (points.trim().is_empty(), reason.trim().is_empty()) {
+            (true, true) => {}
+            (true, false) => problems.push(format!("条目 {code} 写了理由，但没有填写复核分")),
+            _ => items.push(ItemOverride {
+                code: code.clone(),
+                points: typed_value(points),
+                reason: reason.trim().to_string(),
+            }),
+        }
+    }
+    let mut inputs = Vec::new();
+    let keys: BTreeSet<&String> = typed.inputs.keys().collect();
+    for key in keys {
+        let (value, reason) = &typed.inputs[key];
+        match (value.trim().is_empty(), reason.trim().is_empty()) {
+            (true, true) => {}
+            (true, false) => problems.push(format!("“{key}”写了更正理由，但没有填写核实值")),
+            _ => inputs.push(InputOverride {
+                key: key.clone(),
+                value: typed_value(value),
+                reason: reason.trim().to_string(),
+            }),
+        }
+    }
+    match kind {
+        Some(kind) if problems.is_empty() => Ok(ReviewRequest {
+            kind,
+            note: typed.note.trim().to_string(),
+            items,
+            inputs,
+        }),
+        _ => Err(problems.join("；")),
+    }
+}
+
+async fn review(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<String>,
+    query: web::Query<UnitQuery>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let code = code.into_inner();
+    let (typed, submission, csrf) = read_review(&form);
+    viewer.check_csrf(Some(&csrf))?;
+    let year = year_of(query.year.as_deref());
+    let again = |message: String, status: StatusCode, typed: ReviewTyped| {
+        let state = state.clone();
+        let viewer = viewer.clone();
+        let code = code.clone();
+        async move {
+            let data = unit_data(&state, &viewer, code, year, &typed).await?;
+            let title = data.unit.name.clone();
+            Page::new("inspect-unit", &title, "/inspect", data)
+                .error(message, status)
+                .render(&state, Some(&viewer))
+        }
+    };
+    let Some(submission) = submission else {
+        return again(
+            "表单缺少自查表编号，请刷新页面后重试".into(),
+            StatusCode::BAD_REQUEST,
+            typed,
+        )
+        .await;
+    };
+    let request = match review_request(&typed) {
+        Ok(r) => r,
+        Err(message) => return again(message, StatusCode::BAD_REQUEST, typed).await,
+    };
+    let actor = viewer.actor.clone();
+    let unit_code = code.clone();
+    let result = state
+        .run(move |conn, env| {
+            let view = uploads::submission(conn, &actor, submission)?;
+            if view.unit != unit_code {
+                return Err(ServiceError::BadRequest(format!(
+                    "自查表 {submission} 不是单位 {unit_code} 的"
+                )));
+            }
+            reviews::review(conn, env, &actor, submission, &request)
+        })
+        .await;
+    match result {
+        Ok(detail) => {
+            let message = format!(
+                "复核已保存：总分 {}，{}",
+                detail.summary.total,
+                tier_name(detail.summary.tier.as_ref())
+            );
+            Ok(see_other(
+                &format!(
+                    "/inspect/units/{}?year={}",
+                    encode(&code),
+                    detail.summary.year
+                ),
+                Some(&message),
+            ))
+        }
+        Err(e) => {
+            let (message, status) = shown(e)?;
+            again(message, status, typed).await
+        }
+    }
+}
+
+// ------------------------------------------------------------ 3. upload
+
+#[derive(Serialize)]
+struct FileLine {
+    file: String,
+    ok: bool,
+    unit_code: String,
+    unit_name: String,
+    year: Option<i32>,
+    total: Option<crate::domain::Points>,
+    tier: String,
+    grade: Option<String>,
+    late: bool,
+    duplicate: bool,
+    flags: Vec<String>,
+    problems: Vec<crate::ingest::self_check::Problem>,
+    message: Option<String>,
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UploadPage {
+    dry_run: bool,
+    done: bool,
+    files: Vec<FileLine>,
+    accepted: usize,
+    refused: usize,
+}
+
+async fn upload_form(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<super::Flash>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    Page::new(
+        "inspect-upload",
+        "批量上传",
+        "/inspect/upload",
+        UploadPage {
+            dry_run: false,
+            done: false,
+            files: Vec::new(),
+            accepted: 0,
+            refused: 0,
+        },
+    )
+    .flash(query.into_inner().flash)
+    .render(&state, Some(&viewer))
+}
+
+/// Reads and scores a workbook off the async threads, within the parse slots.
+async fn prepare(state: &AppState, file: UploadedFile) -> Result<uploads::Prepared, ApiError> {
+    let _permit = state
+        .parse_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Busy)?;
+    let catalog = state.catalog.clone();
+    let limits = state.limits.clone();
+    let clock = Clock::at(chrono::Utc::now());
+    Ok(web::block(move || {
+        let env = Env {
+            catalog: &catalog,
+            limits: &limits,
+            clock,
+        };
+        uploads::prepare(env, &file.name, file.bytes)
+    })
+    .await?)
+}
+
+fn accepted_line(file: String, outcome: UploadOutcome) -> FileLine {
+    let r = &outcome.result;
+    FileLine {
+        href: Some(format!(
+            "/inspect/units/{}?year={}",
+            encode(&r.unit.code),
+            r.year
+        )),
+        unit_code: r.unit.code.clone(),
+        unit_name: r.unit.name.clone(),
+        year: Some(r.year),
+        total: Some(r.total),
+        tier: tier_name(r.tier.as_ref()),
+        grade: r.grade.clone(),
+        file,
+        ok: true,
+        late: outcome.late,
+        duplicate: outcome.duplicate,
+        flags: outcome.flags,
+        problems: Vec::new(),
+        message: None,
+    }
+}
+
+fn refused_line(file: String, error: ApiError) -> Result<(FileLine, StatusCode), PageError> {
+    let status = actix_web::ResponseError::status_code(&error);
+    let (problems, message) = match error {
+        ApiError::Service(ServiceError::Invalid(problems)) => (problems, None),
+        other => (Vec::new(), Some(shown(other)?.0)),
+    };
+    Ok((
+        FileLine {
+            file,
+            ok: false,
+            unit_code: String::new(),
+            unit_name: String::new(),
+            year: None,
+            total: None,
+            tier: String::new(),
+            grade: None,
+            late: false,
+            duplicate: false,
+            flags: Vec::new(),
+            problems,
+            message,
+            href: None,
+        },
+        status,
+    ))
+}
+
+async fn upload(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let again = |message: String, status: StatusCode| {
+        Page::new(
+            "inspect-upload",
+            "批量上传",
+            "/inspect/upload",
+            UploadPage {
+                dry_run: false,
+                done: false,
+                files: Vec::new(),
+                accepted: 0,
+                refused: 0,
+            },
+        )
+        .error(message, status)
+        .render(&state, Some(&viewer))
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > state.settings.max_bulk_bytes + 64 * 1024) {
+        return again(
+            format!(
+                "上传内容超过 {} MB 的上限",
+                state.settings.max_bulk_bytes / (1024 * 1024)
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        );
+    }
+    let (files, fields) = match read_form(payload, &state.settings, true).await {
+        Ok(x) => x,
+        Err(e) => {
+            let (message, status) = shown(e)?;
+            return again(message, status);
+        }
+    };
+    viewer.check_csrf(fields.get("csrf"))?;
+    let dry_run = fields.flag("dry_run");
+    let prepared =
+        futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;
+    let mut lines = Vec::with_capacity(prepared.len());
+    let mut first_refusal = None;
+    for p in prepared {
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => return Err(PageError(e)),
+        };
+        let name = p.file_name.clone();
+        let actor = viewer.actor.clone();
+        let result = state
+            .run(move |conn, env| uploads::commit(conn, env, &actor, p, dry_run))
+            .await;
+        match result {
+            Ok(outcome) => lines.push(accepted_line(name, outcome)),
+            Err(e) => {
+                let (line, status) = refused_line(name, e)?;
+                first_refusal.get_or_insert(status);
+                lines.push(line);
+            }
+        }
+    }
+    let accepted = lines.iter().filter(|l| l.ok).count();
+    let refused = lines.len() - accepted;
+    let mut page = Page::new(
+        "inspect-upload",
+        "上传结果",
+        "/inspect/upload",
+        UploadPage {
+            dry_run,
+            done: true,
+            files: lines,
+            accepted,
+            refused,
+        },
+    );
+    if accepted == 0 {
+        page.status = first_refusal.unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    page.render(&state, Some(&viewer))
+}
+
+// ----------------------------------------------------------- 4. samples
+
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[serde(default)]
+struct SampleForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    year: String,
+    count: String,
+    percent: String,
+    seed: String,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct SamplesPage {
+    form: SampleForm,
+    years: Vec<i32>,
+    samples: Vec<SampleView>,
+}
+
+async fn samples_data(
+    state: &AppState,
+    viewer: &Viewer,
+    form: SampleForm,
+) -> Result<SamplesPage, PageError> {
+    let actor = viewer.actor.clone();
+    let (years, mut list) = state
+        .run(move |conn, _| {
+            let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+            Ok((years, samples::list(conn, &actor, None)?))
+        })
+        .await?;
+    list.sort_by_key(|s| std::cmp::Reverse(s.id));
+    let mut form = form;
+    if form.year.is_empty()
+        && let Some(y) = years.first()
+    {
+        form.year = y.to_string();
+    }
+    Ok(SamplesPage {
+        form,
+        years,
+        samples: list,
+    })
+}
+
+async fn samples_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<super::Flash>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let data = samples_data(&state, &viewer, SampleForm::default()).await?;
+    Page::new("inspect-samples", "抽查", "/inspect/samples", data)
+        .flash(query.into_inner().flash)
+        .render(&state, Some(&viewer))
+}
+
+fn sample_request(form: &SampleForm) -> Result<SampleRequest, String> {
+    let year = number::<i32>(&form.year, "年度")?.ok_or("请填写年度")?;
+    Ok(SampleRequest {
+        year,
+        count: number(&form.count, "抽查数量")?,
+        percent: number(&form.percent, "抽查比例")?,
+        seed: number(&form.seed, "随机种子")?,
+        note: form.note.trim().to_string(),
+    })
+}
+
+async fn draw_sample(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<SampleForm>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    viewer.check_csrf(Some(&form.csrf))?;
+    let form = form.into_inner();
+    let outcome = match sample_request(&form) {
+        Ok(request) => {
+            let actor = viewer.actor.clone();
+            match state
+                .run(move |conn, env| samples::create(conn, &actor, &request, env.clock))
+                .await
+            {
+                Ok(view) => Ok(view),
+                Err(e) => Err(shown(e)?),
+            }
+        }
+        Err(message) => Err((message, StatusCode::BAD_REQUEST)),
+    };
+    match outcome {
+        Ok(view) => Ok(see_other(
+            "/inspect/samples",
+            Some(&format!(
+                "已抽取 {} 个单位（{} 年度，随机种子 {}）",
+                view.units.len(),
+                view.year,
+                view.seed
+            )),
+        )),
+        Err((message, status)) => {
+            let data = samples_data(&state, &viewer, form).await?;
+            Page::new("inspect-samples", "抽查", "/inspect/samples", data)
+                .error(message, status)
+                .render(&state, Some(&viewer))
+        }
+    }
+}
+
+// ---------------------------------------------------- 5. rectification
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+struct BoardQuery {
+    year: Option<String>,
+    street: Option<String>,
+    state: Option<String>,
+    overdue: Option<String>,
+    flash: Option<String>,
+}
+
+/// The board's filters as sent on, in forms and links.
+#[derive(Serialize, Clone, Default)]
+struct BoardFilter {
+    year: i32,
+    street: String,
+    state: String,
+    overdue: bool,
+}
+
+impl BoardFilter {
+    fn of(query: &BoardQuery, year: i32) -> BoardFilter {
+        BoardFilter {
+            year,
+            street: query.street.clone().unwrap_or_default().trim().to_string(),
+            state: query
+                .state
+                .clone()
+                .filter(|s| crate::domain::rectification::State::parse(s).is_some())
+                .unwrap_or_default(),
+            overdue: matches!(
+                query.overdue.as_deref().map(str::trim),
+                Some("1" | "true" | "on" | "yes")
+            ),
+        }
+    }
+
+    fn href(&self) -> String {
+        let mut href = format!("/inspect/rectifications?year={}", self.year);
+        if !self.street.is_empty() {
+            href.push_str(&format!("&street={}", encode(&self.street)));
+        }
+        if !self.state.is_empty() {
+            href.push_str(&format!("&state={}", encode(&self.state)));
+        }
+        if self.overdue {
+            href.push_str("&overdue=1");
+        }
+        href
+    }
+
+    fn service(&self) -> Filter {
+        Filter {
+            year: Some(self.year),
+            street: Some(self.street.clone()).filter(|s| !s.is_empty()),
+            state: Some(self.state.clone()).filter(|s| !s.is_empty()),
+            overdue: self.overdue.then_some(true),
+            ..Filter::default()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OrderRow {
+    #[serde(flatten)]
+    item: RectificationItem,
+    can_verify: bool,
+    can_return: bool,
+    can_waive: bool,
+    can_recheck: bool,
+    unit_href: String,
+    /// What was typed into this order's form, kept after an error.
+    note: String,
+    recheck: String,
+}
+
+/// Which actions the bureau may take on an order in its state.
+fn order_row(
+    item: RectificationItem,
+    year: i32,
+    typed: Option<&(i64, String, String)>,
+) -> OrderRow {
+    let submitted = item.state == "submitted";
+    let answerable = matches!(item.state.as_str(), "open" | "returned");
+    let (note, recheck) = typed
+        .filter(|(id, _, _)| *id == item.id)
+        .map(|(_, n, r)| (n.clone(), r.clone()))
+        .unwrap_or_default();
+    OrderRow {
+        can_verify: submitted,
+        can_return: submitted,
+        can_waive: answerable,
+        can_recheck: submitted && item.item.is_some(),
+        unit_href: format!("/inspect/units/{}?year={year}", encode(&item.unit)),
+        note,
+        recheck,
+        item,
+    }
+}
+
+#[derive(Serialize)]
+struct StateCount {
+    state: &'static str,
+    label: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Board {
+    filter: BoardFilter,
+    years: Vec<i32>,
+    counts: Counts,
+    states: Vec<StateCount>,
+    street_choices: Vec<Choice>,
+    state_choices: Vec<Choice>,
+    orders: Vec<OrderRow>,
+    filtered: bool,
+}
+
+async fn board_page(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &BoardQuery,
+    typed: Option<(i64, String, String)>,
+) -> Result<Page<'static, Board>, PageError> {
+    let years = campaign_years(state).await?;
+    let year = year_of(query.year.as_deref())
+        .or_else(|| years.first().copied())
+        .unwrap_or(0);
+    let filter = BoardFilter::of(query, year);
+    let actor = viewer.actor.clone();
+    let wanted = filter.service();
+    let (counts, items, streets) = state
+        .run(move |conn, env| {
+            let counts = rectifications::counts(conn, &actor, &wanted, env.clock.today)?;
+            let items = rectifications::list(conn, &actor, &wanted, env.clock.today)?;
+            let streets: BTreeSet<String> = roster::list(conn, &actor)?
+                .into_iter()
+                .filter_map(|u| u.street)
+                .collect();
+            Ok((counts, items, streets))
+        })
+        .await?;
+    use crate::domain::rectification::State;
+    let states = State::ALL
+        .iter()
+        .map(|s| StateCount {
+            state: s.as_str(),
+            label: s.label_zh(),
+            count: match s {
+                State::Open => counts.open,
+                State::Submitted => counts.submitted,
+                State::Verified => counts.verified,
+                State::Returned => counts.returned,
+                State::Waived => counts.waived,
+            },
+        })
+        .collect();
+    let street_choices = streets
+        .into_iter()
+        .map(|s| Choice {
+            selected: s == filter.street,
+            label: s.clone(),
+            value: s,
+        })
+        .collect();
+    let state_choices = State::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: s.label_zh().into(),
+            selected: s.as_str() == filter.state,
+        })
+        .collect();
+    let orders = items
+        .into_iter()
+        .map(|i| order_row(i, year, typed.as_ref()))
+        .collect();
+    Ok(Page::new(
+        "inspect-rectifications",
+        "整改督办",
+        "/inspect/rectifications",
+        Board {
+            filtered: !filter.street.is_empty() || !filter.state.is_empty() || filter.overdue,
+            filter,
+            years,
+            counts,
+            states,
+            street_choices,
+            state_choices,
+            orders,
+        },
+    ))
+}
+
+async fn board(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<BoardQuery>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let query = query.into_inner();
+    board_page(&state, &viewer, &query, None)
+        .await?
+        .flash(query.flash.clone())
+        .render(&state, Some(&viewer))
+}
+
+#[derive(Serialize)]
+struct OrderPage {
+    detail: RectificationDetail,
+    row: OrderRow,
+    notice_href: String,
+}
+
+async fn order_data(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    typed: Option<(i64, String, String)>,
+) -> Result<OrderPage, PageError> {
+    let actor = viewer.actor.clone();
+    let detail = state
+        .run(move |conn, env| rectifications::detail(conn, &actor, id, env.clock.today))
+        .await?;
+    let year = detail.item.year;
+    Ok(OrderPage {
+        notice_href: format!(
+            "/api/v1/units/{}/notice.html?year={year}",
+            encode(&detail.item.unit)
+        ),
+        row: order_row(detail.item.clone(), year, typed.as_ref()),
+        detail,
+    })
+}
+
+async fn order_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    query: web::Query<super::Flash>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    let data = order_data(&state, &viewer, id.into_inner(), None).await?;
+    let title = format!("整改事项 {}", data.detail.item.id);
+    Page::new("inspect-order", &title, "/inspect/rectifications", data)
+        .flash(query.into_inner().flash)
+        .render(&state, Some(&viewer))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ActForm {
+    csrf: String,
+    action: String,
+    note: String,
+    recheck_points: String,
+    /// `order` when sent from the order's own page, else the board.
+    from: String,
+    year: Option<String>,
+    street: Option<String>,
+    state: Option<String>,
+    overdue: Option<String>,
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<ActForm>,
+) -> Result<HttpResponse, PageError> {
+    bureau(&viewer)?;
+    viewer.check_csrf(Some(&form.csrf))?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let query = BoardQuery {
+        year: form.year.clone(),
+        street: form.street.clone(),
+        state: form.state.clone(),
+        overdue: form.overdue.clone(),
+        flash: None,
+    };
+    let outcome = match number::<f64>(&form.recheck_points, "复查分") {
+        Err(message) => Err((message, StatusCode::BAD_REQUEST)),
+        Ok(points) => {
+            let request = ActionRequest {
+                action: form.action.trim().to_string(),
+                note: form.note.clone(),
+                // Re-check points go with verify only.
+                recheck_points: points.filter(|_| form.action.trim() == "verify"),
+            };
+            let actor = viewer.actor.clone();
+            match state
+                .run(move |conn, env| {
+                    rectifications::act(conn, env, &actor, id, &request, Vec::new())
+                })
+                .await
+            {
+                Ok(detail) => Ok(detail),
+                Err(e) => Err(shown(e)?),
+            }
+        }
+    };
+    let typed = Some((id, form.note.clone(), form.recheck_points.clone()));
+    match (outcome, form.from.as_str()) {
+        (Ok(detail), from) => {
+            let message = format!(
+                "整改事项 {id}（{}）：{}",
+                detail.item.unit_name, detail.item.state_label
+            );
+            let back = if from == "order" {
+                format!("/inspect/rectifications/{id}")
+            } else {
+                let year = year_of(form.year.as_deref()).unwrap_or(detail.item.year);
+                BoardFilter::of(&query, year).href()
+            };
+            Ok(see_other(&back, Some(&message)))
+        }
+        (Err((message, status)), "order") => {
+            let data = order_data(&state, &viewer, id, typed).await?;
+            let title = format!("整改事项 {id}");
+            Page::new("inspect-order", &title, "/inspect/rectifications", data)
+                .error(message, status)
+                .render(&state, Some(&viewer))
+        }
+        (Err((message, status)), _) => board_page(&state, &viewer, &query, typed)
+            .await?
+            .error(message, status)
+            .render(&state, Some(&viewer)),
+    }
+}

@@ -1,0 +1,531 @@
+//! The pages in a real browser — a unit uploads, an inspector reviews, a
+//! leader reads — headless Chromium driven through
+//! chromedriver (W3C WebDriver) against the real server on a random port.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
+//! Without them the test says so and passes, unless
+//! `NIANJIAN_BROWSER_TESTS=required` (set by `.ci/run`), where it fails.
+//! Screenshots of every page land in `target/browser-screenshots/`.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64_decode::decode as base64;
+use serde_json::{Value, json};
+
+use helpers::{Book, TestApp};
+
+/// Base64 for screenshots, without pulling in a crate for it.
+mod base64_decode {
+    pub fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| -> Option<u32> {
+            Some(match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return None,
+            } as u32)
+        };
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        let mut buffer = 0u32;
+        let mut bits = 0;
+        for c in text.bytes().filter_map(value) {
+            buffer = (buffer << 6) | c;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((buffer >> bits) as u8);
+            }
+        }
+        out
+    }
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session in it.
+struct Browser {
+    driver: Child,
+    client: reqwest::Client,
+    base: String,
+    downloads: PathBuf,
+    shots: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start(downloads: &Path) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let client = reqwest::Client::new();
+        let root = format!("http://127.0.0.1:{port}");
+        let ready = Instant::now();
+        while client.get(format!("{root}/status")).send().await.is_err() {
+            assert!(
+                ready.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1366,768",
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"download.default_directory": downloads.display().to_string(),
+                          "download.prompt_for_download": false}
+            }
+        }}});
+        let session: Value = client
+            .post(format!("{root}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session json");
+        let id = session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {session}"))
+            .to_string();
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .expect("target dir")
+            .join("browser-screenshots");
+        // Fresh artefacts each run: no screenshot from an older run is left to mislead.
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        Browser {
+            driver,
+            client,
+            base: format!("{root}/session/{id}"),
+            downloads: downloads.to_path_buf(),
+            shots,
+            _profile: profile,
+        }
+    }
+
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let answer: Value = request
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        match answer["value"]["error"].as_str() {
+            Some(error) => Err(format!(
+                "webdriver {path}: {error}: {}",
+                answer["value"]["message"]
+            )),
+            None => Ok(answer["value"].clone()),
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("element {css}: {found}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    /// The page's visible text; empty while a new page is replacing the old.
+    async fn text(&self) -> String {
+        let Ok(found) = self
+            .try_call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": "body"})),
+            )
+            .await
+        else {
+            return String::new();
+        };
+        let Some(body) = found[ELEMENT].as_str() else {
+            return String::new();
+        };
+        self.try_call(reqwest::Method::GET, &format!("/element/{body}/text"), None)
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Waits until the page's address satisfies `wanted` (clicks that submit
+    /// forms return before the next page has loaded).
+    async fn wait_for_url(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let url = self.url().await;
+            if wanted(&url) {
+                return url;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "still at {url}");
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page's text contains `needle`, and returns the text.
+    async fn wait_for_text(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "no “{needle}” in: {text}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let bytes = base64(png.as_str().expect("base64 png"));
+        assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), bytes).expect("save screenshot");
+    }
+
+    async fn sign_in(&self, app: &TestApp, username: &str) {
+        self.go(&app.url("/login")).await;
+        self.type_into("input[name=username]", username).await;
+        self.type_into("input[name=password]", helpers::PASSWORD)
+            .await;
+        self.click("form button[type=submit]").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("form.who button").await;
+    }
+
+    /// Waits for a file to appear in the download folder.
+    async fn downloaded(&self, suffix: &str) -> PathBuf {
+        let start = Instant::now();
+        loop {
+            let found = std::fs::read_dir(&self.downloads)
+                .expect("downloads")
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().ends_with(suffix));
+            if let Some(path) = found {
+                return path;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no {suffix} downloaded"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present && std::env::var("NIANJIAN_BROWSER_TESTS").as_deref() == Ok("required") {
+        panic!("browser tests are required but {CHROMIUM} or {CHROMEDRIVER} is missing");
+    }
+    if !present {
+        eprintln!(
+            "skipped: install Debian's chromium and chromium-driver to run the browser tests"
+        );
+    }
+    present
+}
+
+#[actix_web::test]
+async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    // The bureau opens 2012 with one upload for another unit, then the unit gets an account.
+    let (status, _) = app
+        .upload(
+            &inspector,
+            "seed.xlsx",
+            app.workbook(&Book {
+                code: "330102302",
+                name: "葵巷社区",
+                ..Book::default()
+            }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut conn = app.conn();
+    nianjian::service::roster::save_unit(
+        &mut conn,
+        nianjian::service::Env {
+            catalog: &app.catalog,
+            limits: &nianjian::ingest::workbook::Limits::default(),
+            clock: nianjian::service::Clock::at(chrono::Utc::now()),
+        },
+        &nianjian::service::Actor::command_line(),
+        &nianjian::service::roster::UnitView {
+            code: "330102301".into(),
+            name: "小营巷社区".into(),
+            kind: "社区".into(),
+            street: Some("小营街道".into()),
+            contact_person: None,
+            contact_phone: None,
+        },
+    )
+    .expect("unit");
+    drop(conn);
+    app.add_unit_user("xiaoying", "330102301");
+
+    let downloads = tempfile::tempdir().expect("downloads");
+    let browser = Browser::start(downloads.path()).await;
+
+    // Sign in: the unit lands on its own page.
+    browser.go(&app.url("/")).await;
+    browser.screenshot("01-login").await;
+    browser.sign_in(&app, "xiaoying").await;
+    browser.wait_for_url(|u| u.ends_with("/unit")).await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("小营巷社区") && text.contains("2012 年度年检"),
+        "{text}"
+    );
+    browser.screenshot("02-unit-home").await;
+
+    // Download the year's template, pre-filled for the unit.
+    browser.click("a[href='/unit/template?year=2012']").await;
+    let template = browser.downloaded(".xlsx").await;
+    let bytes = std::fs::read(&template).expect("template");
+    let book = nianjian::ingest::workbook::read_workbook(&bytes, &|_| true, &Default::default())
+        .expect("a workbook");
+    let basic = book
+        .sheets
+        .iter()
+        .find(|s| s.name == "基本情况")
+        .expect("基本情况");
+    let prefilled: Vec<String> = basic
+        .rows()
+        .flat_map(|(_, cells)| cells.iter().map(|(_, c)| format!("{c:?}")))
+        .collect();
+    assert!(
+        prefilled.iter().any(|c| c.contains("330102301")),
+        "unit code pre-filled: {prefilled:?}"
+    );
+
+    // Upload a filled workbook: the score and tier show at once.
+    let filled = downloads.path().join("filled.xlsx");
+    std::fs::write(
+        &filled,
+        app.workbook(&Book {
+            quality: 0.95,
+            ..Book::default()
+        }),
+    )
+    .expect("write");
+    browser
+        .type_into("input[type=file]", &filled.display().to_string())
+        .await;
+    browser.click("form[action='/unit/upload'] button").await;
+    let result = browser.wait_for_text("上传结果").await;
+    assert!(
+        result.contains("总分") && result.contains("等级"),
+        "{result}"
+    );
+    let (_, list) = app
+        .get(
+            Some(&inspector),
+            "/api/v1/assessments?year=2012&unit=330102301",
+        )
+        .await;
+    let total = list["items"][0]["total"].as_f64().expect("stored");
+    let shown = nianjian::domain::Decimal::from_f64(total)
+        .expect("total")
+        .to_string();
+    assert!(
+        result.contains(&shown),
+        "the page shows the stored total {shown}: {result}"
+    );
+    browser.screenshot("03-unit-upload-result").await;
+
+    // A broken workbook: every problem named by its cell, nothing stored.
+    browser.go(&app.url("/unit")).await;
+    let broken =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks/broken-off-step.xlsx");
+    browser
+        .type_into("input[type=file]", &broken.display().to_string())
+        .await;
+    browser.click("form[action='/unit/upload'] button").await;
+    let refused = browser.wait_for_text("上传结果").await;
+    assert!(
+        refused.contains("自查评分!"),
+        "the cell is named: {refused}"
+    );
+    assert!(refused.contains("未保存"), "{refused}");
+    browser.screenshot("04-unit-upload-refused").await;
+
+    // Its rectification orders.
+    browser.go(&app.url("/unit/rectifications")).await;
+    assert!(browser.text().await.contains("整改事项"));
+    browser.screenshot("05-unit-rectifications").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // An inspector reviews the unit on site: the tier changes.
+    let before = list["items"][0]["tier"]["code"].clone();
+    assert_eq!(
+        before, "province-model",
+        "the upload reached the top tier: {list}"
+    );
+    browser.sign_in(&app, "inspector").await;
+    browser.wait_for_url(|u| u.contains("/inspect")).await;
+    browser.wait_for_text("年检").await;
+    browser.screenshot("06-inspector-progress").await;
+    browser
+        .go(&app.url("/inspect/units/330102301?year=2012"))
+        .await;
+    browser.wait_for_text("小营巷社区").await;
+    browser.screenshot("07-inspector-unit").await;
+    // C3 (归档范围和保管期限表) is required for 省级示范.
+    browser.type_into("input[name='item:C3']", "0").await;
+    browser
+        .type_into("input[name='reason:C3']", "现场未见审批件")
+        .await;
+    browser
+        .type_into("form#review textarea[name=note]", "抽查：库房与制度")
+        .await;
+    browser.click("form#review button[type=submit]").await;
+    let reviewed = browser.wait_for_text("省级规范化档案室").await;
+    assert!(
+        reviewed.contains("现场未见审批件"),
+        "the reason shows: {reviewed}"
+    );
+    browser.screenshot("08-inspector-reviewed").await;
+    let (_, after) = app
+        .get(
+            Some(&inspector),
+            "/api/v1/assessments?year=2012&unit=330102301",
+        )
+        .await;
+    assert_eq!(after["items"][0]["tier"]["code"], "province-standard");
+    assert_eq!(after["items"][0]["reviewed"], true);
+    browser
+        .go(&app.url("/inspect/rectifications?year=2012"))
+        .await;
+    browser.wait_for_text("整改").await;
+    browser.screenshot("09-inspector-rectifications").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // A leader reads the dashboard and may not write.
+    browser.sign_in(&app, "leader").await;
+    browser.wait_for_url(|u| u.contains("/dashboard")).await;
+    let dashboard = browser.wait_for_text("个社区中").await;
+    assert!(
+        dashboard.contains("个社区中"),
+        "the bureau's sentence: {dashboard}"
+    );
+    browser.screenshot("10-leader-dashboard").await;
+    browser
+        .go(&app.url("/dashboard/units/330102301?year=2012"))
+        .await;
+    assert!(browser.text().await.contains("小营巷社区"));
+    browser.screenshot("11-unit-card").await;
+    // Writes are refused: the bulk upload page and a review post.
+    browser.go(&app.url("/inspect/upload")).await;
+    assert!(
+        browser.wait_for_text("无法完成").await.contains("无权访问"),
+        "a leader cannot upload"
+    );
+    browser.screenshot("12-leader-refused").await;
+    let (status, _) = app
+        .post(
+            Some(&app.login("leader").await),
+            "/api/v1/rectifications/1/actions",
+            json!({"action": "submit"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}

@@ -1,0 +1,1365 @@
+//! The web pages through a browser-like client (a cookie store, forms
+//! posted as a browser posts them) against the real server on a random
+//! port with a fresh database: SQLite, or PostgreSQL when
+//! NIANJIAN_TEST_DATABASE=postgres://… is set.
+//!
+//! The inspector's and admin's pages (progress, a unit with its review
+//! form, bulk upload, samples, the rectification board, users, roster,
+//! campaigns), the unit archivist's pages, CSRF, roles and escaping.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::collections::BTreeMap;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use helpers::{Book, PASSWORD, TestApp, full_marks, roster_xlsx};
+use nianjian::domain::{ItemAnswer, Points, score};
+
+// ------------------------------------------------------------ the browser
+
+/// One person's browser: its own cookies, following redirects.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+/// A page as received.
+struct Got {
+    status: u16,
+    url: String,
+    html: String,
+}
+
+impl Got {
+    /// The CSRF field of the page's forms.
+    fn csrf(&self) -> String {
+        field_value(&self.html, "csrf").unwrap_or_else(|| panic!("no csrf field on {}", self.url))
+    }
+
+    #[track_caller]
+    fn assert(&self, status: u16, texts: &[&str]) {
+        assert_eq!(
+            self.status, status,
+            "{} answered {}:\n{}",
+            self.url, self.status, self.html
+        );
+        for t in texts {
+            assert!(
+                self.html.contains(t),
+                "{} lacks {t:?}:\n{}",
+                self.url,
+                self.html
+            );
+        }
+    }
+
+    /// The text inside the element with this id (up to its first tag).
+    fn by_id(&self, id: &str) -> String {
+        let marker = format!("id=\"{id}\"");
+        let at = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no #{id} on {}:\n{}", self.url, self.html));
+        let rest = &self.html[at..];
+        let start = rest.find('>').expect("tag ends") + 1;
+        let end = rest[start..].find('<').expect("text ends");
+        rest[start..start + end].trim().to_string()
+    }
+}
+
+/// The value of the first `<input name="NAME" value="…">` on a page.
+fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker)? + marker.len();
+    let end = html[at..].find('"')?;
+    Some(html[at..at + end].to_string())
+}
+
+/// application/x-www-form-urlencoded, as a browser sends a form.
+fn urlencoded(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".into(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+            base: app.address.clone(),
+        }
+    }
+
+    async fn got(response: reqwest::Response) -> Got {
+        Got {
+            status: response.status().as_u16(),
+            url: response.url().to_string(),
+            // Handlebars writes `=` in attributes as `&#x3D;`, which browsers read as `=`.
+            html: response.text().await.expect("body").replace("&#x3D;", "="),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Got {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
+        Browser::got(response).await
+    }
+
+    async fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
+        let status = response.status().as_u16();
+        let disposition = response
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (
+            status,
+            disposition,
+            response.bytes().await.expect("bytes").to_vec(),
+        )
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Got {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(urlencoded(fields))
+            .send()
+            .await
+            .expect("post");
+        Browser::got(response).await
+    }
+
+    async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Got {
+        let mut form = Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes).file_name(name));
+        }
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("multipart post");
+        Browser::got(response).await
+    }
+}
+
+/// Signs in through the login form and lands on the role's home page.
+async fn sign_in(app: &TestApp, username: &str) -> (Browser, Got) {
+    let browser = Browser::new(app);
+    let form = browser.get("/login").await;
+    form.assert(200, &["登录"]);
+    let token = field_value(&form.html, "login_csrf").expect("login csrf field");
+    let home = browser
+        .post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", ""),
+                ("login_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(home.status, 200, "{username} signs in: {}", home.html);
+    assert!(!home.url.ends_with("/login"), "{username} stayed on login");
+    (browser, home)
+}
+
+// --------------------------------------------------------------- set-up
+
+const UNIT: &str = "330102301";
+const UNIT_NAME: &str = "小营巷社区";
+const TOP: &str = "省级示范档案室";
+const SECOND: &str = "省级规范化档案室";
+
+/// Full marks on community@2013, 2012.
+fn excellent_book(app: &TestApp) -> Vec<u8> {
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    app.workbook_with(&Book::default(), full_marks(checklist))
+}
+
+/// Full marks but item `code` at `points` (tenths).
+fn book_lowering(app: &TestApp, code: &str, points: i32) -> Vec<u8> {
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    let mut answers = full_marks(checklist);
+    answers
+        .self_scores
+        .insert(code.into(), ItemAnswer::Points(Points(points)));
+    app.workbook_with(&Book::default(), answers)
+}
+
+/// Uploads through the API as the inspector (opens 2012 and the unit).
+async fn upload_as_inspector(app: &TestApp, bytes: Vec<u8>) -> Value {
+    let token = app.login("inspector").await;
+    let (status, body) = app.upload(&token, "小营巷社区.xlsx", bytes).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Opens 2012 with community@2013 for 社区 through the API.
+async fn open_2012(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let (status, body) = app
+        .post(
+            Some(&admin),
+            "/api/v1/campaigns",
+            json!({"year": 2012, "checklists": [{"unit_kind": "社区", "checklist": "community@2013"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn add_unit(app: &TestApp, code: &str, name: &str) {
+    let admin = app.login("admin").await;
+    let (status, body) = app
+        .post(
+            Some(&admin),
+            "/api/v1/units",
+            json!({"code": code, "name": name, "kind": "社区", "street": "小营街道"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn campaign_count(app: &TestApp) -> usize {
+    let token = app.login("admin").await;
+    let (_, body) = app.get(Some(&token), "/api/v1/campaigns").await;
+    body["items"].as_array().map_or(0, Vec::len)
+}
+
+// ---------------------------------------------------------------- tests
+
+#[actix_web::test]
+async fn inspector_and_admin_open_every_page() {
+    let app = TestApp::spawn().await;
+    let uploaded = upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
+    let submission = uploaded["submission_id"].as_i64().expect("submission");
+    add_unit(&app, "330102302", "大学路社区").await;
+
+    for who in ["inspector", "admin"] {
+        let (b, home) = sign_in(&app, who).await;
+        home.assert(
+            200,
+            &["年检进度", "2012 年度", "小营街道", UNIT_NAME, "大学路社区"],
+        );
+        assert!(
+            home.url.ends_with("/inspect"),
+            "{who} lands on {}",
+            home.url
+        );
+        // The district total: two units on the roster, one submitted.
+        assert!(home.html.contains("全区"));
+        b.get("/inspect?year=2012&state=missing")
+            .await
+            .assert(200, &["大学路社区", "未提交"]);
+        let only_submitted = b.get("/inspect?year=2012&state=submitted").await;
+        only_submitted.assert(200, &[UNIT_NAME]);
+        assert!(!only_submitted.html.contains("大学路社区"));
+
+        let unit = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+        unit.assert(
+            200,
+            &[
+                UNIT_NAME,
+                "条目得分",
+                "人财物投入",
+                "保存复核并重新计分",
+                &format!("/api/v1/submissions/{submission}/file"),
+                &format!("/dashboard/units/{UNIT}?year=2012"),
+                &format!("/api/v1/units/{UNIT}/notice.html?year=2012"),
+                "历年自查",
+            ],
+        );
+        assert_eq!(unit.by_id("tier"), SECOND);
+        // The links work with the session cookie.
+        let (status, _, bytes) = b
+            .bytes(&format!("/api/v1/submissions/{submission}/file"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(bytes.starts_with(b"PK"));
+        let notice = b
+            .get(&format!("/api/v1/units/{UNIT}/notice.html?year=2012"))
+            .await;
+        notice.assert(200, &["整改通知书"]);
+        b.get(&format!("/dashboard/units/{UNIT}?year=2012"))
+            .await
+            .assert(200, &[UNIT_NAME]);
+
+        b.get("/inspect/upload")
+            .await
+            .assert(200, &["批量上传", "dry_run", "multipart/form-data"]);
+        b.get("/inspect/samples")
+            .await
+            .assert(200, &["抽取样本", "历次抽查"]);
+        let board = b.get("/inspect/rectifications").await;
+        board.assert(200, &["整改督办", "C3", "待整改", "免于整改"]);
+        let id = board
+            .html
+            .split("/inspect/rectifications/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("an order link")
+            .to_string();
+        b.get(&format!("/inspect/rectifications/{id}"))
+            .await
+            .assert(200, &["办理过程", "根据考核结果下达整改"]);
+        b.get("/dashboard").await.assert(200, &["2012"]);
+
+        if who == "admin" {
+            b.get("/admin")
+                .await
+                .assert(200, &["管理", "账号", "名册单位", "最近的操作"]);
+            b.get("/admin/users")
+                .await
+                .assert(200, &["添加账号", "inspector", "leader", "检查员"]);
+            b.get("/admin/units")
+                .await
+                .assert(200, &["导入名册", "添加单位", UNIT, "大学路社区"]);
+            b.get(&format!("/admin/units?edit={UNIT}"))
+                .await
+                .assert(200, &[&format!("修改单位 {UNIT}"), "value=\"小营街道\""]);
+            b.get("/admin/campaigns").await.assert(
+                200,
+                &[
+                    "开启新的年度",
+                    "2012 年度",
+                    "community@2013",
+                    "value=\"2013\"",
+                ],
+            );
+        } else {
+            for path in ["/admin", "/admin/users", "/admin/units", "/admin/campaigns"] {
+                assert_eq!(b.get(path).await.status, 403, "inspector on {path}");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_review_through_the_form_changes_the_tier_shown() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    let (b, _) = sign_in(&app, "inspector").await;
+    let page = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    page.assert(200, &["尚未复核"]);
+    assert_eq!(page.by_id("tier"), TOP);
+    let csrf = page.csrf();
+    let submission = field_value(&page.html, "submission").expect("submission field");
+
+    // What the review should come to, computed independently.
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    let mut overrides = BTreeMap::new();
+    overrides.insert("C3".to_string(), ItemAnswer::Points(Points(0)));
+    let expected = score(checklist, &full_marks(checklist), &overrides)
+        .tier
+        .map_or("未达标".to_string(), |t| t.name);
+    assert_ne!(expected, TOP);
+
+    let done = b
+        .post(
+            &format!("/inspect/units/{UNIT}?year=2012"),
+            &[
+                ("csrf", &csrf),
+                ("submission", &submission),
+                ("kind", "spot"),
+                ("note", "现场抽查"),
+                ("item:C3", "0"),
+                ("reason:C3", "未见安全检查记录"),
+                ("item:A1", ""),
+                ("reason:A1", ""),
+            ],
+        )
+        .await;
+    done.assert(200, &["复核已保存", "未见安全检查记录", "现场抽查", "抽查"]);
+    assert!(done.url.contains(&format!("/inspect/units/{UNIT}")));
+    assert_eq!(done.by_id("tier"), expected);
+    assert_eq!(done.by_id("self-tier"), TOP);
+    assert!(!done.html.contains("尚未复核"));
+    // The progress page shows the unit as reviewed.
+    b.get("/inspect?year=2012&state=reviewed")
+        .await
+        .assert(200, &[UNIT_NAME, "已复核", &expected]);
+}
+
+#[actix_web::test]
+async fn a_bad_review_keeps_what_was_typed_and_shows_the_error() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    let (b, _) = sign_in(&app, "inspector").await;
+    let page = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    let csrf = page.csrf();
+    let submission = field_value(&page.html, "submission").expect("submission field");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("submission", submission.as_str()),
+        ("kind", "mutual"),
+        ("note", "互查意见：档案盒<未编号>"),
+        ("item:C3", "99"),
+        ("reason:C3", "现场<b>核查</b>"),
+        ("input:room_area", "12"),
+        ("input_reason:room_area", "实测面积"),
+    ];
+    let refused = b
+        .post(&format!("/inspect/units/{UNIT}?year=2012"), &fields)
+        .await;
+    refused.assert(
+        400,
+        &[
+            "class=\"error\"",
+            "条目 C3",
+            "name=\"item:C3\" value=\"99\"",
+            "name=\"reason:C3\" value=\"现场&lt;b&gt;核查&lt;/b&gt;\"",
+            "name=\"input:room_area\" value=\"12\"",
+            "name=\"input_reason:room_area\" value=\"实测面积\"",
+            "互查意见：档案盒&lt;未编号&gt;",
+            "<option value=\"mutual\" selected>",
+            "尚未复核",
+        ],
+    );
+    assert_eq!(refused.by_id("tier"), TOP);
+
+    // A reason without a score is caught before anything is stored.
+    let refused = b
+        .post(
+            &format!("/inspect/units/{UNIT}?year=2012"),
+            &[
+                ("csrf", &csrf),
+                ("submission", &submission),
+                ("kind", "spot"),
+                ("reason:C3", "只写了理由"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["没有填写复核分", "value=\"只写了理由\""]);
+    let after = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    after.assert(200, &["尚未复核"]);
+    assert_eq!(after.by_id("tier"), TOP);
+}
+
+/// The ids of the orders on a board page, in their order.
+fn order_ids(html: &str) -> Vec<i64> {
+    html.split("<tr id=\"order-")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[actix_web::test]
+async fn rectifications_are_verified_and_returned_through_the_board() {
+    let app = TestApp::spawn().await;
+    // Two shortfalls: C3 and A3.
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    let mut answers = full_marks(checklist);
+    answers
+        .self_scores
+        .insert("C3".into(), ItemAnswer::Points(Points(0)));
+    answers
+        .self_scores
+        .insert("A3".into(), ItemAnswer::Points(Points(5)));
+    upload_as_inspector(&app, app.workbook_with(&Book::default(), answers)).await;
+    app.add_unit_user("xyx", UNIT);
+    let unit = app.login("xyx").await;
+    let (_, list) = app
+        .get(Some(&unit), "/api/v1/rectifications?year=2012")
+        .await;
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    assert!(ids.len() >= 2, "{list}");
+    for id in &ids {
+        let (status, body) = app
+            .post(
+                Some(&unit),
+                &format!("/api/v1/rectifications/{id}/actions"),
+                json!({"action": "submit", "note": "已整改"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let (b, _) = sign_in(&app, "inspector").await;
+    let board = b
+        .get("/inspect/rectifications?year=2012&state=submitted")
+        .await;
+    board.assert(200, &["已提交", "验收销号", "退回重改"]);
+    assert_eq!(order_ids(&board.html).len(), ids.len());
+    let csrf = board.csrf();
+    let (first, second) = (ids[0], ids[1]);
+
+    // Verify one.
+    let verified = b
+        .post(
+            &format!("/inspect/rectifications/{first}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "verify"),
+                ("note", "现场验收合格"),
+                ("recheck_points", ""),
+                ("year", "2012"),
+                ("state", "submitted"),
+            ],
+        )
+        .await;
+    verified.assert(200, &["已销号"]);
+    assert!(verified.url.contains("state=submitted"), "{}", verified.url);
+    assert!(!order_ids(&verified.html).contains(&first));
+
+    // Returning without a note is refused on the board, what was typed kept.
+    let refused = b
+        .post(
+            &format!("/inspect/rectifications/{second}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "return"),
+                ("note", "  "),
+                ("recheck_points", "abc"),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["class=\"error\"", "复查分应为数字", "value=\"abc\""]);
+    let refused = b
+        .post(
+            &format!("/inspect/rectifications/{second}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "return"),
+                ("note", ""),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["须写明理由", "整改督办"]);
+    // A wrong state is a conflict, shown on the page.
+    let conflict = b
+        .post(
+            &format!("/inspect/rectifications/{first}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "waive"),
+                ("note", "x"),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    conflict.assert(409, &["已销号"]);
+
+    // Return it with a note, from the order's own page.
+    let order = b.get(&format!("/inspect/rectifications/{second}")).await;
+    order.assert(200, &["已整改", "退回重改"]);
+    let returned = b
+        .post(
+            &format!("/inspect/rectifications/{second}"),
+            &[
+                ("csrf", &order.csrf()),
+                ("action", "return"),
+                ("note", "照片不清晰，请补充"),
+                ("from", "order"),
+            ],
+        )
+        .await;
+    returned.assert(200, &["已退回", "照片不清晰，请补充"]);
+    assert!(
+        returned
+            .url
+            .contains(&format!("/inspect/rectifications/{second}"))
+    );
+    assert_eq!(returned.by_id("state"), "已退回");
+
+    let all = b.get("/inspect/rectifications?year=2012").await;
+    all.assert(200, &["已销号", "已退回"]);
+    let (_, detail) = app
+        .get(Some(&unit), &format!("/api/v1/rectifications/{first}"))
+        .await;
+    assert_eq!(detail["state"], "verified");
+}
+
+#[actix_web::test]
+async fn a_roster_is_imported_through_the_admin_page() {
+    let app = TestApp::spawn().await;
+    let (b, _) = sign_in(&app, "admin").await;
+    let page = b.get("/admin/units").await;
+    let csrf = page.csrf();
+    let roster = roster_xlsx(&[
+        [
+            "330102401",
+            "湖滨社区",
+            "社区",
+            "湖滨街道",
+            "王芳",
+            "87001234",
+        ],
+        ["330102402", "清波门社区", "社区", "清波街道", "", ""],
+    ]);
+    let done = b
+        .post_multipart(
+            "/admin/units/import",
+            &[("csrf", &csrf)],
+            vec![("名册.xlsx".into(), roster.clone())],
+        )
+        .await;
+    done.assert(
+        200,
+        &[
+            "名册已导入：新增 2 个",
+            "湖滨社区",
+            "清波门社区",
+            "87001234",
+        ],
+    );
+    // Again: nothing new.
+    b.post_multipart(
+        "/admin/units/import",
+        &[("csrf", &csrf)],
+        vec![("名册.xlsx".into(), roster)],
+    )
+    .await
+    .assert(200, &["新增 0 个", "未变 2 个"]);
+
+    // A roster with a problem imports nothing and names the cell.
+    let broken = roster_xlsx(&[
+        ["330102403", "南山社区", "社区", "", "", ""],
+        ["330102404", "", "社区", "", "", ""],
+    ]);
+    let refused = b
+        .post_multipart(
+            "/admin/units/import",
+            &[("csrf", &csrf)],
+            vec![("名册.xlsx".into(), broken)],
+        )
+        .await;
+    refused.assert(422, &["未导入任何单位", "名册!B4", "单位名称"]);
+    assert!(!b.get("/admin/units").await.html.contains("南山社区"));
+
+    // One unit edited by the form.
+    let saved = b
+        .post(
+            "/admin/units",
+            &[
+                ("csrf", &csrf),
+                ("code", "330102402"),
+                ("name", "清波门社区"),
+                ("kind", "社区"),
+                ("street", "清波街道"),
+                ("contact_person", "李明"),
+                ("contact_phone", "87005678"),
+            ],
+        )
+        .await;
+    saved.assert(200, &["已保存单位 清波门社区", "李明", "87005678"]);
+    // Missing a name: the form comes back as typed.
+    let refused = b
+        .post(
+            "/admin/units",
+            &[
+                ("csrf", &csrf),
+                ("code", "330102405"),
+                ("name", ""),
+                ("kind", "社区"),
+                ("street", "新街道"),
+            ],
+        )
+        .await;
+    refused.assert(
+        400,
+        &["不能为空", "value=\"330102405\"", "value=\"新街道\""],
+    );
+
+    // The inspector's progress page sees the roster.
+    let (inspector, _) = sign_in(&app, "inspector").await;
+    inspector
+        .get("/inspect")
+        .await
+        .assert(200, &["湖滨社区", "湖滨街道", "清波街道"]);
+}
+
+#[actix_web::test]
+async fn a_campaign_is_opened_and_changed_through_the_admin_page() {
+    let app = TestApp::spawn().await;
+    let (b, _) = sign_in(&app, "admin").await;
+    let page = b.get("/admin/campaigns").await;
+    page.assert(200, &["还没有开启任何年度", "checklist:社区"]);
+    let csrf = page.csrf();
+    let opened = b
+        .post(
+            "/admin/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("year", "2013"),
+                ("deadline", "2013-06-30"),
+                ("rectify_days", "45"),
+                ("checklist:社区", "community@2013"),
+                ("checklist:机关", "agency@2012"),
+                ("checklist:学校", ""),
+            ],
+        )
+        .await;
+    opened.assert(
+        200,
+        &[
+            "已开启 2013 年度年检",
+            "2013-06-30",
+            "45 天",
+            "社区：community@2013",
+            "机关：agency@2012",
+        ],
+    );
+    let token = app.login("admin").await;
+    let (status, campaign) = app.get(Some(&token), "/api/v1/campaigns/2013").await;
+    assert_eq!(status, 200);
+    assert_eq!(campaign["deadline"], "2013-06-30");
+    assert_eq!(campaign["rectify_days"], 45);
+
+    // The same year again: 409, the form as typed.
+    let refused = b
+        .post(
+            "/admin/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("year", "2013"),
+                ("deadline", "2013-07-31"),
+                ("checklist:社区", "community@2013"),
+            ],
+        )
+        .await;
+    refused.assert(409, &["已存在", "value=\"2013-07-31\""]);
+    // A checklist that does not apply: 400.
+    let refused = b
+        .post(
+            "/admin/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("year", "2014"),
+                ("checklist:社区", "agency@2012"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["不适用于单位类型", "value=\"2014\""]);
+    assert_eq!(campaign_count(&app).await, 1);
+
+    // Change the deadline, then close and reopen.
+    let changed = b
+        .post(
+            "/admin/campaigns/2013",
+            &[
+                ("csrf", &csrf),
+                ("op", "save"),
+                ("deadline", "2013-07-15"),
+                ("rectify_days", "30"),
+                ("checklist:社区", "community@2013"),
+            ],
+        )
+        .await;
+    changed.assert(200, &["已保存 2013 年度年检的设置", "2013-07-15", "30 天"]);
+    let bad = b
+        .post(
+            "/admin/campaigns/2013",
+            &[("csrf", &csrf), ("op", "save"), ("deadline", "7月15日")],
+        )
+        .await;
+    bad.assert(400, &["截止日期应为 YYYY-MM-DD", "value=\"7月15日\""]);
+    b.post("/admin/campaigns/2013", &[("csrf", &csrf), ("op", "close")])
+        .await
+        .assert(200, &["2013 年度年检已关闭", "已结束", "重新开放"]);
+    let (_, campaign) = app.get(Some(&token), "/api/v1/campaigns/2013").await;
+    assert_eq!(campaign["closed"], true);
+    b.post(
+        "/admin/campaigns/2013",
+        &[("csrf", &csrf), ("op", "reopen")],
+    )
+    .await
+    .assert(200, &["2013 年度年检已重新开放"]);
+}
+
+#[actix_web::test]
+async fn users_are_added_and_disabled_through_the_admin_page() {
+    let app = TestApp::spawn().await;
+    add_unit(&app, UNIT, UNIT_NAME).await;
+    let (b, _) = sign_in(&app, "admin").await;
+    let csrf = b.get("/admin/users").await.csrf();
+    let added = b
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "xyx"),
+                ("password", PASSWORD),
+                ("role", "unit"),
+                ("unit", UNIT),
+            ],
+        )
+        .await;
+    added.assert(200, &["已添加账号 xyx（单位档案员）", UNIT]);
+    let refused = b
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "zhang"),
+                ("password", "short"),
+                ("role", "inspector"),
+                ("unit", ""),
+            ],
+        )
+        .await;
+    refused.assert(
+        400,
+        &[
+            "密码至少 8 位",
+            "value=\"zhang\"",
+            "<option value=\"inspector\" selected>",
+        ],
+    );
+    assert!(!refused.html.contains("short"));
+    // The new account signs in, then is disabled and cannot.
+    sign_in(&app, "xyx").await;
+    let id = added
+        .html
+        .split("action=\"/admin/users/")
+        .filter_map(|s| s.split('"').next()?.parse::<i64>().ok())
+        .max()
+        .expect("a user form");
+    b.post(
+        &format!("/admin/users/{id}"),
+        &[("csrf", &csrf), ("op", "disable")],
+    )
+    .await
+    .assert(200, &["账号 xyx 已停用", "已停用"]);
+    let (status, _) = app
+        .post(
+            None,
+            "/api/v1/session",
+            json!({"username": "xyx", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    b.post(
+        &format!("/admin/users/{id}"),
+        &[("csrf", &csrf), ("op", "enable")],
+    )
+    .await
+    .assert(200, &["账号 xyx 已启用"]);
+}
+
+#[actix_web::test]
+async fn a_plausibility_flag_is_resolved_on_the_progress_page() {
+    let app = TestApp::spawn().await;
+    // The roster calls the unit otherwise than its workbook: a flag.
+    add_unit(&app, UNIT, "小营巷社区居委会").await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    let (b, home) = sign_in(&app, "inspector").await;
+    home.assert(200, &["待核实的数据提示", "与名册“小营巷社区居委会”不一致"]);
+    let id = home
+        .html
+        .split("action=\"/inspect/flags/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a resolve form")
+        .to_string();
+    b.get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .await
+        .assert(200, &["数据提示", "不一致"]);
+    let refused = b
+        .post(
+            &format!("/inspect/flags/{id}"),
+            &[
+                ("csrf", &home.csrf()),
+                ("resolution", "  "),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["请写明核实结果", "不一致"]);
+    let done = b
+        .post(
+            &format!("/inspect/flags/{id}"),
+            &[
+                ("csrf", &home.csrf()),
+                ("resolution", "名册为全称，无误"),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    done.assert(200, &["已记录核实结果", "没有待核实的提示"]);
+    b.get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .await
+        .assert(200, &["已核实：名册为全称，无误"]);
+    let again = b
+        .post(
+            &format!("/inspect/flags/{id}"),
+            &[
+                ("csrf", &home.csrf()),
+                ("resolution", "再次"),
+                ("year", "2012"),
+            ],
+        )
+        .await;
+    again.assert(409, &["已核实"]);
+}
+
+#[actix_web::test]
+async fn samples_are_drawn_through_the_page() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    add_unit(&app, "330102302", "大学路社区").await;
+    let (b, _) = sign_in(&app, "inspector").await;
+    let page = b.get("/inspect/samples").await;
+    page.assert(200, &["还没有抽查记录", "value=\"2012\""]);
+    let csrf = page.csrf();
+    let drawn = b
+        .post(
+            "/inspect/samples",
+            &[
+                ("csrf", &csrf),
+                ("year", "2012"),
+                ("count", "1"),
+                ("percent", ""),
+                ("seed", "42"),
+                ("note", "第一轮抽查"),
+            ],
+        )
+        .await;
+    drawn.assert(
+        200,
+        &[
+            "已抽取 1 个单位",
+            "随机种子 42",
+            "第一轮抽查",
+            "<code>42</code>",
+        ],
+    );
+    let refused = b
+        .post(
+            "/inspect/samples",
+            &[
+                ("csrf", &csrf),
+                ("year", "2012"),
+                ("count", "2"),
+                ("percent", "10"),
+                ("seed", "x"),
+                ("note", "第二轮"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["随机种子应为数字", "value=\"10\"", "第二轮"]);
+    let refused = b
+        .post(
+            "/inspect/samples",
+            &[
+                ("csrf", &csrf),
+                ("year", "2012"),
+                ("count", "2"),
+                ("percent", "10"),
+            ],
+        )
+        .await;
+    refused.assert(400, &["二者选一"]);
+}
+
+#[actix_web::test]
+async fn a_bulk_upload_lists_each_file() {
+    let app = TestApp::spawn().await;
+    let (b, _) = sign_in(&app, "inspector").await;
+    let csrf = b.get("/inspect/upload").await.csrf();
+    let good = excellent_book(&app);
+    let broken = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/workbooks/broken-off-step.xlsx"),
+    )
+    .expect("fixture");
+    // A dry run stores nothing.
+    let dry = b
+        .post_multipart(
+            "/inspect/upload",
+            &[("csrf", &csrf), ("dry_run", "1")],
+            vec![("good.xlsx".into(), good.clone())],
+        )
+        .await;
+    dry.assert(200, &["试运行结果（未保存）", UNIT_NAME, TOP]);
+    let token = app.login("inspector").await;
+    let (_, list) = app.get(Some(&token), "/api/v1/assessments?year=2012").await;
+    assert_eq!(list["items"].as_array().map_or(0, Vec::len), 0);
+
+    let done = b
+        .post_multipart(
+            "/inspect/upload",
+            &[("csrf", &csrf)],
+            vec![
+                ("good.xlsx".into(), good),
+                ("broken-off-step.xlsx".into(), broken.clone()),
+            ],
+        )
+        .await;
+    done.assert(
+        200,
+        &[
+            "已接收 <strong>1</strong> 份",
+            "未接收 <strong>1</strong> 份",
+            UNIT_NAME,
+            TOP,
+            "自查评分!",
+            "broken-off-step.xlsx",
+        ],
+    );
+    // Only refused files: the status of the refusal.
+    b.post_multipart(
+        "/inspect/upload",
+        &[("csrf", &csrf)],
+        vec![("broken-off-step.xlsx".into(), broken)],
+    )
+    .await
+    .assert(422, &["自查评分!"]);
+    // No file chosen.
+    b.post_multipart("/inspect/upload", &[("csrf", &csrf)], Vec::new())
+        .await
+        .assert(400, &["没有收到文件"]);
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_field_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    let (b, _) = sign_in(&app, "admin").await;
+    let page = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    let submission = field_value(&page.html, "submission").expect("submission");
+
+    let before = campaign_count(&app).await;
+    let refused = b
+        .post(
+            "/admin/campaigns",
+            &[("year", "2020"), ("checklist:社区", "community@2013")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let wrong = b
+        .post(
+            "/admin/campaigns",
+            &[
+                ("csrf", "0123456789abcdef0123456789abcdef"),
+                ("year", "2020"),
+                ("checklist:社区", "community@2013"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(campaign_count(&app).await, before);
+
+    let refused = b
+        .post(
+            &format!("/inspect/units/{UNIT}?year=2012"),
+            &[
+                ("submission", &submission),
+                ("kind", "spot"),
+                ("item:C3", "0"),
+                ("reason:C3", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let page = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    page.assert(200, &["尚未复核"]);
+    assert_eq!(page.by_id("tier"), TOP);
+
+    let refused = b
+        .post(
+            "/admin/users",
+            &[
+                ("username", "mallory"),
+                ("password", PASSWORD),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(!b.get("/admin/users").await.html.contains("mallory"));
+
+    let refused = b
+        .post_multipart(
+            "/admin/units/import",
+            &[],
+            vec![(
+                "名册.xlsx".into(),
+                roster_xlsx(&[["330109999", "伪造社区", "社区", "", "", ""]]),
+            )],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(!b.get("/admin/units").await.html.contains("伪造社区"));
+}
+
+#[actix_web::test]
+async fn leaders_and_units_are_refused_these_pages() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
+    app.add_unit_user("xyx", UNIT);
+    let pages = [
+        "/inspect".to_string(),
+        format!("/inspect/units/{UNIT}?year=2012"),
+        "/inspect/upload".into(),
+        "/inspect/samples".into(),
+        "/inspect/rectifications".into(),
+        "/inspect/rectifications/1".into(),
+        "/admin".into(),
+        "/admin/users".into(),
+        "/admin/units".into(),
+        "/admin/campaigns".into(),
+    ];
+    for who in ["leader", "xyx"] {
+        let (b, home) = sign_in(&app, who).await;
+        let csrf = home.csrf();
+        for path in &pages {
+            let got = b.get(path).await;
+            assert_eq!(got.status, 403, "{who} on {path}");
+            assert!(got.html.contains("无权访问"), "{who} on {path}");
+        }
+        for path in [
+            "/admin/campaigns",
+            "/admin/users",
+            "/inspect/samples",
+            "/inspect/rectifications/1",
+        ] {
+            let got = b
+                .post(
+                    path,
+                    &[
+                        ("csrf", &csrf),
+                        ("year", "2030"),
+                        ("count", "1"),
+                        ("action", "waive"),
+                        ("note", "x"),
+                    ],
+                )
+                .await;
+            assert_eq!(got.status, 403, "{who} posts {path}");
+        }
+    }
+    assert_eq!(campaign_count(&app).await, 1);
+    // Not signed in: to the login page.
+    let anonymous = Browser::new(&app);
+    let got = anonymous.get("/inspect/samples").await;
+    assert!(
+        got.url.contains("/login?next=/inspect/samples"),
+        "{}",
+        got.url
+    );
+}
+
+#[actix_web::test]
+async fn a_unit_named_like_a_script_is_escaped() {
+    let app = TestApp::spawn().await;
+    let name = "<script>alert(1)</script>";
+    let bytes = app.workbook_with(
+        &Book {
+            name,
+            street: "<b>街道</b>",
+            ..Book::default()
+        },
+        full_marks(app.catalog.get("community@2013").expect("checklist")),
+    );
+    upload_as_inspector(&app, bytes).await;
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    let (b, _) = sign_in(&app, "admin").await;
+    for path in [
+        "/inspect".to_string(),
+        format!("/inspect/units/{UNIT}?year=2012"),
+        "/admin/units".into(),
+        format!("/admin/units?edit={UNIT}"),
+        "/admin".into(),
+    ] {
+        let got = b.get(&path).await;
+        got.assert(200, &[escaped]);
+        assert!(!got.html.contains("<script>"), "{path} has a raw script");
+        assert!(!got.html.contains("<b>街道"), "{path} has raw markup");
+    }
+}
+
+// ----------------------------------------------------- the unit's pages
+
+#[actix_web::test]
+async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
+    let app = TestApp::spawn().await;
+    open_2012(&app).await;
+    add_unit(&app, UNIT, UNIT_NAME).await;
+    app.add_unit_user("xyx", UNIT);
+    let (b, home) = sign_in(&app, "xyx").await;
+    home.assert(
+        200,
+        &[UNIT_NAME, "2012 年度年检", "/unit/template?year=2012"],
+    );
+    assert!(home.url.ends_with("/unit"), "{}", home.url);
+
+    let (status, disposition, template) = b.bytes("/unit/template?year=2012").await;
+    assert_eq!(status, 200);
+    assert!(template.starts_with(b"PK"));
+    assert!(disposition.contains("attachment"), "{disposition}");
+
+    // A filled workbook: its score and tier.
+    let csrf = home.csrf();
+    let filled = book_lowering(&app, "C3", 0);
+    let result = b
+        .post_multipart(
+            "/unit/upload",
+            &[("csrf", &csrf)],
+            vec![("自查表.xlsx".into(), filled)],
+        )
+        .await;
+    result.assert(200, &["上传结果", "C3"]);
+    assert_eq!(result.by_id("tier"), SECOND);
+    assert!(result.by_id("total").parse::<f64>().is_ok());
+
+    // A broken one: every problem with its cell.
+    let broken = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/workbooks/broken-off-step.xlsx"),
+    )
+    .expect("fixture");
+    let refused = b
+        .post_multipart(
+            "/unit/upload",
+            &[("csrf", &csrf)],
+            vec![("broken-off-step.xlsx".into(), broken)],
+        )
+        .await;
+    refused.assert(422, &["未保存", "自查评分!"]);
+
+    // The history shows the accepted upload.
+    b.get("/unit")
+        .await
+        .assert(200, &["自查表.xlsx", SECOND, "待整改"]);
+
+    // Its rectification order, answered with an evidence file.
+    let orders = b.get("/unit/rectifications?year=2012").await;
+    orders.assert(200, &["整改事项", "待整改"]);
+    let id = orders
+        .html
+        .split("href=\"/unit/rectifications/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an order")
+        .to_string();
+    let order = b.get(&format!("/unit/rectifications/{id}")).await;
+    order.assert(200, &["提交整改情况"]);
+    let evidence = b"%PDF-1.4 evidence".to_vec();
+    let answered = b
+        .post_multipart(
+            &format!("/unit/rectifications/{id}"),
+            &[("csrf", &order.csrf()), ("note", "已补充安全检查记录")],
+            vec![("检查记录.pdf".into(), evidence.clone())],
+        )
+        .await;
+    answered.assert(
+        200,
+        &["已提交整改情况", "已补充安全检查记录", "检查记录.pdf"],
+    );
+    assert_eq!(answered.by_id("state"), "已提交");
+    let link = answered
+        .html
+        .split("href=\"")
+        .find(|s| s.contains("/evidence/"))
+        .and_then(|s| s.split('"').next())
+        .expect("evidence link")
+        .to_string();
+    let (status, _, bytes) = b.bytes(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, evidence);
+
+    // Without the CSRF field nothing is answered.
+    let refused = b
+        .post_multipart(
+            &format!("/unit/rectifications/{id}"),
+            &[("note", "再次提交")],
+            vec![("又一份.pdf".into(), b"%PDF-1.4".to_vec())],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // The inspector sees it submitted on the board, opens it with its
+    // evidence, and verifies it with re-check points: the tier rises.
+    let (inspector, _) = sign_in(&app, "inspector").await;
+    inspector
+        .get("/inspect/rectifications?year=2012&state=submitted")
+        .await
+        .assert(200, &[UNIT_NAME, "验收销号"]);
+    let page = inspector
+        .get(&format!("/inspect/rectifications/{id}"))
+        .await;
+    page.assert(200, &["检查记录.pdf", "已补充安全检查记录", "复查分"]);
+    let verified = inspector
+        .post(
+            &format!("/inspect/rectifications/{id}"),
+            &[
+                ("csrf", &page.csrf()),
+                ("action", "verify"),
+                ("note", "复查合格"),
+                ("recheck_points", "3"),
+                ("from", "order"),
+            ],
+        )
+        .await;
+    verified.assert(200, &["已销号", "复查合格", TOP]);
+    assert_eq!(verified.by_id("state"), "已销号");
+    let unit_page = inspector
+        .get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .await;
+    unit_page.assert(200, &["复查", "已复核"]);
+    assert_eq!(unit_page.by_id("tier"), TOP);
+    assert_eq!(unit_page.by_id("self-tier"), SECOND);
+}
+
+#[test]
+fn forms_are_encoded_as_a_browser_does() {
+    assert_eq!(
+        urlencoded(&[("a b", "1&2"), ("c", "不适用")]),
+        "a+b=1%262&c=%E4%B8%8D%E9%80%82%E7%94%A8"
+    );
+    assert_eq!(
+        field_value("<input name=\"csrf\" value=\"abc\">", "csrf").as_deref(),
+        Some("abc")
+    );
+}
