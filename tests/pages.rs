@@ -1058,7 +1058,7 @@ async fn a_bulk_upload_lists_each_file() {
     // No file chosen.
     b.post_multipart("/inspect/upload", &[("csrf", &csrf)], Vec::new())
         .await
-        .assert(400, &["没有收到文件"]);
+        .assert(400, &["请选择要上传的自查表"]);
 }
 
 #[actix_web::test]
@@ -1362,4 +1362,30 @@ fn forms_are_encoded_as_a_browser_does() {
         field_value("<input name=\"csrf\" value=\"abc\">", "csrf").as_deref(),
         Some("abc")
     );
+}
+
+#[actix_web::test]
+async fn a_unit_answers_an_order_with_a_note_and_no_file() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
+    app.add_unit_user("xiaoying", "330102301");
+    let (b, _) = sign_in(&app, "xiaoying").await;
+    let orders = b.get("/unit/rectifications?year=2012").await;
+    let id = orders
+        .html
+        .split("href=\"/unit/rectifications/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an order")
+        .to_string();
+    let order = b.get(&format!("/unit/rectifications/{id}")).await;
+    let answered = b
+        .post_multipart(
+            &format!("/unit/rectifications/{id}"),
+            &[("csrf", &order.csrf()), ("note", "已编制并报批")],
+            Vec::new(),
+        )
+        .await;
+    answered.assert(200, &["已提交整改情况", "已编制并报批"]);
+    assert_eq!(answered.by_id("state"), "已提交");
 }

@@ -115,11 +115,6 @@ pub async fn read_form(
             });
         }
     }
-    if files.is_empty() {
-        return Err(ApiError::BadRequest(
-            "没有收到文件：请用表单字段 file 上传".into(),
-        ));
-    }
     Ok((files, fields))
 }
 

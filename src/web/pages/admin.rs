@@ -496,6 +496,14 @@ async fn import_roster(
         }
     };
     viewer.check_csrf(fields.get("csrf"))?;
+    if files.is_empty() {
+        return refused(
+            "请选择名册工作簿".into(),
+            StatusCode::BAD_REQUEST,
+            Vec::new(),
+        )
+        .await;
+    }
     let file = files.remove(0);
     let actor = viewer.actor.clone();
     let result = state

@@ -650,33 +650,21 @@ fn read_review(fields: &[(String, String)]) -> (ReviewTyped, Option<i64>, String
     let mut submission = None;
     let mut csrf = String::new();
     for (name, value) in fields {
-        let entry = |map: &mut HashMap<String, (String, String)>, key: &str| {
-            map.entry(key.to_string()).or_default().clone()
-        };
+        let value = value.clone();
         if let Some(code) = name.strip_prefix("item:") {
-            let (_, reason) = entry(&mut typed.items, code);
-            typed
-                .items
-                .insert(code.to_string(), (value.clone(), reason));
+            typed.items.entry(code.to_string()).or_default().0 = value;
         } else if let Some(code) = name.strip_prefix("reason:") {
-            let (points, _) = entry(&mut typed.items, code);
-            typed
-                .items
-                .insert(code.to_string(), (points, value.clone()));
+            typed.items.entry(code.to_string()).or_default().1 = value;
         } else if let Some(key) = name.strip_prefix("input:") {
-            let (_, reason) = entry(&mut typed.inputs, key);
-            typed
-                .inputs
-                .insert(key.to_string(), (value.clone(), reason));
+            typed.inputs.entry(key.to_string()).or_default().0 = value;
         } else if let Some(key) = name.strip_prefix("input_reason:") {
-            let (v, _) = entry(&mut typed.inputs, key);
-            typed.inputs.insert(key.to_string(), (v, value.clone()));
+            typed.inputs.entry(key.to_string()).or_default().1 = value;
         } else {
             match name.as_str() {
-                "kind" => typed.kind = value.clone(),
-                "note" => typed.note = value.clone(),
+                "kind" => typed.kind = value,
+                "note" => typed.note = value,
                 "submission" => submission = value.trim().parse().ok(),
-                "csrf" => csrf = value.clone(),
+                "csrf" => csrf = value,
                 _ => {}
             }
         }
@@ -973,6 +961,9 @@ async fn upload(
         }
     };
     viewer.check_csrf(fields.get("csrf"))?;
+    if files.is_empty() {
+        return again("请选择要上传的自查表".into(), StatusCode::BAD_REQUEST);
+    }
     let dry_run = fields.flag("dry_run");
     let prepared =
         futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;

@@ -54,7 +54,12 @@ pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
         .map(|(href, label)| NavLink {
             href,
             label,
-            active: current == *href || (current.starts_with(href) && *href != "/"),
+            // The section's own link only: /inspect is not active on /inspect/upload.
+            active: current == *href
+                || (current.starts_with(&format!("{href}/"))
+                    && !links.iter().any(|(h, _)| {
+                        *h != *href && current.starts_with(h) && h.len() > href.len()
+                    })),
         })
         .collect()
 }
