@@ -398,37 +398,44 @@ fn score(dir: Option<&Path>, json: bool, paths: &[PathBuf]) -> Result<ExitCode, 
     let catalog = load_catalog(dir)?;
     let limits = Limits::default();
     let files = expand(paths);
-    let results: Vec<(FileResult, Option<String>)> = files
+    // Each file is read, scored and written out (JSON element or summary)
+    // on the worker threads; the main thread only joins the pieces.
+    let results: Vec<(bool, String)> = files
         .par_iter()
         .map(|path| {
             let name = path.display().to_string();
             let outcome = read_limited(path, limits.max_file_bytes)
                 .map_err(|m| vec![file_problem(m)])
                 .and_then(|bytes| score_workbook(&bytes, &catalog, &limits));
-            let text = (!json).then(|| summary::render(&name, outcome.as_ref()));
-            (
-                FileResult::new(name, outcome.as_ref().map_err(Clone::clone)),
-                text,
-            )
+            let ok = outcome.is_ok();
+            let text = if json {
+                serde_json::to_string(&FileResult::new(name, outcome)).unwrap_or_default()
+            } else {
+                summary::render(&name, outcome.as_ref())
+            };
+            (ok, text)
         })
         .collect();
 
-    let mut out = std::io::stdout().lock();
-    if json {
-        let array: Vec<&FileResult> = results.iter().map(|(r, _)| r).collect();
-        if let Err(e) = serde_json::to_writer(&mut out, &array) {
-            // A closed pipe (`| head`) is the reader's choice, not a failure.
-            if !e.is_io() {
-                return Err(CliError::Failed(e.to_string()));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A closed pipe (`| head`) is the reader's choice, not a failure.
+    let _ = if json {
+        write!(out, "[").and_then(|()| {
+            for (n, (_, element)) in results.iter().enumerate() {
+                if n > 0 {
+                    write!(out, ",")?;
+                }
+                write!(out, "{element}")?;
             }
-        }
-        let _ = writeln!(out);
+            writeln!(out, "]")
+        })
     } else {
-        for (_, text) in &results {
-            let _ = write!(out, "{}", text.as_deref().unwrap_or_default());
-        }
-    }
-    let invalid = results.iter().filter(|(r, _)| !r.is_ok()).count();
+        results
+            .iter()
+            .try_for_each(|(_, text)| write!(out, "{text}"))
+    };
+    let _ = out.flush();
+    let invalid = results.iter().filter(|(ok, _)| !ok).count();
     if invalid > 0 {
         eprintln!("{} 个文件中有 {invalid} 个无法评分", results.len());
         Ok(ExitCode::from(INVALID))

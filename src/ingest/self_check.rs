@@ -81,13 +81,21 @@ pub fn read_self_check(
         let folded = fold_label(name);
         [SHEET_BASIC, SHEET_INPUTS, SHEET_SCORES].contains(&folded.as_str())
     };
-    let book = workbook::read_workbook(bytes, &wanted, limits).map_err(|e| {
-        vec![Problem {
-            sheet: None,
-            cell: None,
-            message: e.to_string(),
-        }]
-    })?;
+    let read = |merges: &dyn Fn(&str) -> bool| {
+        workbook::read_workbook_with_merges(bytes, &wanted, merges, limits).map_err(|e| {
+            vec![Problem {
+                sheet: None,
+                cell: None,
+                message: e.to_string(),
+            }]
+        })
+    };
+    // Merged cells matter only where a 基本情况 label has nothing to its
+    // right; in xlsx they cost a second pass, so they are read only then.
+    let mut book = read(&|_| false)?;
+    if label_beside_a_gap(&book) {
+        book = read(&|name: &str| fold_label(name) == SHEET_BASIC)?;
+    }
 
     let mut reader = Reader::default();
     let sheet = |name: &str| book.sheets.iter().find(|s| fold_label(&s.name) == name);
@@ -533,6 +541,27 @@ impl Reader {
             }
         }
     }
+}
+
+/// Whether a required label on 基本情况 has an empty cell to its right: it
+/// may be a merged label whose value stands further right. (Optional labels
+/// with nothing beside them are normal and do not cost a second pass.)
+fn label_beside_a_gap(book: &workbook::Workbook) -> bool {
+    let Some(sheet) = book
+        .sheets
+        .iter()
+        .find(|s| fold_label(&s.name) == SHEET_BASIC)
+    else {
+        return false;
+    };
+    sheet.rows().any(|(row, cells)| {
+        cells.iter().any(|(col, cell)| {
+            matches!(cell, CellValue::Text(t) if {
+                let folded = fold_label(t);
+                REQUIRED_LABELS.contains(&folded.as_str())
+            }) && sheet.get(row, col + 1).is_none()
+        })
+    })
 }
 
 /// The value column of a label: the next column, or past a merged label cell.

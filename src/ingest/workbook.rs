@@ -256,6 +256,17 @@ pub fn read_workbook(
     wanted: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<Workbook, WorkbookError> {
+    read_workbook_with_merges(bytes, wanted, wanted, limits)
+}
+
+/// As [`read_workbook`], reading merged ranges only for the sheets for which
+/// `merges` returns true: in xlsx they cost a second pass over the sheet.
+pub fn read_workbook_with_merges(
+    bytes: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+    merges: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+) -> Result<Workbook, WorkbookError> {
     if bytes.is_empty() {
         return Err(WorkbookError::Empty);
     }
@@ -269,7 +280,7 @@ pub fn read_workbook(
     // bug of our own into an error for this upload instead of a crash.
     guarded("读取文件", || match detect::sniff(bytes, limits)? {
         detect::Container::Zip(WorkbookFormat::Ods) => ods::read(bytes, wanted, limits),
-        detect::Container::Zip(format) => xlsx::read(bytes, format, wanted, limits),
+        detect::Container::Zip(format) => xlsx::read(bytes, format, wanted, merges, limits),
         detect::Container::Cfb(file) => xls::read(bytes, file, wanted, limits),
     })
 }

@@ -122,7 +122,7 @@ pub enum FileResult {
 }
 
 impl FileResult {
-    pub fn new(file: String, outcome: Result<&Scored, Vec<Problem>>) -> FileResult {
+    pub fn new(file: String, outcome: Result<Scored, Vec<Problem>>) -> FileResult {
         match outcome {
             Ok(scored) => FileResult::Scored {
                 file,

@@ -120,6 +120,15 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<WorkbookFormat, WorkbookEr
         };
     }
 
+    // The usual workbook is told by its part names alone; the content types
+    // are read only for the unusual ones.
+    if has("xl/workbook.xml") && !has("xl/workbook.bin") {
+        return Ok(if has("xl/vbaproject.bin") {
+            WorkbookFormat::Xlsm
+        } else {
+            WorkbookFormat::Xlsx
+        });
+    }
     let content_types = read_small_entry(&mut archive, "[Content_Types].xml", 1024 * 1024)?
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();

@@ -22,6 +22,7 @@ pub(super) fn read(
     bytes: &[u8],
     format: WorkbookFormat,
     wanted: &dyn Fn(&str) -> bool,
+    merges: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<Workbook, WorkbookError> {
     prescan_loaded_parts(bytes, limits)?;
@@ -41,9 +42,11 @@ pub(super) fn read(
         guarded("读取工作表", || {
             read_cells(&mut xlsx, name, &mut builder, &mut budget)
         })?;
-        guarded("读取合并单元格", || {
-            read_merged(&mut xlsx, name, &mut builder)
-        })?;
+        if merges(name) {
+            guarded("读取合并单元格", || {
+                read_merged(&mut xlsx, name, &mut builder)
+            })?;
+        }
         sheets.push(builder.finish());
     }
     Ok(Workbook {
@@ -140,20 +143,71 @@ fn element_limit(local_name: &str, limits: &Limits) -> Option<(usize, &'static s
     })
 }
 
+/// The fewest bytes of XML that can hold more counted elements than a cap
+/// allows: `cap + 1` elements of at least `<name/>` each. calamine takes
+/// each kind from its own part only (strings from sharedStrings.xml, formats
+/// from styles.xml, sheets and names from workbook.xml, relationships from
+/// .rels); any other part is held to the smallest cap of all.
+fn smallest_size_over_a_cap(part: &str, limits: &Limits) -> u64 {
+    let kinds: &[&str] = if part.ends_with("sharedstrings.xml") {
+        &["si"]
+    } else if part.ends_with("styles.xml") {
+        &["xf", "font", "fill", "border", "numFmt", "dxf"]
+    } else if part.ends_with("workbook.xml") {
+        &["sheet", "definedName"]
+    } else if part.ends_with(".rels") {
+        &["Relationship"]
+    } else {
+        &[
+            "si",
+            "xf",
+            "font",
+            "fill",
+            "border",
+            "numFmt",
+            "dxf",
+            "sheet",
+            "Relationship",
+            "definedName",
+        ]
+    };
+    kinds
+        .iter()
+        .filter_map(|name| {
+            element_limit(name, limits)
+                .map(|(cap, _)| (cap as u64 + 1).saturating_mul(name.len() as u64 + 3))
+        })
+        .min()
+        .unwrap_or(0)
+}
+
 /// Streams every XML part that calamine may load whole and counts the
 /// elements that become records. Worksheets are skipped: they are streamed
 /// later with bounded memory.
 fn prescan_loaded_parts(bytes: &[u8], limits: &Limits) -> Result<(), WorkbookError> {
     let mut archive = open_zip(bytes, limits)?;
     for i in 0..archive.len() {
-        let entry = archive.by_index(i).map_err(|e| {
+        let unreadable = |e: zip::result::ZipError| {
             WorkbookError::Corrupt(format!("压缩包中的第 {} 个部件无法读取（{e}）", i + 1))
-        })?;
-        let name = entry.name().unwrap_or_default().to_ascii_lowercase();
+        };
+        // The header first (no inflater set up): most parts need no count.
+        let (name, size) = {
+            let raw = archive.by_index_raw(i).map_err(unreadable)?;
+            (
+                raw.name().unwrap_or_default().to_ascii_lowercase(),
+                raw.size(),
+            )
+        };
         let is_xml = name.ends_with(".xml") || name.ends_with(".rels");
         if !is_xml || name.contains("worksheets/") {
             continue;
         }
+        // A part too small to hold more elements than any cap allows needs
+        // no count (zip holds every part to its declared size).
+        if size < smallest_size_over_a_cap(&name, limits) {
+            continue;
+        }
+        let entry = archive.by_index(i).map_err(unreadable)?;
         count_elements(entry, &name, limits)?;
     }
     Ok(())
