@@ -299,6 +299,9 @@ fn main() {
         }
     });
 
+    if units == 0 {
+        return;
+    }
     println!("assessment list of a {units}-unit district, {connections} connections, {seconds} s");
     let mut backends = vec![sqlite()];
     backends.extend(postgres("load"));

@@ -110,61 +110,90 @@ pub fn import(
     checklists: Option<&Path>,
     files: &[PathBuf],
 ) -> Result<ExitCode, CliError> {
+    use rayon::prelude::*;
     let (db, catalog) = open(database, checklists, 2)?;
     let mut conn = db.get()?;
     let limits = Limits::default();
     let actor = Actor::command_line();
     let mut invalid = 0;
-    for path in files {
-        let name = path.display().to_string();
-        let file_name = path
-            .file_name()
-            .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+    // A group is read and scored on all cores, then stored in order in one
+    // transaction (a savepoint per file), then reported.
+    for chunk in files.chunks(service::uploads::GROUP) {
         let env = Env {
             catalog: &catalog,
             limits: &limits,
             clock: now(),
         };
-        let outcome = read_limited(path, limits.max_file_bytes)
-            .map_err(|m| ServiceError::Invalid(vec![service::scoring::file_problem(m)]))
-            .and_then(|bytes| {
-                service::uploads::upload(&mut conn, env, &actor, &file_name, &bytes, false)
-            });
-        match outcome {
-            Ok(o) => {
-                let r = &o.result;
-                println!(
-                    "✓ {name}\t{}（{}）\t{} 年度\t总分 {}\t{}\t自查表 {}{}{}",
-                    r.unit.name,
-                    r.unit.code,
-                    r.year,
-                    r.total,
-                    r.tier.as_ref().map_or("未达到等级", |t| t.name.as_str()),
-                    o.submission_id.unwrap_or_default(),
-                    if o.duplicate {
-                        "（与已有自查表相同）"
-                    } else {
-                        ""
-                    },
-                    if o.late { "（逾期）" } else { "" },
+        let read: Vec<Result<service::uploads::Prepared, String>> = chunk
+            .par_iter()
+            .map(|path| {
+                let file_name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
                 );
-            }
-            Err(ServiceError::Invalid(problems)) => {
-                invalid += 1;
-                println!("✗ {name}\t{} 个问题", problems.len());
-                for p in problems {
-                    println!("    {p}");
+                read_limited(path, limits.max_file_bytes)
+                    .map(|bytes| service::uploads::prepare(env, &file_name, bytes))
+            })
+            .collect();
+        // Files that could not even be read are reported; the rest stored.
+        let mut failures: Vec<Option<String>> = Vec::with_capacity(read.len());
+        let mut ready = Vec::with_capacity(read.len());
+        for r in read {
+            match r {
+                Ok(p) => {
+                    ready.push(p);
+                    failures.push(None);
                 }
+                Err(message) => failures.push(Some(message)),
             }
-            Err(
-                e @ (ServiceError::Conflict(_)
-                | ServiceError::Forbidden(_)
-                | ServiceError::BadRequest(_)),
-            ) => {
-                invalid += 1;
-                println!("✗ {name}\t{e}");
+        }
+        let mut stored =
+            service::uploads::commit_all(&mut conn, env, &actor, ready, false).into_iter();
+        for (path, failure) in chunk.iter().zip(failures) {
+            let name = path.display().to_string();
+            let outcome = match failure {
+                None => stored.next(),
+                Some(message) => Some(Err(ServiceError::Invalid(vec![
+                    service::scoring::file_problem(message),
+                ]))),
+            };
+            match outcome {
+                Some(Ok(o)) => {
+                    let r = &o.result;
+                    println!(
+                        "✓ {name}\t{}（{}）\t{} 年度\t总分 {}\t{}\t自查表 {}{}{}",
+                        r.unit.name,
+                        r.unit.code,
+                        r.year,
+                        r.total,
+                        r.tier.as_ref().map_or("未达到等级", |t| t.name.as_str()),
+                        o.submission_id.unwrap_or_default(),
+                        if o.duplicate {
+                            "（与已有自查表相同）"
+                        } else {
+                            ""
+                        },
+                        if o.late { "（逾期）" } else { "" },
+                    );
+                }
+                Some(Err(ServiceError::Invalid(problems))) => {
+                    invalid += 1;
+                    println!("✗ {name}\t{} 个问题", problems.len());
+                    for p in problems {
+                        println!("    {p}");
+                    }
+                }
+                Some(Err(
+                    e @ (ServiceError::Conflict(_)
+                    | ServiceError::Forbidden(_)
+                    | ServiceError::BadRequest(_)),
+                )) => {
+                    invalid += 1;
+                    println!("✗ {name}\t{e}");
+                }
+                Some(Err(other)) => return Err(other.into()),
+                None => return Err(CliError::Failed(format!("{name}：没有结果"))),
             }
-            Err(other) => return Err(other.into()),
         }
     }
     eprintln!(

@@ -83,8 +83,14 @@ pub fn sync(
     let mut handled: BTreeMap<String, ()> = BTreeMap::new();
     let (mut created, mut refreshed, mut closed, mut carried) = (0, 0, 0, 0);
 
+    // Every order of the unit, read once: this year's, and the others.
+    let (this_year, earlier): (Vec<RectificationRow>, Vec<RectificationRow>) =
+        queries::rectifications::of_unit(conn, assessment.unit_id)?
+            .into_iter()
+            .partition(|r| r.campaign_id == campaign.id);
+
     // Orders still open from earlier years: carried in, or closed.
-    for row in queries::rectifications::active_elsewhere(conn, assessment.unit_id, campaign.id)? {
+    for row in earlier.iter().filter(|r| state_of(r).is_active()) {
         let origin = queries::campaigns::get(conn, row.campaign_id)?;
         if origin.year >= campaign.year {
             continue;
@@ -144,11 +150,22 @@ pub fn sync(
     }
 
     // This year's orders, by finding key (the newest row for each key).
-    let existing: HashMap<String, RectificationRow> =
-        queries::rectifications::in_campaign(conn, campaign.id, Some(assessment.unit_id))?
-            .into_iter()
-            .map(|r| (r.finding_key.clone(), r))
-            .collect();
+    // Carried orders now belong to this year too.
+    let carried_ids: Vec<i64> = earlier
+        .iter()
+        .filter(|r| handled.contains_key(&r.finding_key) && state_of(r).is_active())
+        .map(|r| r.id)
+        .collect();
+    let existing: HashMap<String, RectificationRow> = this_year
+        .into_iter()
+        .map(|r| (r.finding_key.clone(), r))
+        .collect();
+    // Orders of other years (not carried now) link a shortfall that comes back.
+    let earlier: Vec<&RectificationRow> = earlier
+        .iter()
+        .filter(|r| !carried_ids.contains(&r.id))
+        .collect();
+    let mut new: Vec<(&Finding, Option<i64>)> = Vec::new();
     for f in &findings {
         if handled.contains_key(&f.key) {
             continue;
@@ -205,16 +222,18 @@ pub fn sync(
             // Verified or waived by hand this year: the inspector's decision stands.
             Some(_) => {}
             None => {
-                let previous = queries::rectifications::of_unit(conn, assessment.unit_id)?
-                    .into_iter()
+                let previous = earlier
+                    .iter()
                     .rev()
-                    .find(|r| r.finding_key == f.key && r.campaign_id != campaign.id)
+                    .find(|r| r.finding_key == f.key)
                     .map(|r| r.id);
-                create(conn, clock, &assessment, f, due, previous)?;
-                created += 1;
+                new.push((f, previous));
             }
         }
     }
+
+    created += new.len();
+    create_all(conn, clock, &assessment, &new, due)?;
 
     // Active orders of this year whose shortfall is gone, in id order.
     let mut rows: Vec<&RectificationRow> = existing.values().collect();
@@ -263,17 +282,21 @@ pub fn sync(
     Ok(())
 }
 
-fn create(
+/// Orders new shortfalls, all in two statements (the orders, then their
+/// "ordered" events): a bulk import creates thousands.
+fn create_all(
     conn: &mut DbConn,
     clock: Clock,
     assessment: &crate::store::models::AssessmentRow,
-    f: &Finding,
+    new: &[(&Finding, Option<i64>)],
     due: NaiveDate,
-    previous: Option<i64>,
-) -> ServiceResult<i64> {
-    let id = queries::rectifications::insert(
-        conn,
-        &NewRectification {
+) -> ServiceResult<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewRectification<'_>> = new
+        .iter()
+        .map(|(f, previous)| NewRectification {
             unit_id: assessment.unit_id,
             origin_campaign_id: assessment.campaign_id,
             campaign_id: assessment.campaign_id,
@@ -288,17 +311,42 @@ fn create(
             state: State::Open.as_str(),
             due,
             due_set_by_hand: false,
-            previous_id: previous,
+            previous_id: *previous,
             created_at: clock.now,
             updated_at: clock.now,
-        },
-    )?;
-    let note = match previous {
-        Some(p) => format!("已验收的整改事项（{p}）再次未达到要求，重新下达"),
-        None => "根据考核结果下达整改".to_string(),
-    };
-    event(conn, id, clock, None, "create", None, State::Open, &note)?;
-    Ok(id)
+        })
+        .collect();
+    let ids = queries::rectifications::insert_all(conn, &rows)?;
+    let notes: Vec<(i64, String)> = ids
+        .into_iter()
+        .map(|(id, key)| {
+            let previous = new.iter().find(|(f, _)| f.key == key).and_then(|(_, p)| *p);
+            let note = match previous {
+                Some(p) => format!("已验收的整改事项（{p}）再次未达到要求，重新下达"),
+                None => "根据考核结果下达整改".to_string(),
+            };
+            (id, note)
+        })
+        .collect();
+    let events: Vec<NewRectificationEvent<'_>> = notes
+        .iter()
+        .map(|(id, note)| NewRectificationEvent {
+            rectification_id: *id,
+            at: clock.now,
+            user_id: None,
+            actor: SYSTEM,
+            action: "create",
+            from_state: None,
+            to_state: State::Open.as_str(),
+            note,
+            before_total: None,
+            after_total: None,
+            before_tier: None,
+            after_tier: None,
+        })
+        .collect();
+    queries::rectifications::insert_events(conn, &events)?;
+    Ok(())
 }
 
 /// An order as lists show it (the contract's fields first).

@@ -16,7 +16,7 @@ use crate::ingest::self_check::{Problem, SelfCheck};
 use crate::store::models::{
     AssessmentCategoryRow, AssessmentItemRow, NewAssessment, NewSubmission, NewUnit, SubmissionRow,
 };
-use crate::store::{DbConn, StoreError, queries, write};
+use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
 use super::scoring::{ScoreView, Scored, score_workbook};
@@ -96,9 +96,65 @@ pub fn commit(
     prepared: Prepared,
     dry_run: bool,
 ) -> ServiceResult<UploadOutcome> {
+    commit_all(conn, env, actor, vec![prepared], dry_run)
+        .pop()
+        .unwrap_or_else(|| Err(ServiceError::Internal("no result".into())))
+}
+
+/// Files stored in one transaction at most: a bulk import commits in
+/// groups (far fewer commits) while each file keeps its own savepoint.
+pub const GROUP: usize = 50;
+
+/// Stores prepared workbooks in the order given. Each file is all or
+/// nothing (a savepoint of its own); files are committed in groups. A
+/// result per file, in order.
+pub fn commit_all(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    prepared: Vec<Prepared>,
+    dry_run: bool,
+) -> Vec<ServiceResult<UploadOutcome>> {
     if actor.role == Role::Leader {
-        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
+        return prepared
+            .iter()
+            .map(|_| Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into())))
+            .collect();
     }
+    let mut results = Vec::with_capacity(prepared.len());
+    let mut rest = prepared.into_iter().peekable();
+    while rest.peek().is_some() {
+        let group: Vec<Prepared> = rest.by_ref().take(GROUP).collect();
+        let size = group.len();
+        let stored = write(conn, |conn| {
+            Ok::<_, ServiceError>(
+                group
+                    .into_iter()
+                    .map(|p| commit_in(conn, env, actor, p, dry_run))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        match stored {
+            Ok(done) => results.extend(done),
+            // The group's commit itself failed: none of it is stored.
+            Err(e) => {
+                let message = e.to_string();
+                results.extend((0..size).map(|_| Err(ServiceError::Internal(message.clone()))));
+            }
+        }
+    }
+    results
+}
+
+/// One file inside the caller's transaction; its writes are undone alone
+/// when it fails (an invalid file is kept apart, and that is kept).
+fn commit_in(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    prepared: Prepared,
+    dry_run: bool,
+) -> ServiceResult<UploadOutcome> {
     let Prepared {
         file_name,
         bytes,
@@ -109,9 +165,11 @@ pub fn commit(
         Ok(scored) => scored,
         Err(problems) => {
             if !dry_run {
-                keep_rejected(
-                    conn, actor, &file_name, &bytes, &digest, &problems, env.clock,
-                )?;
+                savepoint(conn, |conn| {
+                    keep_rejected(
+                        conn, actor, &file_name, &bytes, &digest, &problems, env.clock,
+                    )
+                })?;
             }
             return Err(ServiceError::Invalid(problems));
         }
@@ -136,7 +194,7 @@ pub fn commit(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match write(conn, |conn| {
+        match savepoint(conn, |conn| {
             store(conn, env, actor, &file_name, &bytes, &digest, &scored)
         }) {
             Err(ServiceError::Store(e)) if e.is_unique_violation() && attempt < 3 => continue,
@@ -156,7 +214,7 @@ fn keep_rejected(
 ) -> ServiceResult<()> {
     let problems_json =
         serde_json::to_string(problems).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    write(conn, |conn| {
+    {
         queries::submissions::store_file(conn, digest, bytes, clock.now)?;
         let id = queries::submissions::insert_rejected(
             conn,
@@ -174,7 +232,7 @@ fn keep_rejected(
             Entity::RejectedUpload(id),
             format!("{file_name}：{} 个问题", problems.len()),
         )
-    })
+    }
 }
 
 /// A unit account uploads for its own unit only.
@@ -404,7 +462,22 @@ fn store(
         .collect();
     queries::submissions::insert_answers(conn, submission_id, &answers)?;
 
-    let submission = queries::submissions::get(conn, submission_id)?;
+    // The row as stored, without reading it back.
+    let submission = SubmissionRow {
+        id: submission_id,
+        unit_id,
+        campaign_id,
+        file_sha256: digest.to_string(),
+        file_name: file_name.to_string(),
+        checklist_reference: reference.clone(),
+        target_tier: check.target_tier.clone(),
+        filled_by: check.filled_by.clone(),
+        phone: check.phone.clone(),
+        filled_on: check.filled_on.clone(),
+        late,
+        uploaded_by: actor.user_id,
+        uploaded_at: clock.now,
+    };
     let assessment_id = store_assessment(
         conn,
         &submission,

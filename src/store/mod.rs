@@ -269,16 +269,38 @@ pub fn write<T, E>(
 where
     E: From<StoreError>,
 {
-    let run = |conn: &mut DbConn| -> Result<T, TxError<E>> {
+    in_transaction(conn, |conn| {
         if let DbConn::Sqlite(_) = conn {
             diesel::update(schema::write_serial::table)
                 .set(schema::write_serial::n.eq(schema::write_serial::n + 1))
                 .execute(conn)
-                .map_err(|e| TxError::Db(e))?;
+                .map_err(StoreError::from)?;
         }
-        work(conn).map_err(TxError::Work)
-    };
-    match conn.transaction(run) {
+        work(conn)
+    })
+}
+
+/// A savepoint inside the caller's transaction: when `work` fails, its
+/// changes alone are undone and the transaction goes on.
+pub fn savepoint<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    in_transaction(conn, work)
+}
+
+/// diesel's transaction (a savepoint when nested) with the caller's error type.
+fn in_transaction<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    match conn.transaction(|conn| work(conn).map_err(TxError::Work)) {
         Ok(value) => Ok(value),
         Err(TxError::Work(e)) => Err(e),
         Err(TxError::Db(e)) => Err(E::from(StoreError::from(e))),

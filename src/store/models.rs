@@ -29,7 +29,7 @@ pub struct UnitRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = units)]
+#[diesel(treat_none_as_default_value = false, table_name = units)]
 pub struct NewUnit<'a> {
     pub code: &'a str,
     pub name: &'a str,
@@ -95,7 +95,7 @@ pub struct SubmissionRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = submissions)]
+#[diesel(treat_none_as_default_value = false, table_name = submissions)]
 pub struct NewSubmission<'a> {
     pub unit_id: i64,
     pub campaign_id: i64,
@@ -123,7 +123,7 @@ pub struct ReviewRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = review_overrides, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false, table_name = review_overrides, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ReviewOverrideRow {
     pub review_id: i64,
     pub target: String,
@@ -155,7 +155,7 @@ pub struct AssessmentRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = assessments)]
+#[diesel(treat_none_as_default_value = false, table_name = assessments)]
 pub struct NewAssessment<'a> {
     pub submission_id: i64,
     pub review_id: Option<i64>,
@@ -176,7 +176,7 @@ pub struct NewAssessment<'a> {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = assessment_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false, table_name = assessment_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AssessmentItemRow {
     pub assessment_id: i64,
     pub position: i32,
@@ -188,7 +188,7 @@ pub struct AssessmentItemRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = assessment_categories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false, table_name = assessment_categories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AssessmentCategoryRow {
     pub assessment_id: i64,
     pub position: i32,
@@ -238,7 +238,7 @@ pub struct AuditRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false, table_name = audit_log)]
 pub struct NewAudit<'a> {
     pub at: NaiveDateTime,
     pub user_id: Option<i64>,
@@ -274,7 +274,7 @@ pub struct RectificationRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = rectifications)]
+#[diesel(treat_none_as_default_value = false, table_name = rectifications)]
 pub struct NewRectification<'a> {
     pub unit_id: i64,
     pub origin_campaign_id: i64,
@@ -314,7 +314,7 @@ pub struct RectificationEventRow {
 }
 
 #[derive(Clone, Debug, Insertable)]
-#[diesel(table_name = rectification_events)]
+#[diesel(treat_none_as_default_value = false, table_name = rectification_events)]
 pub struct NewRectificationEvent<'a> {
     pub rectification_id: i64,
     pub at: NaiveDateTime,

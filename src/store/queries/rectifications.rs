@@ -15,6 +15,31 @@ pub fn insert(conn: &mut DbConn, row: &NewRectification<'_>) -> StoreResult<i64>
     Ok(on_backend!(conn, |c| query.get_result(c))?)
 }
 
+/// Inserts many orders in one statement; (id, finding key) of each (the
+/// order of RETURNING rows is not promised, so callers match by key).
+pub fn insert_all(
+    conn: &mut DbConn,
+    rows: &[NewRectification<'_>],
+) -> StoreResult<Vec<(i64, String)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = diesel::insert_into(rectifications::table)
+        .values(rows)
+        .returning((rectifications::id, rectifications::finding_key));
+    Ok(on_backend!(conn, |c| query.get_results(c))?)
+}
+
+/// Inserts many events in one statement.
+pub fn insert_events(conn: &mut DbConn, rows: &[NewRectificationEvent<'_>]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let query = diesel::insert_into(rectification_events::table).values(rows);
+    on_backend!(conn, |c| query.execute(c))?;
+    Ok(())
+}
+
 pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<RectificationRow> {
     Ok(rectifications::table
         .find(id)
@@ -37,32 +62,15 @@ pub fn in_campaign(
     campaign_id: i64,
     unit_id: Option<i64>,
 ) -> StoreResult<Vec<RectificationRow>> {
-    let every_unit = unit_id.is_none().into_sql::<diesel::sql_types::Bool>();
-    Ok(rectifications::table
+    let query = rectifications::table
         .filter(rectifications::campaign_id.eq(campaign_id))
-        .filter(
-            rectifications::unit_id
-                .eq(unit_id.unwrap_or(0))
-                .or(every_unit),
-        )
         .order(rectifications::id.asc())
-        .select(RectificationRow::as_select())
-        .load(conn)?)
-}
-
-/// Orders that are still active and were tracked in other campaigns than `campaign_id`.
-pub fn active_elsewhere(
-    conn: &mut DbConn,
-    unit_id: i64,
-    campaign_id: i64,
-) -> StoreResult<Vec<RectificationRow>> {
-    Ok(rectifications::table
-        .filter(rectifications::unit_id.eq(unit_id))
-        .filter(rectifications::campaign_id.ne(campaign_id))
-        .filter(rectifications::state.eq_any(["open", "submitted", "returned"]))
-        .order(rectifications::id.asc())
-        .select(RectificationRow::as_select())
-        .load(conn)?)
+        .select(RectificationRow::as_select());
+    // Two shapes, so the one-unit lookup of every upload uses the index.
+    Ok(match unit_id {
+        Some(unit) => query.filter(rectifications::unit_id.eq(unit)).load(conn)?,
+        None => query.load(conn)?,
+    })
 }
 
 pub fn set_state(

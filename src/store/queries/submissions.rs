@@ -8,26 +8,31 @@ use crate::store::schema::{
 };
 use crate::store::{DbConn, StoreResult};
 
-/// Keeps a file's bytes once per content.
+/// Keeps a file's bytes once per content (a second copy is not written).
 pub fn store_file(
     conn: &mut DbConn,
     sha256: &str,
     content: &[u8],
     now: NaiveDateTime,
 ) -> StoreResult<()> {
-    let exists: i64 = stored_files::table
-        .filter(stored_files::sha256.eq(sha256))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        diesel::insert_into(stored_files::table)
-            .values((
-                stored_files::sha256.eq(sha256),
-                stored_files::size.eq(content.len() as i64),
-                stored_files::content.eq(content),
-                stored_files::created_at.eq(now),
-            ))
-            .execute(conn)?;
+    let row = (
+        stored_files::sha256.eq(sha256),
+        stored_files::size.eq(content.len() as i64),
+        stored_files::content.eq(content),
+        stored_files::created_at.eq(now),
+    );
+    match conn {
+        DbConn::Sqlite(c) => {
+            diesel::insert_or_ignore_into(stored_files::table)
+                .values(row)
+                .execute(c)?;
+        }
+        DbConn::Postgres(c) => {
+            diesel::insert_into(stored_files::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+        }
     }
     Ok(())
 }

@@ -96,29 +96,57 @@ async fn prepare(
     .await?)
 }
 
+/// Stores the prepared files in the order sent (in groups, each file all
+/// or nothing) and answers per file.
 async fn commit(
     state: &web::Data<AppState>,
     actor: &Actor,
-    prepared: Result<uploads::Prepared, ApiError>,
+    prepared: Vec<Result<uploads::Prepared, ApiError>>,
     dry_run: bool,
-) -> FileAnswer {
-    let prepared = match prepared {
-        Ok(p) => p,
-        Err(e) => return refused(String::new(), &e),
-    };
-    let name = prepared.file_name.clone();
-    let actor = actor.clone();
-    match state
-        .run(move |conn, env| uploads::commit(conn, env, &actor, prepared, dry_run))
-        .await
-    {
-        Ok(outcome) => FileAnswer::Accepted {
-            file: name,
-            ok: true,
-            outcome: Box::new(outcome),
-        },
-        Err(e) => refused(name, &e),
+) -> Vec<FileAnswer> {
+    let mut answers: Vec<Option<FileAnswer>> = Vec::with_capacity(prepared.len());
+    let mut ready = Vec::new();
+    let mut names = Vec::new();
+    for p in prepared {
+        match p {
+            Ok(p) => {
+                names.push(p.file_name.clone());
+                ready.push(p);
+                answers.push(None);
+            }
+            Err(e) => answers.push(Some(refused(String::new(), &e))),
+        }
     }
+    let actor = actor.clone();
+    let stored = state
+        .run(move |conn, env| Ok(uploads::commit_all(conn, env, &actor, ready, dry_run)))
+        .await;
+    let mut outcomes: Vec<Result<UploadOutcome, ApiError>> = match stored {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| r.map_err(ApiError::from))
+            .collect(),
+        Err(_) => names.iter().map(|_| Err(ApiError::Busy)).collect(),
+    };
+    outcomes.reverse();
+    names.reverse();
+    answers
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| {
+                let name = names.pop().unwrap_or_default();
+                match outcomes.pop() {
+                    Some(Ok(outcome)) => FileAnswer::Accepted {
+                        file: name,
+                        ok: true,
+                        outcome: Box::new(outcome),
+                    },
+                    Some(Err(e)) => refused(name, &e),
+                    None => refused(name, &ApiError::Busy),
+                }
+            })
+        })
+        .collect()
 }
 
 /// Uploads self-check workbooks (form field `file`, one or more; a `.zip`
@@ -159,13 +187,10 @@ pub async fn create(
     let (files, fields) = read_files(payload, &state.settings).await?;
     let dry_run = query.dry_run || fields.flag("dry_run");
     // Read and score all files at once (bounded by the parse slots), then
-    // store them one by one in the order they were sent.
+    // store them in the order they were sent.
     let prepared =
         futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;
-    let mut answers = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        answers.push(commit(&state, &actor, p, dry_run).await);
-    }
+    let answers = commit(&state, &actor, prepared, dry_run).await;
 
     let all_refused = answers
         .iter()
