@@ -118,8 +118,8 @@ pub fn sync(
                     clock,
                     None,
                     "carry",
-                    Some(state_of(&row)),
-                    state_of(&row),
+                    Some(state_of(row)),
+                    state_of(row),
                     &note,
                 )?;
                 handled.insert(f.key.clone(), ());
@@ -140,7 +140,7 @@ pub fn sync(
                     clock,
                     None,
                     "auto_close",
-                    Some(state_of(&row)),
+                    Some(state_of(row)),
                     State::Verified,
                     &note,
                 )?;
