@@ -427,3 +427,118 @@ fn workbooks_written_with_answers_read_back_exactly() {
         );
     }
 }
+
+/// The A1 reference of the first cell on `sheet` whose text is `text`.
+fn cell_holding(bytes: &[u8], sheet: &str, text: &str) -> String {
+    let book = read_workbook(bytes, &|_| true, &Limits::default()).expect("workbook reads");
+    let sheet = book.sheets.iter().find(|s| s.name == sheet).expect(sheet);
+    sheet
+        .rows()
+        .find_map(|(row, cells)| {
+            cells.iter().find_map(|(col, cell)| {
+                matches!(cell, CellValue::Text(t) if t == text).then(|| cell_ref(row, *col))
+            })
+        })
+        .unwrap_or_else(|| panic!("no cell holds {text}"))
+}
+
+/// (sheet, cell) of every problem, sorted.
+fn places(
+    problems: &[nianjian::ingest::self_check::Problem],
+) -> Vec<(Option<String>, Option<String>)> {
+    let mut places: Vec<_> = problems
+        .iter()
+        .map(|p| (p.sheet.clone(), p.cell.clone()))
+        .collect();
+    places.sort();
+    places
+}
+
+#[test]
+fn missing_headers_are_reported_when_the_checklist_is_unknown() {
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    let checklist = catalog.get("community@2012").expect("community@2012");
+    let template = self_check_template(checklist, &Prefill::default()).expect("template");
+    let layout = layout(&template);
+    let mut rng = Rng(11);
+    let (_, mut cells) = random_case(&mut rng, checklist, &layout);
+    let reference = layout.basic["考核细则"].clone();
+    cells.push((
+        "基本情况",
+        reference.clone(),
+        Typed::Text("community@2099".into()),
+    ));
+    for (sheet, header) in [("人财物投入", "填报值"), ("自查评分", "自评分")] {
+        let cell = cell_holding(&template, sheet, header);
+        cells.push((sheet, cell, Typed::Text("数值".into())));
+    }
+    let filled = fill(&template, &cells);
+    let problems = read_self_check(&filled, &catalog, &Limits::default()).expect_err("invalid");
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        places(&problems),
+        vec![
+            (some("人财物投入"), None),
+            (some("基本情况"), Some(format!("基本情况!{reference}"))),
+            (some("自查评分"), None),
+        ],
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn missing_headers_are_reported_when_basic_is_missing() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let inputs = book.add_worksheet();
+    inputs.set_name("人财物投入").expect("name");
+    inputs.write_string(0, 0, "项目").expect("write");
+    inputs.write_string(0, 1, "数量").expect("write");
+    inputs.write_string(1, 0, "档案室面积").expect("write");
+    inputs.write_number(1, 1, 40.0).expect("write");
+    let scores = book.add_worksheet();
+    scores.set_name("自查评分").expect("name");
+    scores.write_string(2, 1, "条目编号").expect("write");
+    scores.write_string(2, 2, "自评分").expect("write");
+    scores.write_string(3, 1, "A1").expect("write");
+    scores.write_number(3, 2, 2.0).expect("write");
+    let bytes = book.save_to_buffer().expect("xlsx");
+
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    let problems = read_self_check(&bytes, &catalog, &Limits::default()).expect_err("invalid");
+    let some = |s: &str| Some(s.to_string());
+    // The sheet and the header are missing; with no checklist known the rows
+    // of 自查评分 (header found) are not checked.
+    assert_eq!(
+        places(&problems),
+        vec![(some("人财物投入"), None), (some("基本情况"), None)],
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn rows_with_an_unknown_code_are_ignored() {
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    let checklist = catalog.get("agency@2012").expect("agency@2012");
+    let template = self_check_template(checklist, &Prefill::default()).expect("template");
+    let layout = layout(&template);
+    let mut rng = Rng(5);
+    let (_, mut cells) = random_case(&mut rng, checklist, &layout);
+    // Turn the room_area row into a row of some other fact, with a bad value:
+    // it is matched by its 代码 (not by its label), which is no input key.
+    let code_cell = cell_holding(&template, "人财物投入", "room_area");
+    let area = layout.inputs["room_area"].clone();
+    cells.retain(|(_, cell, _)| *cell != area);
+    cells.push((
+        "人财物投入",
+        code_cell,
+        Typed::Text("room_area_2011".into()),
+    ));
+    cells.push(("人财物投入", area, Typed::Text("约30平方米".into())));
+    let filled = fill(&template, &cells);
+    let problems = read_self_check(&filled, &catalog, &Limits::default()).expect_err("invalid");
+    // The only problem: the real room_area has no row now.
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].sheet.as_deref(), Some("人财物投入"));
+    assert_eq!(problems[0].cell, None);
+    assert!(problems[0].message.contains("room_area"), "{problems:?}");
+}

@@ -156,15 +156,12 @@ impl Decimal {
         }
         let mut scale = 0;
         let mut round_up = false;
-        for (i, b) in fraction.bytes().enumerate() {
+        for b in fraction.bytes() {
             let digit = i128::from(b - b'0');
             if scale == MAX_SCALE {
                 // Half up on the first dropped digit; further digits are noise.
-                round_up = i == MAX_SCALE as usize && digit >= 5;
-                if i > MAX_SCALE as usize {
-                    break;
-                }
-                continue;
+                round_up = digit >= 5;
+                break;
             }
             units = units.checked_mul(10)?.checked_add(digit)?;
             scale += 1;
@@ -375,5 +372,28 @@ mod tests {
             d("0.1234567890123456789").to_string(),
             "0.123456789012345679"
         );
+    }
+
+    #[test]
+    fn twenty_or_more_fraction_digits_still_round_half_up() {
+        // The 19th digit decides, whatever follows it.
+        assert_eq!(
+            d("0.12345678901234567890").to_string(),
+            "0.123456789012345679"
+        );
+        assert_eq!(
+            d("0.1234567890123456785000000").to_string(),
+            "0.123456789012345679"
+        );
+        assert_eq!(
+            d("0.1234567890123456784999999").to_string(),
+            "0.123456789012345678"
+        );
+        assert_eq!(d("-2.99999999999999999999").to_string(), "-3");
+        assert_eq!(
+            d("0.00000000000000000050").to_string(),
+            "0.000000000000000001"
+        );
+        assert_eq!(d("0.00000000000000000049").to_string(), "0");
     }
 }

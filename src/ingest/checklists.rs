@@ -162,12 +162,16 @@ pub fn parse_file(file: &str, text: &str) -> Result<LoadedChecklist, Vec<FilePro
         key,
         message,
     };
-    let value: toml::Table = toml::from_str(text)
-        .map_err(|e| vec![problem(None, format!("不是有效的 TOML：{}", e.message()))])?;
-    let raw: RawChecklist = value
-        .clone()
-        .try_into()
-        .map_err(|e: toml::de::Error| vec![problem(None, e.message().to_string())])?;
+    let value: toml::Table = toml::from_str(text).map_err(|e| {
+        let message = format!("不是有效的 TOML：{}{}", e.message(), location(text, &e));
+        vec![problem(None, message)]
+    })?;
+    // Deserialised from the text itself (not from `value`), so that a wrong
+    // type or a missing field comes with the place it was found.
+    let raw: RawChecklist = toml::from_str(text).map_err(|e| {
+        let message = format!("{}{}", e.message(), location(text, &e));
+        vec![problem(key_at(text, e.span()), message)]
+    })?;
     let checklist = Checklist::from_raw(raw).map_err(|found| {
         found
             .into_iter()
@@ -195,6 +199,102 @@ pub fn parse_file(file: &str, text: &str) -> Result<LoadedChecklist, Vec<FilePro
         fingerprint,
         source: text.to_string(),
     })
+}
+
+/// "（第 12 行第 3 列）" for where a TOML error was found, or nothing when
+/// the error carries no place. Columns count characters, not bytes.
+fn location(text: &str, error: &toml::de::Error) -> String {
+    let Some(span) = error.span() else {
+        return String::new();
+    };
+    let Some(before) = text.get(..span.start.min(text.len())) else {
+        return String::new();
+    };
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    format!("（第 {line} 行第 {column} 列）")
+}
+
+/// The key path at a byte offset of a TOML text, in the form validation
+/// uses (`items[B1].max`, `inputs[room_area]`, `vetoes[0].input`): the
+/// innermost key or value whose span holds `span.start`. An array element
+/// is named by its `code` or `key` when it has one, else by its index.
+/// `None` when the text does not parse or the place is the whole document.
+fn key_at(text: &str, span: Option<std::ops::Range<usize>>) -> Option<String> {
+    use toml::de::{DeTable, DeValue};
+
+    /// The innermost match so far: (span length, path).
+    type Best = Option<(usize, String)>;
+
+    fn holds(outer: &std::ops::Range<usize>, at: &std::ops::Range<usize>) -> bool {
+        (outer.start <= at.start && at.start < outer.end) || outer == at
+    }
+
+    fn consider(
+        best: &mut Best,
+        found: &std::ops::Range<usize>,
+        at: &std::ops::Range<usize>,
+        path: &str,
+    ) {
+        // Ties go to the deeper path, which is visited later.
+        if !path.is_empty()
+            && holds(found, at)
+            && best.as_ref().is_none_or(|(len, _)| found.len() <= *len)
+        {
+            *best = Some((found.len(), path.to_string()));
+        }
+    }
+
+    fn element_name(value: &DeValue<'_>, index: usize) -> String {
+        if let DeValue::Table(table) = value {
+            for field in ["code", "key"] {
+                if let Some(DeValue::String(name)) = table.get(field).map(|v| v.get_ref())
+                    && !name.is_empty()
+                {
+                    return name.to_string();
+                }
+            }
+        }
+        index.to_string()
+    }
+
+    fn walk(
+        value: &toml::Spanned<DeValue<'_>>,
+        path: &str,
+        at: &std::ops::Range<usize>,
+        best: &mut Best,
+    ) {
+        consider(best, &value.span(), at, path);
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                for (key, child) in table.iter() {
+                    let child_path = if path.is_empty() {
+                        key.get_ref().to_string()
+                    } else {
+                        format!("{path}.{}", key.get_ref())
+                    };
+                    consider(best, &key.span(), at, &child_path);
+                    walk(child, &child_path, at, best);
+                }
+            }
+            DeValue::Array(array) => {
+                for (index, child) in array.iter().enumerate() {
+                    let name = element_name(child.get_ref(), index);
+                    walk(child, &format!("{path}[{name}]"), at, best);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let at = span?;
+    let document = DeTable::parse(text).ok()?;
+    let span = document.span();
+    let root = toml::Spanned::new(span, DeValue::Table(document.into_inner()));
+    let mut best = None;
+    walk(&root, "", &at, &mut best);
+    best.map(|(_, path)| path)
 }
 
 /// Lower-case hex of a digest.
@@ -254,6 +354,52 @@ rule = "self"
         assert!(err[0].message.contains("maxx"), "{err:?}");
         let broken = parse_file("mini/1.toml", "id = ").unwrap_err();
         assert!(broken[0].message.contains("TOML"), "{broken:?}");
+    }
+
+    #[test]
+    fn type_errors_name_the_key_and_the_place() {
+        // A missing field: the [[items]] entry it is missing from.
+        let missing = MINIMAL.replace("max = 4\n", "");
+        let err = parse_file("mini/1.toml", &missing).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].key.as_deref(), Some("items[A1]"), "{err:?}");
+        assert!(err[0].message.contains("missing field `max`"), "{err:?}");
+        assert!(err[0].message.contains("第 12 行第 1 列"), "{err:?}");
+        assert!(
+            err[0]
+                .to_string()
+                .starts_with("mini/1.toml: items[A1]: missing field `max`"),
+            "{}",
+            err[0]
+        );
+
+        // A value of the wrong type: the key itself, at the value.
+        let wrong = MINIMAL.replace("max = 4", "max = \"四\"");
+        let err = parse_file("mini/1.toml", &wrong).unwrap_err();
+        assert_eq!(err[0].key.as_deref(), Some("items[A1].max"), "{err:?}");
+        assert!(err[0].message.contains("第 16 行第 7 列"), "{err:?}");
+
+        // An unknown key: named, at its own place.
+        let typo = MINIMAL.replace("rule = \"self\"", "rule = \"self\"\nmaxx = 3");
+        let err = parse_file("mini/1.toml", &typo).unwrap_err();
+        assert_eq!(err[0].key.as_deref(), Some("items[A1].maxx"), "{err:?}");
+        assert!(err[0].message.contains("第 18 行第 1 列"), "{err:?}");
+
+        // A top-level value, and an element without a code (by index).
+        let top = MINIMAL.replace("total = 4", "total = \"4\"");
+        let err = parse_file("mini/1.toml", &top).unwrap_err();
+        assert_eq!(err[0].key.as_deref(), Some("total"), "{err:?}");
+        let nameless = MINIMAL.replace("code = \"A\"\n", "code = 1\n");
+        let err = parse_file("mini/1.toml", &nameless).unwrap_err();
+        assert_eq!(err[0].key.as_deref(), Some("categories[0].code"), "{err:?}");
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let broken = MINIMAL.replace("title = \"分管领导\"", "title = 分管领导");
+        let err = parse_file("mini/1.toml", &broken).unwrap_err();
+        assert!(err[0].message.contains("TOML"), "{err:?}");
+        assert!(err[0].message.contains("第 15 行第 9 列"), "{err:?}");
     }
 
     #[test]

@@ -118,15 +118,16 @@ pub fn read_self_check(
         Some(sheet) => reader.basic(sheet, catalog),
         None => (None, None),
     };
+    // Headers are looked for whether or not the checklist is known, so a
+    // file with an unknown 考核细则 still hears about every structural
+    // problem; the rows themselves can only be checked against a checklist.
     let mut answers = Answers::default();
     let mut remarks = BTreeMap::new();
-    if let Some(checklist) = &checklist {
-        if let Some(sheet) = inputs {
-            reader.inputs(sheet, checklist, &mut answers);
-        }
-        if let Some(sheet) = scores {
-            reader.scores(sheet, checklist, &mut answers, &mut remarks);
-        }
+    if let Some(sheet) = inputs {
+        reader.inputs(sheet, checklist.as_deref(), &mut answers);
+    }
+    if let Some(sheet) = scores {
+        reader.scores(sheet, checklist.as_deref(), &mut answers, &mut remarks);
     }
 
     match (basic, checklist) {
@@ -373,7 +374,9 @@ impl Reader {
         (basic, checklist)
     }
 
-    fn inputs(&mut self, sheet: &Sheet, checklist: &Checklist, answers: &mut Answers) {
+    /// Finds the header of 人财物投入 and, when the checklist is known, reads
+    /// and checks its rows.
+    fn inputs(&mut self, sheet: &Sheet, checklist: Option<&Checklist>, answers: &mut Answers) {
         let name = SHEET_INPUTS;
         let Some(header) = find_header(sheet, &["项目", "填报值"], &["代码"]) else {
             self.at(
@@ -383,7 +386,8 @@ impl Reader {
             );
             return;
         };
-        let (Some(label_col), Some(value_col)) = (header.col("项目"), header.col("填报值"))
+        let (Some(checklist), Some(label_col), Some(value_col)) =
+            (checklist, header.col("项目"), header.col("填报值"))
         else {
             return;
         };
@@ -400,14 +404,15 @@ impl Reader {
         for (row, _) in sheet.rows().filter(|(r, _)| *r > header.row) {
             let code = code_col.and_then(|c| text_of(sheet.get(row, c)).map(|t| (t, c)));
             let input = match &code {
-                Some((code, col)) => {
+                Some((code, _)) => {
                     let key = fold_label(code).to_lowercase();
+                    // A 代码 that is no input key is not one of ours (a
+                    // local addition, a note): the row is ignored, as a
+                    // label that matches no input is. The contract has no
+                    // "unknown input" problem.
                     match checklist.input(&key) {
                         Some(input) => input,
-                        None => {
-                            self.at(name, Some((row, *col)), format!("未知的代码“{code}”"));
-                            continue;
-                        }
+                        None => continue,
                     }
                 }
                 None => {
@@ -456,10 +461,12 @@ impl Reader {
         }
     }
 
+    /// Finds the header of 自查评分 and, when the checklist is known, reads
+    /// and checks its rows.
     fn scores(
         &mut self,
         sheet: &Sheet,
-        checklist: &Checklist,
+        checklist: Option<&Checklist>,
         answers: &mut Answers,
         remarks: &mut BTreeMap<String, String>,
     ) {
@@ -476,7 +483,8 @@ impl Reader {
             );
             return;
         };
-        let (Some(code_col), Some(score_col)) = (header.col("条目编号"), header.col("自评分"))
+        let (Some(checklist), Some(code_col), Some(score_col)) =
+            (checklist, header.col("条目编号"), header.col("自评分"))
         else {
             return;
         };
