@@ -118,6 +118,18 @@ impl DatabaseUrl {
             return Err(bad(&format!(
                 "不支持的协议 {scheme}://；请用 postgres://… 或 SQLite 文件路径"
             )));
+        } else if let Some((scheme, _)) = text.split_once(':')
+            && scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        {
+            // `postgres:db`, `mysql:…`: a scheme without `//` is a typo, not
+            // a file name (a one-letter scheme is a Windows drive).
+            return Err(bad(&format!(
+                "不支持的写法 {scheme}:；请用 postgres://用户@主机:端口/库名 或 SQLite 文件路径"
+            )));
         } else {
             text
         };
@@ -210,8 +222,11 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection that comes back mid-transaction (a panic inside a
+    /// write) or from a panicking thread is dropped, not reused: on SQLite
+    /// its open transaction would hold the write lock for everyone else.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -348,6 +363,11 @@ mod tests {
             DatabaseUrl::parse("nianjian.db").unwrap(),
             DatabaseUrl::Sqlite("nianjian.db".into())
         );
+        // A one-letter "scheme" is a Windows drive, not a typo.
+        assert!(matches!(
+            DatabaseUrl::parse("C:nianjian.db"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
     }
 
     #[test]
@@ -360,6 +380,9 @@ mod tests {
             ":memory:",
             "sqlite:",
             "/no/such/dir/x.db",
+            "postgres:test",
+            "postgresql:nianjian",
+            "file:nianjian.db",
         ] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad} should be refused");
         }
