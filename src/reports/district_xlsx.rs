@@ -30,7 +30,9 @@
 //! 整改台账    1 title · 2 note · 3 header · 4…: 编号 | 单位代码 | 单位名称 | 街道 | 条目 |
 //!             问题 | 整改要求 | 状态 | 整改期限 | 逾期天数 | 下达年度; overdue rows in red
 //! 人财物投入  1 title · 2 note · 3 header · 4…: 类别 | 项目 | 计量单位 | 填报单位数 | 合计 |
-//!             平均 | 中位数 | 是（个） | 覆盖率(%), rows grouped 人, 财, 物, 其他
+//!             平均 | 中位数 | 是/有（个） | 覆盖率(%), rows grouped 人, 财, 物, 其他;
+//!             合计 is “—” for percent inputs; 是/有 and 覆盖率 for yes/no inputs and
+//!             counted equipment (units with at least one)
 //! ```
 //!
 //! Numbers are numbers (points 0.0, counts 0). Text from users (unit names,
@@ -1366,7 +1368,7 @@ fn inputs_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(
         "合计",
         "平均",
         "中位数",
-        "是（个）",
+        "是/有（个）",
         "覆盖率(%)",
     ]
     .iter()
@@ -1390,7 +1392,8 @@ fn inputs_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(
     title_and_note(
         ws,
         &format!("{} 年度人财物投入统计（{}）", r.year, scope(r)),
-        "按人、财、物、其他分组。数值项目列出合计、平均和中位数；是/否项目列出填“是”的单位数和覆盖率（填“是”的单位占填报单位的百分比）。",
+        "按人、财、物、其他分组。数值项目列出合计、平均和中位数（百分比项目不合计，记“—”）；是/否项目列出填“是”的单位数，\
+         计算机、扫描仪、档案柜等设备列出至少有 1 台（组）的单位数，覆盖率为其占填报单位的百分比。数字为核定数：经复核更正的以复核为准。",
         &widths,
         f,
     )?;
@@ -1400,7 +1403,13 @@ fn inputs_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(
         fit_row(ws, row, &[(&input.label, widths[1])])?;
         put_text(ws, row, 2, &input.unit, &c.centered)?;
         put_count(ws, row, 3, input.reporting, &c.count)?;
-        put_stat(ws, row, 4, input.total.as_deref(), c)?;
+        // A sum of percentages means nothing: shown as a dash.
+        let total = if input.percent {
+            Some("—")
+        } else {
+            input.total.as_deref()
+        };
+        put_stat(ws, row, 4, total, c)?;
         put_stat(ws, row, 5, input.mean.as_deref(), c)?;
         put_stat(ws, row, 6, input.median.as_deref(), c)?;
         match input.yes {
@@ -1527,6 +1536,8 @@ mod tests {
         u1.inputs.insert("room_area".into(), number("40"));
         u1.inputs.insert("cctv".into(), InputValue::YesNo(true));
         u1.inputs.insert("staff".into(), number("2"));
+        u1.inputs.insert("computer".into(), number("0"));
+        u1.inputs.insert("digitised_percent".into(), number("40"));
         // The hostile name: over-claimed by 8 points, did not reach what it applied for.
         let mut u2 = assessed(Some("city-standard"), 800);
         u2.reviewed = true;
@@ -1536,6 +1547,8 @@ mod tests {
         u2.inputs.insert("room_area".into(), number("25.5"));
         u2.inputs.insert("cctv".into(), InputValue::YesNo(false));
         u2.inputs.insert("staff".into(), number("1"));
+        u2.inputs.insert("computer".into(), number("3"));
+        u2.inputs.insert("digitised_percent".into(), number("80"));
         // A vetoed agency with another checklist and a third category.
         let mut u3 = assessed(None, 600);
         u3.checklist = "agency@2015".into();
@@ -1646,6 +1659,20 @@ mod tests {
                     Some("人"),
                     InputGroup::People,
                     InputType::Integer,
+                ),
+                InputDef::new(
+                    "computer",
+                    "计算机",
+                    Some("台"),
+                    InputGroup::Facilities,
+                    InputType::Integer,
+                ),
+                InputDef::new(
+                    "digitised_percent",
+                    "存量档案数字化率",
+                    Some("%"),
+                    InputGroup::Other,
+                    InputType::Percent,
                 ),
             ],
             history: vec![
@@ -2063,16 +2090,27 @@ mod tests {
         let groups: Vec<String> = (header_row + 1..rows(&range))
             .map(|r| text(&range, r, 0))
             .collect();
-        assert_eq!(groups, ["人", "物", "物"]);
+        assert_eq!(groups, ["人", "物", "物", "物", "其他"]);
         let area = row_of(&range, header_row, col["项目"], "档案室面积");
         assert_eq!(cell(&range, area, col["合计"]), Data::Float(75.5));
         assert_eq!(cell(&range, area, col["平均"]), Data::Float(25.17));
         assert_eq!(cell(&range, area, col["中位数"]), Data::Float(25.5));
         let cctv = row_of(&range, header_row, col["项目"], "视频监控");
-        assert_eq!(cell(&range, cctv, col["是（个）"]), Data::Float(1.0));
+        assert_eq!(cell(&range, cctv, col["是/有（个）"]), Data::Float(1.0));
         assert_eq!(cell(&range, cctv, col["覆盖率(%)"]), Data::Float(50.0));
         assert_eq!(cell(&range, cctv, col["合计"]), Data::Empty);
-        assert_eq!(report.inputs.len(), 3);
+        assert_eq!(cell(&range, area, col["覆盖率(%)"]), Data::Empty);
+        // Counted equipment: the units with at least one, and their share.
+        let computer = row_of(&range, header_row, col["项目"], "计算机");
+        assert_eq!(cell(&range, computer, col["合计"]), Data::Float(3.0));
+        assert_eq!(cell(&range, computer, col["是/有（个）"]), Data::Float(1.0));
+        assert_eq!(cell(&range, computer, col["覆盖率(%)"]), Data::Float(50.0));
+        // Percentages are not summed.
+        let digitised = row_of(&range, header_row, col["项目"], "存量档案数字化率");
+        assert_eq!(text(&range, digitised, col["合计"]), "—");
+        assert_eq!(cell(&range, digitised, col["平均"]), Data::Float(60.0));
+        assert_eq!(cell(&range, digitised, col["覆盖率(%)"]), Data::Empty);
+        assert_eq!(report.inputs.len(), 5);
     }
 
     /// The style index of a cell in a sheet's XML.

@@ -540,7 +540,8 @@ struct Summary<'a> {
     lost: &'a [LostItem],
     transitions: TransitionCounts<'a>,
     order_counts: &'a std::collections::BTreeMap<String, usize>,
-    inputs: &'a [InputStat],
+    /// As in the model, but a percent input's total shows as “—”.
+    inputs: Vec<InputStat>,
     trend: &'a [TrendYear],
 }
 
@@ -573,7 +574,19 @@ fn summary(r: &DistrictReport) -> Summary<'_> {
             downgraded: r.transitions.downgraded,
         },
         order_counts: &r.order_counts,
-        inputs: &r.inputs,
+        inputs: r
+            .inputs
+            .iter()
+            .map(|i| InputStat {
+                // A sum of percentages means nothing.
+                total: if i.percent {
+                    Some("—".into())
+                } else {
+                    i.total.clone()
+                },
+                ..i.clone()
+            })
+            .collect(),
         trend: &r.trend,
     }
 }
@@ -1536,6 +1549,43 @@ mod tests {
         assert!(!page.contains("本街道单位"));
         // Without links configured, none.
         assert!(!page.contains("<a "));
+    }
+
+    #[test]
+    fn percent_inputs_show_no_total() {
+        let mut input = input();
+        let value = |n: i64| crate::domain::InputValue::Number(crate::domain::Decimal::from_int(n));
+        for (u, n) in input.units.iter_mut().zip([40, 80]) {
+            if let Some(a) = u.current.as_mut() {
+                a.inputs.insert("digitised_percent".into(), value(n));
+                a.inputs.insert("room_area".into(), value(n));
+            }
+        }
+        input.inputs.push(InputDef::new(
+            "digitised_percent",
+            "存量档案数字化率",
+            Some("%"),
+            crate::domain::checklist::InputGroup::Other,
+            crate::domain::InputType::Percent,
+        ));
+        let report = district(&input);
+        let page = html().dashboard(&report).expect("renders");
+        let line = |label: &str| {
+            let at = page
+                .find(&format!("<td class=\"text\">{label}"))
+                .expect(label);
+            page[at..at + page[at..].find("</tr>").expect("row end")].to_string()
+        };
+        assert!(
+            line("档案室面积").contains("<td class=\"num\">120</td>"),
+            "{}",
+            line("档案室面积")
+        );
+        let digitised = line("存量档案数字化率");
+        assert!(
+            digitised.contains("<td class=\"num\">—</td><td class=\"num\">60</td>"),
+            "no sum of percentages, the mean beside it: {digitised}"
+        );
     }
 
     fn html_escape(text: &str) -> String {

@@ -56,6 +56,11 @@ pub struct InputDef {
     pub unit: Option<String>,
     pub group: String,
     pub yes_no: bool,
+    /// A share in percent (digitisation): a sum over units means nothing.
+    pub percent: bool,
+    /// Counted equipment (物, whole numbers: computers, scanners, cabinets):
+    /// coverage is the share of units with at least one.
+    pub equipment: bool,
 }
 
 impl InputDef {
@@ -72,6 +77,8 @@ impl InputDef {
             unit: unit.map(str::to_string),
             group: group.label_zh().into(),
             yes_no: kind == InputType::YesNo,
+            percent: kind == InputType::Percent,
+            equipment: group == InputGroup::Facilities && kind == InputType::Integer,
         }
     }
 }
@@ -248,12 +255,18 @@ pub struct InputStat {
     pub group: String,
     pub unit: String,
     pub yes_no: bool,
+    /// A percent input: no total (a sum of shares means nothing).
+    pub percent: bool,
+    /// Counted equipment: `yes` counts the units with at least one.
+    pub equipment: bool,
     pub reporting: usize,
-    /// Numbers: total, mean, median (as shown, up to two decimals).
+    /// Numbers: total (none for percent inputs), mean, median (as shown,
+    /// up to two decimals).
     pub total: Option<String>,
     pub mean: Option<String>,
     pub median: Option<String>,
-    /// Yes/no: how many said 是, and the share in percent.
+    /// Yes/no: how many said 是; counted equipment: how many have at least
+    /// one. And that share of the reporting units in percent (coverage).
     pub yes: Option<usize>,
     pub yes_percent: Option<String>,
 }
@@ -654,6 +667,8 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
                 group: d.group.clone(),
                 unit: d.unit.clone().unwrap_or_default(),
                 yes_no: d.yes_no,
+                percent: d.percent,
+                equipment: d.equipment,
                 reporting: values.len(),
                 total: None,
                 mean: None,
@@ -661,13 +676,16 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
                 yes: None,
                 yes_percent: None,
             };
+            let coverage = |stat: &mut InputStat, yes: usize| {
+                stat.yes = Some(yes);
+                stat.yes_percent = Some(two_decimals(yes as f64 * 100.0 / values.len() as f64));
+            };
             if d.yes_no {
                 let yes = values
                     .iter()
                     .filter(|v| **v == InputValue::YesNo(true))
                     .count();
-                stat.yes = Some(yes);
-                stat.yes_percent = Some(two_decimals(yes as f64 * 100.0 / values.len() as f64));
+                coverage(&mut stat, yes);
             } else {
                 let mut numbers: Vec<f64> = values
                     .iter()
@@ -677,16 +695,25 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
                     })
                     .collect();
                 numbers.sort_by(f64::total_cmp);
-                let sum: f64 = numbers.iter().sum();
                 let len = numbers.len();
+                if len == 0 {
+                    return Some(stat);
+                }
+                let sum: f64 = numbers.iter().sum();
                 let median = if len % 2 == 1 {
                     numbers[len / 2]
                 } else {
                     (numbers[len / 2 - 1] + numbers[len / 2]) / 2.0
                 };
-                stat.total = Some(two_decimals(sum));
+                if !d.percent {
+                    stat.total = Some(two_decimals(sum));
+                }
                 stat.mean = Some(two_decimals(sum / len as f64));
                 stat.median = Some(two_decimals(median));
+                if d.equipment {
+                    let with_some = numbers.iter().filter(|n| **n > 0.0).count();
+                    coverage(&mut stat, with_some);
+                }
             }
             Some(stat)
         })
@@ -995,6 +1022,65 @@ mod tests {
         let cctv = &report.inputs[1];
         assert_eq!((cctv.reporting, cctv.yes), (2, Some(1)));
         assert_eq!(cctv.yes_percent.as_deref(), Some("50"));
+        assert!(area.yes.is_none() && area.yes_percent.is_none());
+    }
+
+    #[test]
+    fn percent_inputs_have_no_total_and_equipment_has_coverage() {
+        let number = |n: i64| InputValue::Number(crate::domain::Decimal::from_int(n));
+        let units: Vec<UnitFacts> = [(30, 2), (60, 0), (90, 1), (100, 3)]
+            .iter()
+            .enumerate()
+            .map(|(n, (percent, computers))| {
+                let mut a = assessed(None, 500);
+                a.inputs
+                    .insert("digitised_percent".into(), number(*percent));
+                a.inputs.insert("computer".into(), number(*computers));
+                unit(n, "社区", Some(a), None)
+            })
+            .collect();
+        let report = district(&ReportInput {
+            units,
+            inputs: vec![
+                InputDef::new(
+                    "digitised_percent",
+                    "存量档案数字化率",
+                    Some("%"),
+                    InputGroup::Other,
+                    InputType::Percent,
+                ),
+                InputDef::new(
+                    "computer",
+                    "计算机",
+                    Some("台"),
+                    InputGroup::Facilities,
+                    InputType::Integer,
+                ),
+                InputDef::new(
+                    "holdings_volumes",
+                    "室藏档案（卷）",
+                    Some("卷"),
+                    InputGroup::Other,
+                    InputType::Integer,
+                ),
+            ],
+            ..shangcheng()
+        });
+        assert_eq!(report.inputs.len(), 2, "nobody reported holdings");
+        let digitised = &report.inputs[0];
+        assert!(digitised.percent && !digitised.equipment);
+        assert_eq!(digitised.total, None, "a sum of percentages means nothing");
+        assert_eq!(digitised.mean.as_deref(), Some("70"));
+        assert_eq!(digitised.median.as_deref(), Some("75"));
+        assert_eq!(
+            (digitised.yes, digitised.yes_percent.as_deref()),
+            (None, None)
+        );
+        let computer = &report.inputs[1];
+        assert!(computer.equipment && !computer.percent);
+        assert_eq!(computer.total.as_deref(), Some("6"));
+        assert_eq!(computer.yes, Some(3), "units with at least one");
+        assert_eq!(computer.yes_percent.as_deref(), Some("75"));
     }
 
     #[test]

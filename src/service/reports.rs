@@ -120,6 +120,24 @@ fn assessed_of_year(
                 inputs.entry(submission).or_default().insert(key, v);
             }
         }
+        // The facts that count are those of the assessment that counts: a
+        // review's corrections (the room measured on site) over the unit's
+        // own figures. A review's overrides include every earlier review's.
+        for row in &rows {
+            let Some(review) = row.review_id else {
+                continue;
+            };
+            for o in queries::reviews::overrides(conn, review)? {
+                if o.target == "input"
+                    && let Some(v) = decode_input(&o.value)
+                {
+                    inputs
+                        .entry(row.submission_id)
+                        .or_default()
+                        .insert(o.code, v);
+                }
+            }
+        }
     }
 
     let mut out = HashMap::with_capacity(rows.len());

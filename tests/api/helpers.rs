@@ -493,3 +493,36 @@ pub fn roster_xlsx(rows: &[[&str; 6]]) -> Vec<u8> {
     }
     book.save_to_buffer().expect("roster workbook")
 }
+
+// ---------------------------------------------------------------- added for
+// the report tests
+
+impl TestApp {
+    /// GET with a token; the status, the content type and the body as bytes.
+    pub async fn get_bytes(&self, token: &str, path: &str) -> (u16, String, Vec<u8>) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = response.bytes().await.expect("body").to_vec();
+        (status, content_type, bytes)
+    }
+
+    /// The database as `nianjian --database` takes it.
+    pub fn database_arg(&self) -> String {
+        match self.db.url() {
+            nianjian::store::DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            nianjian::store::DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod concurrency;
 mod helpers;
 mod openapi;
 mod rectifications;
+mod reports;
 mod reviews;
 mod roster;
 mod samples;
