@@ -15,6 +15,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use super::Points;
 use super::checklist::{Checklist, Rule};
 use super::scoring::{Scorecard, Shortfall};
+use super::text::fold_label;
 
 /// Where an order stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -365,6 +366,71 @@ pub fn findings(
     found
 }
 
+/// What an order was ordered against: the checklist its assessment used and
+/// the tier the unit applied for there.
+#[derive(Clone, Copy, Debug)]
+pub struct Basis<'a> {
+    pub checklist: &'a Checklist,
+    /// The tier code named in 申报等级, if any.
+    pub target_tier: Option<&'a str>,
+}
+
+/// Whether an order keyed `key`, ordered against `old`, means the same
+/// thing against `new`: only then may an assessment against `new` carry it
+/// on, close it as met or link a new order to it. Otherwise the order stays
+/// as it is in its own year for an inspector to decide.
+///
+/// - Another checklist (a different id) never matches: its codes and keys
+///   are another bureau's numbering.
+/// - An item (`item:A3`) matches under the same version, or under another
+///   version of the same checklist when that version has an item of that
+///   code whose title reads the same after folding blanks and full-width
+///   forms. Versions renumber their items (community@2012's A3 is
+///   community@2013's A7), so a code alone says nothing; an item the new
+///   version lacks matches nothing.
+/// - A veto (`veto:loss_incident`) is keyed by the fact it reads. Facts
+///   keep their meaning across versions of one checklist, so it matches
+///   when the new version still has a veto on that fact; where it has none,
+///   the absence of the veto says nothing about the incident.
+/// - A gap (`gap:total`, `gap:category:B`, `gap:input:room_area`) is the
+///   distance to the tier applied for, so it matches only when both
+///   assessments name the same tier and the new version still has that
+///   tier (and that category or fact); an assessment that names no tier, or
+///   another, says nothing about the old one.
+pub fn same_meaning(key: &str, old: Basis<'_>, new: Basis<'_>) -> bool {
+    if old.checklist.id != new.checklist.id {
+        return false;
+    }
+    let same_version = old.checklist.version == new.checklist.version;
+    if let Some(code) = key.strip_prefix("item:") {
+        if same_version {
+            return true;
+        }
+        return match (old.checklist.item(code), new.checklist.item(code)) {
+            (Some(a), Some(b)) => fold_label(&a.title) == fold_label(&b.title),
+            _ => false,
+        };
+    }
+    if let Some(input) = key.strip_prefix("veto:") {
+        return new.checklist.vetoes.iter().any(|v| v.input == input);
+    }
+    if let Some(gap) = key.strip_prefix("gap:") {
+        let Some(tier) = old.target_tier.filter(|t| Some(*t) == new.target_tier) else {
+            return false;
+        };
+        if new.checklist.tier(tier).is_none() {
+            return false;
+        }
+        return match gap.split_once(':') {
+            None => gap == "total",
+            Some(("category", code)) => new.checklist.category(code).is_some(),
+            Some(("input", input)) => new.checklist.input(input).is_some(),
+            Some(_) => false,
+        };
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -588,5 +654,84 @@ mod tests {
         // Without a target tier there are no gap orders.
         let plain = findings(&c, &card, None);
         assert!(plain.iter().all(|f| f.kind != FindingKind::Gap));
+    }
+
+    /// The sample as another version: A1 reworded (full-width and blanks
+    /// only), A2 renamed, B3 dropped; and as another checklist.
+    fn versions() -> (Checklist, Checklist, Checklist) {
+        let old = sample();
+        let mut new = sample();
+        new.version = "2014".into();
+        new.items[0].title = "明确 分管领导\u{3000}".into();
+        new.items[1].title = "声像档案".into();
+        new.items.retain(|i| i.code != "B3");
+        let mut other = sample();
+        other.id = "agency".into();
+        (old, new, other)
+    }
+
+    #[test]
+    fn items_match_across_versions_only_by_the_same_title() {
+        let (old, new, other) = versions();
+        let at = |c| Basis {
+            checklist: c,
+            target_tier: None,
+        };
+        assert!(same_meaning("item:A2", at(&old), at(&old)), "same version");
+        assert!(
+            same_meaning("item:A1", at(&old), at(&new)),
+            "a title that differs only in blanks and width"
+        );
+        assert!(
+            !same_meaning("item:A2", at(&old), at(&new)),
+            "another title"
+        );
+        assert!(!same_meaning("item:B3", at(&old), at(&new)), "item dropped");
+        assert!(!same_meaning("item:A1", at(&old), at(&other)), "another id");
+    }
+
+    #[test]
+    fn vetoes_and_gaps_match_only_within_one_checklist_and_tier() {
+        let (old, new, other) = versions();
+        let at = |c, t| Basis {
+            checklist: c,
+            target_tier: t,
+        };
+        let model = Some("province-model");
+        assert!(same_meaning(
+            "veto:loss_incident",
+            at(&old, None),
+            at(&new, None)
+        ));
+        assert!(!same_meaning(
+            "veto:loss_incident",
+            at(&old, None),
+            at(&other, None)
+        ));
+        let mut no_veto = new.clone();
+        no_veto.vetoes.clear();
+        assert!(!same_meaning(
+            "veto:loss_incident",
+            at(&old, None),
+            at(&no_veto, None)
+        ));
+        for key in ["gap:total", "gap:category:B", "gap:input:room_area"] {
+            assert!(same_meaning(key, at(&old, model), at(&new, model)), "{key}");
+            assert!(!same_meaning(key, at(&old, model), at(&new, None)), "{key}");
+            assert!(
+                !same_meaning(key, at(&old, model), at(&new, Some("city-standard"))),
+                "{key}"
+            );
+            assert!(
+                !same_meaning(key, at(&old, model), at(&other, model)),
+                "{key}"
+            );
+        }
+        assert!(!same_meaning(
+            "gap:input:nothing",
+            at(&old, model),
+            at(&new, model)
+        ));
+        assert!(!same_meaning("odd:key", at(&old, None), at(&old, None)));
     }
 }

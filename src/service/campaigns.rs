@@ -11,7 +11,7 @@ use crate::store::models::CampaignRow;
 use crate::store::{DbConn, queries, write};
 
 use super::audit::{self, Entity};
-use super::{Actor, Clock, ServiceError, ServiceResult};
+use super::{Actor, Clock, Role, ServiceError, ServiceResult};
 
 /// Which checklist version a kind of unit is assessed against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -33,7 +33,8 @@ pub struct CampaignView {
     pub checklists: Vec<KindChecklist>,
 }
 
-/// What an admin sets on a campaign; absent fields stay as they are.
+/// What an admin sets on a campaign (an inspector: `rectify_days` alone);
+/// absent fields stay as they are.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CampaignChange {
     /// YYYY-MM-DD; an empty string removes the deadline.
@@ -150,8 +151,10 @@ pub fn create(
     })
 }
 
-/// Changes a campaign's deadline, state or checklists (admin). The
-/// checklist of a kind cannot change once that kind has submissions.
+/// Changes a campaign's deadline, state or checklists (admin), or its
+/// rectification period (admin or inspector: a change that sets
+/// `rectify_days` and nothing else). The checklist of a kind cannot change
+/// once that kind has submissions.
 pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
@@ -160,7 +163,18 @@ pub fn update(
     change: &CampaignChange,
     clock: Clock,
 ) -> ServiceResult<CampaignView> {
-    actor.require_admin()?;
+    if actor.role != Role::Admin {
+        actor.require_bureau()?;
+        let days_only = change.rectify_days.is_some()
+            && change.deadline.is_none()
+            && change.closed.is_none()
+            && change.checklists.is_empty();
+        if !days_only {
+            return Err(ServiceError::Forbidden(
+                "检查人员只能修改年检的整改期限（rectify_days），其他设置由管理员修改".into(),
+            ));
+        }
+    }
     for m in &change.checklists {
         check_mapping(catalog, m)?;
     }

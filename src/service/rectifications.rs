@@ -3,7 +3,7 @@
 //! next year while still open, and moved along their lifecycle by the unit
 //! and the bureau — every step with actor, time and note.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,17 @@ fn rectify_days(campaign_days: Option<i32>, checklist: &Checklist) -> u32 {
 /// Brings a unit's orders in step with a newly stored assessment (inside
 /// the caller's transaction): new shortfalls are ordered, orders whose item
 /// now earns full marks close themselves, orders still open from earlier
-/// years are carried into this one. Nothing is ordered twice, and what an
-/// inspector decided by hand (verified, waived) is never reopened in place.
+/// years are carried into this one. What an inspector decided by hand
+/// (verified, waived) is never reopened in place.
+///
+/// Orders of other years are touched only where they mean the same thing
+/// under this assessment's checklist ([`rules::same_meaning`]); the others
+/// stay as they are in their own year, for an inspector to decide.
+///
+/// Nothing is ordered twice: a key has at most one active order in a year,
+/// and a shortfall already followed in a later year — ordered in this year
+/// and carried on, or ordered there first when the years were stored out of
+/// order — is not ordered again when this year is re-scored.
 pub fn sync(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -80,19 +89,81 @@ pub fn sync(
     let campaign = queries::campaigns::get(conn, assessment.campaign_id)?;
     let findings = rules::findings(checklist, card, target_tier);
     let due = rules::due_date(clock.today, rectify_days(campaign.rectify_days, checklist));
-    let mut handled: BTreeMap<String, ()> = BTreeMap::new();
+    let years = campaign_years(conn)?;
+    let year_of = |campaign_id: i64| years.get(&campaign_id).copied().unwrap_or_default();
+    let reference = checklist.reference();
+    let new = rules::Basis {
+        checklist,
+        target_tier,
+    };
+    // Whether an order of another year means here what it meant there.
+    let same_meaning = |row: &Other| -> bool {
+        let old = if row.reference == reference {
+            Some(checklist)
+        } else {
+            env.catalog.get(&row.reference).map(|c| &**c)
+        };
+        old.is_some_and(|old| {
+            rules::same_meaning(
+                &row.row.finding_key,
+                rules::Basis {
+                    checklist: old,
+                    target_tier: row.target_tier.as_deref(),
+                },
+                new,
+            )
+        })
+    };
+    let mut handled: BTreeSet<String> = BTreeSet::new();
     let (mut created, mut refreshed, mut closed, mut carried) = (0, 0, 0, 0);
 
-    // Every order of the unit, read once: this year's, and the others.
-    let (this_year, earlier): (Vec<RectificationRow>, Vec<RectificationRow>) =
-        queries::rectifications::of_unit(conn, assessment.unit_id)?
-            .into_iter()
-            .partition(|r| r.campaign_id == campaign.id);
+    // Every order of the unit, read once: this year's, earlier and later ones.
+    let mut this_year: Vec<RectificationRow> = Vec::new();
+    let (mut earlier, mut later): (Vec<Other>, Vec<Other>) = (Vec::new(), Vec::new());
+    for (row, reference, target_tier) in
+        queries::rectifications::of_unit_with_basis(conn, assessment.unit_id)?
+    {
+        let year = year_of(row.campaign_id);
+        let other = Other {
+            row,
+            reference,
+            target_tier,
+        };
+        if other.row.campaign_id == campaign.id {
+            this_year.push(other.row);
+        } else if year < campaign.year {
+            earlier.push(other);
+        } else {
+            later.push(other);
+        }
+    }
+    // This year's order for each key: the active one, else the newest.
+    let mut existing: HashMap<String, RectificationRow> = HashMap::new();
+    for row in this_year {
+        let keep = existing
+            .get(&row.finding_key)
+            .is_some_and(|kept| state_of(kept).is_active() && !state_of(&row).is_active());
+        if !keep {
+            existing.insert(row.finding_key.clone(), row);
+        }
+    }
+    let active_here = |key: &str| existing.get(key).is_some_and(|r| state_of(r).is_active());
+    // A shortfall followed in a later year already: ordered in this year and
+    // carried on, or ordered there (whatever became of it since).
+    let followed_later = |key: &str| {
+        later.iter().any(|o| {
+            o.row.finding_key == key && (o.row.origin_campaign_id == campaign.id || same_meaning(o))
+        })
+    };
 
-    // Orders still open from earlier years: carried in, or closed.
-    for row in earlier.iter().filter(|r| state_of(r).is_active()) {
-        let origin = queries::campaigns::get(conn, row.campaign_id)?;
-        if origin.year >= campaign.year {
+    // Orders still open from earlier years that mean the same here: carried
+    // in, or closed. One per key, and none where this year has one already.
+    for other in earlier.iter().filter(|o| state_of(&o.row).is_active()) {
+        let row = &other.row;
+        if handled.contains(&row.finding_key) || active_here(&row.finding_key) {
+            continue;
+        }
+        if !same_meaning(other) {
             continue;
         }
         match findings.iter().find(|f| f.key == row.finding_key) {
@@ -110,7 +181,8 @@ pub fn sync(
                 )?;
                 let note = format!(
                     "{} 年度考核中仍未达到要求，转入 {} 年度继续整改",
-                    origin.year, campaign.year
+                    year_of(row.campaign_id),
+                    campaign.year
                 );
                 event(
                     conn,
@@ -122,7 +194,7 @@ pub fn sync(
                     state_of(row),
                     &note,
                 )?;
-                handled.insert(f.key.clone(), ());
+                handled.insert(f.key.clone());
                 carried += 1;
             }
             None => {
@@ -149,25 +221,9 @@ pub fn sync(
         }
     }
 
-    // This year's orders, by finding key (the newest row for each key).
-    // Carried orders now belong to this year too.
-    let carried_ids: Vec<i64> = earlier
-        .iter()
-        .filter(|r| handled.contains_key(&r.finding_key) && state_of(r).is_active())
-        .map(|r| r.id)
-        .collect();
-    let existing: HashMap<String, RectificationRow> = this_year
-        .into_iter()
-        .map(|r| (r.finding_key.clone(), r))
-        .collect();
-    // Orders of other years (not carried now) link a shortfall that comes back.
-    let earlier: Vec<&RectificationRow> = earlier
-        .iter()
-        .filter(|r| !carried_ids.contains(&r.id))
-        .collect();
     let mut new: Vec<(&Finding, Option<i64>)> = Vec::new();
     for f in &findings {
-        if handled.contains_key(&f.key) {
+        if handled.contains(&f.key) {
             continue;
         }
         match existing.get(&f.key) {
@@ -187,6 +243,8 @@ pub fn sync(
                     refreshed += 1;
                 }
             }
+            // Followed in a later year: that order answers it.
+            _ if followed_later(&f.key) => {}
             // Closed by the system when the item was full; short again: reopen.
             Some(row) if queries::rectifications::closed_automatically(conn, row.id)? => {
                 queries::rectifications::set_state(
@@ -222,11 +280,12 @@ pub fn sync(
             // Verified or waived by hand this year: the inspector's decision stands.
             Some(_) => {}
             None => {
+                // A closed order of an earlier year for the same thing: linked.
                 let previous = earlier
                     .iter()
                     .rev()
-                    .find(|r| r.finding_key == f.key)
-                    .map(|r| r.id);
+                    .find(|o| o.row.finding_key == f.key && same_meaning(o))
+                    .map(|o| o.row.id);
                 new.push((f, previous));
             }
         }
@@ -280,6 +339,15 @@ pub fn sync(
         )?;
     }
     Ok(())
+}
+
+/// An order of another year, with what it was last assessed against.
+struct Other {
+    row: RectificationRow,
+    /// Its assessment's checklist, `id@version`.
+    reference: String,
+    /// The tier that assessment applied for.
+    target_tier: Option<String>,
 }
 
 /// Orders new shortfalls, all in two statements (the orders, then their
@@ -657,6 +725,17 @@ fn party(actor: &Actor, row: &RectificationRow) -> ServiceResult<Party> {
     })
 }
 
+/// Reads an order for a change, with its unit's row locked until the
+/// transaction ends (PostgreSQL; SQLite's one writer already serialises),
+/// so that two steps on one order run one after the other and the second
+/// sees what the first did.
+fn locked(conn: &mut DbConn, id: i64) -> ServiceResult<RectificationRow> {
+    let not_found = || ServiceError::NotFound(format!("整改事项 {id} 不存在"));
+    let row = queries::rectifications::get(conn, id).map_err(|_| not_found())?;
+    queries::units::lock(conn, row.unit_id)?;
+    queries::rectifications::get(conn, id).map_err(|_| not_found())
+}
+
 /// Moves an order along its lifecycle.
 pub fn act(
     conn: &mut DbConn,
@@ -679,8 +758,7 @@ pub fn act(
         ));
     }
     write(conn, |conn| {
-        let row = queries::rectifications::get(conn, id)
-            .map_err(|_| ServiceError::NotFound(format!("整改事项 {id} 不存在")))?;
+        let row = locked(conn, id)?;
         let from = state_of(&row);
         let to = rules::transition(from, action, party(actor, &row)?, &request.note).map_err(
             |e| match e {
@@ -698,7 +776,20 @@ pub fn act(
             State::Verified | State::Waived => Some(request.note.trim()).filter(|n| !n.is_empty()),
             _ => None,
         };
-        queries::rectifications::set_state(conn, id, to.as_str(), closed_reason, clock.now)?;
+        // Under the lock no one else can have moved it; the condition makes
+        // sure of it all the same.
+        if !queries::rectifications::set_state_from(
+            conn,
+            id,
+            from.as_str(),
+            to.as_str(),
+            closed_reason,
+            clock.now,
+        )? {
+            return Err(ServiceError::Conflict(format!(
+                "整改事项 {id} 已被他人处理，请刷新后重试"
+            )));
+        }
         let event_id = event(
             conn,
             id,
@@ -808,7 +899,9 @@ fn recheck(
     Ok(())
 }
 
-/// Sets an order's due date by hand (bureau).
+/// Sets an order's due date by hand (bureau). A date on a Saturday or
+/// Sunday moves to the next Monday, as computed ones do; a closed order
+/// (verified, waived) keeps its date (409).
 pub fn set_due(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -818,17 +911,28 @@ pub fn set_due(
     note: &str,
 ) -> ServiceResult<RectificationDetail> {
     actor.require_bureau()?;
-    let due = NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d")
+    let asked = NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d")
         .map_err(|_| ServiceError::BadRequest(format!("due 应为 YYYY-MM-DD，实际为“{due}”")))?;
+    let due = rules::due_date(asked, 0);
     let clock = env.clock;
     write(conn, |conn| {
-        let row = queries::rectifications::get(conn, id)
-            .map_err(|_| ServiceError::NotFound(format!("整改事项 {id} 不存在")))?;
-        queries::rectifications::set_due(conn, id, due, true, clock.now)?;
+        let row = locked(conn, id)?;
         let state = state_of(&row);
+        if !state.is_active() {
+            return Err(ServiceError::Conflict(format!(
+                "整改事项处于“{}”状态，不能再修改整改期限",
+                state.label_zh()
+            )));
+        }
+        queries::rectifications::set_due(conn, id, due, true, clock.now)?;
         let text = format!(
-            "整改期限由 {} 改为 {due}{}",
+            "整改期限由 {} 改为 {due}{}{}",
             row.due,
+            if due == asked {
+                String::new()
+            } else {
+                format!("（{asked} 为周末，顺延至下周一）")
+            },
             if note.trim().is_empty() {
                 String::new()
             } else {

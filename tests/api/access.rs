@@ -126,7 +126,9 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/campaigns", "/api/v1/campaigns", Body::None, SIGNED_IN),
     row("POST", "/api/v1/campaigns", "/api/v1/campaigns", Body::Json(r#"{"year":2016,"checklists":[{"unit_kind":"社区","checklist":"community@2013"}]}"#), ADMIN),
     row("GET", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::None, SIGNED_IN),
-    row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"rectify_days":20}"#), ADMIN),
+    row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"closed":false}"#), ADMIN),
+    // An inspector may change the rectification period, and nothing else.
+    row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"rectify_days":20}"#), BUREAU),
     row("GET", "/api/v1/checklists", "/api/v1/checklists", Body::None, SIGNED_IN),
     row("GET", "/api/v1/checklists/{reference}/template", "/api/v1/checklists/community@2013/template", Body::None, SIGNED_IN),
     row("POST", "/api/v1/samples", "/api/v1/samples", Body::Json(r#"{"year":2012,"count":1,"seed":7}"#), BUREAU),

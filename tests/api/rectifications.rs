@@ -601,3 +601,334 @@ async fn open_orders_carry_into_the_next_year() {
         Some(id(&old, "C1"))
     );
 }
+
+/// A workbook of 小营巷社区 on the checklist `reference`.
+fn book_on(app: &TestApp, reference: &str, answers: Answers, year: i32) -> Vec<u8> {
+    app.workbook_with(
+        &crate::helpers::Book {
+            checklist: reference,
+            year,
+            ..crate::helpers::Book::default()
+        },
+        answers,
+    )
+}
+
+fn short(reference: &str, app: &TestApp, codes: &[&str]) -> Answers {
+    codes
+        .iter()
+        .fold(excellent(app, reference), |a, code| lower(a, code, 0))
+}
+
+/// Orders of one item, in whatever year they are tracked now.
+async fn of_item(app: &TestApp, token: &str, years: &[i32], item: &str) -> Vec<Value> {
+    let mut found = Vec::new();
+    for year in years {
+        found.extend(
+            orders(app, token, &format!("year={year}"))
+                .await
+                .into_iter()
+                .filter(|i| i["item"] == item),
+        );
+    }
+    found
+}
+
+fn active(items: &[Value]) -> usize {
+    items
+        .iter()
+        .filter(|i| ["open", "submitted", "returned"].contains(&i["state"].as_str().unwrap_or("")))
+        .count()
+}
+
+#[actix_web::test]
+async fn carry_over_matches_items_by_meaning_across_checklist_versions() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    // 2011 on community@2012, 2012 on community@2013 (as the demo runs them).
+    // D1 and D3 read the same in both versions; A1 and A3 do not (2012's A3
+    // is 文化程度, 2013's A3 the 网络图).
+    let old_version = app.catalog.get("community@2012").expect("2012");
+    let new_version = app.catalog.get("community@2013").expect("2013");
+    for code in ["D1", "D3"] {
+        assert_eq!(
+            old_version.item(code).map(|i| &i.title),
+            new_version.item(code).map(|i| &i.title),
+            "{code}"
+        );
+    }
+    for code in ["A1", "A3"] {
+        assert_ne!(
+            old_version.item(code).map(|i| &i.title),
+            new_version.item(code).map(|i| &i.title),
+            "{code}"
+        );
+    }
+    let (status, body) = app
+        .upload(
+            &inspector,
+            "2011.xlsx",
+            book_on(
+                &app,
+                "community@2012",
+                short("community@2012", &app, &["A1", "A3", "D1", "D3"]),
+                2011,
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let old = orders(&app, &inspector, "year=2011").await;
+    let id = |items: &[Value], code| find(items, code)["id"].as_i64().expect("id");
+
+    // 2012: A1 and D3 full; A3 and D1 short.
+    let (status, body) = app
+        .upload(
+            &inspector,
+            "2012.xlsx",
+            book_on(
+                &app,
+                "community@2013",
+                short("community@2013", &app, &["A3", "D1"]),
+                2012,
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let new = orders(&app, &inspector, "year=2012").await;
+    let old_after = orders(&app, &inspector, "year=2011").await;
+
+    // The same meaning: D1 carried (the same order), D3 closed as met.
+    let d1 = find(&new, "D1");
+    assert_eq!(d1["id"].as_i64(), Some(id(&old, "D1")));
+    assert_eq!(d1["origin_year"], 2011);
+    let d3 = find(&old_after, "D3");
+    assert_eq!(d3["state"], "verified");
+    assert!(
+        d3["closed_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("2012"))
+    );
+    // Another meaning: the 2011 orders stay open in 2011, neither carried
+    // nor closed as met, for an inspector to decide.
+    for code in ["A1", "A3"] {
+        let order = find(&old_after, code);
+        assert_eq!(order["state"], "open", "{code}: {order}");
+        assert_eq!(order["year"], 2011, "{code}");
+        assert!(order["closed_reason"].is_null(), "{code}: {order}");
+    }
+    // 2013's A3 is a shortfall of its own: a new order, linked to nothing.
+    let a3 = find(&new, "A3");
+    assert_ne!(a3["id"].as_i64(), Some(id(&old, "A3")));
+    assert!(a3["previous_id"].is_null(), "{a3}");
+    assert_eq!(a3["origin_year"], 2012);
+    assert!(
+        a3["title"].as_str().is_some_and(|t| t.contains("网络图")),
+        "{a3}"
+    );
+    assert!(new.iter().all(|i| i["item"] != "A1"), "A1 is full in 2012");
+}
+
+#[actix_web::test]
+async fn re_scoring_an_earlier_year_orders_nothing_twice() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    let upload = |name: &'static str, codes: &'static [&'static str], year: i32| {
+        let bytes = book_on(
+            &app,
+            "community@2013",
+            short("community@2013", &app, codes),
+            year,
+        );
+        let app = &app;
+        let inspector = inspector.clone();
+        async move {
+            let (status, body) = app.upload(&inspector, name, bytes).await;
+            assert_eq!(status, 200, "{name}: {body}");
+        }
+    };
+    upload("2011.xlsx", &["A3"], 2011).await;
+    upload("2012.xlsx", &["A3"], 2012).await;
+    let carried = of_item(&app, &inspector, &[2011, 2012], "A3").await;
+    assert_eq!(carried.len(), 1, "{carried:?}");
+    assert_eq!(carried[0]["year"], 2012);
+
+    // 2011 re-scored (C3 short too now): its A3 was carried on, not ordered again.
+    upload("2011b.xlsx", &["A3", "C3"], 2011).await;
+    let after = of_item(&app, &inspector, &[2011, 2012], "A3").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["id"], carried[0]["id"]);
+    assert_eq!(after[0]["state"], "open");
+    // Nor when 2011 is re-scored with A3 full: the order is 2012's to follow.
+    upload("2011c.xlsx", &["C3"], 2011).await;
+    let after = of_item(&app, &inspector, &[2011, 2012], "A3").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["state"], "open");
+}
+
+#[actix_web::test]
+async fn a_later_year_stored_first_is_not_ordered_twice() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    let upload = |name: &'static str, codes: &'static [&'static str], year: i32| {
+        let bytes = book_on(
+            &app,
+            "community@2013",
+            short("community@2013", &app, codes),
+            year,
+        );
+        let app = &app;
+        let inspector = inspector.clone();
+        async move {
+            let (status, body) = app.upload(&inspector, name, bytes).await;
+            assert_eq!(status, 200, "{name}: {body}");
+        }
+    };
+    upload("2012.xlsx", &["A3"], 2012).await;
+    upload("2011.xlsx", &["A3", "C3"], 2011).await;
+    let a3 = of_item(&app, &inspector, &[2011, 2012], "A3").await;
+    assert_eq!(active(&a3), 1, "{a3:?}");
+    assert_eq!(a3[0]["year"], 2012);
+    // 2011's own shortfalls are ordered as usual.
+    assert_eq!(of_item(&app, &inspector, &[2011], "C3").await.len(), 1);
+    // 2012 re-scored: still one order for A3.
+    upload("2012b.xlsx", &["A3", "F1"], 2012).await;
+    let a3 = of_item(&app, &inspector, &[2011, 2012], "A3").await;
+    assert_eq!(active(&a3), 1, "{a3:?}");
+    assert_eq!(a3.len(), 1, "{a3:?}");
+}
+
+async fn patch_2012(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    app.send(Method::PATCH, Some(token), "/api/v1/campaigns/2012", body)
+        .await
+}
+
+#[actix_web::test]
+async fn an_inspector_changes_a_campaigns_rectification_period_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    let leader = app.login("leader").await;
+    app.upload(
+        &inspector,
+        "a.xlsx",
+        book(
+            &app,
+            lower(excellent(&app, "community@2013"), "C3", 0),
+            2012,
+            None,
+        ),
+    )
+    .await;
+    let (status, body) = patch_2012(&app, &inspector, json!({"rectify_days": 10})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rectify_days"], 10);
+    // The open order's due date follows: ten days from today, off a weekend.
+    let c3 = find(&orders(&app, &inspector, "year=2012").await, "C3").clone();
+    let due = chrono::NaiveDate::parse_from_str(c3["due"].as_str().expect("due"), "%Y-%m-%d")
+        .expect("date");
+    let today = nianjian::service::Clock::at(chrono::Utc::now()).today;
+    assert!((10..=12).contains(&(due - today).num_days()), "{c3}");
+
+    // Anything else stays the admin's, alone or alongside.
+    for body in [
+        json!({"rectify_days": 20, "closed": true}),
+        json!({"deadline": "2012-12-31"}),
+        json!({"closed": true}),
+    ] {
+        let (status, answer) = patch_2012(&app, &inspector, body.clone()).await;
+        assert_eq!(status, 403, "{body}: {answer}");
+    }
+    let (status, _) = patch_2012(&app, &leader, json!({"rectify_days": 20})).await;
+    assert_eq!(status, 403, "leaders read only");
+    let (_, campaign) = app.get(Some(&inspector), "/api/v1/campaigns/2012").await;
+    assert_eq!(campaign["rectify_days"], 10);
+    assert_eq!(campaign["closed"], false);
+    assert!(campaign["deadline"].is_null(), "{campaign}");
+}
+
+#[actix_web::test]
+async fn a_due_date_set_by_hand_skips_weekends_and_closed_orders_keep_theirs() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    app.upload(
+        &inspector,
+        "a.xlsx",
+        book(
+            &app,
+            lower(excellent(&app, "community@2013"), "C3", 0),
+            2012,
+            None,
+        ),
+    )
+    .await;
+    let id = find(&orders(&app, &inspector, "year=2012").await, "C3")["id"]
+        .as_i64()
+        .expect("id");
+    let path = format!("/api/v1/rectifications/{id}");
+    // 2100-01-02 is a Saturday, 2100-01-03 a Sunday.
+    for asked in ["2100-01-02", "2100-01-03"] {
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                Some(&inspector),
+                &path,
+                json!({"due": asked}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["due"], "2100-01-04", "{asked}");
+    }
+    act(&app, &inspector, id, json!({"action": "submit"})).await;
+    let (status, _) = act(&app, &inspector, id, json!({"action": "verify"})).await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .send(
+            Method::PATCH,
+            Some(&inspector),
+            &path,
+            json!({"due": "2100-02-01"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (_, detail) = app.get(Some(&inspector), &path).await;
+    assert_eq!(detail["due"], "2100-01-04");
+}
+
+#[actix_web::test]
+async fn two_steps_at_once_on_one_order_one_wins_the_other_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let codes = ["A3", "C3", "F1", "C1", "D1", "D3"];
+    app.upload(
+        &inspector,
+        "a.xlsx",
+        book(&app, short("community@2013", &app, &codes), 2012, None),
+    )
+    .await;
+    let items = orders(&app, &inspector, "year=2012").await;
+    for code in codes {
+        let id = find(&items, code)["id"].as_i64().expect("id");
+        // Two submits, then two verifies, each pair sent together.
+        for (action, note) in [("submit", ""), ("verify", "验收合格")] {
+            let body = json!({"action": action, "note": note});
+            let ((a, _), (b, _)) = futures_util::future::join(
+                act(&app, &inspector, id, body.clone()),
+                act(&app, &admin, id, body),
+            )
+            .await;
+            let mut statuses = [a, b];
+            statuses.sort_unstable();
+            assert_eq!(statuses, [200, 409], "{code} {action}");
+        }
+        let (_, detail) = app
+            .get(Some(&inspector), &format!("/api/v1/rectifications/{id}"))
+            .await;
+        let steps: Vec<&str> = detail["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(steps, ["create", "submit", "verify"], "{code}");
+    }
+}

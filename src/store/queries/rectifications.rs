@@ -5,7 +5,9 @@ use crate::on_backend;
 use crate::store::models::{
     EvidenceRow, NewRectification, NewRectificationEvent, RectificationEventRow, RectificationRow,
 };
-use crate::store::schema::{rectification_events, rectification_evidence, rectifications};
+use crate::store::schema::{
+    assessments, rectification_events, rectification_evidence, rectifications,
+};
 use crate::store::{DbConn, StoreResult};
 
 pub fn insert(conn: &mut DbConn, row: &NewRectification<'_>) -> StoreResult<i64> {
@@ -47,12 +49,21 @@ pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<RectificationRow> {
         .first(conn)?)
 }
 
-/// Every order of a unit, oldest first.
-pub fn of_unit(conn: &mut DbConn, unit_id: i64) -> StoreResult<Vec<RectificationRow>> {
+/// Every order of a unit, oldest first, each with what it was last assessed
+/// against: its assessment's checklist reference and the tier applied for.
+pub fn of_unit_with_basis(
+    conn: &mut DbConn,
+    unit_id: i64,
+) -> StoreResult<Vec<(RectificationRow, String, Option<String>)>> {
     Ok(rectifications::table
+        .inner_join(assessments::table.on(assessments::id.eq(rectifications::assessment_id)))
         .filter(rectifications::unit_id.eq(unit_id))
         .order(rectifications::id.asc())
-        .select(RectificationRow::as_select())
+        .select((
+            RectificationRow::as_select(),
+            assessments::checklist_reference,
+            assessments::target_tier,
+        ))
         .load(conn)?)
 }
 
@@ -88,6 +99,30 @@ pub fn set_state(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Moves an order from the state `from` to `to`, only if it is still in
+/// `from`: false when another step got there first (nothing changed).
+pub fn set_state_from(
+    conn: &mut DbConn,
+    id: i64,
+    from: &str,
+    to: &str,
+    closed_reason: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
+    let changed = diesel::update(
+        rectifications::table
+            .find(id)
+            .filter(rectifications::state.eq(from)),
+    )
+    .set((
+        rectifications::state.eq(to),
+        rectifications::closed_reason.eq(closed_reason),
+        rectifications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// Refreshes an active order from a newer assessment (and moves it into that campaign).

@@ -62,7 +62,8 @@ pub async fn create(
     ))
 }
 
-/// Sets a campaign's deadline, closes or reopens it, or sets a kind's checklist (admin).
+/// Sets a campaign's deadline, closes or reopens it, or sets a kind's checklist (admin); an
+/// inspector may change its rectification period (`rectify_days`) alone.
 #[utoipa::path(patch, path = "/api/v1/campaigns/{year}", tag = "campaigns", security(("bearer" = [])),
     params(("year" = i32, Path)), request_body = CampaignChange,
     responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

@@ -135,11 +135,13 @@ pub struct DueChange {
     pub note: String,
 }
 
-/// Sets an order's due date by hand (bureau).
+/// Sets an order's due date by hand (bureau); a Saturday or Sunday moves to
+/// the next Monday. A verified or waived order keeps its date (409).
 #[utoipa::path(patch, path = "/api/v1/rectifications/{id}", tag = "rectifications", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = DueChange,
     responses((status = 200, body = RectificationDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The order is verified or waived", body = ErrorBody)))]
 pub async fn update(
     state: web::Data<AppState>,
     Auth(actor): Auth,
