@@ -250,6 +250,14 @@ fn check_unit_rights(conn: &mut DbConn, actor: &Actor, check: &SelfCheck) -> Ser
             own.name, own.code, check.unit.code
         )));
     }
+    // The campaign's checklist is chosen by kind: a unit may not pick
+    // another kind's (and so another checklist) by what it types.
+    if own.kind != check.unit.kind {
+        return Err(ServiceError::Conflict(format!(
+            "自查表中的单位类型“{}”与名册登记的“{}”不一致；请下载本单位的自查表重新填写，或联系区档案局更正名册",
+            check.unit.kind, own.kind
+        )));
+    }
     Ok(())
 }
 

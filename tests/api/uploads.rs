@@ -315,7 +315,8 @@ async fn campaign_rules_for_units_deadlines_and_closing() {
             Some(&admin),
             "/api/v1/campaigns",
             serde_json::json!({"year": 2012, "deadline": "2013-03-31",
-                "checklists": [{"unit_kind": "社区", "checklist": "community@2013"}]}),
+                "checklists": [{"unit_kind": "社区", "checklist": "community@2013"},
+                               {"unit_kind": "机关", "checklist": "agency@2012"}]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -343,6 +344,25 @@ async fn campaign_rules_for_units_deadlines_and_closing() {
         )
         .await;
     assert_eq!(status, 409, "{body}");
+
+    // A community that calls itself an agency to be scored on the agency
+    // checklist: refused, the roster decides its kind.
+    let (status, body) = app
+        .upload(
+            &unit,
+            "k.xlsx",
+            app.workbook(&Book {
+                checklist: "agency@2012",
+                kind: "机关",
+                ..book()
+            }),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or_default().contains("单位类型"),
+        "{body}"
+    );
 
     // A year without a campaign: a unit cannot open it.
     let (status, _) = app
