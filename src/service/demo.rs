@@ -318,7 +318,17 @@ fn quality_for(checklist: &Checklist, wanted: Option<&str>, rng: &mut SplitMix64
 /// accounts, the 2011 and 2012 campaigns with every unit's self-check sent
 /// through the real upload path, a few on-site reviews. Returns a summary,
 /// or `None` when the database already holds data.
+///
+/// All of it is one transaction: a failure part-way leaves the database
+/// empty, so the next `--demo` tries again instead of finding half a district.
 pub fn populate(
+    conn: &mut crate::store::DbConn,
+    env: super::Env<'_>,
+) -> super::ServiceResult<Option<String>> {
+    crate::store::write(conn, |conn| fill(conn, env))
+}
+
+fn fill(
     conn: &mut crate::store::DbConn,
     env: super::Env<'_>,
 ) -> super::ServiceResult<Option<String>> {
@@ -556,6 +566,49 @@ pub fn populate(
             )?;
         }
     }
+    // Rectification under way in 2012: units have answered some orders,
+    // the bureau has checked some of the answers.
+    let orders = super::rectifications::list(
+        conn,
+        &actor,
+        &super::rectifications::Filter {
+            year: Some(2012),
+            kind: Some("item".into()),
+            ..Default::default()
+        },
+        at(2013, 5, 1).today,
+    )?;
+    let step = |conn: &mut crate::store::DbConn, id: i64, action: &str, note: &str, day: u32| {
+        super::rectifications::act(
+            conn,
+            env_at(at(2013, 5, day)),
+            &actor,
+            id,
+            &super::rectifications::ActionRequest {
+                action: action.into(),
+                note: note.into(),
+                recheck_points: None,
+            },
+            Vec::new(),
+        )
+        .map(|_| ())
+    };
+    for (n, order) in orders.iter().filter(|o| o.state == "open").take(280).enumerate() {
+        match n % 7 {
+            0 | 1 | 2 => step(conn, order.id, "submit", "已按要求补充整理，附整改说明。", 10)?,
+            3 => {
+                step(conn, order.id, "submit", "已整改完毕。", 10)?;
+                step(conn, order.id, "verify", "复查合格，予以销号。", 20)?;
+            }
+            4 => {
+                step(conn, order.id, "submit", "已整改。", 10)?;
+                step(conn, order.id, "return", "整改材料不完整，请补充后重新提交。", 20)?;
+            }
+            5 if n % 21 == 5 => step(conn, order.id, "waive", "该项因单位搬迁暂缓，经研究免于整改。", 20)?,
+            _ => {}
+        }
+    }
+
     // The 2011 campaign is over; 2012's is the one under way.
     campaigns::update(
         conn,

@@ -78,6 +78,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings) -> TestApp {
+        Self::start(settings, true).await
+    }
+
+    /// A server on a database with no accounts at all (the demo fills it).
+    pub async fn spawn_empty() -> TestApp {
+        Self::start(Settings::default(), false).await
+    }
+
+    async fn start(settings: Settings, accounts: bool) -> TestApp {
         let (url, dir, postgres) = match pg_admin_url() {
             Some(admin) => {
                 let mut bytes = [0u8; 6];
@@ -103,11 +112,16 @@ impl TestApp {
             let clock = Clock::at(chrono::Utc::now());
             nianjian::service::checklists::sync(&mut conn, &catalog, clock)
                 .expect("sync checklists");
-            for (name, role) in [
-                ("admin", Role::Admin),
-                ("inspector", Role::Inspector),
-                ("leader", Role::Leader),
-            ] {
+            let accounts_wanted = if accounts {
+                &[
+                    ("admin", Role::Admin),
+                    ("inspector", Role::Inspector),
+                    ("leader", Role::Leader),
+                ][..]
+            } else {
+                &[]
+            };
+            for &(name, role) in accounts_wanted {
                 accounts::add_user(
                     &mut conn,
                     &Actor::command_line(),

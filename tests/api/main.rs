@@ -4,6 +4,7 @@
 
 mod access;
 mod concurrency;
+mod demo;
 mod helpers;
 mod openapi;
 mod rectifications;
