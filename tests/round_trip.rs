@@ -542,3 +542,83 @@ fn rows_with_an_unknown_code_are_ignored() {
     assert_eq!(problems[0].cell, None);
     assert!(problems[0].message.contains("room_area"), "{problems:?}");
 }
+
+/// The filled workbook of a checklist that `resaved/` holds re-saved by
+/// LibreOffice, and the answers in it: deterministic, so the fixtures
+/// can be compared with what this code writes today.
+fn filled_for_resave(checklist: &Checklist) -> (Answers, Vec<u8>) {
+    let template = self_check_template(checklist, &Prefill::default()).expect("template");
+    let layout = layout(&template);
+    let mut rng = Rng(2012);
+    let (answers, _) = random_case(&mut rng, checklist, &layout);
+    let prefill = Prefill {
+        unit_name: Some("小营巷社区".into()),
+        unit_code: Some("330102001".into()),
+        unit_kind: Some(checklist.unit_kinds[0].clone()),
+        street: Some("小营街道".into()),
+        year: Some(2012),
+        target_tier: Some(checklist.tiers[1].name.clone()),
+        answers: Some(answers.clone()),
+    };
+    let bytes = self_check_template(checklist, &prefill).expect("filled workbook");
+    (answers, bytes)
+}
+
+/// Writes the workbooks `tests/fixtures/workbooks/resaved/resave.sh`
+/// hands to LibreOffice: `NIANJIAN_FIXTURE_DIR=DIR cargo test --test
+/// round_trip -- --ignored write_workbooks_to_resave`.
+#[test]
+#[ignore = "writes fixture inputs; run by resaved/resave.sh"]
+fn write_workbooks_to_resave() {
+    let dir = std::env::var("NIANJIAN_FIXTURE_DIR").expect("NIANJIAN_FIXTURE_DIR");
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    for loaded in catalog.iter() {
+        let checklist = &loaded.checklist;
+        let (_, bytes) = filled_for_resave(checklist);
+        let name = format!("{}-{}.xlsx", checklist.id, checklist.version);
+        std::fs::write(std::path::Path::new(&dir).join(name), bytes).expect("write");
+    }
+}
+
+/// A filled workbook opened and saved again by LibreOffice Calc — as xlsx,
+/// ods and xls — reads back to exactly the answers that were written:
+/// the template survives the program a clerk saves it with.
+#[test]
+fn filled_workbooks_saved_again_by_libreoffice_read_back_exactly() {
+    let catalog = Catalog::embedded().expect("shipped checklists");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks/resaved");
+    let mut read = 0;
+    for loaded in catalog.iter() {
+        let checklist = &loaded.checklist;
+        let (answers, _) = filled_for_resave(checklist);
+        for ext in ["xlsx", "ods", "xls"] {
+            let name = format!("{}-{}.{ext}", checklist.id, checklist.version);
+            let bytes = std::fs::read(dir.join(&name))
+                .unwrap_or_else(|e| panic!("{name}: {e} (run resaved/resave.sh)"));
+            let check =
+                read_self_check(&bytes, &catalog, &Limits::default()).unwrap_or_else(|problems| {
+                    panic!(
+                        "{name}: {}",
+                        problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                });
+            assert_eq!(check.checklist.reference(), checklist.reference(), "{name}");
+            assert_eq!(check.unit.code, "330102001", "{name}: codes stay text");
+            assert_eq!(check.unit.name, "小营巷社区", "{name}");
+            assert_eq!(check.year, 2012, "{name}");
+            assert_eq!(
+                check.target_tier.as_deref(),
+                Some(checklist.tiers[1].code.as_str()),
+                "{name}"
+            );
+            assert_eq!(check.answers, answers, "{name}");
+            read += 1;
+        }
+    }
+    assert_eq!(read, 3 * catalog.iter().count());
+}
