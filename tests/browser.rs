@@ -5,7 +5,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
 //! Without them the test says so and passes, unless
 //! `NIANJIAN_BROWSER_TESTS=required` (set by `.ci/run`), where it fails.
-//! Screenshots of every page land in `target/browser-screenshots/`.
+//! Screenshots of every page land in `target/browser-screenshots/<backend>/`
+//! (`sqlite` or `postgres`), so one backend's run keeps the other's.
 
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
@@ -110,12 +111,29 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {session}"))
             .to_string();
+        let backend = match std::env::var("NIANJIAN_TEST_DATABASE") {
+            Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                "postgres"
+            }
+            _ => "sqlite",
+        };
         let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .parent()
             .expect("target dir")
-            .join("browser-screenshots");
-        // Fresh artefacts each run: no screenshot from an older run is left to mislead.
+            .join("browser-screenshots")
+            .join(backend);
+        // Fresh artefacts each run: no screenshot from an older run of this
+        // backend is left to mislead (nor one from before the split by backend).
         let _ = std::fs::remove_dir_all(&shots);
+        if let Some(root) = shots.parent()
+            && let Ok(entries) = std::fs::read_dir(root)
+        {
+            for stale in entries.filter_map(Result::ok).map(|e| e.path()) {
+                if stale.extension().is_some_and(|x| x == "png") {
+                    let _ = std::fs::remove_file(stale);
+                }
+            }
+        }
         std::fs::create_dir_all(&shots).expect("screenshot dir");
         Browser {
             driver,
@@ -277,21 +295,38 @@ impl Browser {
         self.click("form.who button").await;
     }
 
+    /// Runs a script in the page (WebDriver's execute/sync; the pages
+    /// themselves run none) and answers its value.
+    async fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
     /// Waits for a file to appear in the download folder.
     async fn downloaded(&self, suffix: &str) -> PathBuf {
+        self.downloaded_as(|name| name.ends_with(suffix)).await
+    }
+
+    /// Waits for a file whose name satisfies `wanted` (a download under way
+    /// is named `….crdownload`).
+    async fn downloaded_as(&self, wanted: impl Fn(&str) -> bool) -> PathBuf {
         let start = Instant::now();
         loop {
             let found = std::fs::read_dir(&self.downloads)
                 .expect("downloads")
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .find(|p| p.to_string_lossy().ends_with(suffix));
+                .find(|p| p.file_name().is_some_and(|n| wanted(&n.to_string_lossy())));
             if let Some(path) = found {
                 return path;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "no {suffix} downloaded"
+                "nothing downloaded as wanted"
             );
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
@@ -379,21 +414,20 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     browser.click("a[href='/unit/template?year=2012']").await;
     let template = browser.downloaded(".xlsx").await;
     let bytes = std::fs::read(&template).expect("template");
-    let book = nianjian::ingest::workbook::read_workbook(&bytes, &|_| true, &Default::default())
-        .expect("a workbook");
-    let basic = book
-        .sheets
-        .iter()
-        .find(|s| s.name == "基本情况")
-        .expect("基本情况");
-    let prefilled: Vec<String> = basic
-        .rows()
-        .flat_map(|(_, cells)| cells.iter().map(|(_, c)| format!("{c:?}")))
-        .collect();
-    assert!(
-        prefilled.iter().any(|c| c.contains("330102301")),
-        "unit code pre-filled: {prefilled:?}"
-    );
+    let basic = basic_facts(&bytes);
+    for (label, value) in [
+        ("单位名称", "小营巷社区"),
+        ("单位代码", "330102301"),
+        ("单位类型", "社区"),
+        ("所属街道", "小营街道"),
+        ("年度", "2012"),
+    ] {
+        assert_eq!(
+            basic.get(label).map(String::as_str),
+            Some(value),
+            "{label} pre-filled: {basic:?}"
+        );
+    }
 
     // Upload a filled workbook: the score and tier show at once.
     let filled = downloads.path().join("filled.xlsx");
@@ -513,19 +547,84 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
         .await;
     assert!(browser.text().await.contains("小营巷社区"));
     browser.screenshot("11-unit-card").await;
-    // Writes are refused: the bulk upload page and a review post.
+    // The report downloads: the district workbook through its link.
+    browser.go(&app.url("/dashboard?year=2012")).await;
+    browser.wait_for_text("报表下载").await;
+    browser
+        .click("#downloads a[href='/api/v1/reports/district.xlsx?year=2012']")
+        .await;
+    let summary = browser
+        .downloaded_as(|n| n.contains("汇总") && n.ends_with(".xlsx"))
+        .await;
+    assert!(
+        std::fs::read(&summary).expect("summary").starts_with(b"PK"),
+        "the district workbook"
+    );
+
+    // Writes are refused: the inspector's upload page …
     browser.go(&app.url("/inspect/upload")).await;
     assert!(
         browser.wait_for_text("无法完成").await.contains("无权访问"),
         "a leader cannot upload"
     );
     browser.screenshot("12-leader-refused").await;
-    let (status, _) = app
-        .post(
-            Some(&app.login("leader").await),
-            "/api/v1/rectifications/1/actions",
-            json!({"action": "submit"}),
+    // … and a form posted from the browser, signed in by its cookie, with
+    // the page's own CSRF token: no page shows a leader a form that writes,
+    // so the test makes one in the dashboard and submits it.
+    browser.go(&app.url("/dashboard?year=2012")).await;
+    browser.wait_for_text("报表下载").await;
+    let sent = browser
+        .execute(
+            "const token = document.querySelector('form.who input[name=csrf]').value;\
+             const form = document.createElement('form');\
+             form.method = 'post';\
+             form.action = '/inspect/samples';\
+             for (const [name, value] of [['csrf', token], ['year', '2012'], ['count', '1'], ['seed', '7']]) {\
+               const input = document.createElement('input');\
+               input.type = 'hidden'; input.name = name; input.value = value;\
+               form.appendChild(input);\
+             }\
+             document.body.appendChild(form);\
+             form.submit();\
+             return token;",
+            json!([]),
         )
         .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        sent.as_str().map(str::len),
+        Some(32),
+        "the page's CSRF token: {sent}"
+    );
+    browser
+        .wait_for_url(|u| u.ends_with("/inspect/samples"))
+        .await;
+    let refused = browser.wait_for_text("无法完成").await;
+    assert!(refused.contains("无权访问"), "{refused}");
+    browser.screenshot("13-leader-post-refused").await;
+    let (_, samples) = app.get(Some(&inspector), "/api/v1/samples").await;
+    assert_eq!(
+        samples["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was drawn: {samples}"
+    );
+}
+
+/// The 基本情况 sheet of a self-check workbook: each label and the value in
+/// the cell to its right, as text.
+fn basic_facts(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
+    let range = book.worksheet_range("基本情况").expect("基本情况");
+    let text: std::collections::HashMap<(usize, usize), String> = range
+        .cells()
+        .map(|(r, c, v)| ((r, c), v.to_string().trim().to_string()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    text.iter()
+        .filter_map(|((r, c), label)| {
+            let value = text.get(&(*r, c + 1))?;
+            Some((label.clone(), value.clone()))
+        })
+        .collect()
 }

@@ -56,15 +56,103 @@ pub async fn read_files(
 /// Reads a form's files (possibly none) and text fields; `unpack_zips`
 /// opens archives of workbooks into their workbooks.
 pub async fn read_form(
-    mut payload: Multipart,
+    payload: Multipart,
     settings: &Settings,
     unpack_zips: bool,
 ) -> Result<(Vec<UploadedFile>, FormFields), ApiError> {
+    read_checked(
+        payload,
+        settings,
+        &FormRules {
+            unpack_zips,
+            ..FormRules::default()
+        },
+    )
+    .await
+    .map_err(|refused| refused.error)
+}
+
+/// What a page's form must respect, checked while it is read.
+#[derive(Default)]
+pub struct FormRules<'a> {
+    /// Open archives of workbooks into their workbooks.
+    pub unpack_zips: bool,
+    /// The session's CSRF token: the `csrf` field must come before any file
+    /// (it does in every page's form) and match, else the form is refused
+    /// before a byte of a file is kept.
+    pub csrf: Option<&'a str>,
+    /// At most this many files: the first one over is refused unread.
+    pub max_files: Option<usize>,
+    /// What to say when there are more files than that.
+    pub too_many: &'a str,
+}
+
+/// A form refused while it was read, with the text fields read until then
+/// (a page shows the form again with what was typed).
+pub struct FormRefused {
+    pub error: ApiError,
+    pub fields: FormFields,
+}
+
+/// After a refusal the rest of the body is read and dropped (up to this
+/// much), so that the browser, still sending, gets the answer instead of a
+/// reset connection. Nothing of it is kept.
+fn drain_limit(settings: &Settings) -> usize {
+    settings.max_bulk_bytes.max(settings.max_upload_bytes)
+}
+
+/// Reads the rest of a field (one not read to its end: a finished field must
+/// not be polled again) and of the body without keeping it. The field is
+/// dropped before the body is read on (multipart waits until it is).
+async fn drain(field: Option<actix_multipart::Field>, payload: &mut Multipart, mut budget: usize) {
+    let mut spend = |n: usize| {
+        budget = budget.saturating_sub(n);
+        budget > 0
+    };
+    if let Some(mut field) = field {
+        while let Some(Ok(chunk)) = field.next().await {
+            if !spend(chunk.len()) {
+                return;
+            }
+        }
+    }
+    while let Some(Ok(mut field)) = payload.next().await {
+        while let Some(Ok(chunk)) = field.next().await {
+            if !spend(chunk.len()) {
+                return;
+            }
+        }
+    }
+}
+
+/// Reads a form under `rules`: its files and text fields, or why it was
+/// refused with the text fields read so far.
+pub async fn read_checked(
+    mut payload: Multipart,
+    settings: &Settings,
+    rules: &FormRules<'_>,
+) -> Result<(Vec<UploadedFile>, FormFields), FormRefused> {
     let mut files = Vec::new();
     let mut fields = FormFields::default();
+    let mut csrf_seen = false;
+    // Why the form is refused, once it is; and what was read and dropped since.
+    let mut refusal: Option<ApiError> = None;
+    let mut discarded = 0usize;
+    let forged = || {
+        ApiError::Service(crate::service::ServiceError::Forbidden(
+            "表单已过期，请刷新页面后重试".into(),
+        ))
+    };
     while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::BadRequest(format!("上传内容无法解析：{e}")))?;
+        let mut field = match field {
+            Ok(f) => f,
+            Err(e) => {
+                return Err(FormRefused {
+                    error: ApiError::BadRequest(format!("上传内容无法解析：{e}")),
+                    fields,
+                });
+            }
+        };
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field
             .content_disposition()
@@ -72,19 +160,67 @@ pub async fn read_form(
             .map(str::to_string);
         if name != "file" {
             let mut value = Vec::new();
+            let mut failure = None;
             while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-                if value.len() + chunk.len() > MAX_TEXT_FIELD {
-                    return Err(ApiError::BadRequest(format!("表单字段 {name} 过长")));
+                match chunk {
+                    Ok(chunk) if value.len() + chunk.len() > MAX_TEXT_FIELD => {
+                        failure =
+                            Some((ApiError::BadRequest(format!("表单字段 {name} 过长")), true));
+                        break;
+                    }
+                    Ok(chunk) => value.extend_from_slice(&chunk),
+                    Err(e) => {
+                        failure = Some((ApiError::BadRequest(e.to_string()), false));
+                        break;
+                    }
                 }
-                value.extend_from_slice(&chunk);
             }
-            fields
-                .text
-                .insert(name, String::from_utf8_lossy(&value).into_owned());
+            if let Some((error, readable)) = failure {
+                // A broken body is not read on.
+                if readable {
+                    drain(Some(field), &mut payload, drain_limit(settings)).await;
+                }
+                return Err(FormRefused { error, fields });
+            }
+            let value = String::from_utf8_lossy(&value).into_owned();
+            if name == "csrf"
+                && let Some(expected) = rules.csrf
+            {
+                if crate::web::pages::session::same(value.trim(), expected) {
+                    csrf_seen = true;
+                } else {
+                    // Refused; the text fields are still read (to show the
+                    // form again as typed), the files are not kept.
+                    refusal.get_or_insert_with(forged);
+                }
+                continue;
+            }
+            fields.text.insert(name, value);
             continue;
         }
         let file_name = file_name.unwrap_or_default();
+        let chosen = !file_name.is_empty();
+        if rules.csrf.is_some() && !csrf_seen {
+            refusal.get_or_insert_with(forged);
+        } else if chosen && rules.max_files.is_some_and(|max| files.len() >= max) {
+            refusal.get_or_insert_with(|| ApiError::BadRequest(rules.too_many.to_string()));
+        }
+        if refusal.is_some() {
+            // Read and dropped, never kept; a body too long is not read to its end.
+            while let Some(chunk) = field.next().await {
+                let Ok(chunk) = chunk else {
+                    break;
+                };
+                discarded += chunk.len();
+                if discarded > drain_limit(settings) {
+                    break;
+                }
+            }
+            if discarded > drain_limit(settings) {
+                break;
+            }
+            continue;
+        }
         let is_zip = file_name.to_lowercase().ends_with(".zip");
         let limit = if is_zip {
             settings.max_bulk_bytes
@@ -92,22 +228,44 @@ pub async fn read_form(
             settings.max_upload_bytes
         };
         let mut bytes = Vec::new();
+        let mut failure = None;
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("上传中断：{e}")))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(ApiError::PayloadTooLarge(format!(
-                    "文件“{file_name}”超过 {} MB 的上限",
-                    mb(limit)
-                )));
+            match chunk {
+                Ok(chunk) if bytes.len() + chunk.len() > limit => {
+                    let error = ApiError::PayloadTooLarge(format!(
+                        "文件“{file_name}”超过 {} MB 的上限",
+                        mb(limit)
+                    ));
+                    failure = Some((error, true));
+                    break;
+                }
+                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Err(e) => {
+                    failure = Some((ApiError::BadRequest(format!("上传中断：{e}")), false));
+                    break;
+                }
             }
-            bytes.extend_from_slice(&chunk);
+        }
+        if let Some((error, readable)) = failure {
+            drop(bytes);
+            if readable {
+                drain(Some(field), &mut payload, drain_limit(settings)).await;
+            }
+            return Err(FormRefused { error, fields });
         }
         // A form field with no file chosen arrives as an empty part.
-        if bytes.is_empty() && file_name.is_empty() {
+        if bytes.is_empty() && !chosen {
             continue;
         }
-        if unpack_zips && (is_zip || is_plain_zip(&bytes)) {
-            files.extend(open_zip(&file_name, &bytes, settings)?);
+        if rules.unpack_zips && (is_zip || is_plain_zip(&bytes)) {
+            match open_zip(&file_name, &bytes, settings) {
+                Ok(inside) => files.extend(inside),
+                Err(error) => {
+                    drop(field);
+                    drain(None, &mut payload, drain_limit(settings)).await;
+                    return Err(FormRefused { error, fields });
+                }
+            }
         } else {
             files.push(UploadedFile {
                 name: file_name,
@@ -115,7 +273,13 @@ pub async fn read_form(
             });
         }
     }
-    Ok((files, fields))
+    if rules.csrf.is_some() && !csrf_seen {
+        refusal.get_or_insert_with(forged);
+    }
+    match refusal {
+        Some(error) => Err(FormRefused { error, fields }),
+        None => Ok((files, fields)),
+    }
 }
 
 /// A zip that is an archive of files, not itself a workbook (xlsx and ods are zips too).

@@ -51,7 +51,12 @@ impl FileAnswer {
     }
 }
 
+/// A file's refusal as its answer. A server fault is logged here with the
+/// file's name (the answer says only that the server failed: no internals).
 fn refused(file: String, error: &ApiError) -> FileAnswer {
+    if error.status_code().is_server_error() {
+        tracing::error!(file = %file, error = %error, cause = ?error, "a file of an upload failed");
+    }
     let errors = match error {
         ApiError::Service(ServiceError::Invalid(problems)) => problems
             .iter()
@@ -101,20 +106,20 @@ async fn prepare(
 async fn commit(
     state: &web::Data<AppState>,
     actor: &Actor,
-    prepared: Vec<Result<uploads::Prepared, ApiError>>,
+    prepared: Vec<(String, Result<uploads::Prepared, ApiError>)>,
     dry_run: bool,
 ) -> Vec<FileAnswer> {
     let mut answers: Vec<Option<FileAnswer>> = Vec::with_capacity(prepared.len());
     let mut ready = Vec::new();
     let mut names = Vec::new();
-    for p in prepared {
+    for (name, p) in prepared {
         match p {
             Ok(p) => {
                 names.push(p.file_name.clone());
                 ready.push(p);
                 answers.push(None);
             }
-            Err(e) => answers.push(Some(refused(String::new(), &e))),
+            Err(e) => answers.push(Some(refused(name, &e))),
         }
     }
     let actor = actor.clone();
@@ -126,7 +131,10 @@ async fn commit(
             .into_iter()
             .map(|r| r.map_err(ApiError::from))
             .collect(),
-        Err(_) => names.iter().map(|_| Err(ApiError::Busy)).collect(),
+        Err(e) => {
+            tracing::error!(files = names.len(), error = %e, cause = ?e, "storing an upload failed");
+            names.iter().map(|_| Err(ApiError::Busy)).collect()
+        }
     };
     outcomes.reverse();
     names.reverse();
@@ -188,8 +196,12 @@ pub async fn create(
     let dry_run = query.dry_run || fields.flag("dry_run");
     // Read and score all files at once (bounded by the parse slots), then
     // store them in the order they were sent.
-    let prepared =
-        futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;
+    let prepared = futures_util::future::join_all(files.into_iter().map(|f| {
+        let name = f.name.clone();
+        let state = &state;
+        async move { (name, prepare(state, f).await) }
+    }))
+    .await;
     let answers = commit(&state, &actor, prepared, dry_run).await;
 
     let all_refused = answers

@@ -15,11 +15,11 @@ use crate::service::audit::{self, AuditView};
 use crate::service::campaigns::{self, CampaignChange, CampaignView, KindChecklist};
 use crate::service::roster::{self, RosterResult, UnitView};
 use crate::service::{Role, ServiceError};
-use crate::web::upload::read_form;
+use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
 use super::inspect::{form_config, number, shown};
-use super::{Flash, Page, PageError, Viewer, require, see_other};
+use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(overview))
@@ -226,14 +226,7 @@ async fn add_user(
         }
     };
     match outcome {
-        Ok(user) => Ok(see_other(
-            "/admin/users",
-            Some(&format!(
-                "已添加账号 {}（{}）",
-                user.username,
-                user.role.label_zh()
-            )),
-        )),
+        Ok(_) => Ok(see_other("/admin/users", Some(Done::UserAdded))),
         Err((message, status)) => users_page(&state, &viewer, form)
             .await?
             .error(message, status)
@@ -266,22 +259,22 @@ async fn change_user(
         .run(move |conn, env| match op.as_str() {
             "disable" | "enable" => {
                 let user = accounts::set_disabled(conn, &actor, id, op == "disable", env.clock)?;
-                Ok(format!(
-                    "账号 {} 已{}",
-                    user.username,
-                    if user.disabled { "停用" } else { "启用" }
-                ))
+                Ok(if user.disabled {
+                    Done::UserDisabled
+                } else {
+                    Done::UserEnabled
+                })
             }
             "password" => {
-                let user = accounts::get_user(conn, &actor, id)?;
+                accounts::get_user(conn, &actor, id)?;
                 accounts::set_password(conn, &actor, id, &form.password, env.clock)?;
-                Ok(format!("已重设账号 {} 的密码", user.username))
+                Ok(Done::PasswordReset)
             }
             _ => Err(ServiceError::BadRequest("未知的操作".into())),
         })
         .await;
     match result {
-        Ok(message) => Ok(see_other("/admin/users", Some(&message))),
+        Ok(done) => Ok(see_other("/admin/users", Some(done))),
         Err(e) => {
             let (message, status) = shown(e)?;
             users_page(
@@ -459,10 +452,7 @@ async fn save_unit(
         .run(move |conn, env| roster::save_unit(conn, env, &actor, &unit))
         .await;
     match result {
-        Ok(unit) => Ok(see_other(
-            "/admin/units",
-            Some(&format!("已保存单位 {}（{}）", unit.name, unit.code)),
-        )),
+        Ok(_) => Ok(see_other("/admin/units", Some(Done::UnitSaved))),
         Err(e) => {
             let (message, status) = shown(e)?;
             units_page(&state, &viewer, &UnitsQuery::default(), Some(form))
@@ -488,14 +478,19 @@ async fn import_roster(
             page.error(message, status).render(&state, Some(&viewer))
         }
     };
-    let (mut files, fields) = match read_form(payload, &state.settings, false).await {
-        Ok(x) => x,
-        Err(e) => {
-            let (message, status) = shown(e)?;
+    let rules = FormRules {
+        csrf: Some(&viewer.csrf),
+        max_files: Some(1),
+        too_many: "一次只能导入一份名册",
+        ..FormRules::default()
+    };
+    let mut files = match read_checked(payload, &state.settings, &rules).await {
+        Ok((files, _)) => files,
+        Err(refused_form) => {
+            let (message, status) = shown(refused_form.error)?;
             return refused(message, status, Vec::new()).await;
         }
     };
-    viewer.check_csrf(fields.get("csrf"))?;
     if files.is_empty() {
         return refused(
             "请选择名册工作簿".into(),
@@ -510,13 +505,15 @@ async fn import_roster(
         .run(move |conn, env| roster::import(conn, env, &actor, &file.bytes))
         .await;
     match result {
-        Ok(r) => Ok(see_other(
-            "/admin/units",
-            Some(&format!(
+        // The counts are shown at once (an upload's result, like the
+        // workbooks'), not carried in the address.
+        Ok(r) => units_page(&state, &viewer, &UnitsQuery::default(), None)
+            .await?
+            .notice(format!(
                 "名册已导入：新增 {} 个，更新 {} 个，未变 {} 个",
                 r.created, r.updated, r.unchanged
-            )),
-        )),
+            ))
+            .render(&state, Some(&viewer)),
         Err(ApiError::Service(ServiceError::Invalid(problems))) => {
             refused(
                 format!("名册有 {} 处问题，未导入任何单位", problems.len()),
@@ -782,10 +779,7 @@ async fn open_campaign(
         }
     };
     match outcome {
-        Ok(c) => Ok(see_other(
-            "/admin/campaigns",
-            Some(&format!("已开启 {} 年度年检", c.year)),
-        )),
+        Ok(_) => Ok(see_other("/admin/campaigns", Some(Done::CampaignOpened))),
         Err((message, status)) => {
             let data = campaigns_data(&state, Some(&typed), None).await?;
             Page::new("admin-campaigns", "年度年检", "/admin", data)
@@ -840,13 +834,13 @@ async fn change_campaign(
         }
     };
     match outcome {
-        Ok(c) => {
-            let message = match op.as_str() {
-                "close" => format!("{} 年度年检已关闭", c.year),
-                "reopen" => format!("{} 年度年检已重新开放", c.year),
-                _ => format!("已保存 {} 年度年检的设置", c.year),
+        Ok(_) => {
+            let done = match op.as_str() {
+                "close" => Done::CampaignClosed,
+                "reopen" => Done::CampaignReopened,
+                _ => Done::CampaignSaved,
             };
-            Ok(see_other("/admin/campaigns", Some(&message)))
+            Ok(see_other("/admin/campaigns", Some(done)))
         }
         Err((message, status)) => {
             let data = campaigns_data(&state, None, Some((year, &typed))).await?;

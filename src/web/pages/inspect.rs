@@ -27,10 +27,10 @@ use crate::service::roster::{self, UnitView};
 use crate::service::samples::{self, SampleRequest, SampleView};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Clock, Env, Role, ServiceError};
-use crate::web::upload::{UploadedFile, read_form};
+use crate::web::upload::{FormRules, UploadedFile, read_checked};
 use crate::web::{ApiError, AppState};
 
-use super::{Page, PageError, Viewer, encode, require, see_other};
+use super::{Done, Page, PageError, Viewer, encode, require, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/inspect", web::get().to(progress))
@@ -139,6 +139,18 @@ struct StreetRow {
     missing: usize,
     reviewed: usize,
     late: usize,
+    /// The street's (or the district's) summary: workbook and printable page.
+    xlsx_href: Option<String>,
+    html_href: Option<String>,
+}
+
+/// The district summary of a year, or a street's: (workbook, printable page).
+fn summary_hrefs(year: i32, street: Option<&str>) -> (String, String) {
+    let scope = street.map_or(String::new(), |s| format!("&street={}", encode(s)));
+    (
+        format!("/api/v1/reports/district.xlsx?year={year}{scope}"),
+        format!("/api/v1/reports/district.html?year={year}{scope}"),
+    )
 }
 
 impl StreetRow {
@@ -280,20 +292,28 @@ async fn progress_page(
         .clone()
         .filter(|s| UNIT_STATES.iter().any(|(v, _)| v == s));
     let mut streets: BTreeMap<String, StreetRow> = BTreeMap::new();
+    let (xlsx, page) = summary_hrefs(year, None);
     let mut total = StreetRow {
         street: "全区".into(),
+        xlsx_href: Some(xlsx).filter(|_| campaign.is_some()),
+        html_href: Some(page).filter(|_| campaign.is_some()),
         ..StreetRow::default()
     };
     let mut lines = Vec::new();
     for unit in units {
         let line = line_of(unit.clone(), by_unit.get(&unit.code), year);
-        let row = streets
-            .entry(line.street.clone())
-            .or_insert_with(|| StreetRow {
+        let row = streets.entry(line.street.clone()).or_insert_with(|| {
+            // Units without a street have no street summary of their own.
+            let (xlsx, page) = summary_hrefs(year, Some(&line.street));
+            let summary = campaign.is_some() && line.street != NO_STREET;
+            StreetRow {
                 street: line.street.clone(),
                 href: format!("/inspect?year={year}&street={}", encode(&line.street)),
+                xlsx_href: Some(xlsx).filter(|_| summary),
+                html_href: Some(page).filter(|_| summary),
                 ..StreetRow::default()
-            });
+            }
+        });
         row.add(&line);
         total.add(&line);
         if wanted_street.as_ref().is_none_or(|s| *s == line.street)
@@ -377,7 +397,7 @@ async fn resolve_flag(
         None => "/inspect".into(),
     };
     match result {
-        Ok(()) => Ok(see_other(&back, Some("已记录核实结果"))),
+        Ok(()) => Ok(see_other(&back, Some(Done::FlagResolved))),
         Err(e) => {
             let (message, status) = shown(e)?;
             let query = ProgressQuery {
@@ -771,21 +791,14 @@ async fn review(
         })
         .await;
     match result {
-        Ok(detail) => {
-            let message = format!(
-                "复核已保存：总分 {}，{}",
-                detail.summary.total,
-                tier_name(detail.summary.tier.as_ref())
-            );
-            Ok(see_other(
-                &format!(
-                    "/inspect/units/{}?year={}",
-                    encode(&code),
-                    detail.summary.year
-                ),
-                Some(&message),
-            ))
-        }
+        Ok(detail) => Ok(see_other(
+            &format!(
+                "/inspect/units/{}?year={}",
+                encode(&code),
+                detail.summary.year
+            ),
+            Some(Done::ReviewSaved),
+        )),
         Err(e) => {
             let (message, status) = shown(e)?;
             again(message, status, typed).await
@@ -953,14 +966,18 @@ async fn upload(
             StatusCode::PAYLOAD_TOO_LARGE,
         );
     }
-    let (files, fields) = match read_form(payload, &state.settings, true).await {
+    let rules = FormRules {
+        unpack_zips: true,
+        csrf: Some(&viewer.csrf),
+        ..FormRules::default()
+    };
+    let (files, fields) = match read_checked(payload, &state.settings, &rules).await {
         Ok(x) => x,
-        Err(e) => {
-            let (message, status) = shown(e)?;
+        Err(refused) => {
+            let (message, status) = shown(refused.error)?;
             return again(message, status);
         }
     };
-    viewer.check_csrf(fields.get("csrf"))?;
     if files.is_empty() {
         return again("请选择要上传的自查表".into(), StatusCode::BAD_REQUEST);
     }
@@ -1100,15 +1117,7 @@ async fn draw_sample(
         Err(message) => Err((message, StatusCode::BAD_REQUEST)),
     };
     match outcome {
-        Ok(view) => Ok(see_other(
-            "/inspect/samples",
-            Some(&format!(
-                "已抽取 {} 个单位（{} 年度，随机种子 {}）",
-                view.units.len(),
-                view.year,
-                view.seed
-            )),
-        )),
+        Ok(_) => Ok(see_other("/inspect/samples", Some(Done::SampleDrawn))),
         Err((message, status)) => {
             let data = samples_data(&state, &viewer, form).await?;
             Page::new("inspect-samples", "抽查", "/inspect/samples", data)
@@ -1425,17 +1434,19 @@ async fn act(
     let typed = Some((id, form.note.clone(), form.recheck_points.clone()));
     match (outcome, form.from.as_str()) {
         (Ok(detail), from) => {
-            let message = format!(
-                "整改事项 {id}（{}）：{}",
-                detail.item.unit_name, detail.item.state_label
-            );
+            let done = match detail.item.state.as_str() {
+                "verified" => Done::OrderVerified,
+                "returned" => Done::OrderReturned,
+                "waived" => Done::OrderWaived,
+                _ => Done::OrderUpdated,
+            };
             let back = if from == "order" {
                 format!("/inspect/rectifications/{id}")
             } else {
                 let year = year_of(form.year.as_deref()).unwrap_or(detail.item.year);
                 BoardFilter::of(&query, year).href()
             };
-            Ok(see_other(&back, Some(&message)))
+            Ok(see_other(&back, Some(done)))
         }
         (Err((message, status)), "order") => {
             let data = order_data(&state, &viewer, id, typed).await?;

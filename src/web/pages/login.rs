@@ -8,7 +8,7 @@ use crate::service::accounts;
 use crate::web::AppState;
 
 use super::session::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, viewer_of};
-use super::{Page, PageError, home_of, see_other};
+use super::{Done, Page, PageError, home_of, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -37,19 +37,11 @@ struct NextQuery {
     flash: Option<String>,
 }
 
-/// Only same-site paths are followed after signing in.
+/// Only paths on this site are followed after signing in (see [`session::safe_path`]).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.starts_with("/login") =>
-        {
-            n.to_string()
-        }
-        _ => String::new(),
-    }
+    next.and_then(session::safe_path)
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn form(
@@ -163,7 +155,28 @@ async fn logout(
     state
         .run(move |conn, _| accounts::revoke_token(conn, &token))
         .await?;
-    let mut response = see_other("/login", Some("已退出登录"));
+    let mut response = see_other("/login", Some(Done::LoggedOut));
     response.add_cookie(&session::expired(SESSION_COOKIE)).ok();
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn the_login_form_follows_only_paths_on_this_site() {
+        assert_eq!(safe_next(Some("/inspect?year=2012")), "/inspect?year=2012");
+        // `/login?next=/%09/evil.example` arrives decoded.
+        for bad in [
+            "/\t/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            " /inspect",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "");
+    }
 }

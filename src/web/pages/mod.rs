@@ -64,22 +64,28 @@ pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
         .collect()
 }
 
-/// The navigation bar as HTML, for report pages that have their own layout.
+/// The navigation bar as HTML, for report pages that have their own layout
+/// (styled by `report.css`, `.appbar`; not printed).
 pub fn app_bar(viewer: &Viewer, current: &str) -> String {
     let links: String = nav(viewer.actor.role, current)
         .iter()
         .map(|l| {
             format!(
-                "<a href=\"{}\" style=\"color:#fff;margin-right:1em\">{}</a>",
-                l.href, l.label
+                "<a href=\"{}\"{}>{}</a>",
+                l.href,
+                if l.active {
+                    " class=\"active\" aria-current=\"page\""
+                } else {
+                    ""
+                },
+                l.label
             )
         })
         .collect();
     format!(
-        "<header class=\"noprint\" style=\"display:flex;gap:1em;align-items:center;padding:0.5em 1.2em;background:#1f3b5c;color:#fff\">\
-         <a href=\"/\" style=\"color:#fff;font-weight:bold\">档案年检</a><nav style=\"flex:1\">{links}</nav>\
-         <form method=\"post\" action=\"/logout\" style=\"margin:0\"><span>{}（{}）</span> \
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" style=\"background:none;border:0;color:#fff;text-decoration:underline;cursor:pointer\">退出</button></form></header>",
+        "<header class=\"appbar noprint\"><a class=\"brand\" href=\"/\">档案年检</a><nav>{links}</nav>\
+         <form class=\"who\" method=\"post\" action=\"/logout\"><span>{}（{}）</span> \
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">退出</button></form></header>",
         escape(&viewer.actor.name),
         viewer.actor.role.label_zh(),
         escape(&viewer.csrf)
@@ -137,8 +143,19 @@ impl<'a, T: Serialize> Page<'a, T> {
         }
     }
 
-    pub fn flash(mut self, message: Option<String>) -> Self {
-        self.flash = message;
+    /// The message of a `?flash=` code carried over a redirect; an unknown
+    /// code shows nothing (a link can never put its own words on a page).
+    pub fn flash(mut self, code: Option<String>) -> Self {
+        self.flash = code
+            .as_deref()
+            .and_then(Done::from_code)
+            .map(|d| d.message().to_string());
+        self
+    }
+
+    /// A message the server wrote itself (a result shown without a redirect).
+    pub fn notice(mut self, message: String) -> Self {
+        self.flash = Some(message);
         self
     }
 
@@ -183,19 +200,123 @@ impl<'a, T: Serialize> Page<'a, T> {
     }
 }
 
-/// Redirect after a successful form (post/redirect/get), with a message.
-pub fn see_other(location: &str, message: Option<&str>) -> HttpResponse {
-    let location = match message {
-        Some(m) => format!(
+/// Redirect after a successful form (post/redirect/get), with the code of
+/// what was done.
+pub fn see_other(location: &str, done: Option<Done>) -> HttpResponse {
+    let location = match done {
+        Some(d) => format!(
             "{location}{}flash={}",
             if location.contains('?') { '&' } else { '?' },
-            encode(m)
+            d.code()
         ),
         None => location.to_string(),
     };
     HttpResponse::SeeOther()
         .insert_header(("Location", location))
         .finish()
+}
+
+/// What a form did, told on the page it redirects to: `?flash=CODE`, one of
+/// a fixed set, each with its fixed message. Free text never travels in the
+/// address, so nobody can craft a link that shows an official-looking
+/// message of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    LoggedOut,
+    FlagResolved,
+    ReviewSaved,
+    SampleDrawn,
+    OrderVerified,
+    OrderReturned,
+    OrderWaived,
+    OrderUpdated,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+    PasswordReset,
+    UnitSaved,
+    CampaignOpened,
+    CampaignSaved,
+    CampaignClosed,
+    CampaignReopened,
+    AnswerSubmitted,
+    NoFileChosen,
+}
+
+impl Done {
+    pub const ALL: [Done; 19] = [
+        Done::LoggedOut,
+        Done::FlagResolved,
+        Done::ReviewSaved,
+        Done::SampleDrawn,
+        Done::OrderVerified,
+        Done::OrderReturned,
+        Done::OrderWaived,
+        Done::OrderUpdated,
+        Done::UserAdded,
+        Done::UserDisabled,
+        Done::UserEnabled,
+        Done::PasswordReset,
+        Done::UnitSaved,
+        Done::CampaignOpened,
+        Done::CampaignSaved,
+        Done::CampaignClosed,
+        Done::CampaignReopened,
+        Done::AnswerSubmitted,
+        Done::NoFileChosen,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Done::LoggedOut => "logged-out",
+            Done::FlagResolved => "flag-resolved",
+            Done::ReviewSaved => "review-saved",
+            Done::SampleDrawn => "sample-drawn",
+            Done::OrderVerified => "order-verified",
+            Done::OrderReturned => "order-returned",
+            Done::OrderWaived => "order-waived",
+            Done::OrderUpdated => "order-updated",
+            Done::UserAdded => "user-added",
+            Done::UserDisabled => "user-disabled",
+            Done::UserEnabled => "user-enabled",
+            Done::PasswordReset => "password-reset",
+            Done::UnitSaved => "unit-saved",
+            Done::CampaignOpened => "campaign-opened",
+            Done::CampaignSaved => "campaign-saved",
+            Done::CampaignClosed => "campaign-closed",
+            Done::CampaignReopened => "campaign-reopened",
+            Done::AnswerSubmitted => "answer-submitted",
+            Done::NoFileChosen => "no-file",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Done::LoggedOut => "已退出登录",
+            Done::FlagResolved => "已记录核实结果",
+            Done::ReviewSaved => "复核已保存，总分和等级已按复核结果重新计算",
+            Done::SampleDrawn => "已抽取样本，见“历次抽查”的第一条",
+            Done::OrderVerified => "整改事项已验收销号",
+            Done::OrderReturned => "整改事项已退回重改",
+            Done::OrderWaived => "整改事项已免于整改",
+            Done::OrderUpdated => "整改事项已办理",
+            Done::UserAdded => "已添加账号",
+            Done::UserDisabled => "账号已停用",
+            Done::UserEnabled => "账号已启用",
+            Done::PasswordReset => "已重设密码",
+            Done::UnitSaved => "已保存单位信息",
+            Done::CampaignOpened => "已开启新的年度年检",
+            Done::CampaignSaved => "已保存年度年检的设置",
+            Done::CampaignClosed => "年度年检已关闭",
+            Done::CampaignReopened => "年度年检已重新开放",
+            Done::AnswerSubmitted => "已提交整改情况，等待区档案局验收",
+            Done::NoFileChosen => "请先选择要上传的自查表文件",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Done> {
+        Done::ALL.into_iter().find(|d| d.code() == code)
+    }
 }
 
 /// Percent-encoding for a query value.
@@ -212,7 +333,7 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-/// `?flash=` carried over a redirect.
+/// `?flash=CODE` carried over a redirect (see [`Done`]).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Flash {
     pub flash: Option<String>,
@@ -286,4 +407,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     leader::routes(cfg);
     inspect::routes(cfg);
     admin::routes(cfg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flash_codes_are_distinct_and_read_back() {
+        let codes: std::collections::BTreeSet<&str> = Done::ALL.iter().map(|d| d.code()).collect();
+        assert_eq!(codes.len(), Done::ALL.len());
+        for d in Done::ALL {
+            assert_eq!(Done::from_code(d.code()), Some(d));
+            assert!(
+                d.code()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-')
+            );
+        }
+        assert_eq!(Done::from_code("请立即向以下账户汇款"), None);
+        assert_eq!(Done::from_code(""), None);
+    }
+
+    #[test]
+    fn a_redirect_carries_only_the_code() {
+        let r = see_other("/inspect?year=2012", Some(Done::FlagResolved));
+        assert_eq!(
+            r.headers().get("Location").and_then(|v| v.to_str().ok()),
+            Some("/inspect?year=2012&flash=flag-resolved")
+        );
+    }
 }

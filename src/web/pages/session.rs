@@ -96,7 +96,8 @@ impl Viewer {
 /// Not signed in: pages send the browser to the login page.
 #[derive(Debug)]
 pub struct SignInFirst {
-    pub next: String,
+    /// Where to return afterwards (a path on this site), if anywhere.
+    pub next: Option<String>,
 }
 
 impl std::fmt::Display for SignInFirst {
@@ -111,19 +112,24 @@ impl actix_web::ResponseError for SignInFirst {
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
-        let next: String = self
-            .next
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
+        let location = match &self.next {
+            Some(next) => {
+                let next: String = next
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+                            char::from(b).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+                format!("/login?next={next}")
+            }
+            None => "/login".to_string(),
+        };
         actix_web::HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/login?next={next}")))
+            .insert_header(("Location", location))
             .cookie(expired(SESSION_COOKIE))
             .finish()
     }
@@ -145,6 +151,61 @@ pub async fn viewer_of(req: &HttpRequest) -> Option<Viewer> {
     })
 }
 
+/// A path to return to after signing in, if it stays on this site: it starts
+/// with one `/` (not `//`, which is another host), holds only visible ASCII
+/// (no control characters, no white space — browsers drop a tab or newline
+/// and `/\t/evil.example` becomes `//evil.example` — nothing beyond ASCII)
+/// and no backslash (read as `/` by browsers), and is not the login page.
+pub fn safe_path(next: &str) -> Option<&str> {
+    let ok = next.len() <= 2048
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !next.starts_with("/login");
+    ok.then_some(next)
+}
+
+/// The page a form was sent from (its Referer), when it is on this site.
+fn referer_path(req: &HttpRequest) -> Option<String> {
+    let referer = req
+        .headers()
+        .get(actix_web::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let path = path.split('#').next().unwrap_or_default();
+    safe_path(path).map(str::to_string)
+}
+
+/// Where to return after signing in again: the page asked for when it was a
+/// GET; for a form (a POST-only address, which a browser cannot open again)
+/// the page the form was on, else nowhere (the role's own page).
+fn return_to(req: &HttpRequest) -> Option<String> {
+    use actix_web::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        req.uri()
+            .path_and_query()
+            .and_then(|p| safe_path(p.as_str()))
+            .map(str::to_string)
+    } else {
+        referer_path(req)
+    }
+}
+
 impl FromRequest for Viewer {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Viewer, actix_web::Error>>>>;
@@ -154,13 +215,10 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             match viewer_of(&req).await {
                 Some(v) => Ok(v),
-                None => {
-                    let next = req
-                        .uri()
-                        .path_and_query()
-                        .map_or("/".to_string(), |p| p.as_str().to_string());
-                    Err(SignInFirst { next }.into())
+                None => Err(SignInFirst {
+                    next: return_to(&req),
                 }
+                .into()),
             }
         })
     }
@@ -179,5 +237,42 @@ mod tests {
         assert!(same(&a, &csrf_for("session-a")));
         assert!(!same(&a, &b));
         assert!(!same(&a, &a[..31]));
+    }
+
+    #[test]
+    fn only_paths_on_this_site_are_returned_to() {
+        for good in [
+            "/",
+            "/inspect?year=2012&street=%E5%B0%8F%E8%90%A5",
+            "/dashboard/streets/%E5%B0%8F%E8%90%A5%E8%A1%97%E9%81%93?year=2012",
+            "/unit/rectifications/12",
+        ] {
+            assert_eq!(safe_path(good), Some(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "//evil.example",
+            "///evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\\/evil.example",
+            "/\u{7f}/evil.example",
+            "\t/inspect",
+            "/login",
+            "/login?next=/inspect",
+            "/小营街道",
+        ] {
+            assert_eq!(safe_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_path(&format!("/{}", "a".repeat(4096))), None);
     }
 }

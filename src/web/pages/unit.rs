@@ -15,10 +15,11 @@ use crate::service::rectifications::{
 use crate::service::roster::{self, UnitView};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
-use crate::web::upload::read_form;
+use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
-use super::{Flash, Page, PageError, Viewer, require, see_other};
+use super::inspect::shown;
+use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/unit", web::get().to(overview))
@@ -203,10 +204,34 @@ async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     own_unit(&state, &viewer).await?;
-    let (mut files, fields) = read_form(payload, &state.settings, false).await?;
-    viewer.check_csrf(fields.get("csrf"))?;
+    let rules = FormRules {
+        csrf: Some(&viewer.csrf),
+        max_files: Some(1),
+        too_many: "一次只能上传一份自查表",
+        ..FormRules::default()
+    };
+    let mut files = match read_checked(payload, &state.settings, &rules).await {
+        Ok((files, _)) => files,
+        Err(refused) => {
+            let (message, status) = shown(refused.error)?;
+            let mut page = Page::new(
+                "unit-upload",
+                "上传结果",
+                "/unit",
+                UploadResult {
+                    file: String::new(),
+                    outcome: None,
+                    lost: Vec::new(),
+                    problems: Vec::new(),
+                    message: Some(message),
+                },
+            );
+            page.status = status;
+            return page.render(&state, Some(&viewer));
+        }
+    };
     if files.is_empty() {
-        return Ok(see_other("/unit", Some("请先选择要上传的自查表文件")));
+        return Ok(see_other("/unit", Some(Done::NoFileChosen)));
     }
     let file = files.remove(0);
     let name = file.name.clone();
@@ -257,26 +282,19 @@ async fn upload(
             },
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(
-            e @ ApiError::Service(
-                ServiceError::Conflict(_)
-                | ServiceError::Forbidden(_)
-                | ServiceError::BadRequest(_),
-            ),
-        ) => {
-            let status = actix_web::ResponseError::status_code(&e);
+        Err(e) => {
+            let (message, status) = shown(e)?;
             (
                 UploadResult {
                     file: name,
                     outcome: None,
                     lost: Vec::new(),
                     problems: Vec::new(),
-                    message: Some(e.to_string()),
+                    message: Some(message),
                 },
                 status,
             )
         }
-        Err(e) => return Err(PageError(e)),
     };
     let mut page = Page::new("unit-upload", "上传结果", "/unit", body);
     page.status = status;
@@ -381,6 +399,9 @@ async fn order(
     .render(&state, Some(&viewer))
 }
 
+/// Evidence files one answer may carry.
+const MAX_EVIDENCE: usize = 10;
+
 async fn answer(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -389,14 +410,26 @@ async fn answer(
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Unit])?;
     let id = id.into_inner();
-    let (files, fields) = read_form(payload, &state.settings, false).await?;
-    viewer.check_csrf(fields.get("csrf"))?;
+    let too_many = format!("一次最多上传 {MAX_EVIDENCE} 份佐证材料，请删减后重新提交");
+    let rules = FormRules {
+        csrf: Some(&viewer.csrf),
+        max_files: Some(MAX_EVIDENCE),
+        too_many: &too_many,
+        ..FormRules::default()
+    };
+    // The form is checked while it is read: a forged one is refused before
+    // any file is kept, and reading stops at the eleventh file.
+    let (files, fields) = match read_checked(payload, &state.settings, &rules).await {
+        Ok(read) => read,
+        Err(refused) => {
+            // Nothing was done; the page comes back with what was typed
+            // (an expired form's note too).
+            let note = refused.fields.get("note").unwrap_or_default().to_string();
+            let (message, status) = shown(refused.error)?;
+            return order_again(&state, &viewer, id, note, message, status).await;
+        }
+    };
     let note = fields.get("note").unwrap_or_default().to_string();
-    if files.len() > 10 {
-        return Err(PageError(ApiError::BadRequest(
-            "一次最多上传 10 份佐证材料".into(),
-        )));
-    }
     let actor = viewer.actor.clone();
     let request = ActionRequest {
         action: "submit".into(),
@@ -416,25 +449,44 @@ async fn answer(
     match result {
         Ok(_) => Ok(see_other(
             &format!("/unit/rectifications/{id}"),
-            Some("已提交整改情况，等待区档案局验收"),
+            Some(Done::AnswerSubmitted),
         )),
         Err(e) => {
-            // Keep what was typed and say what went wrong.
-            let detail = load_order(&state, &viewer, id).await?;
-            let can_answer = matches!(detail.item.state.as_str(), "open" | "returned");
-            let status = actix_web::ResponseError::status_code(&e);
-            Page::new(
-                "unit-order",
-                "整改事项",
-                "/unit/rectifications",
-                Order {
-                    detail,
-                    can_answer,
-                    note,
-                },
-            )
-            .error(e.to_string(), status)
-            .render(&state, Some(&viewer))
+            // Server faults become the error page; a refusal is shown above
+            // the form, which keeps what was typed.
+            let (message, status) = shown(e)?;
+            order_again(&state, &viewer, id, note, message, status).await
         }
     }
+}
+
+/// The order's page again, the answer as typed and what went wrong (the
+/// files must be chosen again: a browser never refills a file field).
+async fn order_again(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    note: String,
+    message: String,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let detail = load_order(state, viewer, id).await?;
+    let can_answer = matches!(detail.item.state.as_str(), "open" | "returned");
+    let message = if can_answer {
+        format!("{message}（已填写的整改情况已保留，请重新选择佐证材料）")
+    } else {
+        message
+    };
+    Page::new(
+        "unit-order",
+        "整改事项",
+        "/unit/rectifications",
+        Order {
+            detail,
+            can_answer,
+            note,
+        },
+    )
+    .error(message, status)
+    .render(state, Some(viewer))
 }
