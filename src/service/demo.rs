@@ -595,7 +595,7 @@ fn fill(
     };
     for (n, order) in orders.iter().filter(|o| o.state == "open").take(280).enumerate() {
         match n % 7 {
-            0 | 1 | 2 => step(conn, order.id, "submit", "已按要求补充整理，附整改说明。", 10)?,
+            0..=2 => step(conn, order.id, "submit", "已按要求补充整理，附整改说明。", 10)?,
             3 => {
                 step(conn, order.id, "submit", "已整改完毕。", 10)?;
                 step(conn, order.id, "verify", "复查合格，予以销号。", 20)?;
