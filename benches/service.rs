@@ -21,13 +21,10 @@ use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use rayon::prelude::*;
 use reqwest::multipart::{Form, Part};
 
-use nianjian::domain::random::SplitMix64;
 use nianjian::ingest::checklists::Catalog;
-use nianjian::ingest::workbook::Limits;
-use nianjian::service::{self, Actor, Clock, Env, Role, accounts};
+use nianjian::service::{self, Actor, Clock, Role, accounts};
 use nianjian::store::{DatabaseUrl, Db};
 use nianjian::web::{AppState, Application, Settings};
 
@@ -173,33 +170,6 @@ async fn bulk_import(backend: &Backend, files: &[(String, Vec<u8>)]) -> Duration
     elapsed
 }
 
-/// Fills a district of `units` units for 2012, in-process, scoring in parallel.
-fn district(db: &Db, units: usize) {
-    let catalog = Catalog::embedded().expect("catalog");
-    let limits = Limits::default();
-    let clock = Clock::at(chrono::Utc::now());
-    let env = Env {
-        catalog: &catalog,
-        limits: &limits,
-        clock,
-    };
-    let actor = Actor::command_line();
-    let mut conn = db.get().expect("conn");
-    for chunk in (0..units).collect::<Vec<_>>().chunks(500) {
-        let prepared: Vec<_> = chunk
-            .par_iter()
-            .map(|&n| {
-                let mut rng = SplitMix64::new(n as u64);
-                let bytes = common::workbook(&catalog, n, 2012, &mut rng);
-                service::uploads::prepare(env, &format!("{n}.xlsx"), bytes)
-            })
-            .collect();
-        for p in prepared {
-            service::uploads::commit(&mut conn, env, &actor, p, false).expect("store");
-        }
-    }
-}
-
 struct Load {
     requests: usize,
     seconds: f64,
@@ -308,7 +278,7 @@ fn main() {
     for backend in &backends {
         let db = open(backend);
         let t = Instant::now();
-        district(&db, units);
+        common::fill(&db, 0..units, &[2012]);
         eprintln!(
             "  ({} district filled in {:.0} s)",
             backend.label,

@@ -57,6 +57,7 @@ pub fn workbook(catalog: &Catalog, n: usize, year: i32, rng: &mut SplitMix64) ->
 }
 
 /// Writes `count` workbooks for `year` into `dir`.
+#[allow(dead_code)] // not every benchmark writes files
 pub fn generate(dir: &Path, count: usize, year: i32) -> Vec<PathBuf> {
     let catalog = Catalog::embedded().expect("shipped checklists");
     let mut rng = SplitMix64::new(year as u64);
@@ -67,4 +68,41 @@ pub fn generate(dir: &Path, count: usize, year: i32) -> Vec<PathBuf> {
             path
         })
         .collect()
+}
+
+/// Stores units `range` of a generated district for each of `years`
+/// in-process, as the bureau's uploads (reading and scoring in parallel,
+/// storing in groups). A unit's quality drifts from year to year, so the
+/// reports see upgrades and downgrades.
+#[allow(dead_code)] // not every benchmark fills a database
+pub fn fill(db: &nianjian::store::Db, range: std::ops::Range<usize>, years: &[i32]) {
+    use nianjian::ingest::workbook::Limits;
+    use nianjian::service::{self, Actor, Clock, Env};
+    use rayon::prelude::*;
+
+    let catalog = Catalog::embedded().expect("catalog");
+    let limits = Limits::default();
+    let env = Env {
+        catalog: &catalog,
+        limits: &limits,
+        clock: Clock::at(chrono::Utc::now()),
+    };
+    let actor = Actor::command_line();
+    let mut conn = db.get().expect("conn");
+    let units: Vec<usize> = range.collect();
+    for &year in years {
+        for chunk in units.chunks(500) {
+            let prepared: Vec<_> = chunk
+                .par_iter()
+                .map(|&n| {
+                    let mut rng = SplitMix64::new((n as u64) << 16 | year as u64);
+                    let bytes = workbook(&catalog, n, year, &mut rng);
+                    service::uploads::prepare(env, &format!("{n}-{year}.xlsx"), bytes)
+                })
+                .collect();
+            for stored in service::uploads::commit_all(&mut conn, env, &actor, prepared, false) {
+                stored.expect("store");
+            }
+        }
+    }
 }

@@ -43,6 +43,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     Chart, ChartDataLabel, ChartMarker, ChartType, ColNum, DocProperties, ExcelDateTime, Format,
     FormatAlign, FormatBorder, RowNum, Table, TableColumn, TableStyle, Workbook, Worksheet,
@@ -74,11 +75,21 @@ pub fn district_xlsx(report: &DistrictReport) -> Result<Vec<u8>, ReportError> {
         ),
         "档案工作年检情况汇总",
     )?);
-    for build in builders {
-        let mut ws = Worksheet::new();
-        build(&mut ws, report, &f)?;
-        workbook.push_worksheet(ws);
+    // The sheets are independent: built on all cores, pushed in order.
+    let sheets: Vec<Result<Worksheet, XlsxError>> = builders
+        .par_iter()
+        .map(|build| {
+            let mut ws = Worksheet::new();
+            build(&mut ws, report, &f)?;
+            Ok(ws)
+        })
+        .collect();
+    for ws in sheets {
+        workbook.push_worksheet(ws?);
     }
+    // Compressing the sheets' XML is much of the saving time; level 2
+    // makes the file about a tenth larger and the save almost twice as fast.
+    workbook.set_zip_compression_level(2);
     Ok(workbook.save_to_buffer()?)
 }
 

@@ -593,18 +593,41 @@ fn fill(
         )
         .map(|_| ())
     };
-    for (n, order) in orders.iter().filter(|o| o.state == "open").take(280).enumerate() {
+    for (n, order) in orders
+        .iter()
+        .filter(|o| o.state == "open")
+        .take(280)
+        .enumerate()
+    {
         match n % 7 {
-            0..=2 => step(conn, order.id, "submit", "已按要求补充整理，附整改说明。", 10)?,
+            0..=2 => step(
+                conn,
+                order.id,
+                "submit",
+                "已按要求补充整理，附整改说明。",
+                10,
+            )?,
             3 => {
                 step(conn, order.id, "submit", "已整改完毕。", 10)?;
                 step(conn, order.id, "verify", "复查合格，予以销号。", 20)?;
             }
             4 => {
                 step(conn, order.id, "submit", "已整改。", 10)?;
-                step(conn, order.id, "return", "整改材料不完整，请补充后重新提交。", 20)?;
+                step(
+                    conn,
+                    order.id,
+                    "return",
+                    "整改材料不完整，请补充后重新提交。",
+                    20,
+                )?;
             }
-            5 if n % 21 == 5 => step(conn, order.id, "waive", "该项因单位搬迁暂缓，经研究免于整改。", 20)?,
+            5 if n % 21 == 5 => step(
+                conn,
+                order.id,
+                "waive",
+                "该项因单位搬迁暂缓，经研究免于整改。",
+                20,
+            )?,
             _ => {}
         }
     }

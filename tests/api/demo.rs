@@ -41,7 +41,11 @@ async fn the_demo_fills_an_empty_database_once() {
     let units = units["items"].as_array().expect("units");
     let communities = units.iter().filter(|u| u["kind"] == "社区").count();
     assert_eq!(communities, 52);
-    assert!((35..=45).contains(&(units.len() - communities)), "{}", units.len());
+    assert!(
+        (35..=45).contains(&(units.len() - communities)),
+        "{}",
+        units.len()
+    );
     let mut streets: Vec<&str> = units.iter().filter_map(|u| u["street"].as_str()).collect();
     streets.sort();
     streets.dedup();
@@ -53,7 +57,11 @@ async fn the_demo_fills_an_empty_database_once() {
             .await;
         assert_eq!(status, 200);
         let items = list["items"].as_array().expect("items");
-        assert_eq!(items.len(), submitted, "{year}: one unit never submits in 2012");
+        assert_eq!(
+            items.len(),
+            submitted,
+            "{year}: one unit never submits in 2012"
+        );
         assert!(
             items.iter().any(|i| i["reviewed"] == true),
             "{year}: some assessments reviewed on site"
@@ -77,7 +85,10 @@ async fn the_demo_fills_an_empty_database_once() {
         );
     }
     let (status, list) = app
-        .get(Some(&token), "/api/v1/rectifications?year=2012&state=verified")
+        .get(
+            Some(&token),
+            "/api/v1/rectifications?year=2012&state=verified",
+        )
         .await;
     assert_eq!(status, 200);
     assert!(!list["items"].as_array().expect("items").is_empty());

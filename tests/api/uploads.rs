@@ -360,7 +360,10 @@ async fn campaign_rules_for_units_deadlines_and_closing() {
         .await;
     assert_eq!(status, 409, "{body}");
     assert!(
-        body["error"].as_str().unwrap_or_default().contains("单位类型"),
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("单位类型"),
         "{body}"
     );
 
