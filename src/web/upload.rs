@@ -138,6 +138,9 @@ pub async fn read_checked(
     // Why the form is refused, once it is; and what was read and dropped since.
     let mut refusal: Option<ApiError> = None;
     let mut discarded = 0usize;
+    // All files of one form together: a chunked body declares no length,
+    // so the bulk cap is enforced here too, while reading.
+    let mut received = 0usize;
     let forged = || {
         ApiError::Service(crate::service::ServiceError::Forbidden(
             "表单已过期，请刷新页面后重试".into(),
@@ -239,7 +242,18 @@ pub async fn read_checked(
                     failure = Some((error, true));
                     break;
                 }
-                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Ok(chunk) if received + chunk.len() > settings.max_bulk_bytes => {
+                    let error = ApiError::PayloadTooLarge(format!(
+                        "一次上传的文件合计超过 {} MB 的上限，请分批上传",
+                        mb(settings.max_bulk_bytes)
+                    ));
+                    failure = Some((error, true));
+                    break;
+                }
+                Ok(chunk) => {
+                    received += chunk.len();
+                    bytes.extend_from_slice(&chunk);
+                }
                 Err(e) => {
                     failure = Some((ApiError::BadRequest(format!("上传中断：{e}")), false));
                     break;

@@ -303,6 +303,58 @@ async fn uploads_over_the_limit_are_413() {
     // A body declared larger than any bulk upload is refused before it is read.
     let (status, _) = app.upload(&token, "huge.zip", vec![0u8; 400 * 1024]).await;
     assert_eq!(status, 413);
+
+    // Chunked, so no length is declared: five files each under the file
+    // limit, together over the bulk limit, are refused while read.
+    let address = app.address.trim_start_matches("http://").to_string();
+    let answer =
+        actix_web::rt::task::spawn_blocking(move || chunked_upload(&address, &token, 5, 60 * 1024))
+            .await
+            .expect("raw request");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("合计"), "{answer}");
+}
+
+/// A multipart upload of `files` files of `size` bytes each, sent with
+/// `Transfer-Encoding: chunked` over a plain socket; the answer's text.
+fn chunked_upload(address: &str, token: &str, files: usize, size: usize) -> String {
+    use std::io::{Read, Write};
+    let boundary = "nianjian-test-boundary";
+    let mut body = Vec::new();
+    for n in 0..files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{n}.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(std::iter::repeat_n(b'x', size));
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let head = format!(
+        "POST /api/v1/submissions HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    for chunk in body.chunks(16 * 1024) {
+        // The server may answer and stop reading before the end.
+        if stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .is_err()
+            || stream.write_all(chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 #[actix_web::test]
