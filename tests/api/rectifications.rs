@@ -621,6 +621,18 @@ fn short(reference: &str, app: &TestApp, codes: &[&str]) -> Answers {
 }
 
 /// Orders of one item, in whatever year they are tracked now.
+/// Uploads a community@2013 workbook with full marks but `codes` (at 0).
+async fn upload_short(app: &TestApp, token: &str, name: &str, codes: &[&str], year: i32) {
+    let bytes = book_on(
+        app,
+        "community@2013",
+        short("community@2013", app, codes),
+        year,
+    );
+    let (status, body) = app.upload(token, name, bytes).await;
+    assert_eq!(status, 200, "{name}: {body}");
+}
+
 async fn of_item(app: &TestApp, token: &str, years: &[i32], item: &str) -> Vec<Value> {
     let mut found = Vec::new();
     for year in years {
@@ -732,34 +744,20 @@ async fn carry_over_matches_items_by_meaning_across_checklist_versions() {
 async fn re_scoring_an_earlier_year_orders_nothing_twice() {
     let app = TestApp::spawn().await;
     let inspector = app.login("inspector").await;
-    let upload = |name: &'static str, codes: &'static [&'static str], year: i32| {
-        let bytes = book_on(
-            &app,
-            "community@2013",
-            short("community@2013", &app, codes),
-            year,
-        );
-        let app = &app;
-        let inspector = inspector.clone();
-        async move {
-            let (status, body) = app.upload(&inspector, name, bytes).await;
-            assert_eq!(status, 200, "{name}: {body}");
-        }
-    };
-    upload("2011.xlsx", &["A3"], 2011).await;
-    upload("2012.xlsx", &["A3"], 2012).await;
+    upload_short(&app, &inspector, "2011.xlsx", &["A3"], 2011).await;
+    upload_short(&app, &inspector, "2012.xlsx", &["A3"], 2012).await;
     let carried = of_item(&app, &inspector, &[2011, 2012], "A3").await;
     assert_eq!(carried.len(), 1, "{carried:?}");
     assert_eq!(carried[0]["year"], 2012);
 
     // 2011 re-scored (C3 short too now): its A3 was carried on, not ordered again.
-    upload("2011b.xlsx", &["A3", "C3"], 2011).await;
+    upload_short(&app, &inspector, "2011b.xlsx", &["A3", "C3"], 2011).await;
     let after = of_item(&app, &inspector, &[2011, 2012], "A3").await;
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["id"], carried[0]["id"]);
     assert_eq!(after[0]["state"], "open");
     // Nor when 2011 is re-scored with A3 full: the order is 2012's to follow.
-    upload("2011c.xlsx", &["C3"], 2011).await;
+    upload_short(&app, &inspector, "2011c.xlsx", &["C3"], 2011).await;
     let after = of_item(&app, &inspector, &[2011, 2012], "A3").await;
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["state"], "open");
@@ -769,29 +767,15 @@ async fn re_scoring_an_earlier_year_orders_nothing_twice() {
 async fn a_later_year_stored_first_is_not_ordered_twice() {
     let app = TestApp::spawn().await;
     let inspector = app.login("inspector").await;
-    let upload = |name: &'static str, codes: &'static [&'static str], year: i32| {
-        let bytes = book_on(
-            &app,
-            "community@2013",
-            short("community@2013", &app, codes),
-            year,
-        );
-        let app = &app;
-        let inspector = inspector.clone();
-        async move {
-            let (status, body) = app.upload(&inspector, name, bytes).await;
-            assert_eq!(status, 200, "{name}: {body}");
-        }
-    };
-    upload("2012.xlsx", &["A3"], 2012).await;
-    upload("2011.xlsx", &["A3", "C3"], 2011).await;
+    upload_short(&app, &inspector, "2012.xlsx", &["A3"], 2012).await;
+    upload_short(&app, &inspector, "2011.xlsx", &["A3", "C3"], 2011).await;
     let a3 = of_item(&app, &inspector, &[2011, 2012], "A3").await;
     assert_eq!(active(&a3), 1, "{a3:?}");
     assert_eq!(a3[0]["year"], 2012);
     // 2011's own shortfalls are ordered as usual.
     assert_eq!(of_item(&app, &inspector, &[2011], "C3").await.len(), 1);
     // 2012 re-scored: still one order for A3.
-    upload("2012b.xlsx", &["A3", "F1"], 2012).await;
+    upload_short(&app, &inspector, "2012b.xlsx", &["A3", "F1"], 2012).await;
     let a3 = of_item(&app, &inspector, &[2011, 2012], "A3").await;
     assert_eq!(active(&a3), 1, "{a3:?}");
     assert_eq!(a3.len(), 1, "{a3:?}");
