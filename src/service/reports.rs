@@ -123,19 +123,16 @@ fn assessed_of_year(
         // The facts that count are those of the assessment that counts: a
         // review's corrections (the room measured on site) over the unit's
         // own figures. A review's overrides include every earlier review's.
-        for row in &rows {
-            let Some(review) = row.review_id else {
-                continue;
-            };
-            for o in queries::reviews::overrides(conn, review)? {
-                if o.target == "input"
-                    && let Some(v) = decode_input(&o.value)
-                {
-                    inputs
-                        .entry(row.submission_id)
-                        .or_default()
-                        .insert(o.code, v);
-                }
+        let reviewed: HashMap<i64, i64> = rows
+            .iter()
+            .filter_map(|r| r.review_id.map(|review| (review, r.submission_id)))
+            .collect();
+        let review_ids: Vec<i64> = reviewed.keys().copied().collect();
+        for o in queries::reviews::input_overrides_of(conn, &review_ids)? {
+            if let (Some(submission), Some(v)) =
+                (reviewed.get(&o.review_id), decode_input(&o.value))
+            {
+                inputs.entry(*submission).or_default().insert(o.code, v);
             }
         }
     }

@@ -57,3 +57,26 @@ pub fn overrides(conn: &mut DbConn, review_id: i64) -> StoreResult<Vec<ReviewOve
         .select(ReviewOverrideRow::as_select())
         .load(conn)?)
 }
+
+/// The fact corrections (`target = "input"`) of several reviews at once.
+pub fn input_overrides_of(
+    conn: &mut DbConn,
+    review_ids: &[i64],
+) -> StoreResult<Vec<ReviewOverrideRow>> {
+    let mut all = Vec::new();
+    // Chunks keep the IN list under SQLite's variable limit.
+    for chunk in review_ids.chunks(500) {
+        all.extend(
+            review_overrides::table
+                .filter(review_overrides::review_id.eq_any(chunk))
+                .filter(review_overrides::target.eq("input"))
+                .order((
+                    review_overrides::review_id.asc(),
+                    review_overrides::code.asc(),
+                ))
+                .select(ReviewOverrideRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(all)
+}
