@@ -35,6 +35,16 @@ struct Got {
 }
 
 impl Got {
+    /// The id of the first rectification order the unit's list links to.
+    fn first_unit_order(&self) -> String {
+        self.html
+            .split("href=\"/unit/rectifications/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no order linked on {}", self.url))
+            .to_string()
+    }
+
     /// The CSRF field of the page's forms.
     fn csrf(&self) -> String {
         field_value(&self.html, "csrf").unwrap_or_else(|| panic!("no csrf field on {}", self.url))
@@ -1268,13 +1278,7 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
     // Its rectification order, answered with an evidence file.
     let orders = b.get("/unit/rectifications?year=2012").await;
     orders.assert(200, &["整改事项", "待整改"]);
-    let id = orders
-        .html
-        .split("href=\"/unit/rectifications/")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("an order")
-        .to_string();
+    let id = orders.first_unit_order();
     let order = b.get(&format!("/unit/rectifications/{id}")).await;
     order.assert(200, &["提交整改情况"]);
     let evidence = b"%PDF-1.4 evidence".to_vec();
@@ -1363,13 +1367,7 @@ async fn a_unit_answers_an_order_with_a_note_and_no_file() {
     app.add_unit_user("xiaoying", "330102301");
     let (b, _) = sign_in(&app, "xiaoying").await;
     let orders = b.get("/unit/rectifications?year=2012").await;
-    let id = orders
-        .html
-        .split("href=\"/unit/rectifications/")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("an order")
-        .to_string();
+    let id = orders.first_unit_order();
     let order = b.get(&format!("/unit/rectifications/{id}")).await;
     let answered = b
         .post_multipart(
@@ -1618,13 +1616,7 @@ async fn the_evidence_form_keeps_the_note_when_its_files_are_refused() {
     app.add_unit_user("xyx", UNIT);
     let (b, _) = sign_in(&app, "xyx").await;
     let orders = b.get("/unit/rectifications?year=2012").await;
-    let id = orders
-        .html
-        .split("href=\"/unit/rectifications/")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("an order")
-        .to_string();
+    let id = orders.first_unit_order();
     let path = format!("/unit/rectifications/{id}");
     let order = b.get(&path).await;
     let csrf = order.csrf();
