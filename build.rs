@@ -8,7 +8,11 @@ fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=checklists");
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists");
+    // Read when the script runs, not baked in when it is compiled: a target
+    // directory shared by several checkouts reuses one compiled script, and
+    // a baked path reads another checkout's checklists (or a removed one's).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("checklists");
     let mut files = Vec::new();
     if let Ok(dirs) = std::fs::read_dir(&root) {
         for dir in dirs.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {

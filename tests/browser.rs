@@ -440,7 +440,10 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     )
     .expect("write");
     browser
-        .type_into("input[type=file]", &filled.display().to_string())
+        .type_into(
+            "form[action='/unit/upload'] input[type=file]",
+            &filled.display().to_string(),
+        )
         .await;
     browser.click("form[action='/unit/upload'] button").await;
     let result = browser.wait_for_text("上传结果").await;
@@ -469,7 +472,10 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     let broken =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks/broken-off-step.xlsx");
     browser
-        .type_into("input[type=file]", &broken.display().to_string())
+        .type_into(
+            "form[action='/unit/upload'] input[type=file]",
+            &broken.display().to_string(),
+        )
         .await;
     browser.click("form[action='/unit/upload'] button").await;
     let refused = browser.wait_for_text("上传结果").await;

@@ -237,7 +237,7 @@ fn book_lowering(app: &TestApp, code: &str, points: i32) -> Vec<u8> {
     let mut answers = full_marks(checklist);
     answers
         .self_scores
-        .insert(code.into(), ItemAnswer::Points(Points(points)));
+        .insert(code.into(), ItemAnswer::Points(Points(points * 10)));
     app.workbook_with(&Book::default(), answers)
 }
 
@@ -508,7 +508,7 @@ async fn rectifications_are_verified_and_returned_through_the_board() {
         .insert("C3".into(), ItemAnswer::Points(Points(0)));
     answers
         .self_scores
-        .insert("A3".into(), ItemAnswer::Points(Points(5)));
+        .insert("A3".into(), ItemAnswer::Points(Points(50)));
     upload_as_inspector(&app, app.workbook_with(&Book::default(), answers)).await;
     app.add_unit_user("xyx", UNIT);
     let unit = app.login("xyx").await;
@@ -1677,4 +1677,70 @@ async fn the_evidence_form_keeps_the_note_when_its_files_are_refused() {
         .await;
     answered.assert(200, &["已提交整改情况", "照片10.jpg"]);
     assert_eq!(answered.by_id("state"), "已提交");
+}
+
+#[actix_web::test]
+async fn a_unit_attaches_evidence_and_the_inspector_sees_it_beside_the_item() {
+    let app = TestApp::spawn().await;
+    open_2012(&app).await;
+    add_unit(&app, UNIT, UNIT_NAME).await;
+    app.add_unit_user("xyx", UNIT);
+    let (b, home) = sign_in(&app, "xyx").await;
+    // Before the year's upload there is nothing to attach to.
+    home.assert(200, &["上传本年度自查表后，可以为各条目上传佐证材料"]);
+    let filled = book_lowering(&app, "C3", 0);
+    b.post_multipart(
+        "/unit/upload",
+        &[("csrf", &home.csrf())],
+        vec![("自查表.xlsx".into(), filled)],
+    )
+    .await
+    .assert(200, &["上传结果"]);
+
+    let home = b.get("/unit").await;
+    home.assert(200, &["佐证材料", "还没有上传佐证材料", "上传佐证材料"]);
+    let pdf = b"%PDF-1.4 \xe5\x88\xb6\xe5\xba\xa6".to_vec();
+    let done = b
+        .post_multipart(
+            "/unit/evidence",
+            &[
+                ("csrf", &home.csrf()),
+                ("year", "2012"),
+                ("item", "C3"),
+                ("note", "档案库房照片"),
+            ],
+            vec![("库房照片.pdf".into(), pdf.clone())],
+        )
+        .await;
+    done.assert(
+        200,
+        &["佐证材料已上传", "条目 C3", "库房照片.pdf", "档案库房照片"],
+    );
+
+    // A wrong item is refused on the same page, in Chinese, and nothing is kept.
+    let refused = b
+        .post_multipart(
+            "/unit/evidence",
+            &[("csrf", &done.csrf()), ("year", "2012"), ("item", "Z9")],
+            vec![("其他.pdf".into(), b"x".to_vec())],
+        )
+        .await;
+    refused.assert(400, &["中没有条目 Z9"]);
+    assert!(!refused.html.contains("其他.pdf"));
+
+    let (inspector, _) = sign_in(&app, "inspector").await;
+    let page = inspector
+        .get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .await;
+    page.assert(200, &["单位上传的佐证材料", "库房照片.pdf"]);
+    let link = page
+        .html
+        .split("href=\"")
+        .find(|s| s.contains("/evidence/"))
+        .and_then(|s| s.split('"').next())
+        .expect("evidence link")
+        .to_string();
+    let (status, _, bytes) = inspector.bytes(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, pdf);
 }

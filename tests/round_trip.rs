@@ -7,12 +7,33 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 
-use nianjian::domain::checklist::InputType;
+use nianjian::domain::checklist::{InputType, Item};
 use nianjian::domain::{Answers, Checklist, Decimal, InputValue, ItemAnswer, Points, Rule, score};
 use nianjian::ingest::checklists::Catalog;
 use nianjian::ingest::self_check::read_self_check;
 use nianjian::ingest::workbook::{CellValue, Limits, cell_ref, read_workbook};
 use nianjian::reports::template::{Prefill, self_check_template};
+
+/// Shipped checklists left out of the round trips that apply for a tier
+/// (`tiers[0]`, `tiers[1]`) and read LibreOffice re-saves from `resaved/`:
+/// transcribed from published tables (tests/real_tables.rs scores them),
+/// they have one tier or none, no re-saves yet, and level, deduct and
+/// inspector items that `random_case` does not answer. Remove a checklist
+/// from here once the generator answers the second-edition rules and its
+/// re-saves exist.
+const NOT_ROUND_TRIPPED_YET: [&str; 3] = [
+    "shaoyang-unit@v1",
+    "yanbian-community@v1",
+    "jiangsu-5a-digital@v1",
+];
+
+/// The shipped checklists these round trips cover.
+fn round_tripped(catalog: &Catalog) -> impl Iterator<Item = &Checklist> {
+    catalog
+        .iter()
+        .map(|loaded| loaded.checklist.as_ref())
+        .filter(|c| !NOT_ROUND_TRIPPED_YET.contains(&c.reference().as_str()))
+}
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
@@ -44,6 +65,8 @@ struct Layout {
     basic: BTreeMap<String, String>,
     inputs: BTreeMap<String, String>,
     scores: BTreeMap<String, String>,
+    /// 检查分 cells, where the template has that column (second edition).
+    inspector: BTreeMap<String, String>,
 }
 
 fn layout(bytes: &[u8]) -> Layout {
@@ -92,13 +115,23 @@ fn layout(bytes: &[u8]) -> Layout {
     }
 
     let mut scores = BTreeMap::new();
+    let mut inspector = BTreeMap::new();
     {
         let s = sheet("自查评分");
         let (header, col_of) = find_header("自查评分", "自评分");
         let (code_col, score_col) = (col_of("条目编号"), col_of("自评分"));
+        let inspector_col = s.rows().find(|(r, _)| *r == header).and_then(|(_, cells)| {
+            cells
+                .iter()
+                .find(|(_, c)| text(Some(c)) == "检查分")
+                .map(|(c, _)| *c)
+        });
         for (row, _) in s.rows().filter(|(r, _)| *r > header) {
             let code = text(s.get(row, code_col));
             if !code.is_empty() {
+                if let Some(col) = inspector_col {
+                    inspector.insert(code.clone(), cell_ref(row, col));
+                }
                 scores.insert(code, cell_ref(row, score_col));
             }
         }
@@ -107,6 +140,7 @@ fn layout(bytes: &[u8]) -> Layout {
         basic,
         inputs,
         scores,
+        inspector,
     }
 }
 
@@ -183,6 +217,7 @@ fn full_width(s: &str) -> String {
 /// A random fact of the right type, and how the clerk typed it.
 fn random_input(rng: &mut Rng, kind: InputType, unit: Option<&str>) -> (InputValue, Typed) {
     match kind {
+        InputType::Choice => unreachable!("choice inputs are drawn by random_choice"),
         InputType::YesNo => {
             let yes = rng.chance(70);
             let spellings: &[&str] = if yes {
@@ -243,6 +278,14 @@ fn random_case(
                 InputValue::YesNo(yes),
                 Typed::Text(if yes { "是" } else { "否" }.into()),
             )
+        } else if input.kind == InputType::Choice {
+            let option = input.options[rng.below(input.options.len() as u64) as usize].clone();
+            let typed = if rng.chance(30) {
+                Typed::Text(format!(" {option} "))
+            } else {
+                Typed::Text(option.clone())
+            };
+            (InputValue::Choice(option), typed)
         } else {
             random_input(rng, input.kind, input.unit.as_deref())
         };
@@ -250,6 +293,10 @@ fn random_case(
         cells.push(("人财物投入", layout.inputs[&input.key].clone(), typed));
     }
     for item in &checklist.items {
+        if item.by_inspector() || !matches!(item.rule, Rule::SelfScored { .. }) {
+            random_second_edition(rng, item, layout, &mut answers, &mut cells);
+            continue;
+        }
         let Rule::SelfScored { step } = item.rule else {
             continue;
         };
@@ -261,10 +308,10 @@ fn random_case(
             cells.push(("自查评分", cell, Typed::Text("不适用".into())));
             continue;
         }
-        let steps = item.max.tenths() / step.tenths();
+        let steps = item.max.hundredths() / step.hundredths();
         // Mostly high scores, as real self-checks are.
         let taken = steps - (rng.below(u64::from(steps.unsigned_abs()) / 2 + 1) as i32);
-        let points = Points(taken * step.tenths());
+        let points = Points(taken * step.hundredths());
         answers
             .self_scores
             .insert(item.code.clone(), ItemAnswer::Points(points));
@@ -278,9 +325,271 @@ fn random_case(
     (answers, cells)
 }
 
+/// Answers to the rule kinds of the second edition — `level` and
+/// `deduct` items, and inspector items, which get a 检查分 half the time and
+/// stay pending otherwise. (First-edition checklists never come here, so
+/// their random cases, and the re-saved fixtures, stay as they were.)
+fn random_second_edition(
+    rng: &mut Rng,
+    item: &Item,
+    layout: &Layout,
+    answers: &mut Answers,
+    cells: &mut Vec<(&'static str, String, Typed)>,
+) {
+    let inspector = item.by_inspector();
+    if inspector && rng.chance(50) {
+        return; // Pending: the inspection team has not scored it yet.
+    }
+    let column = |code: &str| {
+        if inspector {
+            layout.inspector[code].clone()
+        } else {
+            layout.scores[code].clone()
+        }
+    };
+    if item.optional && !inspector && rng.chance(25) {
+        answers
+            .self_scores
+            .insert(item.code.clone(), ItemAnswer::NotApplicable);
+        cells.push(("自查评分", column(&item.code), Typed::Text("不适用".into())));
+        return;
+    }
+    match &item.rule {
+        Rule::SelfScored { step } => {
+            let steps = item.max.hundredths() / step.hundredths();
+            let points = Points(rng.below(steps as u64 + 1) as i32 * step.hundredths());
+            answers
+                .self_scores
+                .insert(item.code.clone(), ItemAnswer::Points(points));
+            cells.push((
+                "自查评分",
+                column(&item.code),
+                Typed::Number(points.to_string()),
+            ));
+        }
+        Rule::Level { levels } => {
+            let level = &levels[rng.below(levels.len() as u64) as usize];
+            answers
+                .self_scores
+                .insert(item.code.clone(), ItemAnswer::Level(level.name.clone()));
+            // By its points where those name this level (the first with them).
+            let first = levels.iter().find(|l| l.points == level.points);
+            let typed = if rng.chance(30) && first.map(|l| &l.name) == Some(&level.name) {
+                Typed::Number(level.points.to_string())
+            } else {
+                Typed::Text(level.name.clone())
+            };
+            cells.push(("自查评分", column(&item.code), typed));
+        }
+        Rule::Deduct { deductions } => {
+            let mut counts = Vec::new();
+            for (n, deduction) in deductions.iter().enumerate() {
+                let count = if deduction.once {
+                    rng.below(2) as u32
+                } else {
+                    rng.below(4) as u32
+                };
+                counts.push(count);
+                let cell = column(&format!("{}.{}", item.code, n + 1));
+                // An inspector writes every count; a unit may leave 0 blank.
+                let typed = match (count, deduction.once, rng.below(4)) {
+                    (0, _, 0) if !inspector => None,
+                    (0, _, 1) if !inspector => Some(Typed::Text("无".into())),
+                    (1, true, 1) if !inspector => Some(Typed::Text("是".into())),
+                    (_, _, 2) => Some(Typed::Text(full_width(&count.to_string()))),
+                    _ => Some(Typed::Number(count.to_string())),
+                };
+                if let Some(typed) = typed {
+                    cells.push(("自查评分", cell, typed));
+                }
+            }
+            answers
+                .self_scores
+                .insert(item.code.clone(), ItemAnswer::Counts(counts));
+        }
+        _ => {} // Computed from 人财物投入.
+    }
+}
+
 #[test]
 fn filled_templates_read_back_exactly_and_score_as_the_core_does() {
     let catalog = Catalog::embedded().expect("shipped checklists");
+    let tiers_seen = round_trips(&catalog);
+    // The generated cases cover more than one outcome, or the test proves little.
+    assert!(tiers_seen.len() >= 2, "{tiers_seen:?}");
+}
+
+/// Every rule kind of the second edition, inspector items among them (a
+/// `self`, a `level` and an optional `deduct` one), goes through the same
+/// generator: whatever lands in checklists/ round-trips as this does.
+const SECOND_EDITION: &str = r#"
+id = "second-trip"
+version = "1"
+title = "第二版往返测试"
+unit_kinds = ["社区"]
+total = 30
+decimals = 2
+bonus_max = 1
+
+[[inputs]]
+key = "keeper"
+label = "档案员由谁担任"
+type = "choice"
+group = "人"
+options = ["社区文书", "其他人员", "无"]
+
+[[inputs]]
+key = "rooms"
+label = "库房间数"
+unit = "间"
+type = "integer"
+group = "物"
+
+[[categories]]
+code = "A"
+name = "组织"
+weight = 30
+
+[[categories]]
+code = "B"
+name = "业务"
+weight = 70
+
+[[groups]]
+code = "BG"
+category = "B"
+title = "设施"
+max = 3
+
+[[items]]
+code = "A1"
+category = "A"
+title = "档案员"
+max = 3
+rule = "choice"
+input = "keeper"
+points = { "社区文书" = 3, "其他人员" = 1 }
+
+[[items]]
+code = "A2"
+category = "A"
+title = "制度"
+max = 5
+rule = "deduct"
+optional = true
+deductions = [{ text = "每缺一项", points = 1 }, { text = "未上墙", points = 0.5, once = true }, { text = "每份未归档", points = 0.25 }]
+evidence = "制度汇编"
+
+[[items]]
+code = "A3"
+category = "A"
+title = "执行"
+max = 2
+rule = "level"
+optional = true
+levels = [["好", 2], ["较好", 1.5], ["中", 1], ["也中", 1], ["差", 0]]
+
+[[items]]
+code = "B1"
+group = "BG"
+title = "库房"
+max = 2
+rule = "formula"
+formula = "min(${rooms} * 0.5, 2)"
+
+[[items]]
+code = "B2"
+group = "BG"
+title = "设备"
+max = 2
+rule = "self"
+
+[[items]]
+code = "B3"
+category = "B"
+title = "收集齐全（抽查）"
+max = 6
+rule = "self"
+assessed_by = "inspector"
+
+[[items]]
+code = "B4"
+category = "B"
+title = "整理规范（抽查）"
+max = 4
+rule = "level"
+levels = [["规范", 4], ["基本规范", 2], ["不规范", 0]]
+assessed_by = "inspector"
+
+[[items]]
+code = "B5"
+category = "B"
+title = "保管（抽查）"
+max = 3
+rule = "deduct"
+optional = true
+deductions = [{ text = "每处霉变", points = 1 }, { text = "无温湿度记录", points = 1, once = true }]
+assessed_by = "inspector"
+
+[[items]]
+code = "X1"
+category = "B"
+kind = "bonus"
+title = "获表彰"
+max = 1
+rule = "self"
+
+[[items]]
+code = "P1"
+category = "B"
+kind = "penalty"
+title = "迟报"
+max = 2
+rule = "deduct"
+deductions = [{ text = "每迟报一次", points = 0.5 }]
+
+[[tiers]]
+code = "good"
+name = "良好档案室"
+min_total = 10
+
+[[tiers]]
+code = "best"
+name = "优秀档案室"
+min_total = 20
+"#;
+
+#[test]
+fn second_edition_templates_round_trip_every_rule_kind() {
+    let catalog = Catalog::from_sources([("second-trip/1.toml".to_string(), SECOND_EDITION)])
+        .expect("the test checklist is valid");
+    let outcomes = round_trips(&catalog);
+    assert!(outcomes.len() >= 2, "{outcomes:?}");
+    let checklist = catalog.get("second-trip@1").expect("loaded");
+    // Answers written in by the template's own writer read back too.
+    let template = self_check_template(checklist, &Prefill::default()).expect("template");
+    let layout = layout(&template);
+    for seed in 1..=10u64 {
+        let mut rng = Rng(seed);
+        let (answers, _) = random_case(&mut rng, checklist, &layout);
+        let prefill = Prefill {
+            unit_name: Some("小营巷社区".into()),
+            unit_code: Some("330102001".into()),
+            unit_kind: Some("社区".into()),
+            year: Some(2012),
+            answers: Some(answers.clone()),
+            ..Prefill::default()
+        };
+        let bytes = self_check_template(checklist, &prefill).expect("filled workbook");
+        let check = read_self_check(&bytes, &catalog, &Limits::default()).expect("reads back");
+        assert_eq!(check.answers, answers, "seed {seed}");
+    }
+}
+
+/// Fills each checklist's template with 25 random cases, reads them back
+/// and scores them; returns how often each tier (or none, or provisional)
+/// came out.
+fn round_trips(catalog: &Catalog) -> BTreeMap<Option<String>, u32> {
     let mut tiers_seen = BTreeMap::new();
     for loaded in catalog.iter() {
         let checklist = &loaded.checklist;
@@ -291,7 +600,7 @@ fn filled_templates_read_back_exactly_and_score_as_the_core_does() {
             let (answers, cells) = random_case(&mut rng, checklist, &layout);
             let filled = fill(&template, &cells);
             let check =
-                read_self_check(&filled, &catalog, &Limits::default()).unwrap_or_else(|problems| {
+                read_self_check(&filled, catalog, &Limits::default()).unwrap_or_else(|problems| {
                     panic!(
                         "{} seed {seed}: {}",
                         checklist.reference(),
@@ -315,11 +624,15 @@ fn filled_templates_read_back_exactly_and_score_as_the_core_does() {
             let expected = score(checklist, &answers, &BTreeMap::new());
             let got = score(&check.checklist, &check.answers, &BTreeMap::new());
             assert_eq!(got, expected);
-            *tiers_seen.entry(expected.tier.map(|t| t.code)).or_insert(0) += 1;
+            let outcome = if expected.provisional {
+                Some("provisional".to_string())
+            } else {
+                expected.tier.map(|t| t.code)
+            };
+            *tiers_seen.entry(outcome).or_insert(0) += 1;
         }
     }
-    // The generated cases cover more than one outcome, or the test proves little.
-    assert!(tiers_seen.len() >= 2, "{tiers_seen:?}");
+    tiers_seen
 }
 
 #[test]
@@ -401,8 +714,7 @@ fn an_empty_template_names_every_missing_answer() {
 #[test]
 fn workbooks_written_with_answers_read_back_exactly() {
     let catalog = Catalog::embedded().expect("shipped checklists");
-    for loaded in catalog.iter() {
-        let checklist = &loaded.checklist;
+    for checklist in round_tripped(&catalog) {
         let template = self_check_template(checklist, &Prefill::default()).expect("template");
         let layout = layout(&template);
         let mut rng = Rng(99);
@@ -572,8 +884,7 @@ fn filled_for_resave(checklist: &Checklist) -> (Answers, Vec<u8>) {
 fn write_workbooks_to_resave() {
     let dir = std::env::var("NIANJIAN_FIXTURE_DIR").expect("NIANJIAN_FIXTURE_DIR");
     let catalog = Catalog::embedded().expect("shipped checklists");
-    for loaded in catalog.iter() {
-        let checklist = &loaded.checklist;
+    for checklist in round_tripped(&catalog) {
         let (_, bytes) = filled_for_resave(checklist);
         let name = format!("{}-{}.xlsx", checklist.id, checklist.version);
         std::fs::write(std::path::Path::new(&dir).join(name), bytes).expect("write");
@@ -589,8 +900,7 @@ fn filled_workbooks_saved_again_by_libreoffice_read_back_exactly() {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks/resaved");
     let mut read = 0;
-    for loaded in catalog.iter() {
-        let checklist = &loaded.checklist;
+    for checklist in round_tripped(&catalog) {
         let (answers, _) = filled_for_resave(checklist);
         for ext in ["xlsx", "ods", "xls"] {
             let name = format!("{}-{}.{ext}", checklist.id, checklist.version);
@@ -620,5 +930,5 @@ fn filled_workbooks_saved_again_by_libreoffice_read_back_exactly() {
             read += 1;
         }
     }
-    assert_eq!(read, 3 * catalog.iter().count());
+    assert_eq!(read, 3 * round_tripped(&catalog).count());
 }

@@ -95,7 +95,25 @@ pub fn serve(
     let system = actix_web::rt::System::new();
     system
         .block_on(async move {
+            let housekeeping = state.clone();
             let app = Application::build(state, listener, workers)?;
+            actix_web::rt::spawn(async move {
+                // Refused uploads past their retention keep only their hash
+                // and problems (see service::uploads::purge_rejected).
+                let mut every =
+                    actix_web::rt::time::interval(std::time::Duration::from_secs(6 * 3600));
+                loop {
+                    every.tick().await;
+                    match housekeeping
+                        .run(|conn, env| service::uploads::purge_rejected(conn, env.clock))
+                        .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(files = n, "refused uploads past retention let go"),
+                        Err(e) => tracing::warn!(error = %e, "purging refused uploads failed"),
+                    }
+                }
+            });
             eprintln!(
                 "nianjian 已启动：http://{address}/  （接口文档 http://{address}/api/docs/）"
             );

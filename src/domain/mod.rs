@@ -2,6 +2,7 @@
 //! tiers. No IO, no clock, no framework: plain functions over plain data.
 
 pub mod checklist;
+pub mod expr;
 pub mod number;
 pub mod plausibility;
 pub mod random;

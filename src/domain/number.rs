@@ -1,39 +1,53 @@
-//! Exact numbers: [`Points`] in tenths of a point, and [`Decimal`] for the
-//! facts units report (areas, money, ratios). No floats take part in scoring.
+//! Exact numbers: [`Points`] in hundredths of a point, [`Decimal`] for the
+//! facts units report (areas, money, ratios), and [`Ratio`] for what lies
+//! between (rescaled and weighted totals, formulas) until the one final
+//! rounding. No floats take part in scoring.
 
 use std::cmp::Ordering;
 use std::fmt;
 
-/// A score in tenths of a point (4.5 points = `Points(45)`).
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive};
+
+/// An exact rational number (arbitrary precision, never overflows).
+pub type Ratio = num_rational::BigRational;
+
+/// A score in hundredths of a point (4.5 points = `Points(450)`).
 ///
-/// Checklist maxima are multiples of 0.5, `linear` rounds down to 0.5 and the
-/// rescaled total is rounded half up to one decimal, so tenths are exact for
-/// every figure the contract produces.
+/// Published scoring tables give points as fine as 0.01 (每项 0.04 分, 缺 1 项
+/// 扣 0.25 分); every item's points and every rounded total (one or two
+/// decimals) are whole hundredths. What lies between — a rescaled or
+/// weighted total, a formula — is a [`Ratio`] until it is rounded once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Points(pub i32);
 
 impl Points {
     pub const ZERO: Points = Points(0);
+    /// 0.5, the default step of `self` and `linear` items.
+    pub const HALF: Points = Points(50);
+    /// 0.01, the finest step.
+    pub const HUNDREDTH: Points = Points(1);
 
-    /// Whole points, e.g. `Points::whole(4)` is 4.0.
+    /// Whole points, e.g. `Points::whole(4)` is 4.00.
     pub const fn whole(points: i32) -> Points {
-        Points(points * 10)
+        Points(points * 100)
     }
 
-    pub const fn tenths(self) -> i32 {
+    pub const fn hundredths(self) -> i32 {
         self.0
     }
 
-    /// The value as a JSON-friendly float; exact because tenths are small.
+    /// The value as a JSON-friendly float (88.5, 0.04); exact to two
+    /// decimals because hundredths are small integers.
     pub fn as_f64(self) -> f64 {
-        f64::from(self.0) / 10.0
+        f64::from(self.0) / 100.0
     }
 
-    /// Converts an exact decimal into tenths; `None` when it has a finer fraction
-    /// than 0.1 or does not fit.
+    /// Converts an exact decimal into hundredths; `None` when it has a finer
+    /// fraction than 0.01 or does not fit.
     pub fn from_decimal(value: Decimal) -> Option<Points> {
-        let tenths = value.scaled_to(1)?;
-        i32::try_from(tenths).ok().map(Points)
+        let hundredths = value.scaled_to(2)?;
+        i32::try_from(hundredths).ok().map(Points)
     }
 
     /// The multiple of `step` nearest below or equal, for non-negative values.
@@ -47,12 +61,73 @@ impl Points {
     pub fn is_multiple_of(self, step: Points) -> bool {
         step.0 > 0 && self.0 % step.0 == 0
     }
+
+    /// The exact value as a ratio.
+    pub fn to_ratio(self) -> Ratio {
+        Ratio::new(BigInt::from(self.0), BigInt::from(100))
+    }
+
+    /// The largest multiple of `step` not above `value` (for `value ≥ 0`),
+    /// saturating at the i32 range.
+    pub fn floor_ratio(value: &Ratio, step: Points) -> Points {
+        let step = step.0.max(1);
+        let steps = (value * BigInt::from(100) / BigInt::from(step)).floor();
+        let steps = steps
+            .to_integer()
+            .to_i64()
+            .unwrap_or(if value.is_negative() {
+                i64::MIN
+            } else {
+                i64::MAX
+            });
+        Points(
+            steps
+                .saturating_mul(i64::from(step))
+                .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+        )
+    }
+
+    /// `value` rounded half up (away from zero for halves of positive
+    /// values) to `decimals` places (1 or 2), in hundredths.
+    pub fn round_ratio(value: &Ratio, decimals: u8) -> Points {
+        let unit: i64 = if decimals >= 2 { 1 } else { 10 };
+        let scaled = value * BigInt::from(100) / BigInt::from(unit);
+        // Half up: floor(x + 1/2).
+        let rounded = (scaled + Ratio::new(BigInt::from(1), BigInt::from(2))).floor();
+        let units = rounded
+            .to_integer()
+            .to_i64()
+            .unwrap_or(if value.is_negative() {
+                i64::MIN
+            } else {
+                i64::MAX
+            });
+        Points(
+            units
+                .saturating_mul(unit)
+                .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+        )
+    }
 }
 
-/// Serialised as a JSON number with at most one decimal (88.5, 100.0).
+/// Serialised as a JSON number with at most two decimals (88.5, 100.0, 0.04).
 impl serde::Serialize for Points {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(self.as_f64())
+    }
+}
+
+/// Read back from JSON as written by `Serialize` (a number with at most two
+/// decimals).
+impl<'de> serde::Deserialize<'de> for Points {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Points, D::Error> {
+        let value = f64::deserialize(d)?;
+        let hundredths = (value * 100.0).round();
+        if hundredths.is_finite() && hundredths.abs() < f64::from(i32::MAX) {
+            Ok(Points(hundredths as i32))
+        } else {
+            Err(serde::de::Error::custom("points out of range"))
+        }
     }
 }
 
@@ -82,15 +157,16 @@ impl std::iter::Sum for Points {
     }
 }
 
-/// "4", "3.5", "-0.5": no trailing ".0", as people write scores.
+/// "4", "3.5", "0.04", "-0.5": no trailing zeros, as people write scores.
 impl fmt::Display for Points {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs.is_multiple_of(10) {
-            write!(f, "{sign}{}", abs / 10)
-        } else {
-            write!(f, "{sign}{}.{}", abs / 10, abs % 10)
+        let (whole, fraction) = (abs / 100, abs % 100);
+        match fraction {
+            0 => write!(f, "{sign}{whole}"),
+            f10 if f10 % 10 == 0 => write!(f, "{sign}{whole}.{}", f10 / 10),
+            _ => write!(f, "{sign}{whole}.{fraction:02}"),
         }
     }
 }
@@ -225,6 +301,14 @@ impl Decimal {
         (units.abs() <= MAX_UNITS).then(|| Decimal::new(units, self.scale))
     }
 
+    /// `self + other`, `None` past the supported magnitude.
+    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
+        let scale = self.scale.max(other.scale);
+        let lift = |d: Decimal| d.units.checked_mul(10i128.checked_pow(scale - d.scale)?);
+        let units = lift(self)?.checked_add(lift(other)?)?;
+        (units.abs() <= MAX_UNITS).then(|| Decimal::new(units, scale))
+    }
+
     /// The two values over one common denominator: (a, b, scale).
     fn aligned(self, other: Decimal) -> (i128, i128, u32) {
         let scale = self.scale.max(other.scale);
@@ -281,9 +365,23 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// Serialised as its exact decimal text ("12.5"), never a float.
+impl serde::Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl From<Points> for Decimal {
     fn from(p: Points) -> Decimal {
-        Decimal::new(i128::from(p.0), 1)
+        Decimal::new(i128::from(p.0), 2)
+    }
+}
+
+impl Decimal {
+    /// The exact value as a ratio.
+    pub fn to_ratio(self) -> Ratio {
+        Ratio::new(BigInt::from(self.units), BigInt::from(10u8).pow(self.scale))
     }
 }
 
@@ -297,20 +395,23 @@ mod tests {
 
     #[test]
     fn points_display_without_trailing_zero() {
-        assert_eq!(Points(40).to_string(), "4");
-        assert_eq!(Points(35).to_string(), "3.5");
+        assert_eq!(Points(400).to_string(), "4");
+        assert_eq!(Points(350).to_string(), "3.5");
+        assert_eq!(Points(4).to_string(), "0.04");
+        assert_eq!(Points(125).to_string(), "1.25");
         assert_eq!(Points(0).to_string(), "0");
-        assert_eq!(Points(-5).to_string(), "-0.5");
-        assert_eq!(Points(885).as_f64(), 88.5);
+        assert_eq!(Points(-50).to_string(), "-0.5");
+        assert_eq!(Points(8850).as_f64(), 88.5);
+        assert_eq!(Points(4).as_f64(), 0.04);
     }
 
     #[test]
     fn points_floor_to_half() {
-        assert_eq!(Points(37).floor_to(Points(5)), Points(35));
-        assert_eq!(Points(35).floor_to(Points(5)), Points(35));
-        assert_eq!(Points(4).floor_to(Points(5)), Points(0));
-        assert!(Points(35).is_multiple_of(Points(5)));
-        assert!(!Points(35).is_multiple_of(Points(10)));
+        assert_eq!(Points(370).floor_to(Points::HALF), Points(350));
+        assert_eq!(Points(350).floor_to(Points::HALF), Points(350));
+        assert_eq!(Points(40).floor_to(Points::HALF), Points(0));
+        assert!(Points(350).is_multiple_of(Points::HALF));
+        assert!(!Points(350).is_multiple_of(Points(100)));
     }
 
     #[test]
@@ -352,9 +453,48 @@ mod tests {
 
     #[test]
     fn decimal_to_points() {
-        assert_eq!(Points::from_decimal(d("3.5")), Some(Points(35)));
-        assert_eq!(Points::from_decimal(d("3.25")), None);
-        assert_eq!(Points::from_decimal(d("100")), Some(Points(1000)));
+        assert_eq!(Points::from_decimal(d("3.5")), Some(Points(350)));
+        assert_eq!(Points::from_decimal(d("3.25")), Some(Points(325)));
+        assert_eq!(Points::from_decimal(d("0.04")), Some(Points(4)));
+        assert_eq!(Points::from_decimal(d("3.255")), None);
+        assert_eq!(Points::from_decimal(d("100")), Some(Points(10000)));
+    }
+
+    fn r(n: i64, d: i64) -> Ratio {
+        Ratio::new(BigInt::from(n), BigInt::from(d))
+    }
+
+    #[test]
+    fn ratios_round_once_half_up() {
+        // (value, decimals, expected hundredths)
+        let cases = [
+            (r(885, 10), 1, 8850),
+            (r(8849, 100), 1, 8850),
+            (r(8845, 100), 1, 8850),
+            (r(88449, 1000), 1, 8840),
+            (r(1, 3), 2, 33),
+            (r(2, 3), 2, 67),
+            (r(1, 200), 2, 1),
+            (r(1, 201), 2, 0),
+            (r(100, 1), 1, 10000),
+            (r(0, 1), 2, 0),
+        ];
+        for (value, decimals, expected) in cases {
+            assert_eq!(
+                Points::round_ratio(&value, decimals),
+                Points(expected),
+                "{value} {decimals}"
+            );
+        }
+    }
+
+    #[test]
+    fn ratios_floor_to_a_step() {
+        assert_eq!(Points::floor_ratio(&r(37, 10), Points::HALF), Points(350));
+        assert_eq!(Points::floor_ratio(&r(1, 3), Points::HUNDREDTH), Points(33));
+        assert_eq!(Points::floor_ratio(&r(4, 1), Points(4)), Points(400));
+        assert_eq!(d("2.5").to_ratio(), r(5, 2));
+        assert_eq!(Points(125).to_ratio(), r(5, 4));
     }
 
     #[test]

@@ -10,10 +10,13 @@
 
 use std::fmt;
 
+mod plan;
+pub use plan::{Leave, Met, OrderSnapshot, PlanContext, Step, Tally, plan, rectify_days};
+
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::Points;
-use super::checklist::{Checklist, Rule};
+use super::checklist::{Checklist, ItemKind, Rule};
 use super::scoring::{Scorecard, Shortfall};
 use super::text::fold_label;
 
@@ -81,6 +84,13 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Submit,
+        Action::Verify,
+        Action::Return,
+        Action::Waive,
+    ];
+
     pub fn parse(text: &str) -> Option<Action> {
         match text {
             "submit" => Some(Action::Submit),
@@ -222,6 +232,8 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    pub const ALL: [FindingKind; 3] = [FindingKind::Item, FindingKind::Veto, FindingKind::Gap];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::Item => "item",
@@ -255,6 +267,38 @@ pub struct Finding {
     pub requirement: String,
     /// Points the item lost (zero for vetoes and gaps).
     pub points_lost: Points,
+    /// A `deduct` item's defects found, each with how often ("每缺一种档案：
+    /// 发现 2 处，扣 2 分"); empty for other findings.
+    pub defects: Vec<Defect>,
+}
+
+/// One defect of a `deduct` item as found: what, how often, what it cost.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Defect {
+    pub text: String,
+    pub count: u32,
+    /// Points deducted for it in all (per defect × count).
+    pub points: Points,
+}
+
+impl Defect {
+    /// "每缺一种档案：发现 2 处，扣 2 分".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}：发现 {} 处，扣 {} 分",
+            self.text, self.count, self.points
+        )
+    }
+}
+
+/// The key of a veto's finding: `veto:loss_incident` for an input veto
+/// (as before the second edition), `veto:when:…` for a condition.
+pub fn veto_key(input: Option<&str>, when: Option<&str>) -> String {
+    match (input, when) {
+        (Some(input), _) => format!("veto:{input}"),
+        (None, Some(when)) => format!("veto:when:{when}"),
+        (None, None) => "veto:".to_string(),
+    }
 }
 
 /// The orders an assessment gives: one per item below full marks, one per
@@ -275,38 +319,72 @@ pub fn findings(
             .requirement
             .clone()
             .unwrap_or_else(|| match &item.rule {
-                Rule::SelfScored { .. } => format!("按考核细则要求做到：{}", item.title),
+                Rule::SelfScored { .. } | Rule::Level { .. } | Rule::Deduct { .. } => {
+                    format!("按考核细则要求做到：{}", item.title)
+                }
                 _ => format!("补齐“{}”所需的人员、经费或设施", item.title),
             });
+        let title = match item.kind {
+            ItemKind::Penalty => format!(
+                "{} {}（扣分项，扣 {} 分）",
+                item.code, item.title, score.points
+            ),
+            _ => format!(
+                "{} {}（得 {} 分，满分 {} 分）",
+                item.code, item.title, score.points, item.max
+            ),
+        };
+        let defects = score
+            .deductions
+            .iter()
+            .filter_map(|d| {
+                let count = d.count.filter(|c| *c > 0)?;
+                Some(Defect {
+                    text: d.text.clone(),
+                    count,
+                    points: Points(d.points.0.saturating_mul(count as i32)),
+                })
+            })
+            .collect();
         found.push(Finding {
             kind: FindingKind::Item,
             key: format!("item:{}", item.code),
             item_code: Some(item.code.clone()),
             category: Some(item.category.clone()),
-            title: format!(
-                "{} {}（得 {} 分，满分 {} 分）",
-                item.code, item.title, score.points, item.max
-            ),
+            title,
             requirement,
             points_lost: lost,
+            defects,
         });
     }
     for veto in &card.vetoes {
         found.push(Finding {
             kind: FindingKind::Veto,
-            key: format!("veto:{}", veto.input),
+            key: veto_key(veto.input.as_deref(), veto.when.as_deref()),
             item_code: None,
             category: None,
             title: format!("一票否决：{}", veto.reason),
             requirement: format!("查明原因、采取补救措施并书面报告：{}", veto.reason),
             points_lost: Points::ZERO,
+            defects: Vec::new(),
         });
     }
-    if let Some(target) = target_tier {
+    // A provisional result's gaps may still close when the inspector scores
+    // the pending items: no gap orders until then.
+    if let Some(target) = target_tier.filter(|_| !card.provisional) {
         for gap in card.gaps(target) {
             let (key, title, requirement) = match gap {
                 // Items and vetoes have their own orders already.
-                Shortfall::RequiredItem { .. } | Shortfall::Veto { .. } => continue,
+                Shortfall::RequiredItem { .. }
+                | Shortfall::Veto { .. }
+                | Shortfall::Pending { .. } => {
+                    continue;
+                }
+                Shortfall::Requires { source } => (
+                    format!("gap:requires:{source}"),
+                    gap.describe_zh(checklist),
+                    format!("达到申报等级的附加条件（{source}）"),
+                ),
                 Shortfall::Total { total, min } => (
                     "gap:total".to_string(),
                     format!("总分 {total} 分，未达到申报等级要求的 {min} 分"),
@@ -360,6 +438,7 @@ pub fn findings(
                 title,
                 requirement,
                 points_lost: Points::ZERO,
+                defects: Vec::new(),
             });
         }
     }
@@ -412,7 +491,14 @@ pub fn same_meaning(key: &str, old: Basis<'_>, new: Basis<'_>) -> bool {
         };
     }
     if let Some(input) = key.strip_prefix("veto:") {
-        return new.checklist.vetoes.iter().any(|v| v.input == input);
+        let _ = input;
+        return new.checklist.vetoes.iter().any(|v| {
+            let when = match &v.trigger {
+                crate::domain::checklist::VetoTrigger::When(c) => Some(c.source.as_str()),
+                crate::domain::checklist::VetoTrigger::Input(_) => None,
+            };
+            veto_key(v.input(), when) == key
+        });
     }
     if let Some(gap) = key.strip_prefix("gap:") {
         let Some(tier) = old.target_tier.filter(|t| Some(*t) == new.target_tier) else {
@@ -606,9 +692,9 @@ mod tests {
         a.inputs
             .insert("loss_incident".into(), InputValue::YesNo(false));
         a.self_scores
-            .insert("A1".into(), ItemAnswer::Points(Points(40)));
+            .insert("A1".into(), ItemAnswer::Points(Points(400)));
         a.self_scores
-            .insert("A2".into(), ItemAnswer::Points(Points(20)));
+            .insert("A2".into(), ItemAnswer::Points(Points(200)));
         a
     }
 
@@ -624,7 +710,7 @@ mod tests {
         let c = sample();
         let mut a = full();
         a.self_scores
-            .insert("A1".into(), ItemAnswer::Points(Points(30)));
+            .insert("A1".into(), ItemAnswer::Points(Points(300)));
         a.self_scores.insert("A2".into(), ItemAnswer::NotApplicable);
         a.inputs.insert(
             "room_area".into(),
@@ -648,8 +734,8 @@ mod tests {
                 "gap:input:room_area"
             ]
         );
-        assert_eq!(found[0].points_lost, Points(10));
-        assert_eq!(found[1].points_lost, Points(20));
+        assert_eq!(found[0].points_lost, Points(100));
+        assert_eq!(found[1].points_lost, Points(200));
         assert!(found[0].requirement.contains("明确分管领导"));
         // Without a target tier there are no gap orders.
         let plain = findings(&c, &card, None);

@@ -34,9 +34,46 @@ pub fn fold_label(text: &str) -> String {
     folded
 }
 
+/// A character no stored text may hold: U+0000 (PostgreSQL cannot store it
+/// in text, and SQLite would, so the backends would disagree) and the
+/// non-characters U+FFFE and U+FFFF (not allowed in the XML of a workbook or
+/// a report). One rule for every edge: JSON fields, paths, queries, form
+/// fields, zip entry names and workbook cells.
+pub fn is_forbidden_char(c: char) -> bool {
+    matches!(c, '\u{0}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// The first forbidden character of `text` and its position in characters
+/// (from 1), for a message such as "第 3 个字符".
+pub fn first_forbidden_char(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| is_forbidden_char(*c))
+        .map(|(i, c)| (i + 1, c))
+}
+
+/// How a forbidden character is named to the user: "U+0000".
+pub fn char_name(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forbidden_characters() {
+        for (text, expected) in [
+            ("小营巷社区", None),
+            ("a\u{0}b", Some((2, '\u{0}'))),
+            ("\u{FFFF}", Some((1, '\u{FFFF}'))),
+            ("制表\t换行\n回车\r", None),
+            ("\u{FFFD}替换字符可以", None),
+        ] {
+            assert_eq!(first_forbidden_char(text), expected, "{text:?}");
+        }
+        assert_eq!(char_name('\u{0}'), "U+0000");
+    }
 
     #[test]
     fn folds_full_width_spaces_and_colons() {

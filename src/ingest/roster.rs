@@ -28,13 +28,8 @@ pub fn read_roster(
     known_kinds: &[String],
     limits: &Limits,
 ) -> Result<Vec<RosterEntry>, Vec<Problem>> {
-    let book = read_workbook(bytes, &|_| true, limits).map_err(|e| {
-        vec![Problem {
-            sheet: None,
-            cell: None,
-            message: e.to_string(),
-        }]
-    })?;
+    let book = read_workbook(bytes, &|_| true, limits)
+        .map_err(|e| vec![Problem::from_workbook_error(&e)])?;
     for sheet in &book.sheets {
         let mut header = None;
         for (row, cells) in sheet.rows() {
@@ -111,7 +106,7 @@ pub fn read_roster(
         return if problems.is_empty() {
             Ok(entries)
         } else {
-            Err(problems)
+            Err(super::self_check::capped(problems))
         };
     }
     Err(vec![Problem {

@@ -1,5 +1,9 @@
 //! The self-check workbook (自查表) → a [`SelfCheck`]: unit facts from
-//! 基本情况, inputs from 人财物投入, self-scores from 自查评分.
+//! 基本情况, inputs from 人财物投入, self-scores from 自查评分 — and, for a
+//! second-edition checklist, levels, deduction counts from the rows `C2.1`,
+//! `C2.2` … under a `deduct` item, and the inspector's 检查分 for items
+//! assessed by the inspection team (the unit's own 自评分 of those is not
+//! scored). Rows whose 条目编号 is a group or category code are headings.
 //!
 //! Sheets are found by name, header rows by their names wherever they stand,
 //! rows by code or label — never by position — and every problem in the
@@ -13,10 +17,12 @@ use serde::Serialize;
 
 use crate::domain::checklist::Input;
 use crate::domain::text::fold_label;
-use crate::domain::{Answers, Checklist, Rule};
+use crate::domain::{Answers, Checklist};
 
 use super::checklists::Catalog;
 use super::values::{self, text_of};
+
+mod scores;
 use super::workbook::{self, CellValue, Limits, Sheet, cell_ref};
 
 pub const SHEET_BASIC: &str = "基本情况";
@@ -31,6 +37,45 @@ pub struct Problem {
     /// `自查评分!D7`, or `None` for a missing sheet, header or row.
     pub cell: Option<String>,
     pub message: String,
+}
+
+/// Problems listed per file at most; the rest are counted in one last
+/// problem. A clerk fixes a workbook from the first screenful; a crafted
+/// file (one ODS row repeated 30,000 times) would otherwise answer with
+/// megabytes of the same message.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// The first [`MAX_PROBLEMS`] problems, then "还有 M 个问题".
+pub fn capped(mut problems: Vec<Problem>) -> Vec<Problem> {
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(Problem {
+            sheet: None,
+            cell: None,
+            message: format!("还有 {more} 个问题未列出；请先改正以上问题后重新上传"),
+        });
+    }
+    problems
+}
+
+impl Problem {
+    /// The problem a workbook reader error is: placed on its cell where it
+    /// is about one cell, else on the file.
+    pub fn from_workbook_error(e: &workbook::WorkbookError) -> Problem {
+        match e.location() {
+            Some((sheet, cell, message)) => Problem {
+                sheet: Some(sheet),
+                cell: Some(cell),
+                message,
+            },
+            None => Problem {
+                sheet: None,
+                cell: None,
+                message: e.to_string(),
+            },
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -82,13 +127,8 @@ pub fn read_self_check(
         [SHEET_BASIC, SHEET_INPUTS, SHEET_SCORES].contains(&folded.as_str())
     };
     let read = |merges: &dyn Fn(&str) -> bool| {
-        workbook::read_workbook_with_merges(bytes, &wanted, merges, limits).map_err(|e| {
-            vec![Problem {
-                sheet: None,
-                cell: None,
-                message: e.to_string(),
-            }]
-        })
+        workbook::read_workbook_with_merges(bytes, &wanted, merges, limits)
+            .map_err(|e| vec![Problem::from_workbook_error(&e)])
     };
     // Merged cells matter only where a 基本情况 label has nothing to its
     // right; in xlsx they cost a second pass, so they are read only then.
@@ -152,7 +192,7 @@ pub fn read_self_check(
                 // Defensive: a failure must never come back without a reason.
                 reader.at(SHEET_BASIC, None, "无法读取基本情况".to_string());
             }
-            Err(reader.problems)
+            Err(capped(reader.problems))
         }
     }
 }
@@ -455,96 +495,7 @@ impl Reader {
                 self.at(
                     name,
                     None,
-                    format!("缺少“{}”（代码 {}）一行", input.label, input.key),
-                );
-            }
-        }
-    }
-
-    /// Finds the header of 自查评分 and, when the checklist is known, reads
-    /// and checks its rows.
-    fn scores(
-        &mut self,
-        sheet: &Sheet,
-        checklist: Option<&Checklist>,
-        answers: &mut Answers,
-        remarks: &mut BTreeMap<String, String>,
-    ) {
-        let name = SHEET_SCORES;
-        let Some(header) = find_header(
-            sheet,
-            &["条目编号", "自评分"],
-            &["考核内容", "分值", "情况说明"],
-        ) else {
-            self.at(
-                name,
-                None,
-                "找不到表头：需要一行同时含“条目编号”和“自评分”".into(),
-            );
-            return;
-        };
-        let (Some(checklist), Some(code_col), Some(score_col)) =
-            (checklist, header.col("条目编号"), header.col("自评分"))
-        else {
-            return;
-        };
-        let remark_col = header.col("情况说明");
-        let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-
-        for (row, _) in sheet.rows().filter(|(r, _)| *r > header.row) {
-            let Some(code) = text_of(sheet.get(row, code_col)) else {
-                continue;
-            };
-            let folded = fold_label(&code);
-            let Some(item) = checklist
-                .items
-                .iter()
-                .find(|i| i.code.eq_ignore_ascii_case(&folded))
-            else {
-                self.at(
-                    name,
-                    Some((row, code_col)),
-                    format!("未知的条目编号“{code}”"),
-                );
-                continue;
-            };
-            if let Some(first) = seen.get(&item.code) {
-                self.at(
-                    name,
-                    Some((row, code_col)),
-                    format!("条目 {} 重复（已在 {} 行）", item.code, first + 1),
-                );
-                continue;
-            }
-            seen.insert(item.code.clone(), row);
-            if let Some(remark) = remark_col.and_then(|c| text_of(sheet.get(row, c))) {
-                remarks.insert(item.code.clone(), remark);
-            }
-            let Rule::SelfScored { step } = item.rule else {
-                continue; // Computed from 人财物投入; whatever is written here is ignored.
-            };
-            let at = (row, score_col);
-            match sheet.get(row, score_col) {
-                None => self.at(name, Some(at), format!("条目 {} 未填写自评分", item.code)),
-                Some(CellValue::Text(t)) if t.trim().is_empty() => {
-                    self.at(name, Some(at), format!("条目 {} 未填写自评分", item.code))
-                }
-                Some(cell) => match values::self_score(cell, item.max, step, item.optional) {
-                    Ok(answer) => {
-                        answers.self_scores.insert(item.code.clone(), answer);
-                    }
-                    Err(message) => {
-                        self.at(name, Some(at), format!("条目 {}：{message}", item.code))
-                    }
-                },
-            }
-        }
-        for item in &checklist.items {
-            if matches!(item.rule, Rule::SelfScored { .. }) && !seen.contains_key(&item.code) {
-                self.at(
-                    name,
-                    None,
-                    format!("缺少条目 {}（{}）的自评分", item.code, item.title),
+                    format!("缺少“{}”（代码“{}”）一行", input.label, input.key),
                 );
             }
         }
@@ -625,5 +576,32 @@ mod tests {
             p.to_string(),
             "自查评分!D7：自评分应为 0–4 之间 0.5 的倍数，实际为“良好”"
         );
+    }
+
+    #[test]
+    fn problems_are_capped_with_a_count_of_the_rest() {
+        let many: Vec<Problem> = (0..MAX_PROBLEMS + 29_899)
+            .map(|i| Problem {
+                sheet: Some("自查评分".into()),
+                cell: Some(format!("自查评分!D{}", i + 2)),
+                message: "m".into(),
+            })
+            .collect();
+        let capped = capped(many);
+        assert_eq!(capped.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            capped[MAX_PROBLEMS - 1].cell.as_deref(),
+            Some("自查评分!D101")
+        );
+        assert_eq!(
+            capped[MAX_PROBLEMS].message,
+            "还有 29899 个问题未列出；请先改正以上问题后重新上传"
+        );
+        let few = vec![Problem {
+            sheet: None,
+            cell: None,
+            message: "x".into(),
+        }];
+        assert_eq!(super::capped(few.clone()), few);
     }
 }

@@ -2,7 +2,8 @@
 //! full-width digits, thousands separators, a trailing unit word, 是/否 in its
 //! many spellings, 不适用. Each failure is a Chinese message for the clerk.
 
-use crate::domain::checklist::{Input, InputType};
+use crate::domain::checklist::{Input, InputType, Level};
+use crate::domain::text::fold_label;
 use crate::domain::text::fold_width;
 use crate::domain::{Decimal, InputValue, ItemAnswer, Points};
 
@@ -79,6 +80,17 @@ fn error_value(e: &str) -> String {
 pub fn input_value(input: &Input, cell: &CellValue) -> Result<InputValue, String> {
     match input.kind {
         InputType::YesNo => yes_no(cell).map(InputValue::YesNo),
+        InputType::Choice => {
+            let written = text_of(Some(cell)).unwrap_or_default();
+            match (cell, input.option(&written)) {
+                (CellValue::Error(e), _) => Err(error_value(e)),
+                (_, Some(option)) => Ok(InputValue::Choice(option.to_string())),
+                (_, None) => Err(format!(
+                    "应从以下选项中选择：{}，实际为“{written}”",
+                    input.options.join("、")
+                )),
+            }
+        }
         kind => {
             let n = number(input, cell)?;
             check_range(kind, n).map(|()| InputValue::Number(n))
@@ -184,8 +196,19 @@ pub fn self_score(
     step: Points,
     optional: bool,
 ) -> Result<ItemAnswer, String> {
+    score_in(cell, max, step, optional, "自评分")
+}
+
+/// [`self_score`] for the column `column` (自评分 or 检查分).
+pub fn score_in(
+    cell: &CellValue,
+    max: Points,
+    step: Points,
+    optional: bool,
+    column: &str,
+) -> Result<ItemAnswer, String> {
     let expected = || {
-        let mut s = format!("自评分应为 0–{max} 之间 {step} 的倍数");
+        let mut s = format!("{column}应为 0–{max} 之间 {step} 的倍数");
         if optional {
             s.push_str("，或填“不适用”");
         }
@@ -197,7 +220,7 @@ pub fn self_score(
             return if optional {
                 Ok(ItemAnswer::NotApplicable)
             } else {
-                Err("本条目不可填“不适用”，请填写自评分".to_string())
+                Err(format!("本条目不可填“不适用”，请填写{column}"))
             };
         }
         CellValue::Text(t) => Decimal::parse(fold_width(t).trim()),
@@ -212,6 +235,94 @@ pub fn self_score(
         .ok_or_else(|| format!("{}，实际为“{}”", expected(), shown(cell).trim()))
 }
 
+/// Reads a `level` item's answer in `column`: one of its level names
+/// (compared after folding) or the points of one of its levels, or 不适用
+/// where allowed.
+pub fn level(
+    cell: &CellValue,
+    levels: &[Level],
+    optional: bool,
+    column: &str,
+) -> Result<ItemAnswer, String> {
+    let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
+    let refused = || {
+        let mut s = format!("{column}应为以下等级之一：{}", names.join("、"));
+        if optional {
+            s.push_str("，或填“不适用”");
+        }
+        format!("{s}，实际为“{}”", shown(cell).trim())
+    };
+    let points = match cell {
+        CellValue::Error(e) => return Err(error_value(e)),
+        CellValue::Text(t) if is_not_applicable(t) => {
+            return if optional {
+                Ok(ItemAnswer::NotApplicable)
+            } else {
+                Err(format!("本条目不可填“不适用”，请填写{column}"))
+            };
+        }
+        CellValue::Text(t) => {
+            let wanted = fold_label(t);
+            if let Some(l) = levels.iter().find(|l| fold_label(&l.name) == wanted) {
+                return Ok(ItemAnswer::Level(l.name.clone()));
+            }
+            Decimal::parse(fold_width(t).trim())
+        }
+        CellValue::Number { value, .. } => Decimal::from_f64(*value),
+        CellValue::Bool(_) | CellValue::DateTime(_) => None,
+    };
+    points
+        .and_then(Points::from_decimal)
+        .and_then(|p| levels.iter().find(|l| l.points == p))
+        .map(|l| ItemAnswer::Level(l.name.clone()))
+        .ok_or_else(refused)
+}
+
+/// Reads how often a defect was found, in a deduction row (`C2.1`): a whole
+/// number ≥ 0; 否 and 无 are 0; for a `once` deduction also 是, 有, √ are 1,
+/// and nothing above 1 is allowed. A blank cell is the caller's business.
+pub fn deduction_count(cell: &CellValue, once: bool) -> Result<u32, String> {
+    let refused = || {
+        if once {
+            format!(
+                "扣分次数应为 0 或 1（本项只扣一次；也可填“是”或“否”），实际为“{}”",
+                shown(cell).trim()
+            )
+        } else {
+            format!(
+                "扣分次数应为不小于 0 的整数，实际为“{}”",
+                shown(cell).trim()
+            )
+        }
+    };
+    let value = match cell {
+        CellValue::Error(e) => return Err(error_value(e)),
+        CellValue::Number { value, .. } => Decimal::from_f64(*value),
+        CellValue::Bool(b) if once => return Ok(u32::from(*b)),
+        CellValue::Text(t) => {
+            let t = normalised(t);
+            if ["否", "无"].contains(&t.as_str()) {
+                return Ok(0);
+            }
+            if once && YES.contains(&t.as_str()) {
+                return Ok(1);
+            }
+            Decimal::parse(&t)
+        }
+        CellValue::Bool(_) | CellValue::DateTime(_) => None,
+    };
+    let count = value
+        .filter(|d| d.is_integer() && !d.is_negative())
+        .and_then(|d| d.scaled_to(2))
+        .filter(|hundredths| hundredths % 100 == 0)
+        .and_then(|hundredths| u32::try_from(hundredths / 100).ok())
+        .ok_or_else(refused)?;
+    if once && count > 1 {
+        return Err(refused());
+    }
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +335,7 @@ mod tests {
             unit: unit.map(str::to_string),
             kind,
             group: InputGroup::Facilities,
+            options: Vec::new(),
             note: None,
         }
     }
@@ -349,15 +461,15 @@ mod tests {
 
     #[test]
     fn self_scores_on_step_within_max() {
-        let four = Points(40);
-        let half = Points(5);
+        let four = Points(400);
+        let half = Points(50);
         assert_eq!(
             self_score(&num(3.5), four, half, false),
-            Ok(ItemAnswer::Points(Points(35)))
+            Ok(ItemAnswer::Points(Points(350)))
         );
         assert_eq!(
             self_score(&text("３.５"), four, half, false),
-            Ok(ItemAnswer::Points(Points(35)))
+            Ok(ItemAnswer::Points(Points(350)))
         );
         assert_eq!(
             self_score(&num(0.0), four, half, false),
@@ -365,7 +477,7 @@ mod tests {
         );
         assert_eq!(
             self_score(&num(4.0), four, half, false),
-            Ok(ItemAnswer::Points(Points(40)))
+            Ok(ItemAnswer::Points(Points(400)))
         );
         assert!(self_score(&num(4.5), four, half, false).is_err());
         assert!(self_score(&num(3.3), four, half, false).is_err());
@@ -376,14 +488,14 @@ mod tests {
         assert!(self_score(&num(2.0), four, four, false).is_err());
         assert_eq!(
             self_score(&num(4.0), four, four, false),
-            Ok(ItemAnswer::Points(Points(40)))
+            Ok(ItemAnswer::Points(Points(400)))
         );
     }
 
     #[test]
     fn not_applicable_only_where_optional() {
-        let two = Points(20);
-        let half = Points(5);
+        let two = Points(200);
+        let half = Points(50);
         for na in ["不适用", "N/A", "na", "无此项", " NA "] {
             assert_eq!(
                 self_score(&text(na), two, half, true),
@@ -396,7 +508,75 @@ mod tests {
 
     #[test]
     fn message_names_range_and_value() {
-        let err = self_score(&text("良好"), Points(40), Points(5), false).unwrap_err();
+        let err = self_score(&text("良好"), Points(400), Points(50), false).unwrap_err();
         assert_eq!(err, "自评分应为 0–4 之间 0.5 的倍数，实际为“良好”");
+    }
+
+    #[test]
+    fn deduction_counts() {
+        assert_eq!(deduction_count(&num(3.0), false), Ok(3));
+        assert_eq!(deduction_count(&text("２"), false), Ok(2));
+        assert_eq!(deduction_count(&text("无"), false), Ok(0));
+        assert_eq!(deduction_count(&text("否"), true), Ok(0));
+        assert_eq!(deduction_count(&text("是"), true), Ok(1));
+        assert_eq!(deduction_count(&text("√"), true), Ok(1));
+        assert_eq!(
+            deduction_count(&num(1.5), false),
+            Err("扣分次数应为不小于 0 的整数，实际为“1.5”".into())
+        );
+        assert!(deduction_count(&num(-1.0), false).is_err());
+        assert!(deduction_count(&text("是"), false).is_err());
+        assert!(deduction_count(&num(2.0), true).is_err());
+        assert!(deduction_count(&num(1e12), false).is_err(), "beyond u32");
+        assert!(deduction_count(&CellValue::Error("#N/A".into()), false).is_err());
+    }
+
+    #[test]
+    fn levels_by_name_or_points() {
+        let levels = [("好", 200), ("中", 100), ("也中", 100), ("差", 0)].map(|(n, p)| Level {
+            name: n.into(),
+            points: Points(p),
+        });
+        let level = |n: &str| Ok(ItemAnswer::Level(n.into()));
+        assert_eq!(
+            super::level(&text("好"), &levels, false, "自评分"),
+            level("好")
+        );
+        assert_eq!(
+            super::level(&text(" 中 "), &levels, false, "自评分"),
+            level("中")
+        );
+        assert_eq!(
+            super::level(&num(1.0), &levels, false, "自评分"),
+            level("中")
+        );
+        assert_eq!(
+            super::level(&text("0"), &levels, false, "自评分"),
+            level("差")
+        );
+        assert_eq!(
+            super::level(&text("不适用"), &levels, true, "检查分"),
+            Ok(ItemAnswer::NotApplicable)
+        );
+        assert_eq!(
+            super::level(&num(1.5), &levels, false, "检查分"),
+            Err("检查分应为以下等级之一：好、中、也中、差，实际为“1.5”".into())
+        );
+        assert!(super::level(&text("不适用"), &levels, false, "自评分").is_err());
+    }
+
+    #[test]
+    fn choices_by_option() {
+        let mut keeper = input(InputType::Choice, None);
+        keeper.options = vec!["社区文书".into(), "其他人员".into()];
+        assert_eq!(
+            input_value(&keeper, &text(" 社区文书 ")),
+            Ok(InputValue::Choice("社区文书".into()))
+        );
+        assert_eq!(
+            input_value(&keeper, &text("居民")),
+            Err("应从以下选项中选择：社区文书、其他人员，实际为“居民”".into())
+        );
+        assert!(input_value(&keeper, &num(1.0)).is_err());
     }
 }

@@ -8,21 +8,19 @@
 //!
 //! How each format is read, and why:
 //!
-//! * **xlsx / xlsm** — a zip pre-scan caps entry count and declared sizes;
-//!   the parts that calamine loads whole when it opens a workbook (shared
-//!   strings, styles, the sheet list, relationships) are counted before
-//!   calamine sees them; cells are then streamed with calamine's
-//!   `worksheet_cells_reader`, keeping only non-empty cells. calamine's
-//!   `worksheet_range()` is never called: it allocates the dense bounding box
-//!   and aborts the process on a 2 KB file with cells at A1 and XFD1048576.
+//! * **xlsx / xlsm** — our own streaming reader (`xlsx.rs`) over the zip and
+//!   quick-xml crates, after a zip pre-scan caps entry count and declared
+//!   sizes: calamine reserves memory from counts the file declares
+//!   (`uniqueCount` of the shared strings: a 1.8 KB file aborts the process)
+//!   and densifies sheets. Every part read is checked against its CRC-32 and
+//!   must be well-formed XML; only non-empty cells are kept.
 //! * **ods** — our own streaming reader of `content.xml` (`ods.rs`), because
 //!   calamine's builds a dense range and LibreOffice routinely writes
 //!   `number-rows-repeated="1048000"`.
-//! * **xls** — calamine parses every sheet into a dense grid as soon as the
-//!   file is opened, and trusts several counts in the file. `xls.rs` first
-//!   validates the container and scans the BIFF records itself, refuses what
-//!   would be expensive, neutralises the records calamine would expand
-//!   (formula text, declared dimensions) and only then hands the bytes over.
+//! * **xls** — our own reader of the BIFF records (`xls.rs`) inside our own
+//!   compound-file reader (`cfb.rs`), because calamine parses every sheet
+//!   into a dense grid as soon as the file is opened, trusts several counts
+//!   in the file and panics on some damaged ones.
 //!
 //! Every call into calamine runs under `catch_unwind`, so a panic in the
 //! library becomes [`WorkbookError::Corrupt`].
@@ -172,11 +170,10 @@ pub struct Limits {
     pub max_sheets: usize,
     /// Merged ranges per sheet.
     pub max_merged: usize,
-    /// xls only: calamine builds a dense grid over the bounding box of each
-    /// sheet's cells (values and formulas separately) for every sheet when
-    /// the file is opened, and hands out a copy of a sheet's grid. This caps
-    /// the sum of those grid areas; each cell costs 24–32 bytes, twice.
-    pub max_xls_grid_cells: u64,
+    /// Cell elements or records seen while reading the whole workbook,
+    /// empty ones included: a small file of millions of `<c/>` costs
+    /// seconds of CPU even though nothing is kept.
+    pub max_cell_records: u64,
 }
 
 impl Default for Limits {
@@ -192,7 +189,7 @@ impl Default for Limits {
             max_styles: 65_536,
             max_sheets: 1000,
             max_merged: 100_000,
-            max_xls_grid_cells: 1_000_000,
+            max_cell_records: 2_000_000,
         }
     }
 }
@@ -241,12 +238,90 @@ pub enum WorkbookError {
         "工作簿结构异常：{0}，疑为损坏或恶意构造的文件；请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传"
     )]
     TooComplex(String),
-    /// xls only: the area from the first to the last used cell is too large
-    /// for the xls reader.
-    #[error(
-        "工作表“{sheet}”的使用区域过大（{range}）；请删除多余的行和列，或另存为 .xlsx 后再上传"
-    )]
-    XlsAreaTooLarge { sheet: String, range: String },
+    /// More cell elements or records, empty ones included, than a real
+    /// workbook has.
+    #[error("工作簿中的单元格（含空单元格）超过 {limit} 个，疑为损坏或恶意构造的文件")]
+    TooManyCellRecords { limit: u64 },
+    /// One cell cannot be accepted (a forbidden character, a number that no
+    /// spreadsheet program writes, a reference into nothing). `cell` is the
+    /// A1 reference within `sheet`.
+    #[error("{sheet}!{cell}：{message}")]
+    BadCell {
+        sheet: String,
+        cell: String,
+        message: String,
+    },
+}
+
+impl WorkbookError {
+    /// The sheet and the A1 reference ("自查评分!D7") of the cell this error
+    /// is about, where it is about one cell; the message without them.
+    pub fn location(&self) -> Option<(String, String, String)> {
+        match self {
+            WorkbookError::BadCell {
+                sheet,
+                cell,
+                message,
+            } => Some((sheet.clone(), format!("{sheet}!{cell}"), message.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Why a cell value cannot be taken as it is, or `None`. Checked for every
+/// cell that is kept, whatever the format, so that all readers share one
+/// rule: no forbidden character in text (see
+/// [`crate::domain::text::is_forbidden_char`]), and only numbers a
+/// spreadsheet program writes (finite, not subnormal, at most 10^18 in size:
+/// an 18-digit number is the longest a clerk types, an ID card number).
+pub fn cell_problem(value: &CellValue) -> Option<String> {
+    use crate::domain::text::{char_name, first_forbidden_char};
+    match value {
+        CellValue::Text(s) | CellValue::Error(s) => first_forbidden_char(s).map(|(at, c)| {
+            format!(
+                "单元格内容含有不允许的字符 {}（第 {at} 个字符），请删除后重新上传",
+                char_name(c)
+            )
+        }),
+        CellValue::Number { value, .. } => {
+            if !value.is_finite() {
+                Some("数值无效（不是有限的数），文件可能已损坏".into())
+            } else if value.is_subnormal() {
+                Some(format!("数值异常（{value:e}），文件可能已损坏"))
+            } else if value.abs() > 1e18 {
+                Some(format!("数值过大（{value:e}），文件可能已损坏"))
+            } else {
+                None
+            }
+        }
+        CellValue::Bool(_) | CellValue::DateTime(_) => None,
+    }
+}
+
+/// Counts cell elements or records, empty ones included, for the whole
+/// workbook (see [`Limits::max_cell_records`]).
+pub(crate) struct RecordBudget {
+    seen: u64,
+    limit: u64,
+}
+
+impl RecordBudget {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        RecordBudget {
+            seen: 0,
+            limit: limits.max_cell_records,
+        }
+    }
+
+    /// Counts `n` more records; fails once past the limit.
+    pub(crate) fn tick(&mut self, n: u64) -> Result<(), WorkbookError> {
+        self.seen = self.seen.saturating_add(n);
+        if self.seen > self.limit {
+            Err(WorkbookError::TooManyCellRecords { limit: self.limit })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Read the workbook in `bytes`, keeping the sheets for which `wanted`
@@ -260,7 +335,7 @@ pub fn read_workbook(
 }
 
 /// As [`read_workbook`], reading merged ranges only for the sheets for which
-/// `merges` returns true: in xlsx they cost a second pass over the sheet.
+/// `merges` returns true (xlsx reads them in the same pass as the cells).
 pub fn read_workbook_with_merges(
     bytes: &[u8],
     wanted: &dyn Fn(&str) -> bool,
@@ -315,7 +390,7 @@ fn guarded<T>(
 
 /// Untrusted names (sheet names, zip entry names) go into messages; keep
 /// them short so a crafted name cannot flood a page or a log.
-fn short_name(name: &str) -> String {
+pub(super) fn short_name(name: &str) -> String {
     const MAX_CHARS: usize = 40;
     if name.chars().count() <= MAX_CHARS {
         name.to_string()
@@ -417,8 +492,17 @@ impl SheetBuilder {
     }
 
     /// Adds a non-empty cell; the caller has charged any text to the budget.
+    /// A value no cell may hold (see [`cell_problem`]) refuses the file,
+    /// naming the cell.
     fn push(&mut self, row: u32, col: u32, value: CellValue) -> Result<(), WorkbookError> {
         self.check_room(1)?;
+        if let Some(message) = cell_problem(&value) {
+            return Err(WorkbookError::BadCell {
+                sheet: short_name(&self.name),
+                cell: cell_ref(row, col),
+                message,
+            });
+        }
         self.cells.push((row, col, value));
         Ok(())
     }
@@ -473,7 +557,9 @@ impl SheetBuilder {
 }
 
 /// Converts a calamine value to ours. `None` for an empty cell. Text is
-/// charged to the budget before it is copied.
+/// charged to the budget before it is copied. Only the xlsx reader's tests
+/// use it now (to compare with calamine), so it is built for them only.
+#[cfg(test)]
 fn from_calamine(
     value: &calamine::DataRef<'_>,
     percent_format: bool,

@@ -1472,8 +1472,8 @@ mod tests {
         CategoryFacts {
             code: code.into(),
             name: name.into(),
-            points: Points(points),
-            max: Points(max),
+            points: Points((points) * 10),
+            max: Points((max) * 10),
         }
     }
 
@@ -1482,18 +1482,19 @@ mod tests {
             code: code.into(),
             title: format!("考核内容{code}"),
             category: category.into(),
-            max: Points(max),
-            points: Points(points),
-            self_points: Points(self_points),
+            max: Points((max) * 10),
+            points: Points((points) * 10),
+            self_points: Points((self_points) * 10),
             applicable: true,
+            notes: Vec::new(),
         }
     }
 
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
         Assessed {
             checklist: "community@2013".into(),
-            total: Points(total),
-            self_total: Points(total),
+            total: Points((total) * 10),
+            self_total: Points((total) * 10),
             reviewed: false,
             late: false,
             tier: tier.map(str::to_string),
@@ -1543,7 +1544,7 @@ mod tests {
         u1.reviewed = true;
         u1.target_tier = Some("province-standard".into());
         u1.items[1] = item("A2", "A", 30, 10, 20);
-        u1.self_total = Points(960);
+        u1.self_total = Points(9600);
         u1.inputs.insert("room_area".into(), number("40"));
         u1.inputs.insert("cctv".into(), InputValue::YesNo(true));
         u1.inputs.insert("staff".into(), number("2"));
@@ -1552,7 +1553,7 @@ mod tests {
         // The hostile name: over-claimed by 8 points, did not reach what it applied for.
         let mut u2 = assessed(Some("city-standard"), 800);
         u2.reviewed = true;
-        u2.self_total = Points(880);
+        u2.self_total = Points(8800);
         u2.target_tier = Some("province-standard".into());
         u2.items[2] = item("B1", "B", 30, 0, 30);
         u2.inputs.insert("room_area".into(), number("25.5"));
@@ -1690,18 +1691,18 @@ mod tests {
                 (
                     2022,
                     vec![
-                        (Some("city-standard".into()), Some(Points(800))),
-                        (None, Some(Points(500))),
+                        (Some("city-standard".into()), Some(Points(8000))),
+                        (None, Some(Points(5000))),
                         (None, None),
                     ],
                 ),
                 (
                     2023,
                     vec![
-                        (Some("city-standard".into()), Some(Points(820))),
-                        (Some("city-standard".into()), Some(Points(810))),
-                        (Some("province-model".into()), Some(Points(930))),
-                        (Some("city-standard".into()), Some(Points(800))),
+                        (Some("city-standard".into()), Some(Points(8200))),
+                        (Some("city-standard".into()), Some(Points(8100))),
+                        (Some("province-model".into()), Some(Points(9300))),
+                        (Some("city-standard".into()), Some(Points(8000))),
                     ],
                 ),
             ],
@@ -2378,7 +2379,7 @@ mod tests {
                 .map(|i| {
                     (
                         tier_codes[(i + 2) % 4].map(str::to_string),
-                        Some(Points(700)),
+                        Some(Points(7000)),
                     )
                 })
                 .collect(),

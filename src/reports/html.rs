@@ -455,7 +455,7 @@ impl HelperDef for Format {
 fn points(value: Option<f64>) -> String {
     value.map_or_else(
         || "—".into(),
-        |v| Points((v * 10.0).round() as i32).to_string(),
+        |v| Points((v * 100.0).round() as i32).to_string(),
     )
 }
 
@@ -473,7 +473,7 @@ fn percent(part: Option<f64>, whole: Option<f64>) -> String {
 fn signed(value: Option<f64>) -> String {
     match value {
         None => "—".into(),
-        Some(v) if (v * 10.0).round() > 0.0 => format!("+{}", points(Some(v))),
+        Some(v) if (v * 100.0).round() > 0.0 => format!("+{}", points(Some(v))),
         Some(v) => points(Some(v)),
     }
 }
@@ -1069,7 +1069,7 @@ struct LostLine<'a> {
 fn card_view<'a>(card: &'a UnitCard, links: &Links) -> CardView<'a> {
     let mut note = if card.reviewed {
         let diff = card.self_total - card.total;
-        let compared = match diff.tenths() {
+        let compared = match diff.hundredths() {
             d if d > 0 => format!("，复核比自评少 {diff} 分"),
             d if d < 0 => format!("，复核比自评多 {} 分", Points::ZERO - diff),
             _ => "，两者一致".into(),
@@ -1163,18 +1163,19 @@ mod tests {
             code: code.into(),
             title: format!("条目{code}"),
             category: "A".into(),
-            max: Points(max),
-            points: Points(points),
-            self_points: Points(max),
+            max: Points((max) * 10),
+            points: Points((points) * 10),
+            self_points: Points((max) * 10),
             applicable: true,
+            notes: Vec::new(),
         }
     }
 
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
         Assessed {
             checklist: "community@2013".into(),
-            total: Points(total),
-            self_total: Points(total + 20),
+            total: Points((total) * 10),
+            self_total: Points((total + 20) * 10),
             reviewed: true,
             late: false,
             tier: tier.map(str::to_string),
@@ -1184,8 +1185,8 @@ mod tests {
             categories: vec![CategoryFacts {
                 code: "A".into(),
                 name: "组织管理".into(),
-                points: Points(total / 2),
-                max: Points(500),
+                points: Points((total / 2) * 10),
+                max: Points(5000),
             }],
             items: vec![
                 item("A1", 40, 40 - (total % 3) * 10),
@@ -1301,8 +1302,8 @@ mod tests {
             history: vec![(
                 2009,
                 vec![
-                    (Some("city-standard".into()), Some(Points(800))),
-                    (None, Some(Points(500))),
+                    (Some("city-standard".into()), Some(Points(8000))),
+                    (None, Some(Points(5000))),
                 ],
             )],
         }
@@ -1330,10 +1331,10 @@ mod tests {
             year: 2012,
             checklist: "community@2013".into(),
             checklist_title: "社区档案工作测评标准".into(),
-            total: Points(885),
-            self_total: Points(925),
-            raw: Points(885),
-            applicable_max: Points(1000),
+            total: Points(8850),
+            self_total: Points(9250),
+            raw: Points(8850),
+            applicable_max: Points(10000),
             reviewed: true,
             tier: "省级规范化档案室".into(),
             grade: "良好".into(),
@@ -1341,8 +1342,8 @@ mod tests {
             categories: vec![CategoryFacts {
                 code: "A".into(),
                 name: "组织管理".into(),
-                points: Points(180),
-                max: Points(200),
+                points: Points(1800),
+                max: Points(2000),
             }],
             tiers: vec![
                 TierExplanation {
@@ -1380,6 +1381,7 @@ mod tests {
             next_tier: Some("省级示范档案室".into()),
             next_tier_missing: vec!["总分还差 1.5 分".into(), format!("备注 {SCRIPT}")],
             vetoes: Vec::new(),
+            total_notes: vec!["加分项共得 1 分，计入总分（加分上限 2 分）".into()],
             lost_items: vec![item("A1", 40, 25)],
             orders: vec![OrderFacts {
                 requirement: SCRIPT.into(),
@@ -1860,7 +1862,8 @@ mod tests {
             h.hb.render_template("{{points s}}", &data).is_err(),
             "a string is not a number"
         );
-        assert_eq!(points(Some(0.04)), "0");
+        assert_eq!(points(Some(0.04)), "0.04");
+        assert_eq!(points(Some(0.004)), "0");
         assert_eq!(percent(Some(2.0), Some(3.0)), "66.7%");
         assert!(matches!(
             h.render("no-such-page", &()),
@@ -1921,7 +1924,7 @@ mod tests {
                     input
                         .units
                         .iter()
-                        .map(|_| (Some("city-standard".to_string()), Some(Points(800))))
+                        .map(|_| (Some("city-standard".to_string()), Some(Points(8000))))
                         .collect(),
                 )
             })

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::number::Ratio;
 use crate::domain::{InputValue, Points, checklist::InputGroup, checklist::InputType};
 
 /// A tier, by code and name, lowest first in every list.
@@ -46,6 +47,8 @@ pub struct ItemFacts {
     pub points: Points,
     pub self_points: Points,
     pub applicable: bool,
+    /// 条目说明: groups, levels, defects found, bonus or penalty, evidence.
+    pub notes: Vec<String>,
 }
 
 /// An input's definition, for the 人财物投入 statistics.
@@ -544,9 +547,12 @@ fn lost_items(units: &[UnitFacts]) -> Vec<LostItem> {
         .into_values()
         .filter(|i| i.points_lost > Points::ZERO)
         .map(|mut i| {
-            // Mean in tenths, half up.
-            let units = i.units.max(1) as i32;
-            i.mean_lost = Points((2 * i.points_lost.tenths() + units) / (2 * units));
+            // Mean to a tenth, half up.
+            let units = i.units.max(1) as i64;
+            i.mean_lost = Points::round_ratio(
+                &(i.points_lost.to_ratio() / Ratio::from_integer(units.into())),
+                1,
+            );
             i
         })
         .collect();
@@ -656,7 +662,7 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
         .filter_map(|d| {
             let values: Vec<InputValue> = units
                 .iter()
-                .filter_map(|u| u.current.as_ref()?.inputs.get(&d.key).copied())
+                .filter_map(|u| u.current.as_ref()?.inputs.get(&d.key).cloned())
                 .collect();
             if values.is_empty() {
                 return None;
@@ -691,7 +697,7 @@ fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
                     .iter()
                     .filter_map(|v| match v {
                         InputValue::Number(n) => Some(n.to_f64()),
-                        InputValue::YesNo(_) => None,
+                        InputValue::YesNo(_) | InputValue::Choice(_) => None,
                     })
                     .collect();
                 numbers.sort_by(f64::total_cmp);
@@ -732,12 +738,9 @@ fn trend(tiers: &[Tier], input: &ReportInput) -> Vec<TrendYear> {
                 .map(|(tier, total)| total.map(|_| rank(tiers, tier.as_deref()))),
         );
         let mean = (!submitted.is_empty()).then(|| {
-            let sum: i32 = submitted
-                .iter()
-                .filter_map(|(_, t)| t.map(Points::tenths))
-                .sum();
-            let n = submitted.len() as i32;
-            Points((2 * sum + n) / (2 * n))
+            let sum: Points = submitted.iter().filter_map(|(_, t)| *t).sum();
+            let n = submitted.len() as i64;
+            Points::round_ratio(&(sum.to_ratio() / Ratio::from_integer(n.into())), 1)
         });
         TrendYear {
             year,
@@ -787,8 +790,8 @@ mod tests {
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
         Assessed {
             checklist: "community@2013".into(),
-            total: Points(total),
-            self_total: Points(total),
+            total: Points((total) * 10),
+            self_total: Points((total) * 10),
             reviewed: false,
             late: false,
             tier: tier.map(str::to_string),
@@ -911,7 +914,7 @@ mod tests {
         assert_eq!(t.counts[0][2], 1, "from 未提交 to 市级规范化");
         let movements: Vec<&str> = report.units.iter().map(|u| u.movement.as_str()).collect();
         assert_eq!(movements, vec!["升级", "降级", "持平", "新增"]);
-        assert_eq!(report.units[0].change, Some(Points(130)));
+        assert_eq!(report.units[0].change, Some(Points(1300)));
         assert!(report.by_kind[0].last_year.is_some());
     }
 
@@ -921,10 +924,11 @@ mod tests {
             code: code.into(),
             title: format!("条目{code}"),
             category: "A".into(),
-            max: Points(max),
-            points: Points(points),
-            self_points: Points(max),
+            max: Points((max) * 10),
+            points: Points((points) * 10),
+            self_points: Points((max) * 10),
             applicable: true,
+            notes: Vec::new(),
         };
         let mut a = assessed(None, 500);
         a.items = vec![item("A1", 40, 20), item("A2", 30, 30), item("A3", 20, 15)];
@@ -940,9 +944,9 @@ mod tests {
         let codes: Vec<(&str, i32, usize)> = report
             .lost
             .iter()
-            .map(|l| (l.code.as_str(), l.points_lost.tenths(), l.units_losing))
+            .map(|l| (l.code.as_str(), l.points_lost.hundredths(), l.units_losing))
             .collect();
-        assert_eq!(codes, vec![("A2", 30, 1), ("A1", 20, 1), ("A3", 15, 2)]);
+        assert_eq!(codes, vec![("A2", 300, 1), ("A1", 200, 1), ("A3", 150, 2)]);
         // Over-claims: reviewed below self on A1 (unit 1), A2 and A3.
         assert_eq!(
             report.claims.len(),
@@ -954,7 +958,7 @@ mod tests {
     #[test]
     fn claims_show_over_claiming_units_first() {
         let mut a = assessed(Some("city-standard"), 820);
-        a.self_total = Points(880);
+        a.self_total = Points(8800);
         a.reviewed = true;
         a.target_tier = Some("province-standard".into());
         let mut b = assessed(Some("province-model"), 930);
@@ -967,7 +971,7 @@ mod tests {
             ..shangcheng()
         });
         assert_eq!(report.claims[0].code, "U002");
-        assert_eq!(report.claims[0].over_claim, Points(60));
+        assert_eq!(report.claims[0].over_claim, Points(600));
         assert!(!report.claims[0].reached);
         assert!(report.claims[1].reached);
     }
@@ -1089,7 +1093,7 @@ mod tests {
         input.history = vec![(
             2010,
             vec![
-                (Some("city-standard".into()), Some(Points(800))),
+                (Some("city-standard".into()), Some(Points(8000))),
                 (None, None),
             ],
         )];
@@ -1099,7 +1103,7 @@ mod tests {
         assert_eq!(report.trend[0].submitted, 1);
         assert_eq!(report.trend[0].cumulative, vec![1, 0, 0]);
         assert_eq!(report.trend[1].cumulative, vec![47, 19, 6]);
-        assert_eq!(report.trend[1].mean_total, Some(Points(900)));
+        assert_eq!(report.trend[1].mean_total, Some(Points(9000)));
     }
 }
 
@@ -1143,6 +1147,9 @@ pub struct UnitCard {
     pub next_tier: Option<String>,
     pub next_tier_missing: Vec<String>,
     pub vetoes: Vec<String>,
+    /// How the total was made beyond the item sum (bonus, penalty,
+    /// weights, cap, pending inspector items), in Chinese.
+    pub total_notes: Vec<String>,
     pub lost_items: Vec<ItemFacts>,
     pub orders: Vec<OrderFacts>,
     pub generated_at: String,
@@ -1177,8 +1184,8 @@ pub fn explain(
             }
             if let Some(floor) = tier.category_floor {
                 for (category, score) in checklist.categories.iter().zip(&card.categories) {
-                    let met = i64::from(score.points.tenths()) * 1000
-                        >= i64::from(floor) * i64::from(score.applicable_max.tenths());
+                    let met = i64::from(score.points.hundredths()) * 1000
+                        >= i64::from(floor) * i64::from(score.applicable_max.hundredths());
                     conditions.push(Condition {
                         text: format!(
                             "类别 {} {} 得 {} / {} 分，要求不低于 {}%",
@@ -1186,7 +1193,7 @@ pub fn explain(
                             category.name,
                             score.points,
                             score.applicable_max,
-                            Points(floor)
+                            Points((floor) * 10)
                         ),
                         met,
                     });
@@ -1222,8 +1229,26 @@ pub fn explain(
                 };
                 conditions.push(Condition { text, met });
             }
+            if let Some(condition) = &tier.requires {
+                conditions.push(Condition {
+                    text: format!("附加条件：{}", condition.source),
+                    met: !check
+                        .shortfalls
+                        .iter()
+                        .any(|s| matches!(s, crate::domain::Shortfall::Requires { .. })),
+                });
+            }
+            if !card.pending.is_empty() {
+                conditions.push(Condition {
+                    text: format!("检查组评定条目（{}）已全部评定", card.pending.join("、")),
+                    met: false,
+                });
+            }
             for veto in &checklist.vetoes {
-                let triggered = card.vetoes.iter().any(|v| v.input == veto.input);
+                let triggered = card
+                    .vetoes
+                    .iter()
+                    .any(|v| v.reason == veto.reason && v.input.as_deref() == veto.input());
                 conditions.push(Condition {
                     text: format!("无一票否决情形：{}", veto.reason),
                     met: !triggered,

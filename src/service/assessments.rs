@@ -7,11 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::domain::Points;
+use crate::domain::checklist::Assessor;
 use crate::domain::scoring::TierRef;
 use crate::ingest::self_check::UnitInfo;
+use crate::reports::explain::{DeductionLine, LineFacts, item_lines};
 use crate::store::models::{AssessmentRow, UnitRow};
 use crate::store::{DbConn, queries};
 
+use super::evidence::EvidenceView;
 use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
 
 /// One unit's current result in a year: the contract's list element, with
@@ -35,6 +38,11 @@ pub struct AssessmentSummary {
     pub submission_id: i64,
     pub assessment_id: i64,
     pub late: bool,
+    /// 待现场评定: inspector items (由检查组评定) are not scored yet; the
+    /// total counts them 0 and there is no tier or grade until they are.
+    pub provisional: bool,
+    /// The codes of the items still waiting for the inspector.
+    pub pending: Vec<String>,
 }
 
 /// Units by id with their street names, loaded once per request.
@@ -137,6 +145,8 @@ pub fn summaries(
             submission_id: row.submission_id,
             assessment_id: row.id,
             late: late.get(&row.submission_id).copied().unwrap_or(false),
+            provisional: row.provisional,
+            pending: serde_json::from_str(&row.pending).unwrap_or_default(),
         });
     }
     out.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
@@ -158,8 +168,27 @@ pub struct ItemDetail {
     #[schema(value_type = f64)]
     pub self_points: Points,
     pub self_applicable: bool,
-    /// `self`, `yes_no`, `bands`, `each` or `linear`.
+    /// The rule as the checklist writes it: `self`, `yes_no`, `bands`,
+    /// `each`, `linear`, `deduct`, `level`, `choice` or `formula`.
     pub rule: String,
+    /// base | bonus (加分项) | penalty (减分项)
+    pub kind: String,
+    /// The group (评分组) the item counts in, if any.
+    pub group: Option<String>,
+    /// Scored by the inspectors (由检查组评定), not by the unit.
+    pub by_inspector: bool,
+    /// Waiting for the inspector's score; `points` counts 0 meanwhile.
+    pub pending: bool,
+    /// A `deduct` item's defects: text, points each and how often found.
+    pub deductions: Vec<DeductionLine>,
+    /// A `level` item's level.
+    pub level: Option<String>,
+    /// What to show as evidence (佐证材料), from the checklist.
+    pub evidence: Option<String>,
+    /// 条目说明: how the item was scored, one Chinese line per fact.
+    pub notes: Vec<String>,
+    /// 佐证材料 the unit attached to this item for the year.
+    pub files: Vec<EvidenceView>,
     /// The unit's 情况说明.
     pub remark: Option<String>,
     /// The reviewer's reason where a review changed this item.
@@ -224,6 +253,11 @@ pub struct AssessmentDetail {
     pub raw: Points,
     #[schema(value_type = f64)]
     pub applicable_max: Points,
+    /// Bonus (加分) and penalty (减分) points, before `bonus_max`.
+    #[schema(value_type = f64)]
+    pub bonus: Points,
+    #[schema(value_type = f64)]
+    pub penalty: Points,
     #[schema(value_type = Option<Object>)]
     pub self_tier: Option<TierRef>,
     #[schema(value_type = Vec<Object>)]
@@ -266,6 +300,13 @@ pub fn detail(
             .into_iter()
             .map(|(code, _, remark)| (code, remark))
             .collect();
+    let mut files: BTreeMap<String, Vec<EvidenceView>> = BTreeMap::new();
+    for row in queries::evidence::of_unit(conn, row.unit_id, row.campaign_id)? {
+        files
+            .entry(row.item_code.clone())
+            .or_default()
+            .push(EvidenceView::from(row));
+    }
     let overrides = match row.review_id {
         Some(id) => queries::reviews::overrides(conn, id)?,
         None => Vec::new(),
@@ -285,12 +326,32 @@ pub fn detail(
                 .get(&i.item_code)
                 .copied()
                 .unwrap_or((i.points, i.applicable));
+            let detail: Option<serde_json::Value> = i
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok());
             ItemDetail {
                 title: item.map(|x| x.title.clone()).unwrap_or_default(),
                 rule: item
-                    .map(|x| format!("{:?}", x.rule.kind()))
-                    .map(|k| rule_name(&k).to_string())
+                    .map(|x| x.rule.kind().name().to_string())
                     .unwrap_or_default(),
+                kind: i.item_kind.clone(),
+                group: i.group_code.clone(),
+                by_inspector: item.is_some_and(|x| x.assessed_by == Assessor::Inspector),
+                pending: i.pending,
+                deductions: detail
+                    .as_ref()
+                    .filter(|d| d.is_array())
+                    .and_then(|d| serde_json::from_value(d.clone()).ok())
+                    .unwrap_or_default(),
+                notes: Vec::new(),
+                files: files.remove(&i.item_code).unwrap_or_default(),
+                level: detail
+                    .as_ref()
+                    .and_then(|d| d.get("level"))
+                    .and_then(|l| l.as_str())
+                    .map(str::to_string),
+                evidence: item.and_then(|x| x.evidence.clone()),
                 remark: remarks.get(&i.item_code).cloned().flatten(),
                 review_reason: reason("item", &i.item_code).map(|(_, r)| r),
                 code: i.item_code,
@@ -301,6 +362,18 @@ pub fn detail(
                 self_points: Points(self_points),
                 self_applicable,
             }
+        })
+        .map(|mut d: ItemDetail| {
+            d.notes = item_lines(&LineFacts {
+                kind: &d.kind,
+                group: d.group.as_deref().and_then(|g| checklist.group(g)),
+                by_inspector: d.by_inspector,
+                pending: d.pending,
+                level: d.level.as_deref(),
+                deductions: &d.deductions,
+                evidence: d.evidence.as_deref(),
+            });
+            d
         })
         .collect();
 
@@ -378,6 +451,8 @@ pub fn detail(
         title: checklist.title.clone(),
         raw: Points(row.raw),
         applicable_max: Points(row.applicable_max),
+        bonus: Points(row.bonus),
+        penalty: Points(row.penalty),
         self_tier: tier_of(&first),
         vetoes: serde_json::from_str(&row.vetoes).unwrap_or(serde_json::Value::Array(Vec::new())),
         target_tier: row.target_tier.clone(),
@@ -391,16 +466,6 @@ pub fn detail(
         uploaded_at: format!("{}Z", submission.uploaded_at.format("%Y-%m-%dT%H:%M:%S")),
         superseded_by,
     })
-}
-
-fn rule_name(debug: &str) -> &'static str {
-    match debug {
-        "SelfScored" => "self",
-        "YesNo" => "yes_no",
-        "Bands" => "bands",
-        "Each" => "each",
-        _ => "linear",
-    }
 }
 
 /// One upload in a unit's history.
@@ -422,6 +487,8 @@ pub struct HistoryEntry {
     pub total: Points,
     #[schema(value_type = Option<Object>)]
     pub tier: Option<TierRef>,
+    /// 待现场评定: inspector items still open, so no tier yet.
+    pub provisional: bool,
     pub reviewed: bool,
     pub assessment_id: i64,
 }
@@ -453,6 +520,7 @@ pub fn history(
             self_total: Points(first.total),
             total: Points(last.total),
             tier: tier_of(last),
+            provisional: last.provisional,
             reviewed: last.review_id.is_some(),
             assessment_id: last.id,
         });

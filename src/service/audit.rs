@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::store::models::NewAudit;
 use crate::store::{DbConn, queries};
 
-use super::{Actor, Clock, ServiceResult};
+use super::{Actor, Clock, ServiceError, ServiceResult};
 
 /// The record an action touched.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Entity {
     Sample(i64),
     Flag(i64),
     Rectification(i64),
+    /// 佐证材料 attached to an item.
+    Evidence(i64),
     Roster,
 }
 
@@ -35,6 +37,7 @@ impl Entity {
             Entity::Sample(id) => ("sample", Some(id.to_string())),
             Entity::Flag(id) => ("flag", Some(id.to_string())),
             Entity::Rectification(id) => ("rectification", Some(id.to_string())),
+            Entity::Evidence(id) => ("evidence", Some(id.to_string())),
             Entity::Roster => ("roster", None),
         }
     }
@@ -78,6 +81,9 @@ pub struct AuditView {
 }
 
 /// Newest first; `before` pages backwards by id.
+/// The most entries one answer holds.
+pub const MAX_LIMIT: i64 = 1000;
+
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
@@ -87,7 +93,12 @@ pub fn list(
     before: Option<i64>,
 ) -> ServiceResult<Vec<AuditView>> {
     actor.require_bureau()?;
-    let rows = queries::audit::list(conn, entity, entity_id, limit.clamp(1, 1000), before)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ServiceError::BadRequest(format!(
+            "limit 应为 1–{MAX_LIMIT}，实际为 {limit}"
+        )));
+    }
+    let rows = queries::audit::list(conn, entity, entity_id, limit, before)?;
     Ok(rows
         .into_iter()
         .map(|r| AuditView {

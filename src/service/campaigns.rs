@@ -15,6 +15,7 @@ use super::{Actor, Clock, Role, ServiceError, ServiceResult};
 
 /// Which checklist version a kind of unit is assessed against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct KindChecklist {
     pub unit_kind: String,
     /// `id@version`
@@ -36,14 +37,82 @@ pub struct CampaignView {
 /// What an admin sets on a campaign (an inspector: `rectify_days` alone);
 /// absent fields stay as they are.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignChange {
     /// YYYY-MM-DD; an empty string removes the deadline.
+    #[schema(schema_with = deadline_schema)]
     pub deadline: Option<String>,
     pub closed: Option<bool>,
+    /// Days a unit has to rectify (1–365).
+    #[schema(minimum = 1, maximum = 365)]
     pub rectify_days: Option<i32>,
     /// Replaces the checklist of each kind listed.
     #[serde(default)]
     pub checklists: Vec<KindChecklist>,
+}
+
+/// A new campaign: its year and its settings (as [`CampaignChange`], which
+/// it cannot flatten in: unknown fields are refused, and serde does not
+/// refuse them through a flattened struct).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    #[schema(minimum = 1949, maximum = 2100)]
+    pub year: i32,
+    /// YYYY-MM-DD; empty or absent: no deadline.
+    #[schema(schema_with = deadline_schema)]
+    pub deadline: Option<String>,
+    /// Opened closed (default false).
+    pub closed: Option<bool>,
+    /// Days a unit has to rectify (1–365); absent: the checklist's.
+    #[schema(minimum = 1, maximum = 365)]
+    pub rectify_days: Option<i32>,
+    /// The checklist of each kind of unit.
+    #[serde(default)]
+    pub checklists: Vec<KindChecklist>,
+}
+
+impl NewCampaign {
+    pub fn into_parts(self) -> (i32, CampaignChange) {
+        (
+            self.year,
+            CampaignChange {
+                deadline: self.deadline,
+                closed: self.closed,
+                rectify_days: self.rectify_days,
+                checklists: self.checklists,
+            },
+        )
+    }
+}
+
+/// A date, or white space only (no deadline), or null (unchanged).
+fn deadline_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+            r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        )))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some("YYYY-MM-DD; an empty string removes the deadline."))
+        .into()
+}
+
+/// The days a campaign may give to rectify.
+const RECTIFY_DAYS: std::ops::RangeInclusive<i32> = 1..=365;
+
+fn check_rectify_days(days: Option<i32>) -> ServiceResult<()> {
+    match days {
+        Some(days) if !RECTIFY_DAYS.contains(&days) => {
+            Err(ServiceError::BadRequest("整改期限应为 1–365 天".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn view(conn: &mut DbConn, row: &CampaignRow) -> ServiceResult<CampaignView> {
@@ -70,8 +139,7 @@ pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<CampaignView>> {
 }
 
 pub fn by_year(conn: &mut DbConn, year: i32) -> ServiceResult<CampaignRow> {
-    queries::campaigns::find_by_year(conn, year)?
-        .ok_or_else(|| ServiceError::NotFound(format!("{year} 年度尚未开始年检")))
+    super::campaign_of_year(conn, year)
 }
 
 fn parse_deadline(text: &str) -> ServiceResult<Option<NaiveDate>> {
@@ -116,6 +184,7 @@ pub fn create(
     if !(1949..=2100).contains(&year) {
         return Err(ServiceError::BadRequest(format!("年度 {year} 无效")));
     }
+    check_rectify_days(change.rectify_days)?;
     for m in &change.checklists {
         check_mapping(catalog, m)?;
     }
@@ -178,11 +247,7 @@ pub fn update(
     for m in &change.checklists {
         check_mapping(catalog, m)?;
     }
-    if let Some(days) = change.rectify_days
-        && !(1..=365).contains(&days)
-    {
-        return Err(ServiceError::BadRequest("整改期限应为 1–365 天".into()));
-    }
+    check_rectify_days(change.rectify_days)?;
     write(conn, |conn| {
         let row = by_year(conn, year)?;
         let deadline = match &change.deadline {

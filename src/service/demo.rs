@@ -18,7 +18,7 @@ fn thresholds(checklist: &Checklist, key: &str) -> Vec<Decimal> {
             Rule::Bands { input, bands } if input == key => {
                 found.extend(bands.iter().map(|(t, _)| *t));
             }
-            Rule::Linear { input, full_at } if input == key => found.push(*full_at),
+            Rule::Linear { input, full_at, .. } if input == key => found.push(*full_at),
             _ => {}
         }
     }
@@ -74,7 +74,7 @@ pub fn answers(checklist: &Checklist, quality: f64, rng: &mut SplitMix64) -> Ans
                 .insert(item.code.clone(), ItemAnswer::NotApplicable);
             continue;
         }
-        let steps = item.max.tenths() / step.tenths().max(1);
+        let steps = item.max.hundredths() / step.hundredths().max(1);
         // Lose a step or more with a chance that falls as quality rises.
         let mut lost = 0;
         while lost < steps && rng.chance(0.55 * (1.0 - quality) + 0.03) {
@@ -82,7 +82,7 @@ pub fn answers(checklist: &Checklist, quality: f64, rng: &mut SplitMix64) -> Ans
         }
         answers.self_scores.insert(
             item.code.clone(),
-            ItemAnswer::Points(Points((steps - lost) * step.tenths())),
+            ItemAnswer::Points(Points((steps - lost) * step.hundredths())),
         );
     }
     answers
@@ -97,8 +97,19 @@ mod tests {
     #[test]
     fn answers_fit_their_checklist_and_spread_over_tiers() {
         let catalog = Catalog::embedded().expect("shipped checklists");
-        for loaded in catalog.iter() {
-            let checklist = &loaded.checklist;
+        // The checklists the demonstration answers with `answers` (which
+        // fills inputs and `self` items): those the demo's campaigns name,
+        // and digital@2012. The checklists transcribed from published tables
+        // (shaoyang-unit, yanbian-community, jiangsu-5a-digital) have level,
+        // deduct and inspector items and one tier or none; tests/real_tables.rs
+        // scores them.
+        for reference in [
+            "community@2012",
+            "community@2013",
+            "agency@2012",
+            "digital@2012",
+        ] {
+            let checklist = catalog.get(reference).expect("a shipped checklist");
             let mut rng = SplitMix64::new(1);
             let mut tiers = std::collections::BTreeSet::new();
             for n in 0..200 {
@@ -106,7 +117,7 @@ mod tests {
                 let a = answers(checklist, quality, &mut rng);
                 for input in &checklist.inputs {
                     assert!(
-                        value_fits(input.kind, a.inputs[&input.key]),
+                        value_fits(input.kind, &a.inputs[&input.key]),
                         "{}",
                         input.key
                     );
@@ -534,7 +545,7 @@ fn fill(
             // A self item scored in steps below its max: the inspector takes one step off.
             let Some((item, step)) = checklist.items.iter().find_map(|i| match i.rule {
                 crate::domain::Rule::SelfScored { step }
-                    if step < i.max && i.max.tenths() >= 20 =>
+                    if step < i.max && i.max.hundredths() >= 200 =>
                 {
                     Some((i, step))
                 }
@@ -542,7 +553,7 @@ fn fill(
             }) else {
                 continue;
             };
-            let lowered = (item.max - step).tenths().max(0);
+            let lowered = (item.max - step).hundredths().max(0);
             let kind = [ReviewKind::Spot, ReviewKind::Mutual, ReviewKind::SelfCheck][n % 3];
             reviews::review(
                 conn,
@@ -558,8 +569,9 @@ fn fill(
                     ),
                     items: vec![ItemOverride {
                         code: item.code.clone(),
-                        points: serde_json::json!(f64::from(lowered) / 10.0),
+                        points: Some(serde_json::json!(f64::from(lowered) / 100.0)),
                         reason: "现场检查发现记录不全".into(),
+                        ..ItemOverride::default()
                     }],
                     inputs: Vec::new(),
                 },

@@ -6,10 +6,13 @@
 pub mod accounts;
 pub mod assessments;
 pub mod audit;
+pub mod batch;
 pub mod campaigns;
 pub mod checklists;
 pub mod demo;
+pub mod evidence;
 pub mod flags;
+pub mod recording;
 pub mod rectifications;
 pub mod reports;
 pub mod reviews;
@@ -19,9 +22,10 @@ pub mod scoring;
 pub mod uploads;
 
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{Decimal, InputValue, ItemAnswer, Points};
-use crate::ingest::checklists::Catalog;
+use crate::ingest::checklists::{Catalog, hex};
 use crate::ingest::self_check::Problem;
 use crate::ingest::workbook::Limits;
 use crate::store::StoreError;
@@ -185,30 +189,78 @@ pub struct Env<'a> {
     pub clock: Clock,
 }
 
-/// A fact as stored: "45.5", "是", "否".
-pub fn encode_input(value: InputValue) -> String {
+/// The year's campaign, or "not started". Here rather than in `campaigns`
+/// so that modules below it (evidence) need not import that module.
+pub(crate) fn campaign_of_year(
+    conn: &mut crate::store::DbConn,
+    year: i32,
+) -> ServiceResult<crate::store::models::CampaignRow> {
+    crate::store::queries::campaigns::find_by_year(conn, year)?
+        .ok_or_else(|| ServiceError::NotFound(format!("{year} 年度尚未开始年检")))
+}
+
+/// sha256 of a file, lower-case hex: how stored files are named.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// A fact as stored: "45.5", "是", "否", or a choice's option as written.
+pub fn encode_input(value: &InputValue) -> String {
     value.to_string()
 }
 
+/// A stored fact. Text that is neither 是/否 nor a number is a choice's
+/// option; a choice whose option reads like one is told apart by
+/// [`decode_input_as`].
 pub fn decode_input(text: &str) -> Option<InputValue> {
     match text {
         "是" => Some(InputValue::YesNo(true)),
         "否" => Some(InputValue::YesNo(false)),
-        other => Decimal::parse(other).map(InputValue::Number),
+        other => Some(
+            Decimal::parse(other)
+                .map(InputValue::Number)
+                .unwrap_or_else(|| InputValue::Choice(other.to_string())),
+        ),
     }
 }
 
-/// A self-score or override as stored: "3.5" or "不适用".
-pub fn encode_answer(answer: ItemAnswer) -> String {
+/// A stored fact of an input of a known type.
+pub fn decode_input_as(kind: crate::domain::InputType, text: &str) -> Option<InputValue> {
+    match kind {
+        crate::domain::InputType::Choice => Some(InputValue::Choice(text.to_string())),
+        _ => decode_input(text).filter(|v| !matches!(v, InputValue::Choice(_))),
+    }
+}
+
+/// An answer as stored: "3.5", "不适用", "level:基本达标" or "counts:2,0,1".
+pub fn encode_answer(answer: &ItemAnswer) -> String {
     match answer {
         ItemAnswer::Points(p) => p.to_string(),
         ItemAnswer::NotApplicable => "不适用".into(),
+        ItemAnswer::Level(name) => format!("level:{name}"),
+        ItemAnswer::Counts(counts) => {
+            let counts: Vec<String> = counts.iter().map(u32::to_string).collect();
+            format!("counts:{}", counts.join(","))
+        }
     }
 }
 
 pub fn decode_answer(text: &str) -> Option<ItemAnswer> {
     if text == "不适用" {
         return Some(ItemAnswer::NotApplicable);
+    }
+    if let Some(name) = text.strip_prefix("level:") {
+        return Some(ItemAnswer::Level(name.to_string()));
+    }
+    if let Some(counts) = text.strip_prefix("counts:") {
+        if counts.is_empty() {
+            return Some(ItemAnswer::Counts(Vec::new()));
+        }
+        return counts
+            .split(',')
+            .map(|c| c.parse::<u32>().ok())
+            .collect::<Option<Vec<u32>>>()
+            .map(ItemAnswer::Counts);
     }
     Decimal::parse(text)
         .and_then(Points::from_decimal)
@@ -226,15 +278,25 @@ mod tests {
             InputValue::YesNo(false),
             InputValue::Number(Decimal::parse("45.25").unwrap()),
             InputValue::Number(Decimal::ZERO),
+            InputValue::Choice("社区文书".into()),
         ] {
-            assert_eq!(decode_input(&encode_input(v)), Some(v));
+            assert_eq!(decode_input(&encode_input(&v)), Some(v));
         }
+        assert_eq!(
+            decode_input_as(crate::domain::InputType::Choice, "是"),
+            Some(InputValue::Choice("是".into()))
+        );
         for a in [
             ItemAnswer::NotApplicable,
-            ItemAnswer::Points(Points(35)),
+            ItemAnswer::Points(Points(350)),
+            ItemAnswer::Points(Points(4)),
             ItemAnswer::Points(Points(0)),
+            ItemAnswer::Level("基本达标".into()),
+            ItemAnswer::Level("3".into()),
+            ItemAnswer::Counts(vec![2, 0, 1]),
+            ItemAnswer::Counts(vec![]),
         ] {
-            assert_eq!(decode_answer(&encode_answer(a)), Some(a));
+            assert_eq!(decode_answer(&encode_answer(&a)), Some(a.clone()));
         }
     }
 

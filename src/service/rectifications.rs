@@ -1,421 +1,28 @@
-//! Rectification (整改) from order to closure: orders generated from every
-//! stored assessment, kept in step when it is re-scored, carried into the
-//! next year while still open, and moved along their lifecycle by the unit
-//! and the bureau — every step with actor, time and note.
+//! Rectification (整改) from order to closure: orders moved along their
+//! lifecycle by the unit and the bureau — every step with actor, time and
+//! note — their due dates, and the lists that show them.
+//!
+//! Orders are generated from every stored assessment, kept in step when it
+//! is re-scored and carried into the next year while still open by
+//! [`super::recording`], as the pure core's plan decides
+//! ([`rules::plan`]). A re-check (复查) while verifying is a review
+//! ([`reviews::apply`]), recorded like any other.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::rectification::{self as rules, Action, Finding, Party, State, TransitionError};
-use crate::domain::{Checklist, Points, Scorecard};
-use crate::store::models::{NewRectification, NewRectificationEvent, RectificationRow};
+use crate::domain::Points;
+use crate::domain::rectification::{self as rules, Action, Party, State, TransitionError};
+use crate::store::models::RectificationRow;
 use crate::store::{DbConn, queries, write};
 
 use super::assessments::unit_infos;
 use super::audit::{self, Entity};
+use super::recording::{campaign_years, event, state_of};
 use super::reviews::{self, ReviewKind, ReviewRequest};
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult};
-
-/// The name automatic steps are recorded under.
-const SYSTEM: &str = "系统";
-
-fn state_of(row: &RectificationRow) -> State {
-    State::parse(&row.state).unwrap_or(State::Open)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn event(
-    conn: &mut DbConn,
-    row_id: i64,
-    clock: Clock,
-    actor: Option<&Actor>,
-    action: &str,
-    from: Option<State>,
-    to: State,
-    note: &str,
-) -> ServiceResult<i64> {
-    Ok(queries::rectifications::insert_event(
-        conn,
-        &NewRectificationEvent {
-            rectification_id: row_id,
-            at: clock.now,
-            user_id: actor.and_then(|a| a.user_id),
-            actor: actor.map_or(SYSTEM, |a| a.name.as_str()),
-            action,
-            from_state: from.map(State::as_str),
-            to_state: to.as_str(),
-            note,
-            before_total: None,
-            after_total: None,
-            before_tier: None,
-            after_tier: None,
-        },
-    )?)
-}
-
-/// The days a campaign gives for rectification.
-fn rectify_days(campaign_days: Option<i32>, checklist: &Checklist) -> u32 {
-    campaign_days
-        .and_then(|d| u32::try_from(d).ok())
-        .unwrap_or(checklist.rectify_days)
-}
-
-/// Brings a unit's orders in step with a newly stored assessment (inside
-/// the caller's transaction): new shortfalls are ordered, orders whose item
-/// now earns full marks close themselves, orders still open from earlier
-/// years are carried into this one. What an inspector decided by hand
-/// (verified, waived) is never reopened in place.
-///
-/// Orders of other years are touched only where they mean the same thing
-/// under this assessment's checklist ([`rules::same_meaning`]); the others
-/// stay as they are in their own year, for an inspector to decide.
-///
-/// Nothing is ordered twice: a key has at most one active order in a year,
-/// and a shortfall already followed in a later year — ordered in this year
-/// and carried on, or ordered there first when the years were stored out of
-/// order — is not ordered again when this year is re-scored.
-pub fn sync(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    assessment_id: i64,
-    checklist: &Checklist,
-    card: &Scorecard,
-    target_tier: Option<&str>,
-) -> ServiceResult<()> {
-    let clock = env.clock;
-    let assessment = queries::assessments::get(conn, assessment_id)?;
-    let campaign = queries::campaigns::get(conn, assessment.campaign_id)?;
-    let findings = rules::findings(checklist, card, target_tier);
-    let due = rules::due_date(clock.today, rectify_days(campaign.rectify_days, checklist));
-    let years = campaign_years(conn)?;
-    let year_of = |campaign_id: i64| years.get(&campaign_id).copied().unwrap_or_default();
-    let reference = checklist.reference();
-    let new = rules::Basis {
-        checklist,
-        target_tier,
-    };
-    // Whether an order of another year means here what it meant there.
-    let same_meaning = |row: &Other| -> bool {
-        let old = if row.reference == reference {
-            Some(checklist)
-        } else {
-            env.catalog.get(&row.reference).map(|c| &**c)
-        };
-        old.is_some_and(|old| {
-            rules::same_meaning(
-                &row.row.finding_key,
-                rules::Basis {
-                    checklist: old,
-                    target_tier: row.target_tier.as_deref(),
-                },
-                new,
-            )
-        })
-    };
-    let mut handled: BTreeSet<String> = BTreeSet::new();
-    let (mut created, mut refreshed, mut closed, mut carried) = (0, 0, 0, 0);
-
-    // Every order of the unit, read once: this year's, earlier and later ones.
-    let mut this_year: Vec<RectificationRow> = Vec::new();
-    let (mut earlier, mut later): (Vec<Other>, Vec<Other>) = (Vec::new(), Vec::new());
-    for (row, reference, target_tier) in
-        queries::rectifications::of_unit_with_basis(conn, assessment.unit_id)?
-    {
-        let year = year_of(row.campaign_id);
-        let other = Other {
-            row,
-            reference,
-            target_tier,
-        };
-        if other.row.campaign_id == campaign.id {
-            this_year.push(other.row);
-        } else if year < campaign.year {
-            earlier.push(other);
-        } else {
-            later.push(other);
-        }
-    }
-    // This year's order for each key: the active one, else the newest.
-    let mut existing: HashMap<String, RectificationRow> = HashMap::new();
-    for row in this_year {
-        let keep = existing
-            .get(&row.finding_key)
-            .is_some_and(|kept| state_of(kept).is_active() && !state_of(&row).is_active());
-        if !keep {
-            existing.insert(row.finding_key.clone(), row);
-        }
-    }
-    let active_here = |key: &str| existing.get(key).is_some_and(|r| state_of(r).is_active());
-    // A shortfall followed in a later year already: ordered in this year and
-    // carried on, or ordered there (whatever became of it since).
-    let followed_later = |key: &str| {
-        later.iter().any(|o| {
-            o.row.finding_key == key && (o.row.origin_campaign_id == campaign.id || same_meaning(o))
-        })
-    };
-
-    // Orders still open from earlier years that mean the same here: carried
-    // in, or closed. One per key, and none where this year has one already.
-    for other in earlier.iter().filter(|o| state_of(&o.row).is_active()) {
-        let row = &other.row;
-        if handled.contains(&row.finding_key) || active_here(&row.finding_key) {
-            continue;
-        }
-        if !same_meaning(other) {
-            continue;
-        }
-        match findings.iter().find(|f| f.key == row.finding_key) {
-            Some(f) => {
-                queries::rectifications::refresh(
-                    conn,
-                    row.id,
-                    campaign.id,
-                    assessment_id,
-                    &f.title,
-                    &f.requirement,
-                    f.points_lost.tenths(),
-                    None,
-                    clock.now,
-                )?;
-                let note = format!(
-                    "{} 年度考核中仍未达到要求，转入 {} 年度继续整改",
-                    year_of(row.campaign_id),
-                    campaign.year
-                );
-                event(
-                    conn,
-                    row.id,
-                    clock,
-                    None,
-                    "carry",
-                    Some(state_of(row)),
-                    state_of(row),
-                    &note,
-                )?;
-                handled.insert(f.key.clone());
-                carried += 1;
-            }
-            None => {
-                let note = format!("{} 年度考核中该项已达到要求，自动销号", campaign.year);
-                queries::rectifications::set_state(
-                    conn,
-                    row.id,
-                    State::Verified.as_str(),
-                    Some(&note),
-                    clock.now,
-                )?;
-                event(
-                    conn,
-                    row.id,
-                    clock,
-                    None,
-                    "auto_close",
-                    Some(state_of(row)),
-                    State::Verified,
-                    &note,
-                )?;
-                closed += 1;
-            }
-        }
-    }
-
-    let mut new: Vec<(&Finding, Option<i64>)> = Vec::new();
-    for f in &findings {
-        if handled.contains(&f.key) {
-            continue;
-        }
-        match existing.get(&f.key) {
-            Some(row) if state_of(row).is_active() => {
-                if row.points_lost != f.points_lost.tenths() || row.title != f.title {
-                    queries::rectifications::refresh(
-                        conn,
-                        row.id,
-                        campaign.id,
-                        assessment_id,
-                        &f.title,
-                        &f.requirement,
-                        f.points_lost.tenths(),
-                        None,
-                        clock.now,
-                    )?;
-                    refreshed += 1;
-                }
-            }
-            // Followed in a later year: that order answers it.
-            _ if followed_later(&f.key) => {}
-            // Closed by the system when the item was full; short again: reopen.
-            Some(row) if queries::rectifications::closed_automatically(conn, row.id)? => {
-                queries::rectifications::set_state(
-                    conn,
-                    row.id,
-                    State::Open.as_str(),
-                    None,
-                    clock.now,
-                )?;
-                queries::rectifications::refresh(
-                    conn,
-                    row.id,
-                    campaign.id,
-                    assessment_id,
-                    &f.title,
-                    &f.requirement,
-                    f.points_lost.tenths(),
-                    Some(due),
-                    clock.now,
-                )?;
-                event(
-                    conn,
-                    row.id,
-                    clock,
-                    None,
-                    "reopen",
-                    Some(state_of(row)),
-                    State::Open,
-                    "重新评分后该项再次未达到要求，重新打开",
-                )?;
-                refreshed += 1;
-            }
-            // Verified or waived by hand this year: the inspector's decision stands.
-            Some(_) => {}
-            None => {
-                // A closed order of an earlier year for the same thing: linked.
-                let previous = earlier
-                    .iter()
-                    .rev()
-                    .find(|o| o.row.finding_key == f.key && same_meaning(o))
-                    .map(|o| o.row.id);
-                new.push((f, previous));
-            }
-        }
-    }
-
-    created += new.len();
-    create_all(conn, clock, &assessment, &new, due)?;
-
-    // Active orders of this year whose shortfall is gone, in id order.
-    let mut rows: Vec<&RectificationRow> = existing.values().collect();
-    rows.sort_by_key(|r| r.id);
-    for row in rows {
-        if state_of(row).is_active() && !findings.iter().any(|f| f.key == row.finding_key) {
-            let note = "重新评分后该项已达到要求，自动销号";
-            queries::rectifications::set_state(
-                conn,
-                row.id,
-                State::Verified.as_str(),
-                Some(note),
-                clock.now,
-            )?;
-            event(
-                conn,
-                row.id,
-                clock,
-                None,
-                "auto_close",
-                Some(state_of(row)),
-                State::Verified,
-                note,
-            )?;
-            closed += 1;
-        }
-    }
-
-    if created + refreshed + closed + carried > 0 {
-        audit::record(
-            conn,
-            &Actor {
-                user_id: None,
-                name: SYSTEM.into(),
-                role: Role::Admin,
-                unit_id: None,
-            },
-            clock,
-            "rectification.sync",
-            Entity::Unit(assessment.unit_id),
-            format!(
-                "考核结果 {assessment_id}：新增 {created}，更新 {refreshed}，转入 {carried}，自动销号 {closed}"
-            ),
-        )?;
-    }
-    Ok(())
-}
-
-/// An order of another year, with what it was last assessed against.
-struct Other {
-    row: RectificationRow,
-    /// Its assessment's checklist, `id@version`.
-    reference: String,
-    /// The tier that assessment applied for.
-    target_tier: Option<String>,
-}
-
-/// Orders new shortfalls, all in two statements (the orders, then their
-/// "ordered" events): a bulk import creates thousands.
-fn create_all(
-    conn: &mut DbConn,
-    clock: Clock,
-    assessment: &crate::store::models::AssessmentRow,
-    new: &[(&Finding, Option<i64>)],
-    due: NaiveDate,
-) -> ServiceResult<()> {
-    if new.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<NewRectification<'_>> = new
-        .iter()
-        .map(|(f, previous)| NewRectification {
-            unit_id: assessment.unit_id,
-            origin_campaign_id: assessment.campaign_id,
-            campaign_id: assessment.campaign_id,
-            assessment_id: assessment.id,
-            kind: f.kind.as_str(),
-            finding_key: &f.key,
-            item_code: f.item_code.as_deref(),
-            category_code: f.category.as_deref(),
-            title: &f.title,
-            requirement: &f.requirement,
-            points_lost: f.points_lost.tenths(),
-            state: State::Open.as_str(),
-            due,
-            due_set_by_hand: false,
-            previous_id: *previous,
-            created_at: clock.now,
-            updated_at: clock.now,
-        })
-        .collect();
-    let ids = queries::rectifications::insert_all(conn, &rows)?;
-    let notes: Vec<(i64, String)> = ids
-        .into_iter()
-        .map(|(id, key)| {
-            let previous = new.iter().find(|(f, _)| f.key == key).and_then(|(_, p)| *p);
-            let note = match previous {
-                Some(p) => format!("已验收的整改事项（{p}）再次未达到要求，重新下达"),
-                None => "根据考核结果下达整改".to_string(),
-            };
-            (id, note)
-        })
-        .collect();
-    let events: Vec<NewRectificationEvent<'_>> = notes
-        .iter()
-        .map(|(id, note)| NewRectificationEvent {
-            rectification_id: *id,
-            at: clock.now,
-            user_id: None,
-            actor: SYSTEM,
-            action: "create",
-            from_state: None,
-            to_state: State::Open.as_str(),
-            note,
-            before_total: None,
-            after_total: None,
-            before_tier: None,
-            after_tier: None,
-        })
-        .collect();
-    queries::rectifications::insert_events(conn, &events)?;
-    Ok(())
-}
 
 /// An order as lists show it (the contract's fields first).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -492,28 +99,44 @@ fn item_view(
     }
 }
 
-fn campaign_years(conn: &mut DbConn) -> ServiceResult<HashMap<i64, i32>> {
-    Ok(queries::campaigns::list(conn)?
-        .into_iter()
-        .map(|c| (c.id, c.year))
-        .collect())
-}
-
 /// How to narrow a list.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct Filter {
+    #[param(required = true)]
     pub year: Option<i32>,
     /// A unit's code.
     pub unit: Option<String>,
     pub street: Option<String>,
     /// open | submitted | verified | returned | waived
+    #[param(schema_with = state_schema)]
     pub state: Option<String>,
     /// Only overdue (true) or only not overdue (false).
     pub overdue: Option<bool>,
     /// A checklist category code.
     pub category: Option<String>,
     /// item | veto | gap
+    #[param(schema_with = kind_schema)]
     pub kind: Option<String>,
+}
+
+/// A string that is one of `values`.
+fn one_of(values: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+fn state_schema() -> utoipa::openapi::Object {
+    one_of(State::ALL.map(State::as_str))
+}
+
+pub fn kind_schema() -> utoipa::openapi::Object {
+    one_of(rules::FindingKind::ALL.map(rules::FindingKind::as_str))
+}
+
+fn action_schema() -> utoipa::openapi::Object {
+    one_of(Action::ALL.map(Action::as_str))
 }
 
 /// Orders tracked in a year, filtered; overdue first, then by due date.
@@ -531,6 +154,13 @@ pub fn list(
     {
         return Err(ServiceError::BadRequest(format!(
             "state 应为 open、submitted、verified、returned 或 waived，实际为 {s}"
+        )));
+    }
+    if let Some(k) = &filter.kind
+        && rules::FindingKind::parse(k).is_none()
+    {
+        return Err(ServiceError::BadRequest(format!(
+            "kind 应为 item、veto 或 gap，实际为 {k}"
         )));
     }
     let unit_id = match (&filter.unit, actor.role) {
@@ -700,8 +330,10 @@ pub fn detail(
 
 /// `POST /rectifications/{id}/actions`.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// submit | verify | return | waive
+    #[schema(schema_with = action_schema)]
     pub action: String,
     #[serde(default)]
     pub note: String,
@@ -801,7 +433,7 @@ pub fn act(
             request.note.trim(),
         )?;
         for file in &evidence {
-            let digest = super::uploads::sha256(&file.bytes);
+            let digest = super::sha256(&file.bytes);
             queries::submissions::store_file(conn, &digest, &file.bytes, clock.now)?;
             queries::rectifications::insert_evidence(
                 conn,
@@ -881,8 +513,9 @@ fn recheck(
         note: format!("整改事项 {} 验收复查", row.id),
         items: vec![reviews::ItemOverride {
             code: code.clone(),
-            points: serde_json::json!(points),
+            points: Some(serde_json::json!(points)),
             reason: reason.to_string(),
+            ..reviews::ItemOverride::default()
         }],
         inputs: Vec::new(),
     };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::domain::scoring::ItemAnswer;
 use crate::domain::{Answers, Checklist, Points, Scorecard, score};
+use crate::reports::explain;
 use crate::reports::model::{
     self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput,
     Tier, UnitCard, UnitFacts,
@@ -16,8 +17,7 @@ use crate::store::{DbConn, queries};
 use super::assessments::unit_infos;
 use super::reviews::stored_answers;
 use super::{
-    Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_answer, decode_input,
-    rectifications,
+    Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_input, rectifications,
 };
 
 /// The answers and scorecard behind a stored assessment, recomputed from
@@ -29,24 +29,15 @@ pub fn recompute(
     row: &AssessmentRow,
 ) -> ServiceResult<(Arc<Checklist>, Answers, Scorecard)> {
     let checklist = checklists::get(conn, env.catalog, &row.checklist_reference)?;
-    let mut answers = stored_answers(conn, row.submission_id)?;
-    let mut overrides: BTreeMap<String, ItemAnswer> = BTreeMap::new();
-    if let Some(review) = row.review_id {
-        for o in queries::reviews::overrides(conn, review)? {
-            match o.target.as_str() {
-                "input" => {
-                    if let Some(v) = decode_input(&o.value) {
-                        answers.inputs.insert(o.code, v);
-                    }
-                }
-                _ => {
-                    if let Some(a) = decode_answer(&o.value) {
-                        overrides.insert(o.code, a);
-                    }
-                }
-            }
+    let unit_kind = queries::units::get(conn, row.unit_id)?.kind;
+    let mut answers = stored_answers(conn, &checklist, row.submission_id, &unit_kind)?;
+    let overrides: BTreeMap<String, ItemAnswer> = match row.review_id {
+        Some(review) => {
+            let rows = queries::reviews::overrides(conn, review)?;
+            super::reviews::apply_overrides(&checklist, &mut answers, &rows)
         }
-    }
+        None => BTreeMap::new(),
+    };
     let card = score(&checklist, &answers, &overrides);
     Ok((checklist, answers, card))
 }
@@ -168,6 +159,7 @@ fn assessed_of_year(
                         max: Points(i.max),
                         points: Points(i.points),
                         applicable: i.applicable,
+                        notes: Vec::new(),
                     })
                     .collect()
             })
@@ -260,7 +252,8 @@ pub fn district(
 
     let mut checklists: BTreeMap<String, Arc<Checklist>> = BTreeMap::new();
     let mut now = assessed_of_year(conn, env, year, &mut checklists, true)?;
-    let mut last = assessed_of_year(conn, env, year - 1, &mut checklists, false)?;
+    // Saturating: no campaign is that old, so the year before i32::MIN is as empty.
+    let mut last = assessed_of_year(conn, env, year.saturating_sub(1), &mut checklists, false)?;
 
     let orders: Vec<OrderFacts> = rectifications::list(
         conn,
@@ -362,7 +355,7 @@ pub fn district(
     }
     let input = ReportInput {
         year,
-        previous_year: year - 1,
+        previous_year: year.saturating_sub(1),
         street: street.map(str::to_string),
         generated_at: format!(
             "{}",
@@ -459,6 +452,7 @@ pub fn unit_card(
         next_tier: next.as_ref().map(|(n, _)| n.clone()),
         next_tier_missing: next.map(|(_, m)| m).unwrap_or_default(),
         vetoes: card.vetoes.iter().map(|v| v.reason.clone()).collect(),
+        total_notes: explain::total_lines(&checklist, &card),
         lost_items: checklist
             .items
             .iter()
@@ -472,6 +466,7 @@ pub fn unit_card(
                 points: s.points,
                 self_points: s.points,
                 applicable: s.applicable,
+                notes: explain::score_lines(&checklist, s),
             })
             .collect(),
         orders,

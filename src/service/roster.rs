@@ -11,9 +11,14 @@ use super::audit::{self, Entity};
 use super::{Actor, Env, ServiceError, ServiceResult};
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitView {
+    #[schema(min_length = 1)]
     pub code: String,
+    #[schema(min_length = 1)]
     pub name: String,
+    /// 社区, 机关, … (the kinds the checklists name).
+    #[schema(min_length = 1)]
     pub kind: String,
     pub street: Option<String>,
     pub contact_person: Option<String>,

@@ -18,13 +18,17 @@ pub const NO_TIER: &str = "未达标";
 pub const NOT_SUBMITTED: &str = "未提交";
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SampleRequest {
     pub year: i32,
-    /// How many units; or give `percent`.
+    /// How many units; or give `percent` (exactly one of the two).
+    #[schema(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     pub count: Option<u32>,
     /// Percent of the district's units (rounded up); or give `count`.
+    #[schema(minimum = 1, maximum = 100)]
     pub percent: Option<u32>,
     /// A seed to draw with (0 ≤ seed < 2^53); a random one when absent.
+    #[schema(minimum = 0, maximum = 9007199254740991_u64)]
     pub seed: Option<u64>,
     #[serde(default)]
     pub note: String,

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use crate::domain::scoring::{TierRef, TriggeredVeto};
+use crate::domain::Rule;
+use crate::domain::checklist::ItemKind;
+use crate::domain::scoring::{DeductionScore, TierRef, TriggeredVeto};
 use crate::domain::{Points, Scorecard, score};
 use crate::ingest::checklists::Catalog;
 use crate::ingest::self_check::{Problem, SelfCheck, UnitInfo, read_self_check};
@@ -13,11 +15,26 @@ use crate::ingest::workbook::Limits;
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub code: String,
+    /// base | bonus | penalty
+    #[schema(value_type = String)]
+    pub kind: ItemKind,
+    /// The group (二级指标) code, or null.
+    pub group: Option<String>,
     #[schema(value_type = f64)]
     pub max: Points,
-    #[schema(value_type = f64)]
-    pub points: Points,
+    /// Null while the item is pending (for a penalty item, what it deducts).
+    #[schema(value_type = Option<f64>)]
+    pub points: Option<Points>,
     pub applicable: bool,
+    /// An inspector's item not scored yet, or a fact the answers lack.
+    pub pending: bool,
+    /// `deduct` items: each defect, its points and how often it was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub deductions: Option<Vec<DeductionScore>>,
+    /// `level` items: the level answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 /// A scored workbook, exactly the contract's `ok: true` object (less `file`/`ok`).
@@ -45,6 +62,16 @@ pub struct ScoreView {
     pub items: Vec<ItemView>,
     pub target_tier: Option<String>,
     pub gaps: Vec<String>,
+    /// Some inspector's item is not scored yet: tier and grade wait.
+    pub provisional: bool,
+    /// Codes of the pending items.
+    pub pending: Vec<String>,
+    /// The bonus items' points, summed before `bonus_max`.
+    #[schema(value_type = f64)]
+    pub bonus: Points,
+    /// The penalty items' points, summed.
+    #[schema(value_type = f64)]
+    pub penalty: Points,
 }
 
 impl ScoreView {
@@ -69,13 +96,26 @@ impl ScoreView {
                 .iter()
                 .map(|i| ItemView {
                     code: i.code.clone(),
+                    kind: i.kind,
+                    group: i.group.clone(),
                     max: i.max,
-                    points: i.points,
+                    points: (!i.pending).then_some(i.points),
                     applicable: i.applicable,
+                    pending: i.pending,
+                    deductions: check
+                        .checklist
+                        .item(&i.code)
+                        .is_some_and(|item| matches!(item.rule, Rule::Deduct { .. }))
+                        .then(|| i.deductions.clone()),
+                    level: i.level.clone(),
                 })
                 .collect(),
             target_tier: check.target_tier.clone(),
             gaps,
+            provisional: card.provisional,
+            pending: card.pending.clone(),
+            bonus: card.bonus,
+            penalty: card.penalty,
         }
     }
 }

@@ -5,22 +5,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::domain::checklist::Checklist;
-use crate::domain::{InputValue, Scorecard, plausibility};
-use crate::ingest::checklists::hex;
+use crate::domain::{InputValue, plausibility};
 use crate::ingest::self_check::{Problem, SelfCheck};
-use crate::store::models::{
-    AssessmentCategoryRow, AssessmentItemRow, NewAssessment, NewSubmission, NewUnit, SubmissionRow,
-};
+use crate::store::models::{NewSubmission, NewUnit, SubmissionRow};
 use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
+use super::recording;
 use super::scoring::{ScoreView, Scored, score_workbook};
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
+
+pub use super::sha256;
 
 /// What an accepted upload produced.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -38,11 +35,6 @@ pub struct UploadOutcome {
     #[serde(flatten)]
     #[schema(inline)]
     pub result: ScoreView,
-}
-
-/// sha256 of a file, lower-case hex.
-pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 /// A workbook read and scored, ready to store: the costly part of an
@@ -203,6 +195,25 @@ fn commit_in(
     }
 }
 
+/// Bytes of refused files kept per account within [`REJECTED_RETENTION_DAYS`];
+/// past it a refused file keeps only its hash, size and problems. Real
+/// clerks refuse themselves a few small workbooks a year; a script that
+/// sends junk fills its own quota, not the disk.
+pub const REJECTED_QUOTA_BYTES: usize = 100 * 1024 * 1024;
+
+/// Days a refused file's content is kept (its hash and problems stay for
+/// good); see [`purge_rejected`].
+pub const REJECTED_RETENTION_DAYS: i64 = 90;
+
+/// Lets go of the content of refused files older than the retention period
+/// that nothing else refers to; their hash, size and problems stay.
+pub fn purge_rejected(conn: &mut DbConn, clock: Clock) -> ServiceResult<usize> {
+    let before = clock.now - chrono::Duration::days(REJECTED_RETENTION_DAYS);
+    Ok(write(conn, |conn| {
+        queries::submissions::purge_rejected_before(conn, before, clock.now)
+    })?)
+}
+
 fn keep_rejected(
     conn: &mut DbConn,
     actor: &Actor,
@@ -215,7 +226,16 @@ fn keep_rejected(
     let problems_json =
         serde_json::to_string(problems).map_err(|e| ServiceError::Internal(e.to_string()))?;
     {
-        queries::submissions::store_file(conn, digest, bytes, clock.now)?;
+        let since = clock.now - chrono::Duration::days(REJECTED_RETENTION_DAYS);
+        let kept = queries::submissions::rejected_bytes_kept(conn, actor.user_id, since)?;
+        let within_quota = kept as usize + bytes.len() <= REJECTED_QUOTA_BYTES;
+        if within_quota && !bytes.is_empty() {
+            queries::submissions::store_file(conn, digest, bytes, clock.now)?;
+        } else {
+            // Over quota, or an entry of an archive whose bytes were kept
+            // with its first refused entry: the hash and size only.
+            queries::submissions::store_file_without_content(conn, digest, bytes.len(), clock.now)?;
+        }
         let id = queries::submissions::insert_rejected(
             conn,
             digest,
@@ -451,7 +471,7 @@ fn store(
         .answers
         .inputs
         .iter()
-        .map(|(k, v)| (k.clone(), encode_input(*v)))
+        .map(|(k, v)| (k.clone(), encode_input(v)))
         .collect();
     queries::submissions::insert_inputs(conn, submission_id, &inputs)?;
     let answers: Vec<queries::submissions::AnswerRow> = check
@@ -459,11 +479,7 @@ fn store(
         .items
         .iter()
         .filter_map(|item| {
-            let answer = check
-                .answers
-                .self_scores
-                .get(&item.code)
-                .map(|a| encode_answer(*a));
+            let answer = check.answers.self_scores.get(&item.code).map(encode_answer);
             let remark = check.remarks.get(&item.code).cloned();
             (answer.is_some() || remark.is_some()).then(|| (item.code.clone(), answer, remark))
         })
@@ -486,23 +502,14 @@ fn store(
         uploaded_by: actor.user_id,
         uploaded_at: clock.now,
     };
-    let assessment_id = store_assessment(
+    let assessment_id = recording::record(
         conn,
+        env,
         &submission,
         check.year,
         &check.checklist,
         &scored.card,
         None,
-        clock.now,
-    )?;
-
-    super::rectifications::sync(
-        conn,
-        env,
-        assessment_id,
-        &check.checklist,
-        &scored.card,
-        check.target_tier.as_deref(),
     )?;
 
     let previous = previous_inputs(conn, unit_id, check.year)?;
@@ -552,7 +559,10 @@ fn previous_inputs(
     unit_id: i64,
     year: i32,
 ) -> Result<Option<BTreeMap<String, InputValue>>, StoreError> {
-    let Some(campaign) = queries::campaigns::find_by_year(conn, year - 1)? else {
+    let Some(previous) = year.checked_sub(1) else {
+        return Ok(None);
+    };
+    let Some(campaign) = queries::campaigns::find_by_year(conn, previous)? else {
         return Ok(None);
     };
     let Some(submission) = queries::submissions::current(conn, unit_id, campaign.id)? else {
@@ -564,82 +574,6 @@ fn previous_inputs(
             .filter_map(|(k, v)| super::decode_input(&v).map(|v| (k, v)))
             .collect(),
     ))
-}
-
-/// Stores a scorecard as an assessment of a submission.
-pub fn store_assessment(
-    conn: &mut DbConn,
-    submission: &SubmissionRow,
-    year: i32,
-    checklist: &Checklist,
-    card: &Scorecard,
-    review_id: Option<i64>,
-    now: NaiveDateTime,
-) -> ServiceResult<i64> {
-    let gaps: Vec<String> = submission
-        .target_tier
-        .as_deref()
-        .map(|t| card.gaps(t).iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
-    let reference = checklist.reference();
-    let items: Vec<AssessmentItemRow> = card
-        .items
-        .iter()
-        .enumerate()
-        .map(|(position, i)| AssessmentItemRow {
-            assessment_id: 0,
-            position: position as i32,
-            item_code: i.code.clone(),
-            category_code: i.category.clone(),
-            max: i.max.tenths(),
-            points: i.points.tenths(),
-            applicable: i.applicable,
-        })
-        .collect();
-    let categories: Vec<AssessmentCategoryRow> = card
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(position, c)| AssessmentCategoryRow {
-            assessment_id: 0,
-            position: position as i32,
-            category_code: c.code.clone(),
-            name: checklist
-                .category(&c.code)
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-            points: c.points.tenths(),
-            applicable_max: c.applicable_max.tenths(),
-        })
-        .collect();
-    Ok(queries::assessments::insert(
-        conn,
-        &NewAssessment {
-            submission_id: submission.id,
-            review_id,
-            unit_id: submission.unit_id,
-            campaign_id: submission.campaign_id,
-            year,
-            checklist_reference: &reference,
-            raw: card.raw.tenths(),
-            applicable_max: card.applicable_max.tenths(),
-            total: card.total.tenths(),
-            tier_code: card.tier.as_ref().map(|t| t.code.as_str()),
-            tier_name: card.tier.as_ref().map(|t| t.name.as_str()),
-            grade: card.grade.as_deref(),
-            vetoes: json(&card.vetoes),
-            target_tier: submission.target_tier.as_deref(),
-            gaps: json(&gaps),
-            created_at: now,
-        },
-        &items,
-        &categories,
-    )?)
-}
-
-/// JSON text of a small value; plain structs and strings always serialise.
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
 /// A stored submission as the API shows it.

@@ -1,5 +1,5 @@
-//! Rows as stored. `*Row` is read, `New*` is written. Scores are tenths of a
-//! point in `Integer` columns; times are UTC `NaiveDateTime`.
+//! Rows as stored. `*Row` is read, `New*` is written. Scores are hundredths
+//! of a point in `Integer` columns; times are UTC `NaiveDateTime`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -152,6 +152,11 @@ pub struct AssessmentRow {
     pub target_tier: Option<String>,
     pub gaps: String,
     pub created_at: NaiveDateTime,
+    pub bonus: i32,
+    pub penalty: i32,
+    pub provisional: bool,
+    /// JSON list of the pending item codes.
+    pub pending: String,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -173,6 +178,10 @@ pub struct NewAssessment<'a> {
     pub target_tier: Option<&'a str>,
     pub gaps: String,
     pub created_at: NaiveDateTime,
+    pub bonus: i32,
+    pub penalty: i32,
+    pub provisional: bool,
+    pub pending: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -185,6 +194,12 @@ pub struct AssessmentItemRow {
     pub max: i32,
     pub points: i32,
     pub applicable: bool,
+    /// base | bonus | penalty
+    pub item_kind: String,
+    pub group_code: Option<String>,
+    pub pending: bool,
+    /// JSON: a deduct item's defects with their counts, a level item's level.
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -271,6 +286,8 @@ pub struct RectificationRow {
     pub closed_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON list of the defects a deduct item's order names.
+    pub defects: Option<String>,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -293,6 +310,7 @@ pub struct NewRectification<'a> {
     pub previous_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub defects: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -338,5 +356,32 @@ pub struct EvidenceRow {
     pub event_id: i64,
     pub file_sha256: String,
     pub file_name: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = item_evidence, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ItemEvidenceRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub item_code: String,
+    pub file_sha256: String,
+    pub file_name: String,
+    pub note: String,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = item_evidence)]
+pub struct NewItemEvidence<'a> {
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub item_code: &'a str,
+    pub file_sha256: &'a str,
+    pub file_name: &'a str,
+    pub note: &'a str,
+    pub uploaded_by: Option<i64>,
     pub uploaded_at: NaiveDateTime,
 }

@@ -83,6 +83,7 @@ diesel::table! {
         size -> BigInt,
         content -> Binary,
         created_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -172,6 +173,10 @@ diesel::table! {
         target_tier -> Nullable<Text>,
         gaps -> Text,
         created_at -> Timestamp,
+        bonus -> Integer,
+        penalty -> Integer,
+        provisional -> Bool,
+        pending -> Text,
     }
 }
 
@@ -184,6 +189,10 @@ diesel::table! {
         max -> Integer,
         points -> Integer,
         applicable -> Bool,
+        item_kind -> Text,
+        group_code -> Nullable<Text>,
+        pending -> Bool,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -288,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rectifications,
     rectification_events,
     rectification_evidence,
+    item_evidence,
 );
 
 diesel::table! {
@@ -311,6 +321,21 @@ diesel::table! {
         closed_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        defects -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    item_evidence (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        campaign_id -> BigInt,
+        item_code -> Text,
+        file_sha256 -> Text,
+        file_name -> Text,
+        note -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
     }
 }
 

@@ -30,8 +30,13 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("服务器繁忙，请稍后再试")]
     Busy,
+    /// A method the path does not answer; `allow` lists those it does.
+    #[error("该接口不支持此请求方法（支持 {allow}）")]
+    MethodNotAllowed { allow: String },
 }
 
 impl From<StoreError> for ApiError {
@@ -40,9 +45,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A blocking task that did not finish: it panicked (its message is in the
+/// log), or the pool is shutting down. A fault of the server, not a busy one.
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(_: actix_web::error::BlockingError) -> ApiError {
-        ApiError::Busy
+        ApiError::Service(ServiceError::Internal(
+            "a blocking task failed (panicked or cancelled)".into(),
+        ))
     }
 }
 
@@ -90,7 +99,9 @@ impl ResponseError for ApiError {
             },
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -102,6 +113,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed { allow } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
         }
         response.json(ErrorBody {
             error: self.public_message(),
@@ -136,6 +150,12 @@ mod tests {
             ),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::Busy, 503),
+            (
+                ApiError::MethodNotAllowed {
+                    allow: "GET".into(),
+                },
+                405,
+            ),
         ];
         for (error, status) in cases {
             assert_eq!(error.status_code().as_u16(), status, "{error:?}");

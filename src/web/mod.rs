@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
@@ -35,6 +36,11 @@ pub struct Settings {
     pub token_hours: i64,
     /// Workbooks parsed at once; more wait their turn (memory stays bounded).
     pub parse_slots: usize,
+    /// Bytes all uploads in flight may hold together (bodies and what
+    /// archives unpack to); past it an upload is answered 503.
+    pub upload_memory_budget: usize,
+    /// Uploads one account may run at once; more are answered 429.
+    pub uploads_per_account: usize,
     /// The bureau's name on notices.
     pub bureau_name: String,
     /// A folder whose templates replace the built-in ones (same names).
@@ -48,6 +54,8 @@ impl Default for Settings {
             max_bulk_bytes: 200 * 1024 * 1024,
             token_hours: crate::service::accounts::TOKEN_HOURS,
             parse_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            upload_memory_budget: 1024 * 1024 * 1024,
+            uploads_per_account: 2,
             bureau_name: "区档案局".into(),
             templates: None,
         }
@@ -62,6 +70,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub settings: Arc<Settings>,
     pub parse_slots: Arc<tokio::sync::Semaphore>,
+    /// Uploads in flight (see [`upload::UploadGate`]).
+    pub uploads: Arc<upload::UploadGate>,
     pub html: Arc<crate::reports::html::Html>,
     /// The same renderer with the pages' links (dashboard, streets, cards).
     pub pages_html: Arc<crate::reports::html::Html>,
@@ -86,6 +96,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             limits: Arc::new(limits),
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
+            uploads: Arc::new(upload::UploadGate::new(&settings)),
             settings: Arc::new(settings),
         })
     }
@@ -112,6 +123,47 @@ impl AppState {
         })
         .await?
         .map_err(ApiError::from)
+    }
+}
+
+impl AppState {
+    /// Reads and scores an uploaded file off the async threads, within the
+    /// parse slots (at most that many parses at once, whatever arrives).
+    pub async fn prepare_upload(
+        &self,
+        file: upload::UploadedFile,
+    ) -> Result<crate::service::uploads::Prepared, ApiError> {
+        let _permit = self
+            .parse_slots
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Busy)?;
+        let state = self.clone();
+        let clock = Clock::at(chrono::Utc::now());
+        Ok(web::block(move || {
+            let env = Env {
+                catalog: &state.catalog,
+                limits: &state.limits,
+                clock,
+            };
+            file.prepare(env)
+        })
+        .await?)
+    }
+
+    /// As [`AppState::run`], for work that reads a workbook: within the
+    /// parse slots.
+    pub async fn run_parsing<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, Env<'_>) -> Result<T, crate::service::ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .parse_slots
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Busy)?;
+        self.run(work).await
     }
 }
 
@@ -143,6 +195,7 @@ impl Application {
                     .app_data(web::PathConfig::default().error_handler(|e, _| {
                         ApiError::BadRequest(format!("路径参数有误：{e}")).into()
                     }))
+                    .wrap(actix_web::middleware::from_fn(extract::text_rule))
                     .wrap(actix_web::middleware::Compress::default())
                     .wrap(tracing_middleware())
                     .configure(routes::routes)
@@ -175,7 +228,24 @@ fn tracing_middleware() -> actix_web::middleware::Logger {
 /// A file download with its (Chinese) name kept: RFC 5987 `filename*`.
 pub fn download(name: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
     let lower = name.to_lowercase();
-    let content_type = if lower.ends_with(".xlsx") {
+    let content_type = content_type_of(&lower);
+    attachment(name, content_type, bytes)
+}
+
+/// A file a user uploaded as evidence: whatever its name says, never
+/// served as a page (an `.html` could run script on our origin), and the
+/// browser is told not to guess.
+pub fn download_untrusted(name: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
+    let mut response = attachment(name, "application/octet-stream", bytes);
+    response.headers_mut().insert(
+        actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
+        actix_web::http::header::HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn content_type_of(lower: &str) -> &'static str {
+    if lower.ends_with(".xlsx") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     } else if lower.ends_with(".xlsm") {
         "application/vnd.ms-excel.sheet.macroEnabled.12"
@@ -187,7 +257,10 @@ pub fn download(name: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
         "text/html; charset=utf-8"
     } else {
         "application/octet-stream"
-    };
+    }
+}
+
+fn attachment(name: &str, content_type: &str, bytes: Vec<u8>) -> actix_web::HttpResponse {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -1,93 +1,162 @@
 //! Every route on one screen.
+//!
+//! Each path of the JSON API is one resource listing its methods
+//! (`at(path).get(h).post(h)`); any other method on that path is answered
+//! 405 with an `Allow` header naming the ones it has, in one place here,
+//! not per handler. Paths nobody serves are 404.
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, flags, rectifications, reports, samples, session,
-    submissions, units, users,
+    assessments, audit, campaigns, checklists, evidence, flags, rectifications, reports, samples,
+    session, submissions, units, users,
 };
 use super::openapi;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/healthz",
-        web::get().to(|| async { HttpResponse::Ok().body("ok") }),
-    )
-    .route("/api/openapi.json", web::get().to(openapi::document))
-    .service(openapi::swagger_ui())
-    .service(
-        web::scope("/api/v1")
-            .route("/session", web::post().to(session::create))
-            .route("/session", web::delete().to(session::delete))
-            .route("/me", web::get().to(session::me))
-            .route("/submissions", web::post().to(submissions::create))
-            .route("/submissions/{id}", web::get().to(submissions::get))
-            .route("/submissions/{id}/file", web::get().to(submissions::file))
-            .route(
-                "/submissions/{id}/reviews",
-                web::post().to(submissions::review),
-            )
-            .route("/assessments", web::get().to(assessments::list))
-            .route("/assessments/{id}", web::get().to(assessments::get))
-            .route("/units", web::get().to(units::list))
-            .route("/units", web::post().to(units::save))
-            .route("/units/import", web::post().to(units::import))
-            .route("/units/{code}", web::get().to(units::get))
-            .route("/units/{code}/history", web::get().to(assessments::history))
-            .route("/campaigns", web::get().to(campaigns::list))
-            .route("/campaigns", web::post().to(campaigns::create))
-            .route("/campaigns/{year}", web::get().to(campaigns::get))
-            .route("/campaigns/{year}", web::patch().to(campaigns::update))
-            .route("/checklists", web::get().to(checklists::list))
-            .route(
-                "/checklists/{reference}/template",
-                web::get().to(checklists::template),
-            )
-            .route("/samples", web::post().to(samples::create))
-            .route("/samples", web::get().to(samples::list))
-            .route("/samples/{id}", web::get().to(samples::get))
-            .route("/flags", web::get().to(flags::list))
-            .route("/flags/{id}/resolve", web::post().to(flags::resolve))
-            .route("/rectifications", web::get().to(rectifications::list))
-            .route(
-                "/rectifications/counts",
-                web::get().to(rectifications::counts),
-            )
-            .route("/rectifications/{id}", web::get().to(rectifications::get))
-            .route(
-                "/rectifications/{id}",
-                web::patch().to(rectifications::update),
-            )
-            .route(
-                "/rectifications/{id}/actions",
-                web::post().to(rectifications::act),
-            )
-            .route(
-                "/rectifications/{id}/evidence/{evidence_id}",
-                web::get().to(rectifications::evidence),
-            )
-            .route("/reports/district", web::get().to(reports::district))
-            .route(
-                "/reports/district.xlsx",
-                web::get().to(reports::district_workbook),
-            )
-            .route(
-                "/reports/district.html",
-                web::get().to(reports::district_page),
-            )
-            .route("/units/{code}/card.html", web::get().to(reports::unit_card))
-            .route(
-                "/units/{code}/notice.{format}",
-                web::get().to(reports::unit_notice),
-            )
-            .route("/audit", web::get().to(audit::list))
-            .route("/users", web::get().to(users::list))
-            .route("/users", web::post().to(users::create))
-            .route("/users/{id}", web::patch().to(users::update))
-            .default_service(web::to(not_found)),
-    );
+    cfg.service(at("/healthz").get(|| async { HttpResponse::Ok().body("ok") }))
+        .service(at("/api/openapi.json").get(openapi::document))
+        .service(openapi::swagger_ui())
+        .service(
+            web::scope("/api/v1")
+                .service(at("/session").post(session::create).delete(session::delete))
+                .service(at("/me").get(session::me))
+                .service(at("/submissions").post(submissions::create))
+                .service(at("/submissions/{id}").get(submissions::get))
+                .service(at("/submissions/{id}/file").get(submissions::file))
+                .service(at("/submissions/{id}/reviews").post(submissions::review))
+                .service(at("/assessments").get(assessments::list))
+                .service(at("/assessments/{id}").get(assessments::get))
+                .service(at("/units").get(units::list).post(units::save))
+                .service(at("/units/import").post(units::import))
+                .service(at("/units/{code}").get(units::get))
+                .service(
+                    at("/units/{code}/evidence")
+                        .get(evidence::list)
+                        .post(evidence::attach),
+                )
+                .service(at("/units/{code}/evidence/{id}").get(evidence::file))
+                .service(at("/units/{code}/history").get(assessments::history))
+                .service(
+                    at("/campaigns")
+                        .get(campaigns::list)
+                        .post(campaigns::create),
+                )
+                .service(
+                    at("/campaigns/{year}")
+                        .get(campaigns::get)
+                        .patch(campaigns::update),
+                )
+                .service(at("/checklists").get(checklists::list))
+                .service(at("/checklists/{reference}/template").get(checklists::template))
+                .service(at("/samples").post(samples::create).get(samples::list))
+                .service(at("/samples/{id}").get(samples::get))
+                .service(at("/flags").get(flags::list))
+                .service(at("/flags/{id}/resolve").post(flags::resolve))
+                .service(at("/rectifications").get(rectifications::list))
+                .service(at("/rectifications/counts").get(rectifications::counts))
+                .service(
+                    at("/rectifications/{id}")
+                        .get(rectifications::get)
+                        .patch(rectifications::update),
+                )
+                .service(at("/rectifications/{id}/actions").post(rectifications::act))
+                .service(
+                    at("/rectifications/{id}/evidence/{evidence_id}").get(rectifications::evidence),
+                )
+                .service(at("/reports/district").get(reports::district))
+                .service(at("/reports/district.xlsx").get(reports::district_workbook))
+                .service(at("/reports/district.html").get(reports::district_page))
+                .service(at("/units/{code}/card.html").get(reports::unit_card))
+                .service(at("/units/{code}/notice.{format}").get(reports::unit_notice))
+                .service(at("/audit").get(audit::list))
+                .service(at("/users").get(users::list).post(users::create))
+                .service(at("/users/{id}").patch(users::update))
+                .default_service(web::to(not_found)),
+        );
 }
 
 async fn not_found() -> Result<HttpResponse, super::ApiError> {
     Err(crate::service::ServiceError::NotFound("没有这个接口".into()).into())
+}
+
+/// A path and the methods it answers; any other method there is 405.
+pub struct At {
+    resource: Resource,
+    methods: Vec<Method>,
+}
+
+fn at(path: &str) -> At {
+    At {
+        resource: web::resource(path),
+        methods: Vec::new(),
+    }
+}
+
+impl At {
+    fn method<F, Args>(mut self, method: Method, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.resource = self.resource.route(web::method(method.clone()).to(handler));
+        self.methods.push(method);
+        self
+    }
+
+    fn get<F, Args>(self, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::GET, handler)
+    }
+
+    fn post<F, Args>(self, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::POST, handler)
+    }
+
+    fn patch<F, Args>(self, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::PATCH, handler)
+    }
+
+    fn delete<F, Args>(self, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::DELETE, handler)
+    }
+}
+
+impl HttpServiceFactory for At {
+    fn register(self, config: &mut AppService) {
+        let allow = self
+            .methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.resource
+            .default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { Err::<HttpResponse, _>(super::ApiError::MethodNotAllowed { allow }) }
+            }))
+            .register(config)
+    }
 }

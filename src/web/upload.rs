@@ -2,10 +2,12 @@
 //! its size limit (refused as soon as it passes the limit, without reading
 //! the rest), and zip archives of workbooks opened into their workbooks.
 
-use std::io::{Cursor, Read};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{ApiError, Settings};
 
@@ -13,6 +15,157 @@ use super::{ApiError, Settings};
 pub struct UploadedFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    /// An entry of an archive refused unread (see `ingest::archive`): why,
+    /// and the archive's hash. `bytes` then holds the archive for its
+    /// first refused entry, nothing for the others.
+    pub refused: Option<RefusedEntry>,
+}
+
+pub struct RefusedEntry {
+    pub archive: String,
+    pub entry: String,
+    pub message: String,
+    pub archive_digest: String,
+}
+
+impl UploadedFile {
+    fn plain(name: String, bytes: Vec<u8>) -> UploadedFile {
+        UploadedFile {
+            name,
+            bytes,
+            refused: None,
+        }
+    }
+
+    /// The file as a prepared upload: read and scored (the costly part), or
+    /// already refused.
+    pub fn prepare(self, env: crate::service::Env<'_>) -> crate::service::uploads::Prepared {
+        match self.refused {
+            Some(r) => crate::service::batch::refused_entry(
+                &r.archive,
+                &r.entry,
+                r.message,
+                &r.archive_digest,
+                self.bytes,
+            ),
+            None => crate::service::uploads::prepare(env, &self.name, self.bytes),
+        }
+    }
+}
+
+/// Uploads in flight: their bytes (bodies and what archives unpack to)
+/// held against one budget for the whole server, and at most a few
+/// requests per account at once (more wait their turn, and are answered
+/// 429 after [`ACCOUNT_WAIT`]). Twenty hostile uploads at once then cost at
+/// most the budget, never the machine; a script that sends its files in
+/// parallel is served in turn.
+pub struct UploadGate {
+    /// Permits in KiB.
+    budget: Arc<Semaphore>,
+    per_account: Mutex<HashMap<i64, Arc<Semaphore>>>,
+    max_per_account: usize,
+}
+
+/// How long an upload waits for its account's turn before a 429.
+pub const ACCOUNT_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl UploadGate {
+    pub fn new(settings: &Settings) -> UploadGate {
+        let kib = (settings.upload_memory_budget / 1024).clamp(1, Semaphore::MAX_PERMITS);
+        UploadGate {
+            budget: Arc::new(Semaphore::new(kib)),
+            per_account: Mutex::new(HashMap::new()),
+            max_per_account: settings.uploads_per_account.max(1),
+        }
+    }
+
+    /// Enters an upload for `actor`, waiting while the account already has
+    /// its share of uploads running; 429 when the wait is too long.
+    pub async fn enter(
+        self: &Arc<Self>,
+        actor: &crate::service::Actor,
+    ) -> Result<UploadGuard, ApiError> {
+        let account = actor.user_id.unwrap_or(-1);
+        let turns = {
+            let mut map = self.per_account.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(account)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.max_per_account)))
+                .clone()
+        };
+        let turn = tokio::time::timeout(ACCOUNT_WAIT, turns.acquire_owned())
+            .await
+            .map_err(|_| {
+                ApiError::TooManyRequests(format!(
+                    "本账号已有 {} 个上传正在处理，请等其完成后再上传",
+                    self.max_per_account
+                ))
+            })?
+            .map_err(|_| ApiError::Busy)?;
+        Ok(UploadGuard {
+            gate: self.clone(),
+            account,
+            turn: Some(turn),
+            held: None,
+            charged: 0,
+        })
+    }
+}
+
+/// One upload's share of the [`UploadGate`]; released when dropped.
+pub struct UploadGuard {
+    gate: Arc<UploadGate>,
+    account: i64,
+    turn: Option<OwnedSemaphorePermit>,
+    held: Option<OwnedSemaphorePermit>,
+    charged: usize,
+}
+
+impl UploadGuard {
+    /// Counts `bytes` more bytes held by this upload; 503 when the server's
+    /// upload budget is spent (the client may try again shortly).
+    pub fn charge(&mut self, bytes: usize) -> Result<(), ApiError> {
+        let before = self.charged.div_ceil(1024);
+        self.charged = self.charged.saturating_add(bytes);
+        let more = self.charged.div_ceil(1024) - before;
+        if more == 0 {
+            return Ok(());
+        }
+        let more = u32::try_from(more).map_err(|_| ApiError::Busy)?;
+        let permit = self
+            .gate
+            .budget
+            .clone()
+            .try_acquire_many_owned(more)
+            .map_err(|_| ApiError::Busy)?;
+        match &mut self.held {
+            Some(held) => held.merge(permit),
+            None => self.held = Some(permit),
+        }
+        Ok(())
+    }
+
+    /// Bytes the server's budget still has room for.
+    fn room(&self) -> u64 {
+        self.gate.budget.available_permits() as u64 * 1024
+    }
+}
+
+impl Drop for UploadGuard {
+    fn drop(&mut self) {
+        drop(self.turn.take());
+        // Forget an account's turns once nobody holds or waits for them.
+        let mut map = self
+            .gate
+            .per_account
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if map
+            .get(&self.account)
+            .is_some_and(|t| Arc::strong_count(t) == 1)
+        {
+            map.remove(&self.account);
+        }
+    }
 }
 
 /// The text fields a form carried alongside its files.
@@ -29,6 +182,18 @@ impl FormFields {
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), Some("true" | "1" | "yes" | "on"))
     }
+
+    /// Refuses a text field not in `known`: an API form names its fields,
+    /// as a JSON body does.
+    pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        match self.text.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(name) => Err(ApiError::BadRequest(format!(
+                "未知的表单字段 {}",
+                name.chars().take(60).collect::<String>()
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Text fields are short; a longer one is refused.
@@ -43,8 +208,9 @@ fn mb(bytes: usize) -> usize {
 pub async fn read_files(
     payload: Multipart,
     settings: &Settings,
+    guard: &mut UploadGuard,
 ) -> Result<(Vec<UploadedFile>, FormFields), ApiError> {
-    let (files, fields) = read_form(payload, settings, true).await?;
+    let (files, fields) = read_form(payload, settings, guard, true).await?;
     if files.is_empty() {
         return Err(ApiError::BadRequest(
             "没有收到文件：请用表单字段 file 上传".into(),
@@ -58,11 +224,13 @@ pub async fn read_files(
 pub async fn read_form(
     payload: Multipart,
     settings: &Settings,
+    guard: &mut UploadGuard,
     unpack_zips: bool,
 ) -> Result<(Vec<UploadedFile>, FormFields), ApiError> {
     read_checked(
         payload,
         settings,
+        guard,
         &FormRules {
             unpack_zips,
             ..FormRules::default()
@@ -130,8 +298,11 @@ async fn drain(field: Option<actix_multipart::Field>, payload: &mut Multipart, m
 pub async fn read_checked(
     mut payload: Multipart,
     settings: &Settings,
+    guard: &mut UploadGuard,
     rules: &FormRules<'_>,
 ) -> Result<(Vec<UploadedFile>, FormFields), FormRefused> {
+    // What archives of this request may still unpack to.
+    let mut unpack_budget = settings.max_bulk_bytes as u64;
     let mut files = Vec::new();
     let mut fields = FormFields::default();
     let mut csrf_seen = false;
@@ -186,6 +357,14 @@ pub async fn read_checked(
                 return Err(FormRefused { error, fields });
             }
             let value = String::from_utf8_lossy(&value).into_owned();
+            if let Err(error) = crate::web::extract::check_text(&format!("表单字段 {name}"), &value)
+                .and_then(|()| crate::web::extract::check_text("表单字段名", &name))
+            {
+                // Dropped first: the body is not read on while it lives.
+                drop(field);
+                drain(None, &mut payload, drain_limit(settings)).await;
+                return Err(FormRefused { error, fields });
+            }
             if name == "csrf"
                 && let Some(expected) = rules.csrf
             {
@@ -202,6 +381,11 @@ pub async fn read_checked(
             continue;
         }
         let file_name = file_name.unwrap_or_default();
+        if let Err(error) = crate::web::extract::check_text("文件名", &file_name) {
+            drop(field);
+            drain(None, &mut payload, drain_limit(settings)).await;
+            return Err(FormRefused { error, fields });
+        }
         let chosen = !file_name.is_empty();
         if rules.csrf.is_some() && !csrf_seen {
             refusal.get_or_insert_with(forged);
@@ -251,6 +435,10 @@ pub async fn read_checked(
                     break;
                 }
                 Ok(chunk) => {
+                    if let Err(error) = guard.charge(chunk.len()) {
+                        failure = Some((error, false));
+                        break;
+                    }
                     received += chunk.len();
                     bytes.extend_from_slice(&chunk);
                 }
@@ -271,8 +459,8 @@ pub async fn read_checked(
         if bytes.is_empty() && !chosen {
             continue;
         }
-        if rules.unpack_zips && (is_zip || is_plain_zip(&bytes)) {
-            match open_zip(&file_name, &bytes, settings) {
+        if rules.unpack_zips && (is_zip || crate::service::batch::is_archive(&bytes)) {
+            match unpack(&file_name, bytes, settings, guard, &mut unpack_budget) {
                 Ok(inside) => files.extend(inside),
                 Err(error) => {
                     drop(field);
@@ -281,10 +469,7 @@ pub async fn read_checked(
                 }
             }
         } else {
-            files.push(UploadedFile {
-                name: file_name,
-                bytes,
-            });
+            files.push(UploadedFile::plain(file_name, bytes));
         }
     }
     if rules.csrf.is_some() && !csrf_seen {
@@ -296,95 +481,60 @@ pub async fn read_checked(
     }
 }
 
-/// A zip that is an archive of files, not itself a workbook (xlsx and ods are zips too).
-fn is_plain_zip(bytes: &[u8]) -> bool {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return false;
-    }
-    let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return false;
-    };
-    let names: Vec<String> = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .map(|n| n.into_owned())
-        .collect();
-    !names
-        .iter()
-        .any(|n| n == "[Content_Types].xml" || n == "mimetype" || n.starts_with("xl/"))
-}
-
-const WORKBOOK_EXTENSIONS: [&str; 4] = [".xlsx", ".xlsm", ".xls", ".ods"];
-/// Entries in one bulk archive.
-const MAX_ENTRIES: usize = 5000;
-
-/// A name from a zip entry: UTF-8, else GBK (archives made on Chinese Windows).
-fn entry_name(raw: &[u8]) -> String {
-    match std::str::from_utf8(raw) {
-        Ok(name) => name.to_string(),
-        Err(_) => encoding_rs::GBK.decode(raw).0.into_owned(),
-    }
-}
-
-/// The workbooks inside a zip archive, within the bulk limits.
-pub fn open_zip(
+/// The workbooks inside an archive, within the bulk limits: entries that
+/// cannot be workbooks are refused unread (see `ingest::archive`), and the
+/// archive is kept once with its first refused entry.
+fn unpack(
     archive_name: &str,
-    bytes: &[u8],
+    archive: Vec<u8>,
     settings: &Settings,
+    guard: &mut UploadGuard,
+    budget: &mut u64,
 ) -> Result<Vec<UploadedFile>, ApiError> {
-    let bad = |why: String| ApiError::BadRequest(format!("压缩包“{archive_name}”{why}"));
-    if !is_plain_zip(bytes) {
-        return Err(bad("不是有效的 zip 文件".into()));
-    }
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(format!("无法打开：{e}")))?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(bad(format!("包含的文件超过 {MAX_ENTRIES} 个")));
-    }
-    let mut files = Vec::new();
-    let mut total = 0u64;
-    for index in 0..archive.len() {
-        let mut entry = archive
-            .by_index(index)
-            .map_err(|e| bad(format!("已损坏：{e}")))?;
-        let name = entry_name(entry.name_raw());
-        let lower = name.to_lowercase();
-        let base = lower.rsplit('/').next().unwrap_or(&lower);
-        if entry.is_dir()
-            || lower.starts_with("__macosx/")
-            || base.starts_with('.')
-            || base.starts_with("~$")
-            || !WORKBOOK_EXTENSIONS.iter().any(|x| lower.ends_with(x))
-        {
-            continue;
+    use crate::service::batch::{self, ArchiveError, ArchiveLimits, Entry};
+    let limits = ArchiveLimits {
+        max_entry_bytes: settings.max_upload_bytes as u64,
+        max_total_bytes: settings.max_bulk_bytes as u64,
+        ..ArchiveLimits::default()
+    };
+    // Never unpack more than the server's upload budget has room for.
+    let mut allowed = (*budget).min(guard.room());
+    let entries = batch::unpack(archive_name, &archive, &limits, &mut allowed).map_err(|e| {
+        let message = e.to_string();
+        match e {
+            ArchiveError::TooLarge { .. } => ApiError::PayloadTooLarge(message),
+            _ => ApiError::BadRequest(message),
         }
-        let size = entry.size();
-        if size > settings.max_upload_bytes as u64 {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "压缩包中的“{name}”超过 {} MB 的上限",
-                mb(settings.max_upload_bytes)
-            )));
-        }
-        total += size;
-        if total > settings.max_bulk_bytes as u64 * 2 {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "压缩包“{archive_name}”解压后过大"
-            )));
-        }
-        let mut content = Vec::with_capacity(size as usize);
-        // zip enforces the declared size while reading, so this is bounded.
-        entry
-            .by_ref()
-            .take(settings.max_upload_bytes as u64 + 1)
-            .read_to_end(&mut content)
-            .map_err(|e| bad(format!("中的“{name}”无法解压：{e}")))?;
-        files.push(UploadedFile {
-            name,
-            bytes: content,
-        });
-    }
-    if files.is_empty() {
-        return Err(bad("中没有工作簿（.xlsx .xlsm .xls .ods）".into()));
-    }
-    Ok(files)
+    })?;
+    let unpacked: u64 = entries
+        .iter()
+        .map(|e| match e {
+            Entry::Workbook { bytes, .. } => bytes.len() as u64,
+            Entry::Refused { .. } => 0,
+        })
+        .sum();
+    *budget = budget.saturating_sub(unpacked);
+    guard.charge(unpacked as usize)?;
+    let digest = if entries.iter().any(|e| matches!(e, Entry::Refused { .. })) {
+        batch::digest(&archive)
+    } else {
+        String::new()
+    };
+    let mut archive = Some(archive);
+    Ok(entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::Workbook { name, bytes } => UploadedFile::plain(name, bytes),
+            Entry::Refused { name, message } => UploadedFile {
+                name: format!("{archive_name}/{name}"),
+                bytes: archive.take().unwrap_or_default(),
+                refused: Some(RefusedEntry {
+                    archive: archive_name.to_string(),
+                    entry: name,
+                    message,
+                    archive_digest: digest.clone(),
+                }),
+            },
+        })
+        .collect())
 }

@@ -41,6 +41,8 @@ enum Body {
     Workbook(Unit),
     /// Multipart: a roster of one new unit.
     Roster,
+    /// Multipart: one 佐证材料 file for item A1 of 2012.
+    Evidence,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +125,11 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}", "/api/v1/units/{code_b}", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_a}/history", Body::None, READ_A),
     row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_b}/history", Body::None, READ_B),
+    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_a}/evidence", Body::Evidence, [U, Y, Y, N, Y, N]),
+    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_b}/evidence", Body::Evidence, [U, Y, Y, N, N, Y]),
+    row("GET", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_a}/evidence?year=2012", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_b}/evidence?year=2012", Body::None, READ_B),
+    row("GET", "/api/v1/units/{code}/evidence/{id}", "/api/v1/units/{code_a}/evidence/{item_evidence_a}", Body::None, READ_A),
     row("GET", "/api/v1/campaigns", "/api/v1/campaigns", Body::None, SIGNED_IN),
     row("POST", "/api/v1/campaigns", "/api/v1/campaigns", Body::Json(r#"{"year":2016,"checklists":[{"unit_kind":"社区","checklist":"community@2013"}]}"#), ADMIN),
     row("GET", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::None, SIGNED_IN),
@@ -243,7 +250,7 @@ fn flagged_workbook(app: &TestApp, code: &str, name: &str) -> Vec<u8> {
     for (code, tenths) in [("A12", 10), ("B5", 0), ("C2", 5), ("D5", 5), ("F6", 0)] {
         answers.self_scores.insert(
             code.into(),
-            nianjian::domain::ItemAnswer::Points(nianjian::domain::Points(tenths)),
+            nianjian::domain::ItemAnswer::Points(nianjian::domain::Points(tenths * 10)),
         );
     }
     for (key, value) in [("fulltime_staff", 5), ("parttime_staff", 40)] {
@@ -362,6 +369,16 @@ async fn fixture() -> Fixture {
         .find_map(|e| e["evidence"][0]["id"].as_i64())
         .unwrap_or_else(|| panic!("evidence in {answered}"));
     values.insert("evidence_a", evidence.to_string());
+    let (status, attached) = app
+        .post_form(
+            tokens[4].as_deref(),
+            &format!("/api/v1/units/{CODE_A}/evidence"),
+            &[("year", "2012"), ("item", "A1")],
+            vec![("制度汇编.pdf".into(), b"%PDF-1.4 rules".to_vec())],
+        )
+        .await;
+    assert_eq!(status, 200, "{attached}");
+    values.insert("item_evidence_a", attached["items"][0]["id"].to_string());
     Fixture {
         app,
         tokens,
@@ -440,6 +457,15 @@ impl Fixture {
                 let roster = roster_xlsx(&[["330102398", "名册社区", "社区", "湖滨街道", "", ""]]);
                 app.post_files(token, path, vec![("名册.xlsx".into(), roster)])
                     .await
+            }
+            Body::Evidence => {
+                app.post_form(
+                    token,
+                    path,
+                    &[("year", "2012"), ("item", "A1"), ("note", "会议记录")],
+                    vec![("会议记录.pdf".into(), b"%PDF-1.4 minutes".to_vec())],
+                )
+                .await
             }
             Body::Json(text) => {
                 let body: Value = serde_json::from_str(text).expect("row body is JSON");

@@ -130,7 +130,7 @@ async fn successive_uploads_keep_orders_in_step_with_the_current_assessment() {
         let mut answers = crate::helpers::full_marks(checklist);
         answers
             .self_scores
-            .insert("A12".into(), ItemAnswer::Points(Points(a12)));
+            .insert("A12".into(), ItemAnswer::Points(Points(a12 * 10)));
         answers
             .self_scores
             .insert("B5".into(), ItemAnswer::Points(Points(0)));

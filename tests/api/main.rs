@@ -4,7 +4,9 @@
 
 mod access;
 mod concurrency;
+mod conformance;
 mod demo;
+mod evidence;
 mod helpers;
 mod openapi;
 mod rectifications;

@@ -183,3 +183,96 @@ async fn swagger_ui_is_served_without_outside_urls() {
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
 }
+
+/// Every operation documents the answers any request may get: 400 (the
+/// text rule, parameters out of range), 500 and 503, each as ErrorBody.
+#[actix_web::test]
+async fn every_operation_documents_server_faults() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let mut missing = Vec::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            operations += 1;
+            for status in ["400", "500", "503"] {
+                let reference = &operation["responses"][status]["content"]["application/json"]["schema"]
+                    ["$ref"];
+                if reference != ERROR_BODY {
+                    missing.push(format!("{method} {path}: {status}"));
+                }
+            }
+            // A body read is a body that can be too large.
+            if operation.get("requestBody").is_some() && !operation["responses"]["413"].is_object()
+            {
+                missing.push(format!("{method} {path}: 413"));
+            }
+        }
+    }
+    assert!(operations >= 40, "only {operations} operations");
+    assert!(missing.is_empty(), "not documented: {missing:?}");
+}
+
+/// A method a documented path does not answer is 405, with `Allow` naming
+/// exactly the methods the document lists for it.
+#[actix_web::test]
+async fn every_path_refuses_an_unknown_method_with_405() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let documented: std::collections::BTreeSet<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        // Any value for the path's parameters: routing matches the shape.
+        let concrete: String = path
+            .split('/')
+            .map(|segment| match (segment.find('{'), segment.find('}')) {
+                (Some(open), Some(close)) => {
+                    format!("{}1{}", &segment[..open], &segment[close + 1..])
+                }
+                _ => segment.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let concrete = concrete.replace("notice.1", "notice.html");
+        let others = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE", "OPTIONS"]
+            .into_iter()
+            .filter(|m| !documented.contains(*m));
+        for method in others {
+            let response = app
+                .client
+                .request(
+                    reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                    app.url(&concrete),
+                )
+                .send()
+                .await
+                .expect("request");
+            let status = response.status().as_u16();
+            let allow: std::collections::BTreeSet<String> = response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if status != 405 || allow != documented {
+                wrong.push(format!(
+                    "{method} {concrete}: {status}, Allow {allow:?} (documented {documented:?})"
+                ));
+                continue;
+            }
+            let body: Value = response.json().await.expect("a JSON error body");
+            if !body["error"].is_string() {
+                wrong.push(format!("{method} {concrete}: body {body}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

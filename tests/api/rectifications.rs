@@ -25,6 +25,7 @@ fn excellent(app: &TestApp, reference: &str) -> Answers {
             InputType::Percent => InputValue::Number(Decimal::from_int(100)),
             InputType::Integer => InputValue::Number(Decimal::from_int(5000)),
             InputType::Decimal => InputValue::Number(Decimal::from_int(60_000)),
+            InputType::Choice => InputValue::Choice(input.options[0].clone()),
         };
         a.inputs.insert(input.key.clone(), value);
     }
@@ -56,7 +57,7 @@ fn book(app: &TestApp, answers: Answers, year: i32, target: Option<&str>) -> Vec
 
 fn lower(mut a: Answers, code: &str, points: i32) -> Answers {
     a.self_scores
-        .insert(code.into(), ItemAnswer::Points(Points(points)));
+        .insert(code.into(), ItemAnswer::Points(Points(points * 10)));
     a
 }
 

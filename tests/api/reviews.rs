@@ -43,7 +43,7 @@ fn just_above_model(app: &TestApp) -> Vec<u8> {
     ] {
         answers
             .self_scores
-            .insert(code.into(), ItemAnswer::Points(Points(tenths)));
+            .insert(code.into(), ItemAnswer::Points(Points(tenths * 10)));
     }
     app.workbook_with(&Book::default(), answers)
 }

@@ -1,53 +1,46 @@
-//! A strict reader of the Compound File Binary container (the OLE2 "file
-//! system" inside .xls files).
+//! A strict reader of the Compound File Binary container (MS-CFB, the OLE2
+//! "file system" inside .xls files), just enough to find a stream by name
+//! and read it.
 //!
-//! It exists to protect calamine, whose own CFB reader follows sector chains
-//! without cycle checks (a directory chain that loops grows a vector until
-//! the process aborts) and lets a few hundred DIFAT entries multiply into
-//! gigabytes of FAT. This reader walks exactly the chains calamine walks, in
-//! the same way, and refuses anything calamine could get stuck on: cycles,
-//! sectors past the end of the file (also partial ones: calamine zero-pads
-//! those, which makes their content depend on read order), more FAT
-//! sectors than the file has, mini sectors outside the mini stream. What it
-//! accepts, calamine reads the same way and finitely.
+//! Every number in the container is a claim to check against the file:
+//! sector counts, FAT/DIFAT/mini-FAT chains, directory entries and stream
+//! sizes. Nothing is allocated from a declared count — every buffer grows
+//! with the sectors actually read, and no chain can visit more sectors than
+//! the file holds. Lies are refused rather than worked around:
 //!
-//! It also gives the file offsets of a stream's bytes, so that `xls.rs` can
-//! neutralise records in a copy of the file before calamine parses it.
+//! * a FAT sector count above the file's sector count, FAT sectors named
+//!   twice, a DIFAT chain that loops or ends too soon;
+//! * a chain (directory, mini stream, mini FAT, stream) that loops, leaves
+//!   the file or the FAT, or is shorter than the size it must cover;
+//! * a mini sector outside the mini stream;
+//! * a stream sharing sectors with the container's own structures.
+//!
+//! Directory entries are found by name in the flat list (the red-black tree
+//! links are not followed, so a tree that loops costs nothing).
 
 /// Sector id markers (MS-CFB 2.1).
-const DIFSECT: u32 = 0xFFFF_FFFC;
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
-/// calamine stops following the DIFAT chain at or above this value.
-const MAXREGSECT_LIMIT: u32 = 0xFFFF_FFFA;
+const FREESECT: u32 = 0xFFFF_FFFF;
 const MINI_SECTOR: usize = 64;
-/// Streams shorter than this live in the mini stream (calamine compares the
-/// stream size with this constant; it ignores the header field).
+/// Streams shorter than this live in the mini stream (MS-CFB: the header
+/// field must hold 4096; it is not read).
 const MINI_CUTOFF: usize = 4096;
 const DIR_ENTRY: usize = 128;
+/// FAT sector ids the header itself holds; the rest are in DIFAT sectors.
+const HEADER_DIFAT: usize = 109;
+
+/// Directory entry object types (MS-CFB 2.6.1).
+const TYPE_STORAGE: u8 = 1;
+const TYPE_STREAM: u8 = 2;
+const TYPE_ROOT: u8 = 5;
 
 #[derive(Debug, Clone)]
 struct DirEntry {
-    /// Decoded like calamine does: UTF-16LE up to the first NUL.
+    /// UTF-16LE up to the first NUL.
     name: String,
+    typ: u8,
     start: u32,
     len: usize,
-}
-
-/// A stream read out of the container: its bytes, and where each piece of
-/// it lies in the file.
-pub(super) struct Stream {
-    pub data: Vec<u8>,
-    /// (offset in stream, offset in file, length), ascending.
-    pieces: Vec<(usize, usize, usize)>,
-}
-
-impl Stream {
-    /// File offset of the stream byte at `pos`.
-    pub fn file_offset(&self, pos: usize) -> Option<usize> {
-        let i = self.pieces.partition_point(|&(start, _, _)| start <= pos);
-        let &(start, file, len) = self.pieces.get(i.checked_sub(1)?)?;
-        (pos < start + len).then(|| file + (pos - start))
-    }
 }
 
 pub(super) struct CfbFile {
@@ -57,12 +50,9 @@ pub(super) struct CfbFile {
     fat: Vec<u32>,
     mini_fat: Vec<u32>,
     mini_stream: Vec<u8>,
-    /// Sectors of the root chain (the mini stream), in order.
-    mini_stream_sectors: Vec<u32>,
     entries: Vec<DirEntry>,
     /// Sectors holding the container's own structures (DIFAT, FAT,
-    /// directory, mini FAT). A stream we patch must not share any of them,
-    /// or the patch could change what calamine sees of the structure.
+    /// directory, mini FAT). No stream may use one of them.
     structural: Vec<bool>,
 }
 
@@ -99,25 +89,24 @@ impl CfbFile {
     /// Parses and validates the container. The error is a short technical
     /// reason; the caller wraps it in a message for the clerk.
     pub fn open(bytes: &[u8]) -> Result<CfbFile, String> {
-        if bytes.len() < 512 {
-            return Err("文件头不完整".into());
-        }
-        let version = u16_at(bytes, 26);
-        let sector_size = match u16_at(bytes, 30) {
+        let header = bytes.get(..512).ok_or("文件头不完整")?;
+        let version = u16_at(header, 26);
+        let sector_size = match u16_at(header, 30) {
             9 => 512,
             12 => 4096,
             _ => return Err("扇区大小无效".into()),
         };
-        if u16_at(bytes, 32) != 6 {
+        if u16_at(header, 32) != 6 {
             return Err("小扇区大小无效".into());
         }
         if bytes.len() < sector_size {
             return Err("文件头不完整".into());
         }
-        let dir_start = u32_at(bytes, 48);
-        let mini_fat_start = u32_at(bytes, 60);
-        let mini_fat_len = u32_at(bytes, 64) as usize;
-        let difat_start = u32_at(bytes, 68);
+        let fat_count = u32_at(header, 44) as usize;
+        let dir_start = u32_at(header, 48);
+        let mini_fat_start = u32_at(header, 60);
+        let mini_fat_count = u32_at(header, 64) as usize;
+        let difat_start = u32_at(header, 68);
 
         let sector_count = (bytes.len() - sector_size) / sector_size;
         let mut file = CfbFile {
@@ -126,47 +115,49 @@ impl CfbFile {
             fat: Vec::new(),
             mini_fat: Vec::new(),
             mini_stream: Vec::new(),
-            mini_stream_sectors: Vec::new(),
             entries: Vec::new(),
             structural: vec![false; sector_count],
         };
 
-        // DIFAT: 109 entries in the header, then a chain of DIFAT sectors
-        // whose last entry names the next one (as calamine reads it).
-        let mut difat: Vec<u32> = u32s(&bytes[76..512]).collect();
-        let mut next = difat_start;
-        let mut difat_sectors = 0usize;
-        while next < MAXREGSECT_LIMIT {
-            difat_sectors += 1;
-            if difat_sectors > sector_count {
-                return Err("DIFAT 链过长".into());
-            }
-            let sector = file.sector(bytes, next)?;
-            file.mark_structural(next)?;
-            difat.extend(u32s(sector));
-            next = difat.pop().unwrap_or(ENDOFCHAIN);
-        }
-
-        // FAT: every DIFAT entry below DIFSECT is a FAT sector. calamine
-        // reads each listed one, duplicates included, so the count is what
-        // bounds the FAT's size. A file cannot have more FAT sectors than
-        // sectors; the 109 header slots are allowed on top, in case a writer
-        // leaves unused ones zeroed instead of FREESECT.
-        let fat_sectors: Vec<u32> = difat.into_iter().filter(|&id| id < DIFSECT).collect();
-        if fat_sectors.len() > sector_count + 109 {
+        // The FAT: its sector ids are the first `fat_count` DIFAT entries,
+        // 109 in the header, then a chain of DIFAT sectors whose last entry
+        // names the next one. Checked before anything is read: a file
+        // cannot have more FAT sectors than sectors.
+        if fat_count > sector_count {
             return Err("FAT 扇区数超过文件扇区数".into());
         }
-        let mut fat = Vec::with_capacity(fat_sectors.len() * (sector_size / 4));
+        let mut fat_sectors: Vec<u32> = u32s(&header[76..512])
+            .take(fat_count.min(HEADER_DIFAT))
+            .collect();
+        let mut next = difat_start;
+        while fat_sectors.len() < fat_count {
+            if matches!(next, ENDOFCHAIN | FREESECT) {
+                return Err("DIFAT 链过短".into());
+            }
+            let sector = file.sector(bytes, next)?;
+            if file.is_structural(next) {
+                return Err("DIFAT 链有环".into());
+            }
+            file.mark_structural(next)?;
+            let per_sector = sector_size / 4 - 1;
+            let want = (fat_count - fat_sectors.len()).min(per_sector);
+            fat_sectors.extend(u32s(sector).take(want));
+            next = u32_at(sector, sector_size - 4);
+        }
+        let mut fat = Vec::new();
         for id in fat_sectors {
-            fat.extend(u32s(file.sector(bytes, id)?));
+            let sector = file.sector(bytes, id)?;
+            if file.is_structural(id) {
+                return Err("FAT 扇区重复或与 DIFAT 重叠".into());
+            }
+            fat.extend(u32s(sector));
             file.mark_structural(id)?;
         }
         file.fat = fat;
 
-        // Directory: read to ENDOFCHAIN (calamine passes no length).
-        let dir_sectors = file.walk(bytes, dir_start, usize::MAX)?;
-        let mut dir_bytes = Vec::with_capacity(dir_sectors.len() * sector_size);
-        for &id in &dir_sectors {
+        // Directory: a chain to ENDOFCHAIN.
+        let mut dir_bytes = Vec::new();
+        for id in file.walk(bytes, dir_start, None)? {
             dir_bytes.extend_from_slice(file.sector(bytes, id)?);
             file.mark_structural(id)?;
         }
@@ -176,109 +167,108 @@ impl CfbFile {
         let Some(root) = file.entries.first().cloned() else {
             return Err("目录为空".into());
         };
+        if root.typ != TYPE_ROOT {
+            return Err("目录根项无效".into());
+        }
         if version != 3 && root.start == ENDOFCHAIN {
             return Err("目录为空".into());
         }
 
-        // Mini stream and mini FAT, only when the header announces a mini
-        // FAT (calamine's rule).
-        if mini_fat_len > 0 {
-            let sectors = file.walk(bytes, root.start, root.len)?;
-            let mut data = Vec::new();
-            for &id in &sectors {
-                let s = file.sector(bytes, id)?;
-                let take = s.len().min(root.len - data.len());
-                data.extend_from_slice(&s[..take]);
+        // Mini FAT and mini stream (the root entry's chain), when the
+        // header announces a mini FAT.
+        if mini_fat_count > 0 {
+            if mini_fat_count > sector_count {
+                return Err("小扇区表扇区数超过文件扇区数".into());
             }
-            file.mini_stream = data;
-            file.mini_stream_sectors = sectors;
-
-            let want = mini_fat_len.saturating_mul(sector_size);
-            let sectors = file.walk(bytes, mini_fat_start, want)?;
+            let want = mini_fat_count * sector_size;
             let mut mini_fat = Vec::new();
-            for &id in &sectors {
-                let s = file.sector(bytes, id)?;
-                let take = s.len().min(want - mini_fat.len() * 4);
-                mini_fat.extend(u32s(&s[..take]));
+            for id in file.walk(bytes, mini_fat_start, Some(want))? {
+                mini_fat.extend(u32s(file.sector(bytes, id)?));
                 file.mark_structural(id)?;
             }
             file.mini_fat = mini_fat;
+
+            let mut data = Vec::new();
+            for id in file.walk(bytes, root.start, Some(root.len))? {
+                if file.is_structural(id) {
+                    return Err("小流与目录结构重叠".into());
+                }
+                data.extend_from_slice(file.sector(bytes, id)?);
+            }
+            data.truncate(root.len);
+            file.mini_stream = data;
         }
         Ok(file)
     }
 
-    /// Is there a directory entry with this name (ASCII case-insensitive,
-    /// like calamine)?
+    /// Is there a storage or stream with this name (ASCII
+    /// case-insensitive)?
     pub fn has_entry(&self, name: &str) -> bool {
-        self.entries
-            .iter()
-            .any(|d| d.name.eq_ignore_ascii_case(name))
+        self.entries.iter().any(|d| {
+            matches!(d.typ, TYPE_STORAGE | TYPE_STREAM) && d.name.eq_ignore_ascii_case(name)
+        })
     }
 
-    /// Reads the stream calamine would read for `name`: the first directory
-    /// entry with that name; below 4096 bytes from the mini stream.
-    pub fn stream(&self, bytes: &[u8], name: &str) -> Result<Option<Stream>, String> {
-        let Some(entry) = self
-            .entries
+    /// Is there a stream with this name?
+    pub fn has_stream(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    fn find(&self, name: &str) -> Option<&DirEntry> {
+        self.entries
             .iter()
-            .find(|d| d.name.eq_ignore_ascii_case(name))
-        else {
+            .find(|d| d.typ == TYPE_STREAM && d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Reads the stream of this name: the first stream entry with that
+    /// name; below 4096 bytes from the mini stream.
+    pub fn stream(&self, bytes: &[u8], name: &str) -> Result<Option<Vec<u8>>, String> {
+        let Some(entry) = self.find(name) else {
             return Ok(None);
         };
         let mut data = Vec::new();
-        let mut pieces = Vec::new();
         if entry.len < MINI_CUTOFF {
-            // Mini sectors are 64-byte slices of the mini stream; each lies
-            // inside one regular sector of the root chain.
+            // Mini sectors are 64-byte slices of the mini stream.
             let mut visited = vec![false; self.mini_stream.len() / MINI_SECTOR];
             let mut id = entry.start;
-            while id != ENDOFCHAIN {
+            while data.len() < entry.len {
+                if id == ENDOFCHAIN {
+                    return Err("流长度超出小扇区链".into());
+                }
                 let i = id as usize;
-                if i >= visited.len() {
-                    return Err("小扇区超出小流范围".into());
+                match visited.get_mut(i) {
+                    None => return Err("小扇区超出小流范围".into()),
+                    Some(true) => return Err("小扇区链有环".into()),
+                    Some(seen) => *seen = true,
                 }
-                if visited[i] {
-                    return Err("小扇区链有环".into());
-                }
-                visited[i] = true;
                 let at = i * MINI_SECTOR;
                 let take = MINI_SECTOR.min(entry.len - data.len());
-                let host = self.mini_stream_sectors[at / self.sector_size];
-                if self.is_structural(host) {
-                    return Err("流与目录结构重叠".into());
-                }
-                let file_at = self.sector_offset(host) + at % self.sector_size;
-                pieces.push((data.len(), file_at, take));
-                data.extend_from_slice(&self.mini_stream[at..at + take]);
-                if data.len() >= entry.len {
-                    break;
-                }
+                let piece = self
+                    .mini_stream
+                    .get(at..at + take)
+                    .ok_or("小扇区超出小流范围")?;
+                data.extend_from_slice(piece);
                 id = *self.mini_fat.get(i).ok_or("小扇区表越界")?;
             }
         } else {
-            for id in self.walk(bytes, entry.start, entry.len)? {
+            for id in self.walk(bytes, entry.start, Some(entry.len))? {
                 if self.is_structural(id) {
                     return Err("流与目录结构重叠".into());
                 }
-                let s = self.sector(bytes, id)?;
-                let take = s.len().min(entry.len - data.len());
-                pieces.push((data.len(), self.sector_offset(id), take));
-                data.extend_from_slice(&s[..take]);
+                data.extend_from_slice(self.sector(bytes, id)?);
             }
+            data.truncate(entry.len);
         }
-        Ok(Some(Stream { data, pieces }))
-    }
-
-    fn sector_offset(&self, id: u32) -> usize {
-        self.sector_size + id as usize * self.sector_size
+        Ok(Some(data))
     }
 
     /// A whole sector inside the file, or an error.
     fn sector<'b>(&self, bytes: &'b [u8], id: u32) -> Result<&'b [u8], String> {
-        if (id as usize) >= self.sector_count {
+        let id = id as usize;
+        if id >= self.sector_count {
             return Err("扇区超出文件末尾".into());
         }
-        let at = self.sector_offset(id);
+        let at = self.sector_size + id * self.sector_size;
         bytes
             .get(at..at + self.sector_size)
             .ok_or_else(|| "扇区超出文件末尾".to_string())
@@ -297,42 +287,40 @@ impl CfbFile {
         self.structural.get(id as usize).copied().unwrap_or(true)
     }
 
-    /// Follows a FAT chain the way calamine does (stop at ENDOFCHAIN or
-    /// once `len` bytes are covered), refusing cycles and sectors outside
-    /// the file or the FAT.
-    fn walk(&self, bytes: &[u8], start: u32, len: usize) -> Result<Vec<u32>, String> {
+    /// Follows a FAT chain: to ENDOFCHAIN when `len` is `None`, else until
+    /// `len` bytes are covered, which must happen before ENDOFCHAIN. Cycles
+    /// and sectors outside the file or the FAT are refused; no chain is
+    /// longer than the file has sectors.
+    fn walk(&self, bytes: &[u8], start: u32, len: Option<usize>) -> Result<Vec<u32>, String> {
         let mut visited = vec![false; self.sector_count];
         let mut out = Vec::new();
         let mut covered = 0usize;
         let mut id = start;
-        while id != ENDOFCHAIN {
+        loop {
+            if len.is_some_and(|len| covered >= len) {
+                return Ok(out);
+            }
+            if id == ENDOFCHAIN {
+                return match len {
+                    None => Ok(out),
+                    Some(_) => Err("流长度超出扇区链".into()),
+                };
+            }
             self.sector(bytes, id)?;
-            let slot = &mut visited[id as usize];
-            if *slot {
+            let seen = visited.get_mut(id as usize).ok_or("扇区超出文件末尾")?;
+            if *seen {
                 return Err("扇区链有环".into());
             }
-            *slot = true;
+            *seen = true;
             out.push(id);
             covered = covered.saturating_add(self.sector_size);
-            if covered >= len {
-                break;
-            }
             id = *self.fat.get(id as usize).ok_or("扇区表越界")?;
         }
-        Ok(out)
     }
 }
 
 fn parse_entry(chunk: &[u8], sector_size: usize) -> Result<DirEntry, String> {
-    let raw = &chunk[..64];
-    // encoding_rs (used by calamine) would honour a byte-order mark here and
-    // decode differently; no real file starts a name with one.
-    if raw.starts_with(b"\xFF\xFE")
-        || raw.starts_with(b"\xFE\xFF")
-        || raw.starts_with(b"\xEF\xBB\xBF")
-    {
-        return Err("目录项名称无效".into());
-    }
+    let raw = chunk.get(..64).unwrap_or_default();
     let units = raw
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
@@ -340,13 +328,20 @@ fn parse_entry(chunk: &[u8], sector_size: usize) -> Result<DirEntry, String> {
         .map(|c| c.unwrap_or('\u{FFFD}'))
         .take_while(|&c| c != '\0')
         .collect();
+    let typ = chunk.get(66).copied().unwrap_or(0);
     let start = u32_at(chunk, 116);
     let len = if sector_size == 512 {
+        // Version 3: the high half may hold garbage (MS-CFB 2.6.3).
         u32_at(chunk, 120) as usize
     } else {
         usize::try_from(u64_at(chunk, 120)).map_err(|_| "流长度无效".to_string())?
     };
-    Ok(DirEntry { name, start, len })
+    Ok(DirEntry {
+        name,
+        typ,
+        start,
+        len,
+    })
 }
 
 #[cfg(test)]
@@ -356,7 +351,6 @@ pub(super) mod tests {
 
     use super::*;
 
-    pub(in crate::ingest::workbook) const FREESECT: u32 = 0xFFFF_FFFF;
     const FATSECT: u32 = 0xFFFF_FFFD;
 
     /// Builds a version-3 compound file holding `streams` (each padded to at
@@ -536,27 +530,50 @@ pub(super) mod tests {
         let bytes = build_cfb(&[("Workbook", &big), ("Small", &small)]);
         let cfb = CfbFile::open(&bytes).expect("valid");
         assert!(cfb.has_entry("workbook"));
-        let s = cfb.stream(&bytes, "Workbook").unwrap().unwrap();
-        assert_eq!(s.data, big);
-        for pos in [0, 511, 512, 4999] {
-            assert_eq!(bytes[s.file_offset(pos).unwrap()], big[pos]);
-        }
-        let m = cfb.stream(&bytes, "Small").unwrap().unwrap();
-        assert_eq!(m.data, small);
-        assert_eq!(bytes[m.file_offset(6).unwrap()], small[6]);
+        assert!(cfb.has_stream("WORKBOOK"));
+        assert_eq!(cfb.stream(&bytes, "Workbook").unwrap().unwrap(), big);
+        assert_eq!(cfb.stream(&bytes, "Small").unwrap().unwrap(), small);
         assert!(cfb.stream(&bytes, "Nope").unwrap().is_none());
+        assert!(
+            !cfb.has_entry("Root Entry"),
+            "the root is no storage or stream"
+        );
+    }
+
+    /// Offset of directory entry `i` in a file made by `build_cfb` (one
+    /// directory sector is enough for the tests here).
+    fn entry_at(bytes: &[u8], i: usize) -> usize {
+        512 + 512 * u32_at(bytes, 48) as usize + i * DIR_ENTRY
+    }
+
+    fn set_u32(bytes: &mut [u8], at: usize, v: u32) {
+        bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
 
     #[test]
-    fn directory_cycle_is_refused() {
+    fn directory_chain_cycle_is_refused() {
         let big = vec![0u8; 5000];
         let mut bytes = build_cfb(&[("Workbook", &big)]);
         // Point the directory sector's FAT entry at itself.
         let dir_start = u32_at(&bytes, 48) as usize;
-        let fat_at = 512 + 4 * dir_start;
-        bytes[fat_at..fat_at + 4].copy_from_slice(&(dir_start as u32).to_le_bytes());
+        set_u32(&mut bytes, 512 + 4 * dir_start, dir_start as u32);
         let err = CfbFile::open(&bytes).err().unwrap();
         assert!(err.contains('环'), "{err}");
+    }
+
+    /// The red-black tree of the directory is never followed, so links that
+    /// loop (child and sibling pointing back at themselves) cost nothing.
+    #[test]
+    fn directory_tree_cycle_is_harmless() {
+        let big = vec![5u8; 5000];
+        let mut bytes = build_cfb(&[("Workbook", &big)]);
+        let root = entry_at(&bytes, 0);
+        let stream = entry_at(&bytes, 1);
+        set_u32(&mut bytes, root + 76, 0); // root's child: the root
+        set_u32(&mut bytes, stream + 68, 1); // left sibling: itself
+        set_u32(&mut bytes, stream + 72, 0); // right sibling: the root
+        let cfb = CfbFile::open(&bytes).unwrap();
+        assert_eq!(cfb.stream(&bytes, "Workbook").unwrap().unwrap(), big);
     }
 
     #[test]
@@ -567,35 +584,98 @@ pub(super) mod tests {
         let start = cfb.entries[1].start as usize;
         // Cycle: second sector of the stream points back to the first.
         let mut looped = bytes.clone();
-        let at = 512 + 4 * (start + 1);
-        looped[at..at + 4].copy_from_slice(&(start as u32).to_le_bytes());
+        set_u32(&mut looped, 512 + 4 * (start + 1), start as u32);
         let cfb = CfbFile::open(&looped).unwrap();
-        assert!(cfb.stream(&looped, "Workbook").is_err());
+        let err = cfb.stream(&looped, "Workbook").unwrap_err();
+        assert!(err.contains('环'), "{err}");
         // Truncated file: the stream's last sectors are gone.
         let cut = &bytes[..bytes.len() - 1024];
-        if let Ok(cfb) = CfbFile::open(cut) {
-            assert!(cfb.stream(cut, "Workbook").is_err());
-        }
+        let cfb = CfbFile::open(cut).unwrap();
+        assert!(cfb.stream(cut, "Workbook").is_err());
+        // A chain through a sector id past the end of the FAT.
+        let mut far = bytes.clone();
+        set_u32(&mut far, 512 + 4 * start, 0x00FF_FFFF);
+        let cfb = CfbFile::open(&far).unwrap();
+        assert!(cfb.stream(&far, "Workbook").is_err());
+    }
+
+    /// A stream size of 4 GB is a claim the sector chain cannot back: the
+    /// stream is refused after reading the ten sectors the chain has,
+    /// without reserving anything for the claim.
+    #[test]
+    fn stream_size_past_its_chain_is_refused() {
+        let big = vec![1u8; 5000];
+        let mut bytes = build_cfb(&[("Workbook", &big), ("Small", b"abc")]);
+        let stream = entry_at(&bytes, 1);
+        set_u32(&mut bytes, stream + 120, u32::MAX);
+        let cfb = CfbFile::open(&bytes).unwrap();
+        let err = cfb.stream(&bytes, "Workbook").unwrap_err();
+        assert!(err.contains("扇区链"), "{err}");
+        // A small stream claiming more mini sectors than its chain has.
+        let small = entry_at(&bytes, 2);
+        set_u32(&mut bytes, small + 120, 4000);
+        let cfb = CfbFile::open(&bytes).unwrap();
+        assert!(cfb.stream(&bytes, "Small").is_err());
+        // The root entry (the mini stream) claiming 4 GB.
+        let root = entry_at(&bytes, 0);
+        set_u32(&mut bytes, root + 120, u32::MAX);
+        let err = CfbFile::open(&bytes).err().unwrap();
+        assert!(err.contains("扇区链"), "{err}");
     }
 
     #[test]
-    fn too_many_fat_sectors_are_refused() {
+    fn fat_sector_counts_are_checked_before_reading() {
         let big = vec![0u8; 5000];
         let mut bytes = build_cfb(&[("Workbook", &big)]);
-        // Zeroed unused header slots name FAT sector 0 again: tolerated.
+        // Unused header slots left zeroed instead of FREESECT are past the
+        // declared FAT sector count, so they are not read.
         for i in 1..109 {
-            bytes[76 + 4 * i..80 + 4 * i].copy_from_slice(&0u32.to_le_bytes());
+            set_u32(&mut bytes, 76 + 4 * i, 0);
         }
         let cfb = CfbFile::open(&bytes).unwrap();
-        assert_eq!(cfb.stream(&bytes, "Workbook").unwrap().unwrap().data, big);
-        // A DIFAT sector naming sector 0 a hundred more times is not: the
-        // FAT would grow past the file's size (calamine would read it all).
-        let n = bytes.len() / 512 - 1;
-        bytes.extend(std::iter::repeat_n(0u8, 512));
-        bytes[68..72].copy_from_slice(&(n as u32).to_le_bytes());
-        let at = 512 + n * 512;
-        bytes[at + 508..at + 512].copy_from_slice(&ENDOFCHAIN.to_le_bytes());
-        assert!(CfbFile::open(&bytes).err().unwrap().contains("FAT"));
+        assert_eq!(cfb.stream(&bytes, "Workbook").unwrap().unwrap(), big);
+
+        // A header declaring 2^31 FAT sectors in a 6 KB file.
+        let mut lie = bytes.clone();
+        set_u32(&mut lie, 44, 1 << 31);
+        let err = CfbFile::open(&lie).err().unwrap();
+        assert!(err.contains("FAT"), "{err}");
+
+        // Two FAT sectors, both sector 0.
+        let mut twice = bytes.clone();
+        set_u32(&mut twice, 44, 2);
+        let err = CfbFile::open(&twice).err().unwrap();
+        assert!(err.contains("FAT"), "{err}");
+    }
+
+    #[test]
+    fn difat_chain_loop_and_short_chain_are_refused() {
+        // Enough sectors that 300 FAT sectors are not more than the file
+        // has, so the DIFAT chain is walked.
+        let big = vec![0u8; 200 * 1024];
+        let bytes = build_cfb(&[("Workbook", &big)]);
+        let sectors = (bytes.len() - 512) / 512;
+        assert!(sectors > 300);
+        let last = (sectors - 1) as u32;
+
+        // The DIFAT sector names itself as the next one.
+        let mut looped = bytes.clone();
+        set_u32(&mut looped, 44, 300);
+        set_u32(&mut looped, 68, last);
+        let at = 512 + 512 * last as usize;
+        for i in 0..127 {
+            set_u32(&mut looped, at + 4 * i, 0);
+        }
+        set_u32(&mut looped, at + 508, last);
+        let err = CfbFile::open(&looped).err().unwrap();
+        assert!(err.contains("DIFAT"), "{err}");
+
+        // No DIFAT sector at all for FAT sectors past the header's 109.
+        let mut short = bytes.clone();
+        set_u32(&mut short, 44, 300);
+        set_u32(&mut short, 68, ENDOFCHAIN);
+        let err = CfbFile::open(&short).err().unwrap();
+        assert!(err.contains("DIFAT"), "{err}");
     }
 
     #[test]

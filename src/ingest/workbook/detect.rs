@@ -1,12 +1,16 @@
 //! What is this file? Decided from the bytes alone (upload names lie: some
 //! systems export HTML with an .xls name). Zip containers are pre-scanned
-//! here, before any parser sees them.
+//! here, before any parser sees them, and [`CheckedPart`] reads one zip
+//! entry while checking it against its CRC-32.
 
-use std::io::{Cursor, Read};
+use std::io::{self, Cursor, Read, Seek};
 
-use zip::ZipArchive;
+use zip::read::ZipFile;
+use zip::{ZipArchive, ZipReadOptions};
 
 use super::cfb::CfbFile;
+use crate::ingest::library_errors;
+
 use super::{Limits, WorkbookError, WorkbookFormat, short_name};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -36,6 +40,10 @@ pub(super) fn sniff(bytes: &[u8], limits: &Limits) -> Result<Container, Workbook
     Err(sniff_other(bytes))
 }
 
+fn duplicate_part() -> WorkbookError {
+    WorkbookError::Corrupt("压缩包中有两个同名部件，无法确定以哪个为准，文件已损坏".to_string())
+}
+
 /// Opens a zip and checks the declared sizes of every entry. zip 9 refuses
 /// to inflate an entry past its declared size, so these checks bound what
 /// any later reader (ours or calamine's) can decompress.
@@ -44,18 +52,35 @@ pub(super) fn open_zip<'b>(
     limits: &Limits,
 ) -> Result<ZipArchive<Cursor<&'b [u8]>>, WorkbookError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        WorkbookError::Corrupt(format!("压缩结构无法读取，可能是下载或上传没有完成（{e}）"))
+        WorkbookError::Corrupt(format!(
+            "压缩结构无法读取（{}），可能是下载或上传没有完成",
+            library_errors::zip(&e)
+        ))
     })?;
     if archive.len() > limits.max_zip_entries {
         return Err(WorkbookError::TooManyEntries {
             limit: limits.max_zip_entries,
         });
     }
+    if archive.has_duplicate_names() {
+        return Err(duplicate_part());
+    }
     let mut total: u64 = 0;
+    // Two entries with one name (OPC part names compare without case) leave
+    // it to chance which one a reader takes: a crafted file could show one
+    // score to Excel and another to us.
+    let mut names = std::collections::HashSet::with_capacity(archive.len());
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| {
-            WorkbookError::Corrupt(format!("压缩包中的第 {} 个部件无法读取（{e}）", i + 1))
+            WorkbookError::Corrupt(format!(
+                "压缩包中的第 {} 个部件无法读取（{}）",
+                i + 1,
+                library_errors::zip(&e)
+            ))
         })?;
+        if !names.insert(entry.name_raw().to_ascii_lowercase()) {
+            return Err(duplicate_part());
+        }
         let size = entry.size();
         if size > limits.max_entry_uncompressed {
             return Err(WorkbookError::EntryTooLarge {
@@ -73,6 +98,138 @@ pub(super) fn open_zip<'b>(
     Ok(archive)
 }
 
+/// A zip entry being read, checked against the CRC-32 and the size that the
+/// archive records for it once its end is reached. A reader that stops
+/// early checks nothing, so every part a reader opens is read to its end
+/// (see [`CheckedPart::drain`] for the error paths).
+///
+/// The zip crate would compare the CRC-32 too (at the end of the entry, as
+/// here); it is switched off and done here so that the mismatch is told
+/// apart from other read errors and named in the clerk's language.
+pub(super) struct CheckedPart<'a, R: Read + Seek> {
+    inner: ZipFile<'a, R>,
+    hasher: crc32fast::Hasher,
+    expected_crc: u32,
+    expected_len: u64,
+    len: u64,
+    state: PartState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PartState {
+    /// The end has not been reached yet.
+    Reading,
+    /// Read to the end; CRC-32 and size match.
+    Sound,
+    /// Read to the end; CRC-32 or size differ from the archive's record.
+    Damaged,
+    /// The compressed data could not be inflated.
+    Unreadable,
+}
+
+impl<'a, R: Read + Seek> CheckedPart<'a, R> {
+    /// Opens entry `index`; `name` is only for the message.
+    pub(super) fn open(
+        archive: &'a mut ZipArchive<R>,
+        index: usize,
+        name: &str,
+    ) -> Result<Self, WorkbookError> {
+        let inner = archive
+            .by_index_with_options(index, ZipReadOptions::new().ignore_crc32(true))
+            .map_err(|e| {
+                WorkbookError::Corrupt(format!(
+                    "部件“{}”无法读取（{}）",
+                    short_name(name),
+                    library_errors::zip(&e)
+                ))
+            })?;
+        Ok(CheckedPart {
+            expected_crc: inner.crc32(),
+            expected_len: inner.size(),
+            inner,
+            hasher: crc32fast::Hasher::new(),
+            len: 0,
+            state: PartState::Reading,
+        })
+    }
+
+    pub(super) fn state(&self) -> PartState {
+        self.state
+    }
+
+    /// Reads whatever is left, so that the check is made even when parsing
+    /// stopped early on an error. Only for error paths: a sound part is
+    /// read to its end by its parser.
+    pub(super) fn drain(&mut self) -> PartState {
+        let _ = io::copy(self, &mut io::sink());
+        self.state
+    }
+
+    /// The error for a part that failed its check, naming it.
+    pub(super) fn damage_error(&self, name: &str) -> Option<WorkbookError> {
+        let name = short_name(name);
+        match self.state {
+            PartState::Reading | PartState::Sound => None,
+            PartState::Damaged if self.len != self.expected_len => {
+                Some(WorkbookError::Corrupt(format!(
+                    "部件“{name}”长度不符（应为 {} 字节，实为 {} 字节），文件已损坏",
+                    self.expected_len, self.len
+                )))
+            }
+            PartState::Damaged => Some(WorkbookError::Corrupt(format!(
+                "部件“{name}”校验失败（CRC-32 不符），文件已损坏"
+            ))),
+            PartState::Unreadable => Some(WorkbookError::Corrupt(format!(
+                "部件“{name}”无法解压，文件已损坏"
+            ))),
+        }
+    }
+}
+
+impl<R: Read + Seek> Read for CheckedPart<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.state {
+            PartState::Reading => {}
+            PartState::Sound => return Ok(0),
+            PartState::Damaged | PartState::Unreadable => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "damaged zip entry",
+                ));
+            }
+        }
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                // Corrupt deflate data, or more bytes than declared.
+                self.state = PartState::Unreadable;
+                return Err(e);
+            }
+        };
+        if n == 0 {
+            let sound = self.len == self.expected_len
+                && self.hasher.clone().finalize() == self.expected_crc;
+            if sound {
+                self.state = PartState::Sound;
+                return Ok(0);
+            }
+            self.state = PartState::Damaged;
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "CRC-32 mismatch",
+            ));
+        }
+        let read = buf.get(..n).unwrap_or_default();
+        self.hasher.update(read);
+        self.len = self.len.saturating_add(n as u64);
+        Ok(n)
+    }
+}
+
 /// Reads a small entry whole; `None` if it is missing or larger than `max`.
 pub(super) fn read_small_entry(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
@@ -83,14 +240,22 @@ pub(super) fn read_small_entry(
         return Ok(None);
     };
     let entry = archive.by_index(index).map_err(|e| {
-        WorkbookError::Corrupt(format!("部件“{}”无法读取（{e}）", short_name(name)))
+        WorkbookError::Corrupt(format!(
+            "部件“{}”无法读取（{}）",
+            short_name(name),
+            library_errors::zip(&e)
+        ))
     })?;
     if entry.size() > max {
         return Ok(None);
     }
     let mut out = Vec::new();
     entry.take(max).read_to_end(&mut out).map_err(|e| {
-        WorkbookError::Corrupt(format!("部件“{}”无法解压（{e}）", short_name(name)))
+        WorkbookError::Corrupt(format!(
+            "部件“{}”无法解压（{}）",
+            short_name(name),
+            library_errors::io_text(&e)
+        ))
     })?;
     Ok(Some(out))
 }

@@ -3,9 +3,16 @@
 //! calamine's ods reader builds a dense grid, and ods files describe empty
 //! space with repeat counts: LibreOffice writes
 //! `table:number-rows-repeated="1048000"` after the last used row as a
-//! matter of course. Here repeated empty rows and cells cost nothing;
-//! repeated non-empty cells count every repetition toward the cell limit
-//! before any of them is stored.
+//! matter of course. Here a repeated empty row or cell costs one record of
+//! the [`RecordBudget`] whatever its count (it is never iterated); repeated
+//! non-empty cells count every repetition toward the cell limit and the
+//! record budget before any of them is stored.
+//!
+//! A damaged `content.xml` is refused, never half read: it is read to its
+//! end, so the zip reader checks its CRC-32; end tags must match, an
+//! attribute may not appear twice (also under two prefixes of one
+//! namespace), every element must be closed; a typed number or boolean
+//! that does not parse is an error naming the cell.
 
 use std::io::BufReader;
 
@@ -17,9 +24,10 @@ use quick_xml::name::{Namespace, NamespaceResolver, QName, ResolveResult};
 
 use super::detect::open_zip;
 use super::{
-    CellValue, Limits, MergedRange, SheetBuilder, TextBudget, Workbook, WorkbookError,
-    WorkbookFormat, parse_iso_datetime,
+    CellValue, Limits, MergedRange, RecordBudget, SheetBuilder, TextBudget, Workbook,
+    WorkbookError, WorkbookFormat, cell_ref, parse_iso_datetime, short_name,
 };
+use crate::ingest::library_errors;
 
 const NS_TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const NS_OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
@@ -38,14 +46,18 @@ pub(super) fn read(
     limits: &Limits,
 ) -> Result<Workbook, WorkbookError> {
     let mut archive = open_zip(bytes, limits)?;
-    let content = archive
-        .by_name("content.xml")
-        .map_err(|e| WorkbookError::Corrupt(format!("找不到表格内容 content.xml（{e}）")))?;
+    let content = archive.by_name("content.xml").map_err(|e| {
+        WorkbookError::Corrupt(format!(
+            "找不到表格内容 content.xml（{}）",
+            library_errors::zip(&e)
+        ))
+    })?;
     let mut reader = OdsReader {
         xml: NsReader::from_reader(BufReader::new(content)),
         buf: Vec::new(),
         limits,
         budget: TextBudget::new(limits.max_text_bytes),
+        records: RecordBudget::new(limits),
     };
     let config = reader.xml.config_mut();
     config.check_end_names = true;
@@ -61,6 +73,7 @@ struct OdsReader<'a, 'l> {
     buf: Vec<u8>,
     limits: &'l Limits,
     budget: TextBudget,
+    records: RecordBudget,
 }
 
 /// An owned copy of an element's name, namespace and attributes, so the
@@ -125,7 +138,7 @@ fn element(
 ) -> Result<Element, WorkbookError> {
     let mut attrs = Vec::new();
     for attr in start.attributes() {
-        let attr = attr.map_err(xml_error)?;
+        let attr = attr.map_err(library_error)?;
         let (ans, local) = resolver.resolve_attribute(attr.key);
         let ans = match ans {
             ResolveResult::Bound(Namespace(n)) => n.to_string(),
@@ -133,9 +146,16 @@ fn element(
         };
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(xml_error)?
+            .map_err(library_error)?
             .into_owned();
-        attrs.push((ans, local.as_ref().to_string(), value));
+        let local = local.as_ref().to_string();
+        // `a:x` and `b:x` with both prefixes bound to one namespace are the
+        // same attribute (Namespaces in XML, 6.3); quick-xml only compares
+        // the written names.
+        if attrs.iter().any(|(n, l, _)| *n == ans && *l == local) {
+            return Err(xml_error(&format!("属性“{}”重复", short_name(&local))));
+        }
+        attrs.push((ans, local, value));
     }
     Ok(Element {
         ns,
@@ -146,8 +166,25 @@ fn element(
     })
 }
 
-fn xml_error(e: impl std::fmt::Display) -> WorkbookError {
-    WorkbookError::Corrupt(format!("表格内容 content.xml 解析失败（{e}）"))
+fn xml_error(what: &str) -> WorkbookError {
+    WorkbookError::Corrupt(format!("表格内容 content.xml 解析失败（{what}）"))
+}
+
+/// quick-xml's errors carry English text; they are told in Chinese.
+fn library_error(e: impl Into<quick_xml::Error>) -> WorkbookError {
+    xml_error(&library_errors::xml(&e.into()))
+}
+
+/// A read error from quick-xml: failing to read the bytes themselves (a CRC
+/// mismatch, a broken deflate stream) is told apart from bad XML.
+fn read_error(e: quick_xml::Error) -> WorkbookError {
+    match e {
+        quick_xml::Error::Io(io) => WorkbookError::Corrupt(format!(
+            "表格内容 content.xml 无法解压或校验失败（{}）",
+            library_errors::io_text(&io)
+        )),
+        other => library_error(other),
+    }
 }
 
 impl OdsReader<'_, '_> {
@@ -157,7 +194,7 @@ impl OdsReader<'_, '_> {
             let (ns, event) = self
                 .xml
                 .read_resolved_event_into(&mut self.buf)
-                .map_err(xml_error)?;
+                .map_err(read_error)?;
             let ns: String = match ns {
                 ResolveResult::Bound(Namespace(n)) => n.to_string(),
                 _ => String::new(),
@@ -177,7 +214,7 @@ impl OdsReader<'_, '_> {
                         Ok(None) => quick_xml::escape::resolve_predefined_entity(&r)
                             .unwrap_or("")
                             .to_string(),
-                        Err(e) => return Err(xml_error(e)),
+                        Err(e) => return Err(library_error(e)),
                     };
                     return Ok(Item::Text(s));
                 }
@@ -197,7 +234,7 @@ impl OdsReader<'_, '_> {
         self.buf.clear();
         self.xml
             .read_to_end_into(QName(&element.qname), &mut self.buf)
-            .map_err(xml_error)?;
+            .map_err(read_error)?;
         Ok(())
     }
 
@@ -205,9 +242,16 @@ impl OdsReader<'_, '_> {
         let mut sheet_names: Vec<String> = Vec::new();
         let mut sheets = Vec::new();
         let mut saw_spreadsheet = false;
+        // Elements open around the tables (document-content, body, …).
+        let mut depth = 0usize;
         loop {
             match self.next()? {
-                Item::Open(e) if e.is(NS_OFFICE, "spreadsheet") => saw_spreadsheet = true,
+                Item::Open(e) if e.is(NS_OFFICE, "spreadsheet") => {
+                    saw_spreadsheet = true;
+                    if !e.empty {
+                        depth += 1;
+                    }
+                }
                 Item::Open(e) if e.is(NS_TABLE, "table") => {
                     let name = e.attr(NS_TABLE, "name").unwrap_or("").to_string();
                     if sheet_names.len() >= self.limits.max_sheets {
@@ -232,7 +276,20 @@ impl OdsReader<'_, '_> {
                     }
                 }
                 // Descend into office:document-content, office:body, etc.
-                Item::Open(_) | Item::Text(_) | Item::Close => {}
+                Item::Open(e) => {
+                    if !e.empty {
+                        depth += 1;
+                    }
+                }
+                Item::Text(_) => {}
+                Item::Close => {
+                    depth = depth
+                        .checked_sub(1)
+                        .ok_or_else(|| xml_error("多余的结束标记"))?;
+                }
+                // quick-xml ends quietly at the end of the input, whatever
+                // is still open; a cut document must not read as complete.
+                Item::Eof if depth > 0 => return Err(xml_error("文档不完整，元素未结束")),
                 Item::Eof => break,
             }
         }
@@ -258,14 +315,24 @@ impl OdsReader<'_, '_> {
         loop {
             match self.next()? {
                 Item::Open(e) if e.is(NS_TABLE, "table-row") => {
+                    // One record, whatever the repeat count: repeats of an
+                    // empty row are never iterated.
+                    self.records.tick(1)?;
                     let repeat = e.count("number-rows-repeated");
                     if e.empty {
                         row = row.saturating_add(repeat);
                         continue;
                     }
-                    let cells = self.read_row(sheet.as_deref())?;
+                    let cells = self.read_row(sheet.as_deref(), row)?;
                     if let Some(sheet) = sheet.as_deref_mut() {
-                        emit_row(sheet, &mut self.budget, row, repeat, cells)?;
+                        emit_row(
+                            sheet,
+                            &mut self.budget,
+                            &mut self.records,
+                            row,
+                            repeat,
+                            cells,
+                        )?;
                     }
                     row = row.saturating_add(repeat);
                 }
@@ -298,6 +365,7 @@ impl OdsReader<'_, '_> {
     fn read_row(
         &mut self,
         sheet: Option<&SheetBuilder>,
+        row: u64,
     ) -> Result<Vec<PendingCell>, WorkbookError> {
         let mut col: u64 = 0;
         let mut cells = Vec::new();
@@ -308,13 +376,16 @@ impl OdsReader<'_, '_> {
         loop {
             match self.next()? {
                 Item::Open(e) if e.is(NS_TABLE, "table-cell") => {
+                    // One record per element; the copies a repeat makes of
+                    // a value are counted when they are stored.
+                    self.records.tick(1)?;
                     let repeat = e.count("number-columns-repeated");
                     let Some(sheet) = sheet else {
                         self.skip(&e)?;
                         col = col.saturating_add(repeat);
                         continue;
                     };
-                    let value = self.read_cell(&e)?;
+                    let value = self.read_cell(&e, sheet, row, col)?;
                     let span = (
                         e.count("number-columns-spanned"),
                         e.count("number-rows-spanned"),
@@ -341,6 +412,7 @@ impl OdsReader<'_, '_> {
                 Item::Open(e) if e.is(NS_TABLE, "covered-table-cell") => {
                     // Hidden under a merge: spreadsheet programs do not show
                     // its content, so it is not read either.
+                    self.records.tick(1)?;
                     col = col.saturating_add(e.count("number-columns-repeated"));
                     self.skip(&e)?;
                 }
@@ -352,21 +424,40 @@ impl OdsReader<'_, '_> {
         }
     }
 
-    /// The value of a table:table-cell; the element's children (paragraphs)
-    /// are consumed. `None` for an empty cell.
-    fn read_cell(&mut self, e: &Element) -> Result<Option<CellValue>, WorkbookError> {
+    /// The value of a table:table-cell at (`row`, `col`) of `sheet`; the
+    /// element's children (paragraphs) are consumed. `None` for an empty
+    /// cell. A typed value that is present but unreadable refuses the file,
+    /// naming the cell; a missing one lets the displayed text stand in.
+    fn read_cell(
+        &mut self,
+        e: &Element,
+        sheet: &SheetBuilder,
+        row: u64,
+        col: u64,
+    ) -> Result<Option<CellValue>, WorkbookError> {
         let text = if e.empty {
             None
         } else {
             self.read_cell_text()?
         };
+        let bad = |what: &str, raw: &str| WorkbookError::BadCell {
+            sheet: short_name(&sheet.name),
+            cell: cell_ref(
+                u32::try_from(row).unwrap_or(u32::MAX),
+                u32::try_from(col).unwrap_or(u32::MAX),
+            ),
+            message: format!("{what}“{}”无法识别，文件可能已损坏", short_name(raw)),
+        };
         let value_type = e.attr(NS_OFFICE, "value-type");
-        let number = |percent: bool| -> Option<CellValue> {
-            let v = e.attr(NS_OFFICE, "value")?.trim().parse::<f64>().ok()?;
-            v.is_finite().then_some(CellValue::Number {
-                value: v,
+        let number = |percent: bool| -> Result<Option<CellValue>, WorkbookError> {
+            let Some(raw) = e.attr(NS_OFFICE, "value") else {
+                return Ok(None);
+            };
+            let value = parse_number(raw).ok_or_else(|| bad("数值", raw))?;
+            Ok(Some(CellValue::Number {
+                value,
                 percent_format: percent,
-            })
+            }))
         };
         if e.attr(NS_CALCEXT, "value-type") == Some("error") {
             let shown = text.unwrap_or_else(|| "#VALUE!".to_string());
@@ -385,12 +476,15 @@ impl OdsReader<'_, '_> {
                 text.as_deref()
                     .map(|t| CellValue::Bool(t.trim().eq_ignore_ascii_case("TRUE")))
             }
-            Some("float") | Some("currency") => number(false),
-            Some("percentage") => number(true),
-            Some("boolean") => match e.attr(NS_OFFICE, "boolean-value").map(str::trim) {
-                Some("true") | Some("1") => Some(CellValue::Bool(true)),
-                Some("false") | Some("0") => Some(CellValue::Bool(false)),
-                _ => None,
+            Some("float") | Some("currency") => number(false)?,
+            Some("percentage") => number(true)?,
+            Some("boolean") => match e.attr(NS_OFFICE, "boolean-value") {
+                Some(raw) => match raw.trim() {
+                    "true" | "1" => Some(CellValue::Bool(true)),
+                    "false" | "0" => Some(CellValue::Bool(false)),
+                    _ => return Err(bad("逻辑值", raw)),
+                },
+                None => None,
             },
             Some("date") => e
                 .attr(NS_OFFICE, "date-value")
@@ -533,6 +627,7 @@ impl OdsReader<'_, '_> {
 fn emit_row(
     sheet: &mut SheetBuilder,
     budget: &mut TextBudget,
+    records: &mut RecordBudget,
     row: u64,
     repeat: u64,
     cells: Vec<PendingCell>,
@@ -550,6 +645,13 @@ fn emit_row(
         .map(|c| c.repeat)
         .fold(0, u64::saturating_add);
     sheet.check_merged_room(merges_per_row.saturating_mul(repeat))?;
+    // Every copy stored is a record too (checked after the sheet's own
+    // limits, which name the sheet).
+    records.tick(
+        per_row
+            .saturating_add(merges_per_row)
+            .saturating_mul(repeat),
+    )?;
     // Each repetition of a text cell is a copy of its text. The first copy
     // was charged while reading.
     let text_per_row = with_value()
@@ -595,6 +697,18 @@ fn emit_row(
         }
     }
     Ok(())
+}
+
+/// An `office:value`: a decimal number with optional sign, point and
+/// exponent, finite (xsd:double without INF and NaN, which Rust's parser
+/// would also take as "inf" or "infinity").
+fn parse_number(raw: &str) -> Option<f64> {
+    let t = raw.trim();
+    let allowed = |b: u8| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E');
+    if !t.bytes().all(allowed) || !t.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// `PT12H30M00S` (an ods time-of-day) as a date-time on 1899-12-31, the
@@ -788,7 +902,8 @@ pub(super) mod tests {
     fn odd_but_valid_content() {
         // Other namespace prefixes, entities, CDATA-free text with
         // whitespace to collapse, a time value, an empty table, a cell whose
-        // only content is a drawing.
+        // only content is a drawing, a float cell without its value (the
+        // displayed text stands in).
         let content = r#"<?xml version="1.0"?>
 <o:document-content xmlns:o="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:t="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:x="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:d="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><o:body><o:spreadsheet>
 <t:table t:name="A&amp;B"><t:table-row-group><t:table-row>
@@ -797,7 +912,7 @@ pub(super) mod tests {
   </x:p></t:table-cell>
   <t:table-cell o:value-type="time" o:time-value="PT13H30M00S"><x:p>13:30</x:p></t:table-cell>
   <t:table-cell><d:frame><x:p>图中文字</x:p></d:frame></t:table-cell>
-  <t:table-cell o:value-type="float" o:value="not a number"><x:p>显示文字</x:p></t:table-cell>
+  <t:table-cell o:value-type="float"><x:p>显示文字</x:p></t:table-cell>
 </t:table-row></t:table-row-group></t:table>
 <t:table t:name="空"/>
 </o:spreadsheet></o:body></o:document-content>"#;
@@ -856,5 +971,168 @@ pub(super) mod tests {
         ]);
         let err = read_workbook(&text_doc, &all, &Limits::default()).unwrap_err();
         assert!(err.to_string().contains("不是电子表格"), "{err}");
+    }
+
+    fn patch_u32(bytes: &mut [u8], at: usize, v: u32) {
+        bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// content.xml whose CRC-32 does not match its bytes: the part is read
+    /// to its end, so the zip reader checks it.
+    #[test]
+    fn content_crc_mismatch_is_corrupt() {
+        let mut bytes = sample_ods();
+        let name = b"content.xml";
+        let mut patched = 0;
+        let mut i = 0;
+        while let Some(at) = bytes[i..].windows(name.len()).position(|w| w == name) {
+            let at = i + at;
+            // Local header: name at 30, CRC at 14. Central: name at 46, CRC at 16.
+            if at >= 30 && bytes[at - 30..at - 26] == *b"PK\x03\x04" {
+                let crc = u32::from_le_bytes(bytes[at - 16..at - 12].try_into().unwrap());
+                patch_u32(&mut bytes, at - 16, crc ^ 1);
+                patched += 1;
+            } else if at >= 46 && bytes[at - 46..at - 42] == *b"PK\x01\x02" {
+                let crc = u32::from_le_bytes(bytes[at - 30..at - 26].try_into().unwrap());
+                patch_u32(&mut bytes, at - 30, crc ^ 1);
+                patched += 1;
+            }
+            i = at + 1;
+        }
+        assert_eq!(patched, 2);
+        let err = read_workbook(&bytes, &all, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(err, WorkbookError::Corrupt(ref m) if m.contains("content.xml") && m.contains("校验")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn duplicated_attributes_are_corrupt() {
+        let twice = r#"<table:table table:name="表1"><table:table-row><table:table-cell office:value-type="float" office:value="1" office:value="2"/></table:table-row></table:table>"#;
+        let err = read_workbook(&ods(twice), &all, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(err, WorkbookError::Corrupt(ref m) if m.contains("content.xml")),
+            "{err:?}"
+        );
+
+        // The same attribute under two prefixes of one namespace.
+        let content = r#"<?xml version="1.0"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:o2="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body><office:spreadsheet><table:table table:name="表1"><table:table-row><table:table-cell office:value-type="float" office:value="1" o2:value="2"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+        let bytes = zip_parts(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("content.xml", content.as_bytes()),
+        ]);
+        let err = read_workbook(&bytes, &all, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(err, WorkbookError::Corrupt(ref m) if m.contains("重复")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn unbalanced_xml_is_corrupt() {
+        let content = format!("{HEAD}<table:table table:name=\"表1\"/>");
+        let cut = zip_parts(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("content.xml", content.as_bytes()),
+        ]);
+        let err = read_workbook(&cut, &all, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(err, WorkbookError::Corrupt(ref m) if m.contains("未结束")),
+            "{err:?}"
+        );
+
+        let crossed = ods(
+            r#"<table:table table:name="表1"><table:table-row><table:table-cell><text:p>x</text:span></table:table-cell></table:table-row></table:table>"#,
+        );
+        let err = read_workbook(&crossed, &all, &Limits::default()).unwrap_err();
+        assert!(matches!(err, WorkbookError::Corrupt(_)), "{err:?}");
+    }
+
+    #[test]
+    fn typed_values_are_parsed_strictly() {
+        for (attrs, cell) in [
+            (
+                r#"office:value-type="float" office:value="not a number""#,
+                "B1",
+            ),
+            (r#"office:value-type="float" office:value="inf""#, "B1"),
+            (r#"office:value-type="currency" office:value="NaN""#, "B1"),
+            (
+                r#"office:value-type="percentage" office:value="1e400""#,
+                "B1",
+            ),
+            (r#"office:value-type="float" office:value="0x10""#, "B1"),
+            (
+                r#"office:value-type="boolean" office:boolean-value="yes""#,
+                "B1",
+            ),
+        ] {
+            let t = format!(
+                r#"<table:table table:name="表1"><table:table-row><table:table-cell/><table:table-cell {attrs}><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#
+            );
+            let err = read_workbook(&ods(&t), &all, &Limits::default()).unwrap_err();
+            assert!(
+                matches!(err, WorkbookError::BadCell { ref sheet, cell: ref c, .. } if sheet == "表1" && c == cell),
+                "{attrs}: {err:?}"
+            );
+        }
+        let err = read_workbook(
+            &ods(r#"<table:table table:name="表1"><table:table-row table:number-rows-repeated="4"/><table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="float" office:value="1,5"/></table:table-row></table:table>"#),
+            &all,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "表1!C5：数值“1,5”无法识别，文件可能已损坏");
+        // Good forms: sign, exponent, leading point.
+        let good = r#"<table:table table:name="表1"><table:table-row><table:table-cell office:value-type="float" office:value=" -1.5E2 "/><table:table-cell office:value-type="float" office:value=".5"/><table:table-cell office:value-type="boolean" office:boolean-value="false"/></table:table-row></table:table>"#;
+        let wb = read_workbook(&ods(good), &all, &Limits::default()).unwrap();
+        let s = &wb.sheets[0];
+        assert_eq!(s.get(0, 0), Some(&number(-150.0)));
+        assert_eq!(s.get(0, 1), Some(&number(0.5)));
+        assert_eq!(s.get(0, 2), Some(&CellValue::Bool(false)));
+    }
+
+    /// The empty tail LibreOffice writes after every sheet costs a record
+    /// per element, not per repetition: a budget of a thousand records
+    /// reads a sheet that spans a million rows.
+    #[test]
+    fn million_repeated_empty_rows_are_cheap() {
+        let t = r#"<table:table table:name="表1"><table:table-column table:number-columns-repeated="16384"/><table:table-row><table:table-cell office:value-type="float" office:value="1"/><table:table-cell table:number-columns-repeated="16383"/></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>"#;
+        let limits = Limits {
+            max_cell_records: 1000,
+            ..Limits::default()
+        };
+        let started = Instant::now();
+        let wb = read_workbook(&ods(t), &all, &limits).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(wb.sheets[0].cell_count(), 1);
+    }
+
+    #[test]
+    fn many_records_are_refused_even_when_empty() {
+        let limits = Limits {
+            max_cell_records: 1000,
+            ..Limits::default()
+        };
+        // 2000 empty cell elements, in a sheet that is not even wanted.
+        let empty = format!(
+            r#"<table:table table:name="表1"><table:table-row>{}</table:table-row></table:table>"#,
+            "<table:table-cell/>".repeat(2000)
+        );
+        let err = read_workbook(&ods(&empty), &|_| false, &limits).unwrap_err();
+        assert_eq!(err, WorkbookError::TooManyCellRecords { limit: 1000 });
+        // Copies of a repeated value, within the sheet's cell limit.
+        let copies = r#"<table:table table:name="表1"><table:table-row table:number-rows-repeated="100"><table:table-cell table:number-columns-repeated="20" office:value-type="float" office:value="1"/></table:table-row></table:table>"#;
+        let err = read_workbook(&ods(copies), &all, &limits).unwrap_err();
+        assert_eq!(err, WorkbookError::TooManyCellRecords { limit: 1000 });
+        assert!(read_workbook(&ods(copies), &all, &Limits::default()).is_ok());
     }
 }

@@ -40,11 +40,49 @@ pub(super) fn scoring_method(checklist: &Checklist, item: &Item) -> String {
                 item.max
             )
         }
-        Rule::Linear { input, full_at } => format!(
-            "按“{}”折算：达到 {full_at}{} 得满分，按比例计分、向下取 0.5 分",
+        Rule::Linear {
+            input,
+            full_at,
+            step,
+        } => format!(
+            "按“{}”折算：达到 {full_at}{} 得满分，按比例计分、向下取 {step} 分",
             label(checklist, input),
             unit(checklist, input)
         ),
+        Rule::Deduct { deductions } => {
+            let each: Vec<String> = deductions
+                .iter()
+                .map(|d| {
+                    if d.once {
+                        format!("{}扣 {} 分", d.text, d.points)
+                    } else {
+                        format!("{}，每处扣 {} 分", d.text, d.points)
+                    }
+                })
+                .collect();
+            let how = if item.kind == crate::domain::checklist::ItemKind::Penalty {
+                format!("最多扣 {} 分", item.max)
+            } else {
+                "扣完为止".to_string()
+            };
+            format!("{}；{how}", each.join("；"))
+        }
+        Rule::Level { levels } => {
+            let each: Vec<String> = levels
+                .iter()
+                .map(|l| format!("{} {} 分", l.name, l.points))
+                .collect();
+            format!("按等级计分：{}", each.join("，"))
+        }
+        Rule::Choice { input, points } => {
+            let each: Vec<String> = points.iter().map(|(o, p)| format!("{o} {p} 分")).collect();
+            format!(
+                "按“{}”计分：{}，其他 0 分",
+                label(checklist, input),
+                each.join("，")
+            )
+        }
+        Rule::Formula { formula, .. } => format!("按公式计分：{}", formula.source),
     }
 }
 
@@ -69,6 +107,7 @@ pub(super) fn input_hint(input: &Input) -> String {
         InputType::Integer => "填 0 或正整数",
         InputType::Decimal => "填不小于 0 的数字",
         InputType::Percent => PERCENT_HINT,
+        InputType::Choice => "从下拉列表选择一项",
     };
     match (&input.note, input.kind) {
         (Some(note), InputType::Percent) if !note.contains("0–100") => {
@@ -86,6 +125,7 @@ pub(super) fn input_error(input: &Input) -> &'static str {
         InputType::Integer => "请填写 0 或正整数。",
         InputType::Decimal => "请填写不小于 0 的数字。",
         InputType::Percent => "请填写 0–100 之间的数，如 85 表示 85%。",
+        InputType::Choice => "请从下拉列表中选择。",
     }
 }
 

@@ -135,6 +135,7 @@ pub fn refresh(
     title: &str,
     requirement: &str,
     points_lost: i32,
+    defects: Option<&str>,
     due: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> StoreResult<()> {
@@ -145,6 +146,7 @@ pub fn refresh(
             rectifications::title.eq(title),
             rectifications::requirement.eq(requirement),
             rectifications::points_lost.eq(points_lost),
+            rectifications::defects.eq(defects),
             rectifications::updated_at.eq(now),
         ))
         .execute(conn)?;

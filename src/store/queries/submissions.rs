@@ -21,20 +21,113 @@ pub fn store_file(
         stored_files::content.eq(content),
         stored_files::created_at.eq(now),
     );
-    match conn {
-        DbConn::Sqlite(c) => {
-            diesel::insert_or_ignore_into(stored_files::table)
-                .values(row)
-                .execute(c)?;
-        }
-        DbConn::Postgres(c) => {
-            diesel::insert_into(stored_files::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?;
-        }
+    let inserted = match conn {
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(stored_files::table)
+            .values(row)
+            .execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(stored_files::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    if inserted == 0 {
+        // Known already; if its content was let go (a refused upload past
+        // its quota or retention), these same bytes bring it back.
+        diesel::update(
+            stored_files::table
+                .filter(stored_files::sha256.eq(sha256))
+                .filter(stored_files::purged_at.is_not_null()),
+        )
+        .set((
+            stored_files::content.eq(content),
+            stored_files::purged_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
     }
     Ok(())
+}
+
+/// Records a file by its hash and size only (its content not kept): a
+/// refused upload over its account's quota. A file already stored keeps
+/// its content.
+pub fn store_file_without_content(
+    conn: &mut DbConn,
+    sha256: &str,
+    size: usize,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let row = (
+        stored_files::sha256.eq(sha256),
+        stored_files::size.eq(size as i64),
+        stored_files::content.eq(&[] as &[u8]),
+        stored_files::created_at.eq(now),
+        stored_files::purged_at.eq(Some(now)),
+    );
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(stored_files::table)
+            .values(row)
+            .execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(stored_files::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+/// Bytes of refused uploads by `user_id` since `since` whose content is
+/// still kept.
+pub fn rejected_bytes_kept(
+    conn: &mut DbConn,
+    user_id: Option<i64>,
+    since: NaiveDateTime,
+) -> StoreResult<i64> {
+    let files = rejected_uploads::table
+        .inner_join(stored_files::table.on(stored_files::sha256.eq(rejected_uploads::file_sha256)))
+        .filter(rejected_uploads::uploaded_at.ge(since))
+        .filter(stored_files::purged_at.is_null())
+        .select(stored_files::size);
+    let sizes: Vec<i64> = match user_id {
+        Some(id) => files
+            .filter(rejected_uploads::uploaded_by.eq(id))
+            .load(conn)?,
+        None => files
+            .filter(rejected_uploads::uploaded_by.is_null())
+            .load(conn)?,
+    };
+    Ok(sizes.iter().sum())
+}
+
+/// Lets go of the content of files that only refused uploads older than
+/// `before` refer to (no submission, no evidence); their rows, hashes and
+/// problems stay. Returns how many files were let go.
+pub fn purge_rejected_before(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> StoreResult<usize> {
+    use crate::store::schema::rectification_evidence;
+    let old = rejected_uploads::table
+        .filter(rejected_uploads::uploaded_at.lt(before))
+        .select(rejected_uploads::file_sha256);
+    let recent = rejected_uploads::table
+        .filter(rejected_uploads::uploaded_at.ge(before))
+        .select(rejected_uploads::file_sha256);
+    let in_use = submissions::table.select(submissions::file_sha256);
+    let evidence = rectification_evidence::table.select(rectification_evidence::file_sha256);
+    Ok(diesel::update(
+        stored_files::table
+            .filter(stored_files::purged_at.is_null())
+            .filter(stored_files::sha256.eq_any(old))
+            .filter(stored_files::sha256.ne_all(recent))
+            .filter(stored_files::sha256.ne_all(in_use))
+            .filter(stored_files::sha256.ne_all(evidence)),
+    )
+    .set((
+        stored_files::content.eq(&[] as &[u8]),
+        stored_files::purged_at.eq(Some(now)),
+    ))
+    .execute(conn)?)
 }
 
 pub fn file_content(conn: &mut DbConn, sha256: &str) -> StoreResult<Vec<u8>> {

@@ -10,6 +10,7 @@ use crate::web::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
+    #[param(required = true)]
     pub year: Option<i32>,
     /// A unit code: that unit only.
     pub unit: Option<String>,
@@ -23,7 +24,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<ListQuery>,
+    query: crate::web::extract::Query<ListQuery>,
 ) -> Result<web::Json<Items<AssessmentSummary>>, ApiError> {
     let ListQuery { year, unit } = query.into_inner();
     let year = year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;

@@ -13,6 +13,7 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     /// At most this many (default 100, up to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Entries older than this id (paging).
     pub before: Option<i64>,
@@ -25,7 +26,7 @@ pub struct AuditQuery {
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<AuditQuery>,
+    query: crate::web::extract::Query<AuditQuery>,
 ) -> Result<web::Json<Items<AuditView>>, ApiError> {
     let q = query.into_inner();
     Ok(Items::of(

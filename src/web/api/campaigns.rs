@@ -1,7 +1,6 @@
 use actix_web::web;
-use serde::Deserialize;
 
-use crate::service::campaigns::{self, CampaignChange, CampaignView};
+use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
 use crate::web::api::Items;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -35,13 +34,6 @@ pub async fn get(
     ))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewCampaign {
-    pub year: i32,
-    #[serde(flatten)]
-    pub change: CampaignChange,
-}
-
 /// Opens a year's campaign (admin).
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     request_body = NewCampaign,
@@ -50,9 +42,9 @@ pub struct NewCampaign {
 pub async fn create(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    body: web::Json<NewCampaign>,
+    body: crate::web::extract::Json<NewCampaign>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
-    let NewCampaign { year, change } = body.into_inner();
+    let (year, change) = body.into_inner().into_parts();
     Ok(web::Json(
         state
             .run(move |conn, env| {
@@ -72,7 +64,7 @@ pub async fn update(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     year: web::Path<i32>,
-    body: web::Json<CampaignChange>,
+    body: crate::web::extract::Json<CampaignChange>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
     let year = year.into_inner();
     let change = body.into_inner();

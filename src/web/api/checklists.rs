@@ -52,13 +52,13 @@ pub struct TemplateQuery {
 /// (a unit account always gets its own unit).
 #[utoipa::path(get, path = "/api/v1/checklists/{reference}/template", tag = "checklists", security(("bearer" = [])),
     params(("reference" = String, Path, description = "id@version"), TemplateQuery),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::web::openapi::Binary),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn template(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     reference: web::Path<String>,
-    query: web::Query<TemplateQuery>,
+    query: crate::web::extract::Query<TemplateQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let reference = reference.into_inner();
     let TemplateQuery { unit, year } = query.into_inner();

@@ -10,6 +10,7 @@ use crate::web::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct FlagQuery {
+    #[param(required = true)]
     pub year: Option<i32>,
     /// Only flags not yet resolved.
     #[serde(default)]
@@ -23,7 +24,7 @@ pub struct FlagQuery {
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<FlagQuery>,
+    query: crate::web::extract::Query<FlagQuery>,
 ) -> Result<web::Json<Items<FlagItem>>, ApiError> {
     let FlagQuery { year, open } = query.into_inner();
     let year = year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
@@ -35,8 +36,10 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Resolution {
     /// What the inspector found (核实结果).
+    #[schema(min_length = 1)]
     pub resolution: String,
 }
 
@@ -48,7 +51,7 @@ pub async fn resolve(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<i64>,
-    body: web::Json<Resolution>,
+    body: crate::web::extract::Json<Resolution>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let resolution = body.into_inner().resolution;

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod campaigns;
 pub mod checklists;
+pub mod evidence;
 pub mod flags;
 pub mod rectifications;
 pub mod reports;

@@ -8,6 +8,7 @@ use crate::service::rectifications::{
 use crate::web::api::Items;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
+use crate::web::openapi::Binary;
 use crate::web::upload::read_form;
 use crate::web::{ApiError, AppState};
 
@@ -20,7 +21,7 @@ use crate::web::{ApiError, AppState};
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<Filter>,
+    query: crate::web::extract::Query<Filter>,
 ) -> Result<web::Json<Items<RectificationItem>>, ApiError> {
     let filter = query.into_inner();
     Ok(Items::of(
@@ -30,16 +31,47 @@ pub async fn list(
     ))
 }
 
+/// The filters of the counts: the list's, but `state` and `overdue`, which
+/// it counts by.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CountsQuery {
+    #[param(required = true)]
+    pub year: Option<i32>,
+    /// A unit's code.
+    pub unit: Option<String>,
+    pub street: Option<String>,
+    /// A checklist category code.
+    pub category: Option<String>,
+    /// item | veto | gap
+    #[param(schema_with = rectifications::kind_schema)]
+    pub kind: Option<String>,
+}
+
 /// Counts by state, and overdue, under the same filters.
 #[utoipa::path(get, path = "/api/v1/rectifications/counts", tag = "rectifications", security(("bearer" = [])),
-    params(Filter),
-    responses((status = 200, body = Counts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    params(CountsQuery),
+    responses((status = 200, body = Counts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No unit with that code", body = ErrorBody)))]
 pub async fn counts(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<Filter>,
+    query: crate::web::extract::Query<CountsQuery>,
 ) -> Result<web::Json<Counts>, ApiError> {
-    let filter = query.into_inner();
+    let CountsQuery {
+        year,
+        unit,
+        street,
+        category,
+        kind,
+    } = query.into_inner();
+    let filter = Filter {
+        year,
+        unit,
+        street,
+        category,
+        kind,
+        ..Filter::default()
+    };
     Ok(web::Json(
         state
             .run(move |conn, env| rectifications::counts(conn, &actor, &filter, env.clock.today))
@@ -69,7 +101,8 @@ pub async fn get(
 /// note required). JSON, or multipart with fields action, note,
 /// recheck_points and evidence files in `file`.
 #[utoipa::path(post, path = "/api/v1/rectifications/{id}/actions", tag = "rectifications", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body = ActionRequest,
+    params(("id" = i64, Path)),
+    request_body(content((ActionRequest = "application/json"), (ActionForm = "multipart/form-data"))),
     responses((status = 200, body = RectificationDetail), (status = 400, description = "Unknown action, or a note missing", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Not allowed for the caller's role or unit", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "Not allowed in the order's state", body = ErrorBody),
@@ -89,7 +122,10 @@ pub async fn act(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (request, evidence) = if is_multipart {
         let multipart = Multipart::new(req.headers(), payload);
-        let (files, fields) = read_form(multipart, &state.settings, false).await?;
+        // Held while the files are read and used (the account's share of uploads).
+        let mut guard = state.uploads.enter(&actor).await?;
+        let (files, fields) = read_form(multipart, &state.settings, &mut guard, false).await?;
+        fields.only(&["action", "note", "recheck_points"])?;
         if files.len() > 10 {
             return Err(ApiError::BadRequest("一次最多上传 10 份佐证材料".into()));
         }
@@ -115,9 +151,8 @@ pub async fn act(
         (request, evidence)
     } else {
         let mut payload = payload.into_inner();
-        let json = web::Json::<ActionRequest>::from_request(&req, &mut payload)
-            .await
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let json =
+            crate::web::extract::Json::<ActionRequest>::from_request(&req, &mut payload).await?;
         (json.into_inner(), Vec::new())
     };
     Ok(web::Json(
@@ -127,9 +162,27 @@ pub async fn act(
     ))
 }
 
+/// `actions` as a form, with evidence files (for `submit`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the multipart form `act` reads
+pub struct ActionForm {
+    /// submit | verify | return | waive
+    action: String,
+    #[schema(nullable = false)]
+    note: Option<String>,
+    /// With verify: the re-check points.
+    #[schema(nullable = false)]
+    recheck_points: Option<f64>,
+    /// Evidence files (at most 10), with `submit`.
+    #[schema(max_items = 10)]
+    file: Option<Vec<Binary>>,
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DueChange {
-    /// YYYY-MM-DD
+    /// YYYY-MM-DD (a Saturday or Sunday moves to the next Monday).
+    #[schema(format = Date)]
     pub due: String,
     #[serde(default)]
     pub note: String,
@@ -146,7 +199,7 @@ pub async fn update(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<i64>,
-    body: web::Json<DueChange>,
+    body: crate::web::extract::Json<DueChange>,
 ) -> Result<web::Json<RectificationDetail>, ApiError> {
     let id = id.into_inner();
     let change = body.into_inner();
@@ -162,7 +215,8 @@ pub async fn update(
 /// An evidence file, byte for byte.
 #[utoipa::path(get, path = "/api/v1/rectifications/{id}/evidence/{evidence_id}", tag = "rectifications", security(("bearer" = [])),
     params(("id" = i64, Path), ("evidence_id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody),
+    responses((status = 200, description = "The file, with its content type by its name's extension", content((Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Binary = "application/vnd.ms-excel.sheet.macroEnabled.12"),
+        (Binary = "application/vnd.ms-excel"), (Binary = "application/vnd.oasis.opendocument.spreadsheet"), (Binary = "text/html"), (Binary = "application/octet-stream"))), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn evidence(
     state: web::Data<AppState>,

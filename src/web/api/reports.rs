@@ -11,6 +11,7 @@ use crate::web::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
+    #[param(required = true)]
     pub year: Option<i32>,
     /// Limit to one street (街道).
     pub street: Option<String>,
@@ -33,7 +34,7 @@ fn internal(e: crate::reports::ReportError) -> ServiceError {
 pub async fn district(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<ReportQuery>,
+    query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<web::Json<DistrictReport>, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
@@ -47,12 +48,12 @@ pub async fn district(
 /// The district summary workbook (总览, 单位明细, 失分分析, 申报与认定, 升降级, 整改台账, 人财物投入).
 #[utoipa::path(get, path = "/api/v1/reports/district.xlsx", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::web::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn district_workbook(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<ReportQuery>,
+    query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
@@ -75,7 +76,7 @@ pub async fn district_workbook(
 pub async fn district_page(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<ReportQuery>,
+    query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
@@ -93,6 +94,7 @@ pub async fn district_page(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UnitYear {
+    #[param(required = true)]
     pub year: Option<i32>,
 }
 
@@ -105,7 +107,7 @@ pub async fn unit_card(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     code: web::Path<String>,
-    query: web::Query<UnitYear>,
+    query: crate::web::extract::Query<UnitYear>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let year = year_of(query.year)?;
@@ -124,13 +126,13 @@ pub async fn unit_card(
 /// A unit's 整改通知书 for a year (its active orders), as printable HTML or xlsx.
 #[utoipa::path(get, path = "/api/v1/units/{code}/notice.{format}", tag = "reports", security(("bearer" = [])),
     params(("code" = String, Path), ("format" = String, Path, description = "html or xlsx"), UnitYear),
-    responses((status = 200, description = "HTML or xlsx", body = Vec<u8>), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "HTML or xlsx", content((String = "text/html"), (crate::web::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unit_notice(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     path: web::Path<(String, String)>,
-    query: web::Query<UnitYear>,
+    query: crate::web::extract::Query<UnitYear>,
 ) -> Result<HttpResponse, ApiError> {
     let (code, format) = path.into_inner();
     if format != "html" && format != "xlsx" {

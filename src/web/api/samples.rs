@@ -14,7 +14,7 @@ use crate::web::{ApiError, AppState};
 pub async fn create(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    body: web::Json<SampleRequest>,
+    body: crate::web::extract::Json<SampleRequest>,
 ) -> Result<web::Json<SampleView>, ApiError> {
     let request = body.into_inner();
     Ok(web::Json(
@@ -30,7 +30,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: web::Query<YearQuery>,
+    query: crate::web::extract::Query<YearQuery>,
 ) -> Result<web::Json<Items<SampleView>>, ApiError> {
     let year = query.year;
     Ok(Items::of(

@@ -7,6 +7,7 @@ use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     pub username: String,
     pub password: String,
@@ -34,7 +35,7 @@ pub struct Me {
     responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
-    login: web::Json<Login>,
+    login: crate::web::extract::Json<Login>,
 ) -> Result<web::Json<SessionAnswer>, ApiError> {
     let login = login.into_inner();
     let hours = state.settings.token_hours;

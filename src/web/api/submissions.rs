@@ -9,7 +9,8 @@ use crate::service::uploads::{self, SubmissionView, UploadOutcome};
 use crate::service::{Actor, ServiceError};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::upload::{UploadedFile, read_files};
+use crate::web::openapi::Binary;
+use crate::web::upload::read_files;
 use crate::web::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -20,7 +21,7 @@ pub struct UploadQuery {
 }
 
 /// One file's result.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum FileAnswer {
     Accepted {
@@ -38,6 +39,44 @@ pub enum FileAnswer {
         #[schema(value_type = Vec<Object>)]
         errors: Vec<serde_json::Value>,
     },
+}
+
+/// The answer to an upload: for one file its result at the top level
+/// (and in `files`); for several, how many were accepted and refused, and
+/// a result per file in `files`. When every file was refused the answer is
+/// an error (`error` and `details` added) with the status of the first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum UploadAnswer {
+    One(OneFile),
+    Several(SeveralFiles),
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OneFile {
+    #[serde(flatten)]
+    pub answer: FileAnswer,
+    /// The same result, alone.
+    pub files: Vec<FileAnswer>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SeveralFiles {
+    pub accepted: usize,
+    pub refused: usize,
+    pub files: Vec<FileAnswer>,
+}
+
+/// The form of an upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the multipart form `create` reads
+pub struct UploadForm {
+    /// One or more workbooks (.xlsx .xlsm .xls .ods), or .zip archives of them.
+    #[schema(min_items = 1)]
+    file: Vec<Binary>,
+    /// `true`: as `?dry_run=true`.
+    #[schema(nullable = false)]
+    dry_run: Option<bool>,
 }
 
 impl FileAnswer {
@@ -74,31 +113,6 @@ fn refused(file: String, error: &ApiError) -> FileAnswer {
         status: error.status_code().as_u16(),
         errors,
     }
-}
-
-/// Reads and scores a file off the async threads, within the parse slots
-/// (memory stays flat under a burst).
-async fn prepare(
-    state: &web::Data<AppState>,
-    file: UploadedFile,
-) -> Result<uploads::Prepared, ApiError> {
-    let _permit = state
-        .parse_slots
-        .acquire()
-        .await
-        .map_err(|_| ApiError::Busy)?;
-    let catalog = state.catalog.clone();
-    let limits = state.limits.clone();
-    let clock = crate::service::Clock::at(chrono::Utc::now());
-    Ok(web::block(move || {
-        let env = crate::service::Env {
-            catalog: &catalog,
-            limits: &limits,
-            clock,
-        };
-        uploads::prepare(env, &file.name, file.bytes)
-    })
-    .await?)
 }
 
 /// Stores the prepared files in the order sent (in groups, each file all
@@ -163,18 +177,19 @@ async fn commit(
 /// result per file in `files`; 200 unless every file was refused.
 #[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions", security(("bearer" = [])),
     params(UploadQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx .xlsm .xls .ods or .zip"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "field `file`: .xlsx .xlsm .xls .ods or .zip"),
     responses(
-        (status = 200, description = "Per file: the `nianjian score --json` element plus submission_id", body = FileAnswer),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 200, description = "Per file: the `nianjian score --json` element plus submission_id; one file at the top level, several with their counts", body = UploadAnswer),
+        (status = 400, description = "No file, a form that cannot be read, or (every file refused) the first file's refusal", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "The campaign is closed, not open, or uses another checklist", body = ErrorBody),
         (status = 413, description = "A file over the size limit", body = ErrorBody),
-        (status = 422, description = "An invalid workbook: its problems in details", body = ErrorBody)))]
+        (status = 422, description = "An invalid workbook: its problems in details. When every file was refused, the answer also holds the file's result (or `accepted`, `refused`) and `files`", body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     req: HttpRequest,
-    query: web::Query<UploadQuery>,
+    query: crate::web::extract::Query<UploadQuery>,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     if actor.role == crate::service::Role::Leader {
@@ -192,14 +207,17 @@ pub async fn create(
             state.settings.max_bulk_bytes / (1024 * 1024)
         )));
     }
-    let (files, fields) = read_files(payload, &state.settings).await?;
+    // Held until the answer is built: the files stay in memory that long.
+    let mut guard = state.uploads.enter(&actor).await?;
+    let (files, fields) = read_files(payload, &state.settings, &mut guard).await?;
+    fields.only(&["dry_run"])?;
     let dry_run = query.dry_run || fields.flag("dry_run");
     // Read and score all files at once (bounded by the parse slots), then
     // store them in the order they were sent.
     let prepared = futures_util::future::join_all(files.into_iter().map(|f| {
         let name = f.name.clone();
         let state = &state;
-        async move { (name, prepare(state, f).await) }
+        async move { (name, state.prepare_upload(f).await) }
     }))
     .await;
     let answers = commit(&state, &actor, prepared, dry_run).await;
@@ -214,11 +232,9 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    let mut body = if answers.len() == 1 {
-        // The single file's object at the top level, as the contract's element.
-        let mut top = serde_json::to_value(&answers[0]).unwrap_or_default();
-        if let (FileAnswer::Refused { errors, .. }, Some(map)) = (&answers[0], top.as_object_mut())
-        {
+    // Every file refused: the answer is an error too.
+    let refusal = match answers.as_slice() {
+        [FileAnswer::Refused { errors, .. }] => {
             let message = if status == StatusCode::UNPROCESSABLE_ENTITY {
                 format!("自查表有误，共 {} 个问题", errors.len())
             } else {
@@ -228,24 +244,33 @@ pub async fn create(
                     .unwrap_or("上传被拒绝")
                     .to_string()
             };
-            map.insert("error".into(), message.into());
-            map.insert("details".into(), errors.clone().into());
+            Some((message, errors.clone()))
         }
-        top
+        _ if all_refused => Some((format!("{} 个文件均未被接受", answers.len()), Vec::new())),
+        _ => None,
+    };
+    let answer = if answers.len() == 1 {
+        // The single file's object at the top level, as the contract's element.
+        UploadAnswer::One(OneFile {
+            answer: answers[0].clone(),
+            files: answers,
+        })
     } else {
         let accepted = answers
             .iter()
             .filter(|a| matches!(a, FileAnswer::Accepted { .. }))
             .count();
-        let mut top =
-            serde_json::json!({"accepted": accepted, "refused": answers.len() - accepted});
-        if all_refused {
-            top["error"] = format!("{} 个文件均未被接受", answers.len()).into();
-            top["details"] = serde_json::json!([]);
-        }
-        top
+        UploadAnswer::Several(SeveralFiles {
+            accepted,
+            refused: answers.len() - accepted,
+            files: answers,
+        })
     };
-    body["files"] = serde_json::to_value(&answers).unwrap_or_default();
+    let mut body = serde_json::to_value(&answer).unwrap_or_default();
+    if let (Some((message, details)), Some(map)) = (refusal, body.as_object_mut()) {
+        map.insert("error".into(), message.into());
+        map.insert("details".into(), details.into());
+    }
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -269,7 +294,9 @@ pub async fn get(
 /// The uploaded file, byte for byte.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/file", tag = "submissions", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The workbook, with its content type by its name's extension", content((Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Binary = "application/vnd.ms-excel.sheet.macroEnabled.12"),
+        (Binary = "application/vnd.ms-excel"), (Binary = "application/vnd.oasis.opendocument.spreadsheet"), (Binary = "application/octet-stream"))),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
     state: web::Data<AppState>,
     Auth(actor): Auth,
@@ -292,7 +319,7 @@ pub async fn review(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<i64>,
-    request: web::Json<ReviewRequest>,
+    request: crate::web::extract::Json<ReviewRequest>,
 ) -> Result<web::Json<AssessmentDetail>, ApiError> {
     let id = id.into_inner();
     let request = request.into_inner();

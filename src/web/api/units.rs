@@ -43,7 +43,7 @@ pub async fn get(
 pub async fn save(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    unit: web::Json<UnitView>,
+    unit: crate::web::extract::Json<UnitView>,
 ) -> Result<web::Json<UnitView>, ApiError> {
     let unit = unit.into_inner();
     Ok(web::Json(
@@ -53,10 +53,18 @@ pub async fn save(
     ))
 }
 
+/// The form of a roster import.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the multipart form `import` reads
+pub struct RosterForm {
+    /// The roster workbook.
+    file: crate::web::openapi::Binary,
+}
+
 /// Imports a roster workbook (admin): header 单位代码, 单位名称, 单位类型
 /// [, 所属街道, 联系人, 联系电话]; all rows or none.
 #[utoipa::path(post, path = "/api/v1/units/import", tag = "units", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the roster workbook"),
+    request_body(content = RosterForm, content_type = "multipart/form-data", description = "field `file`: the roster workbook"),
     responses((status = 200, body = RosterResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, description = "Problems with sheet and cell", body = ErrorBody)))]
 pub async fn import(
@@ -65,11 +73,14 @@ pub async fn import(
     payload: Multipart,
 ) -> Result<web::Json<RosterResult>, ApiError> {
     actor.require_admin()?;
-    let (mut files, _) = read_files(payload, &state.settings).await?;
+    // Held while the files are read and used (the account's share of uploads).
+    let mut guard = state.uploads.enter(&actor).await?;
+    let (mut files, fields) = read_files(payload, &state.settings, &mut guard).await?;
+    fields.only(&[])?;
     let file = files.remove(0);
     Ok(web::Json(
         state
-            .run(move |conn, env| roster::import(conn, env, &actor, &file.bytes))
+            .run_parsing(move |conn, env| roster::import(conn, env, &actor, &file.bytes))
             .await?,
     ))
 }

@@ -22,9 +22,15 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// One word (no white space inside).
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000\ufffe\uffff]+[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub username: String,
     /// At least 8 characters.
+    #[schema(min_length = 8)]
     pub password: String,
     pub role: Role,
     /// The unit's code, for a unit account.
@@ -39,7 +45,7 @@ pub struct NewUser {
 pub async fn create(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    body: web::Json<NewUser>,
+    body: crate::web::extract::Json<NewUser>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let u = body.into_inner();
     Ok(web::Json(
@@ -60,9 +66,11 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub disabled: Option<bool>,
-    /// A new password (admin, or the account itself).
+    /// A new password (admin, or the account itself), at least 8 characters.
+    #[schema(min_length = 8)]
     pub password: Option<String>,
 }
 
@@ -75,7 +83,7 @@ pub async fn update(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<i64>,
-    body: web::Json<UserChange>,
+    body: crate::web::extract::Json<UserChange>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let id = id.into_inner();
     let change = body.into_inner();

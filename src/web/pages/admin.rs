@@ -80,7 +80,7 @@ struct Overview {
 async fn overview(
     state: web::Data<AppState>,
     viewer: Viewer,
-    flash: web::Query<Flash>,
+    flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     let actor = viewer.actor.clone();
@@ -176,7 +176,7 @@ async fn users_page(
 async fn users(
     state: web::Data<AppState>,
     viewer: Viewer,
-    flash: web::Query<Flash>,
+    flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     users_page(
@@ -195,7 +195,7 @@ async fn users(
 async fn add_user(
     state: web::Data<AppState>,
     viewer: Viewer,
-    form: web::Form<UserForm>,
+    form: super::PageForm<UserForm>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
@@ -247,7 +247,7 @@ async fn change_user(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<UserChange>,
+    form: super::PageForm<UserChange>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
@@ -428,7 +428,7 @@ async fn units_page(
 async fn units(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<UnitsQuery>,
+    query: super::PageQuery<UnitsQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     let query = query.into_inner();
@@ -441,7 +441,7 @@ async fn units(
 async fn save_unit(
     state: web::Data<AppState>,
     viewer: Viewer,
-    form: web::Form<UnitForm>,
+    form: super::PageForm<UnitForm>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
@@ -484,7 +484,9 @@ async fn import_roster(
         too_many: "一次只能导入一份名册",
         ..FormRules::default()
     };
-    let mut files = match read_checked(payload, &state.settings, &rules).await {
+    // Held while the files are read and used (the account's share of uploads).
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let mut files = match read_checked(payload, &state.settings, &mut guard, &rules).await {
         Ok((files, _)) => files,
         Err(refused_form) => {
             let (message, status) = shown(refused_form.error)?;
@@ -502,7 +504,7 @@ async fn import_roster(
     let file = files.remove(0);
     let actor = viewer.actor.clone();
     let result = state
-        .run(move |conn, env| roster::import(conn, env, &actor, &file.bytes))
+        .run_parsing(move |conn, env| roster::import(conn, env, &actor, &file.bytes))
         .await;
     match result {
         // The counts are shown at once (an upload's result, like the
@@ -726,7 +728,7 @@ fn next_campaign(state: &AppState, latest: Option<&CampaignView>) -> CampaignTyp
 async fn campaigns_page(
     state: web::Data<AppState>,
     viewer: Viewer,
-    flash: web::Query<Flash>,
+    flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     let data = campaigns_data(&state, None, None).await?;
@@ -738,7 +740,7 @@ async fn campaigns_page(
 async fn open_campaign(
     state: web::Data<AppState>,
     viewer: Viewer,
-    form: web::Form<Vec<(String, String)>>,
+    form: super::PageForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     let (typed, csrf, _) = CampaignTyped::read(&form);
@@ -793,7 +795,7 @@ async fn change_campaign(
     state: web::Data<AppState>,
     viewer: Viewer,
     year: web::Path<i32>,
-    form: web::Form<Vec<(String, String)>>,
+    form: super::PageForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     admin(&viewer)?;
     let year = year.into_inner();

@@ -26,8 +26,8 @@ use crate::service::reviews::{self, InputOverride, ItemOverride, ReviewKind, Rev
 use crate::service::roster::{self, UnitView};
 use crate::service::samples::{self, SampleRequest, SampleView};
 use crate::service::uploads::{self, UploadOutcome};
-use crate::service::{Clock, Env, Role, ServiceError};
-use crate::web::upload::{FormRules, UploadedFile, read_checked};
+use crate::service::{Role, ServiceError};
+use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
 use super::{Done, Page, PageError, Viewer, encode, require, see_other};
@@ -116,6 +116,17 @@ async fn campaign_years(state: &AppState) -> Result<Vec<i32>, PageError> {
 
 fn tier_name(tier: Option<&crate::domain::scoring::TierRef>) -> String {
     tier.map_or_else(|| "未达标".to_string(), |t| t.name.clone())
+}
+
+/// A result waiting for the inspectors' items has no tier yet.
+const PROVISIONAL: &str = "待现场评定";
+
+fn result_tier(r: &AssessmentSummary) -> String {
+    if r.provisional {
+        PROVISIONAL.to_string()
+    } else {
+        tier_name(r.tier.as_ref())
+    }
 }
 
 const NO_STREET: &str = "（未填街道）";
@@ -238,7 +249,7 @@ fn line_of(unit: UnitView, result: Option<&AssessmentSummary>, year: i32) -> Uni
         state_label: label,
         total: result.map(|r| r.total),
         self_total: result.map(|r| r.self_total),
-        tier: result.map_or_else(|| "—".into(), |r| tier_name(r.tier.as_ref())),
+        tier: result.map_or_else(|| "—".into(), result_tier),
         late: result.is_some_and(|r| r.late),
     }
 }
@@ -246,7 +257,7 @@ fn line_of(unit: UnitView, result: Option<&AssessmentSummary>, year: i32) -> Uni
 async fn progress(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<ProgressQuery>,
+    query: super::PageQuery<ProgressQuery>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let query = query.into_inner();
@@ -381,7 +392,7 @@ async fn resolve_flag(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<FlagForm>,
+    form: super::PageForm<FlagForm>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
@@ -616,7 +627,7 @@ fn assessed(mut detail: AssessmentDetail, typed: &ReviewTyped) -> Assessed {
         })
         .collect();
     Assessed {
-        tier: tier_name(detail.summary.tier.as_ref()),
+        tier: result_tier(&detail.summary),
         self_tier: tier_name(detail.self_tier.as_ref()),
         can_review: detail.superseded_by.is_none(),
         detail,
@@ -630,7 +641,7 @@ async fn unit_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     code: web::Path<String>,
-    query: web::Query<UnitQuery>,
+    query: super::PageQuery<UnitQuery>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let query = query.into_inner();
@@ -711,8 +722,9 @@ fn review_request(typed: &ReviewTyped) -> Result<ReviewRequest, String> {
             (true, false) => problems.push(format!("条目 {code} 写了理由，但没有填写复核分")),
             _ => items.push(ItemOverride {
                 code: code.clone(),
-                points: typed_value(points),
+                points: Some(typed_value(points)),
                 reason: reason.trim().to_string(),
+                ..ItemOverride::default()
             }),
         }
     }
@@ -745,8 +757,8 @@ async fn review(
     state: web::Data<AppState>,
     viewer: Viewer,
     code: web::Path<String>,
-    query: web::Query<UnitQuery>,
-    form: web::Form<Vec<(String, String)>>,
+    query: super::PageQuery<UnitQuery>,
+    form: super::PageForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let code = code.into_inner();
@@ -838,7 +850,7 @@ struct UploadPage {
 async fn upload_form(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<super::Flash>,
+    query: super::PageQuery<super::Flash>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     Page::new(
@@ -855,27 +867,6 @@ async fn upload_form(
     )
     .flash(query.into_inner().flash)
     .render(&state, Some(&viewer))
-}
-
-/// Reads and scores a workbook off the async threads, within the parse slots.
-async fn prepare(state: &AppState, file: UploadedFile) -> Result<uploads::Prepared, ApiError> {
-    let _permit = state
-        .parse_slots
-        .acquire()
-        .await
-        .map_err(|_| ApiError::Busy)?;
-    let catalog = state.catalog.clone();
-    let limits = state.limits.clone();
-    let clock = Clock::at(chrono::Utc::now());
-    Ok(web::block(move || {
-        let env = Env {
-            catalog: &catalog,
-            limits: &limits,
-            clock,
-        };
-        uploads::prepare(env, &file.name, file.bytes)
-    })
-    .await?)
 }
 
 fn accepted_line(file: String, outcome: UploadOutcome) -> FileLine {
@@ -971,7 +962,8 @@ async fn upload(
         csrf: Some(&viewer.csrf),
         ..FormRules::default()
     };
-    let (files, fields) = match read_checked(payload, &state.settings, &rules).await {
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let (files, fields) = match read_checked(payload, &state.settings, &mut guard, &rules).await {
         Ok(x) => x,
         Err(refused) => {
             let (message, status) = shown(refused.error)?;
@@ -983,7 +975,7 @@ async fn upload(
     }
     let dry_run = fields.flag("dry_run");
     let prepared =
-        futures_util::future::join_all(files.into_iter().map(|f| prepare(&state, f))).await;
+        futures_util::future::join_all(files.into_iter().map(|f| state.prepare_upload(f))).await;
     let mut lines = Vec::with_capacity(prepared.len());
     let mut first_refusal = None;
     for p in prepared {
@@ -1075,7 +1067,7 @@ async fn samples_data(
 async fn samples_page(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<super::Flash>,
+    query: super::PageQuery<super::Flash>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let data = samples_data(&state, &viewer, SampleForm::default()).await?;
@@ -1098,7 +1090,7 @@ fn sample_request(form: &SampleForm) -> Result<SampleRequest, String> {
 async fn draw_sample(
     state: web::Data<AppState>,
     viewer: Viewer,
-    form: web::Form<SampleForm>,
+    form: super::PageForm<SampleForm>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
@@ -1326,7 +1318,7 @@ async fn board_page(
 async fn board(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<BoardQuery>,
+    query: super::PageQuery<BoardQuery>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let query = query.into_inner();
@@ -1368,7 +1360,7 @@ async fn order_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    query: web::Query<super::Flash>,
+    query: super::PageQuery<super::Flash>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let data = order_data(&state, &viewer, id.into_inner(), None).await?;
@@ -1397,7 +1389,7 @@ async fn act(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<ActForm>,
+    form: super::PageForm<ActForm>,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;

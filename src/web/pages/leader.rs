@@ -157,7 +157,7 @@ fn html(page: String, viewer: &Viewer, downloads: &Downloads) -> HttpResponse {
 async fn dashboard(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<YearQuery>,
+    query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Leader, Role::Inspector, Role::Admin])?;
     district_page(&state, &viewer, query.year, None).await
@@ -167,7 +167,7 @@ async fn street(
     state: web::Data<AppState>,
     viewer: Viewer,
     street: web::Path<String>,
-    query: web::Query<YearQuery>,
+    query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Leader, Role::Inspector, Role::Admin])?;
     district_page(&state, &viewer, query.year, Some(street.into_inner())).await
@@ -201,7 +201,7 @@ async fn unit(
     state: web::Data<AppState>,
     viewer: Viewer,
     code: web::Path<String>,
-    query: web::Query<YearQuery>,
+    query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
     let year = year_or_latest(&state, query.year).await?;
     let actor = viewer.actor.clone();

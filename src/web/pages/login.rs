@@ -47,7 +47,7 @@ fn safe_next(next: Option<&str>) -> String {
 async fn form(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<NextQuery>,
+    query: super::PageQuery<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     if let Some(v) = viewer_of(&req).await {
         return Ok(see_other(home_of(v.actor.role), None));
@@ -82,7 +82,7 @@ struct Credentials {
 async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<Credentials>,
+    form: super::PageForm<Credentials>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
@@ -148,7 +148,7 @@ struct CsrfOnly {
 async fn logout(
     state: web::Data<AppState>,
     viewer: Viewer,
-    form: web::Form<CsrfOnly>,
+    form: super::PageForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let token = viewer.token.clone();

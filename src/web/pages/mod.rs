@@ -240,11 +240,12 @@ pub enum Done {
     CampaignClosed,
     CampaignReopened,
     AnswerSubmitted,
+    EvidenceAttached,
     NoFileChosen,
 }
 
 impl Done {
-    pub const ALL: [Done; 19] = [
+    pub const ALL: [Done; 20] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -263,6 +264,7 @@ impl Done {
         Done::CampaignClosed,
         Done::CampaignReopened,
         Done::AnswerSubmitted,
+        Done::EvidenceAttached,
         Done::NoFileChosen,
     ];
 
@@ -286,6 +288,7 @@ impl Done {
             Done::CampaignClosed => "campaign-closed",
             Done::CampaignReopened => "campaign-reopened",
             Done::AnswerSubmitted => "answer-submitted",
+            Done::EvidenceAttached => "evidence-attached",
             Done::NoFileChosen => "no-file",
         }
     }
@@ -310,6 +313,7 @@ impl Done {
             Done::CampaignClosed => "年度年检已关闭",
             Done::CampaignReopened => "年度年检已重新开放",
             Done::AnswerSubmitted => "已提交整改情况，等待区档案局验收",
+            Done::EvidenceAttached => "佐证材料已上传，检查组复核时可以看到",
             Done::NoFileChosen => "请先选择要上传的自查表文件",
         }
     }
@@ -387,6 +391,68 @@ impl ResponseError for PageError {
                 escape(&message),
                 status = status.as_u16()
             ))
+    }
+}
+
+/// A form body on a page, held to the one text rule
+/// ([`crate::web::extract`]); a refusal is answered as a page.
+#[derive(Debug)]
+pub struct PageForm<T>(pub T);
+
+impl<T> PageForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for PageForm<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for PageForm<T> {
+    type Error = PageError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let form = crate::web::extract::Form::<T>::from_request(req, payload);
+        Box::pin(async move { form.await.map(|f| PageForm(f.0)).map_err(PageError) })
+    }
+}
+
+/// A query string on a page, held to the one text rule; a refusal is
+/// answered as a page.
+#[derive(Debug)]
+pub struct PageQuery<T>(pub T);
+
+impl<T> PageQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for PageQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for PageQuery<T> {
+    type Error = PageError;
+    type Future = std::future::Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            crate::web::extract::parse_pairs(req.query_string().as_bytes())
+                .map(PageQuery)
+                .map_err(PageError),
+        )
     }
 }
 

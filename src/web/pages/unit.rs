@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::reports::template::{Prefill, self_check_template};
 use crate::service::assessments::{self, HistoryEntry};
 use crate::service::campaigns::{self, CampaignView};
+use crate::service::evidence::{self, Attachment, EvidenceBoard, EvidenceFile, MAX_FILES};
 use crate::service::rectifications::{
     self, ActionRequest, Evidence, Filter, RectificationDetail, RectificationItem,
 };
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/unit", web::get().to(overview))
         .route("/unit/template", web::get().to(template))
         .route("/unit/upload", web::post().to(upload))
+        .route("/unit/evidence", web::post().to(attach_evidence))
         .route("/unit/rectifications", web::get().to(orders))
         .route("/unit/rectifications/{id}", web::get().to(order))
         .route("/unit/rectifications/{id}", web::post().to(answer));
@@ -50,6 +52,8 @@ struct OpenCampaign {
     year: i32,
     checklist: String,
     deadline: Option<String>,
+    /// 佐证材料: the items to attach to and what is attached.
+    evidence: Option<EvidenceBoard>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +80,7 @@ fn open_for(kind: &str, campaigns: Vec<CampaignView>) -> Vec<OpenCampaign> {
                 year: c.year,
                 checklist,
                 deadline: c.deadline,
+                evidence: None,
             })
         })
         .collect()
@@ -84,15 +89,25 @@ fn open_for(kind: &str, campaigns: Vec<CampaignView>) -> Vec<OpenCampaign> {
 async fn overview(
     state: web::Data<AppState>,
     viewer: Viewer,
-    flash: web::Query<Flash>,
+    flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
-    let unit = own_unit(&state, &viewer).await?;
+    let data = overview_data(&state, &viewer).await?;
+    Page::new("unit", "本单位", "/unit", data)
+        .flash(flash.into_inner().flash)
+        .render(&state, Some(&viewer))
+}
+
+async fn overview_data(state: &AppState, viewer: &Viewer) -> Result<Overview, PageError> {
+    let unit = own_unit(state, viewer).await?;
     let actor = viewer.actor.clone();
     let code = unit.code.clone();
     let kind = unit.kind.clone();
     let (campaigns, history, open_orders, overdue_orders) = state
         .run(move |conn, env| {
-            let campaigns = open_for(&kind, campaigns::list(conn)?);
+            let mut campaigns = open_for(&kind, campaigns::list(conn)?);
+            for c in &mut campaigns {
+                c.evidence = Some(evidence::board(conn, env, &actor, &code, c.year)?);
+            }
             let history = assessments::history(conn, &actor, &code)?;
             let (mut open, mut overdue) = (0, 0);
             for year in history
@@ -120,20 +135,70 @@ async fn overview(
             Ok((campaigns, history, open, overdue))
         })
         .await?;
-    Page::new(
-        "unit",
-        "本单位",
-        "/unit",
-        Overview {
-            unit,
-            campaigns,
-            history,
-            open_orders,
-            overdue_orders,
-        },
-    )
-    .flash(flash.into_inner().flash)
-    .render(&state, Some(&viewer))
+    Ok(Overview {
+        unit,
+        campaigns,
+        history,
+        open_orders,
+        overdue_orders,
+    })
+}
+
+/// 佐证材料 for an item of the year's self-check, from the unit's page.
+async fn attach_evidence(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let unit = own_unit(&state, &viewer).await?;
+    let too_many = format!("一次最多上传 {MAX_FILES} 份佐证材料，请删减后重新提交");
+    let rules = FormRules {
+        csrf: Some(&viewer.csrf),
+        max_files: Some(MAX_FILES),
+        too_many: &too_many,
+        ..FormRules::default()
+    };
+    // Held while the files are read and stored (the account's share of uploads).
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let read = read_checked(payload, &state.settings, &mut guard, &rules).await;
+    let result = match read {
+        Ok((files, fields)) => {
+            let attachment = Attachment {
+                unit_code: unit.code,
+                year: fields.get("year").and_then(|y| y.parse().ok()).unwrap_or(0),
+                item: fields.get("item").unwrap_or_default().to_string(),
+                note: fields.get("note").unwrap_or_default().to_string(),
+                files: files
+                    .into_iter()
+                    .map(|f| EvidenceFile {
+                        file_name: f.name,
+                        bytes: f.bytes,
+                    })
+                    .collect(),
+            };
+            let actor = viewer.actor.clone();
+            state
+                .run(move |conn, env| evidence::attach(conn, env, &actor, attachment))
+                .await
+        }
+        Err(refused) => Err(refused.error),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/unit", Some(Done::EvidenceAttached))),
+        Err(e) => {
+            // The overview again, with what went wrong above it.
+            let (message, status) = shown(e)?;
+            let mut page = Page::new(
+                "unit",
+                "本单位",
+                "/unit",
+                overview_data(&state, &viewer).await?,
+            );
+            page.error = Some(message);
+            page.status = status;
+            page.render(&state, Some(&viewer))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -145,7 +210,7 @@ struct YearQuery {
 async fn template(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<YearQuery>,
+    query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
     let unit = own_unit(&state, &viewer).await?;
     let year = query.year;
@@ -210,7 +275,9 @@ async fn upload(
         too_many: "一次只能上传一份自查表",
         ..FormRules::default()
     };
-    let mut files = match read_checked(payload, &state.settings, &rules).await {
+    // Held while the files are read and used (the account's share of uploads).
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let mut files = match read_checked(payload, &state.settings, &mut guard, &rules).await {
         Ok((files, _)) => files,
         Err(refused) => {
             let (message, status) = shown(refused.error)?;
@@ -237,7 +304,9 @@ async fn upload(
     let name = file.name.clone();
     let actor = viewer.actor.clone();
     let result = state
-        .run(move |conn, env| uploads::upload(conn, env, &actor, &file.name, &file.bytes, false))
+        .run_parsing(move |conn, env| {
+            uploads::upload(conn, env, &actor, &file.name, &file.bytes, false)
+        })
         .await;
     let (body, status) = match result {
         Ok(outcome) => {
@@ -253,12 +322,14 @@ async fn upload(
                 .result
                 .items
                 .iter()
-                .filter(|i| i.applicable && i.points < i.max)
-                .map(|i| LostLine {
-                    code: i.code.clone(),
-                    title: title(&i.code),
-                    full: i.max.to_string(),
-                    earned: i.points.to_string(),
+                .filter_map(|i| {
+                    let earned = i.points.filter(|p| i.applicable && *p < i.max)?;
+                    Some(LostLine {
+                        code: i.code.clone(),
+                        title: title(&i.code),
+                        full: i.max.to_string(),
+                        earned: earned.to_string(),
+                    })
                 })
                 .collect();
             (
@@ -317,7 +388,7 @@ struct OrdersQuery {
 async fn orders(
     state: web::Data<AppState>,
     viewer: Viewer,
-    query: web::Query<OrdersQuery>,
+    query: super::PageQuery<OrdersQuery>,
 ) -> Result<HttpResponse, PageError> {
     let unit = own_unit(&state, &viewer).await?;
     let actor = viewer.actor.clone();
@@ -380,7 +451,7 @@ async fn order(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
-    flash: web::Query<Flash>,
+    flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Unit])?;
     let detail = load_order(&state, &viewer, id.into_inner()).await?;
@@ -419,7 +490,9 @@ async fn answer(
     };
     // The form is checked while it is read: a forged one is refused before
     // any file is kept, and reading stops at the eleventh file.
-    let (files, fields) = match read_checked(payload, &state.settings, &rules).await {
+    // Held while the files are read and used (the account's share of uploads).
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let (files, fields) = match read_checked(payload, &state.settings, &mut guard, &rules).await {
         Ok(read) => read,
         Err(refused) => {
             // Nothing was done; the page comes back with what was typed

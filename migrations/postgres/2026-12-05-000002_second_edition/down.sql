@@ -1,0 +1,16 @@
+DROP INDEX item_evidence_unit;
+DROP TABLE item_evidence;
+ALTER TABLE rectifications DROP COLUMN defects;
+ALTER TABLE assessment_items DROP COLUMN detail;
+ALTER TABLE assessment_items DROP COLUMN pending;
+ALTER TABLE assessment_items DROP COLUMN group_code;
+ALTER TABLE assessment_items DROP COLUMN item_kind;
+ALTER TABLE assessments DROP COLUMN pending;
+ALTER TABLE assessments DROP COLUMN provisional;
+ALTER TABLE assessments DROP COLUMN penalty;
+ALTER TABLE assessments DROP COLUMN bonus;
+UPDATE rectification_events SET before_total = before_total / 10, after_total = after_total / 10;
+UPDATE rectifications SET points_lost = points_lost / 10;
+UPDATE assessment_categories SET points = points / 10, applicable_max = applicable_max / 10;
+UPDATE assessment_items SET max = max / 10, points = points / 10;
+UPDATE assessments SET raw = raw / 10, applicable_max = applicable_max / 10, total = total / 10;

@@ -1,0 +1,463 @@
+//! Recording an assessment: a scorecard — an upload's self-assessment or a
+//! review's recomputation — stored beside its submission, and the unit's
+//! rectification orders brought in step, inside the caller's transaction.
+//!
+//! What happens to the orders is decided by the pure core
+//! ([`rules::plan`]); this module reads the orders, asks, and writes each
+//! step. Uploads and reviews record through here, and rectifications
+//! writes its events with the same helper; this module imports none of them.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use crate::domain::rectification::{
+    self as rules, Basis, Finding, OrderSnapshot, PlanContext, State, Step, Tally,
+};
+use crate::domain::{Checklist, Scorecard};
+use crate::ingest::checklists::Catalog;
+use crate::store::models::{
+    AssessmentCategoryRow, AssessmentItemRow, NewAssessment, NewRectification,
+    NewRectificationEvent, RectificationRow, SubmissionRow,
+};
+use crate::store::{DbConn, queries};
+
+use super::audit::{self, Entity};
+use super::{Actor, Clock, Env, Role, ServiceResult};
+
+/// Stores `card` as an assessment of `submission` (a review's when
+/// `review_id` is given) and brings the unit's orders in step with it.
+/// Returns the new assessment's id.
+pub fn record(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    submission: &SubmissionRow,
+    year: i32,
+    checklist: &Checklist,
+    card: &Scorecard,
+    review_id: Option<i64>,
+) -> ServiceResult<i64> {
+    let assessment_id = store_assessment(
+        conn,
+        submission,
+        year,
+        checklist,
+        card,
+        review_id,
+        env.clock.now,
+    )?;
+    sync(conn, env, submission, assessment_id, checklist, card)?;
+    Ok(assessment_id)
+}
+
+/// Stores a scorecard as an assessment of a submission.
+fn store_assessment(
+    conn: &mut DbConn,
+    submission: &SubmissionRow,
+    year: i32,
+    checklist: &Checklist,
+    card: &Scorecard,
+    review_id: Option<i64>,
+    now: NaiveDateTime,
+) -> ServiceResult<i64> {
+    let gaps: Vec<String> = submission
+        .target_tier
+        .as_deref()
+        .map(|t| card.gaps(t).iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let reference = checklist.reference();
+    let items: Vec<AssessmentItemRow> = card
+        .items
+        .iter()
+        .enumerate()
+        .map(|(position, i)| AssessmentItemRow {
+            assessment_id: 0,
+            position: position as i32,
+            item_code: i.code.clone(),
+            category_code: i.category.clone(),
+            max: i.max.hundredths(),
+            points: i.points.hundredths(),
+            applicable: i.applicable,
+            item_kind: json_word(&i.kind),
+            group_code: i.group.clone(),
+            pending: i.pending,
+            detail: item_detail(i),
+        })
+        .collect();
+    let categories: Vec<AssessmentCategoryRow> = card
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(position, c)| AssessmentCategoryRow {
+            assessment_id: 0,
+            position: position as i32,
+            category_code: c.code.clone(),
+            name: checklist
+                .category(&c.code)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            points: c.points.hundredths(),
+            applicable_max: c.applicable_max.hundredths(),
+        })
+        .collect();
+    Ok(queries::assessments::insert(
+        conn,
+        &NewAssessment {
+            submission_id: submission.id,
+            review_id,
+            unit_id: submission.unit_id,
+            campaign_id: submission.campaign_id,
+            year,
+            checklist_reference: &reference,
+            raw: card.raw.hundredths(),
+            applicable_max: card.applicable_max.hundredths(),
+            total: card.total.hundredths(),
+            tier_code: card.tier.as_ref().map(|t| t.code.as_str()),
+            tier_name: card.tier.as_ref().map(|t| t.name.as_str()),
+            grade: card.grade.as_deref(),
+            vetoes: json(&card.vetoes),
+            target_tier: submission.target_tier.as_deref(),
+            gaps: json(&gaps),
+            created_at: now,
+            bonus: card.bonus.hundredths(),
+            penalty: card.penalty.hundredths(),
+            provisional: card.provisional,
+            pending: json(&card.pending),
+        },
+        &items,
+        &categories,
+    )?)
+}
+
+/// A serde enum's word (`"bonus"`), as stored.
+fn json_word<T: Serialize>(value: &T) -> String {
+    json(value).trim_matches('"').to_string()
+}
+
+/// What a deduct or level item's row keeps besides its points.
+fn item_detail(item: &crate::domain::scoring::ItemScore) -> Option<String> {
+    if !item.deductions.is_empty() {
+        Some(json(&item.deductions))
+    } else {
+        item.level
+            .as_ref()
+            .map(|l| json(&serde_json::json!({ "level": l })))
+    }
+}
+
+/// The defects an order names, as stored (none: NULL).
+pub(super) fn defects_json(f: &Finding) -> Option<String> {
+    (!f.defects.is_empty()).then(|| json(&f.defects))
+}
+
+/// The defects a stored order names.
+pub(super) fn defects_of(row: &RectificationRow) -> Vec<crate::domain::rectification::Defect> {
+    row.defects
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default()
+}
+
+/// JSON text of a small value; plain structs and strings always serialise.
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+/// The name automatic steps are recorded under.
+const SYSTEM: &str = "系统";
+
+/// An order's state as stored (an unknown text reads as open).
+pub(super) fn state_of(row: &RectificationRow) -> State {
+    State::parse(&row.state).unwrap_or(State::Open)
+}
+
+/// Writes one event of an order: by `actor`, or by the system when `None`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn event(
+    conn: &mut DbConn,
+    row_id: i64,
+    clock: Clock,
+    actor: Option<&Actor>,
+    action: &str,
+    from: Option<State>,
+    to: State,
+    note: &str,
+) -> ServiceResult<i64> {
+    Ok(queries::rectifications::insert_event(
+        conn,
+        &NewRectificationEvent {
+            rectification_id: row_id,
+            at: clock.now,
+            user_id: actor.and_then(|a| a.user_id),
+            actor: actor.map_or(SYSTEM, |a| a.name.as_str()),
+            action,
+            from_state: from.map(State::as_str),
+            to_state: to.as_str(),
+            note,
+            before_total: None,
+            after_total: None,
+            before_tier: None,
+            after_tier: None,
+        },
+    )?)
+}
+
+/// Every campaign's year, by id.
+pub(super) fn campaign_years(conn: &mut DbConn) -> ServiceResult<HashMap<i64, i32>> {
+    Ok(queries::campaigns::list(conn)?
+        .into_iter()
+        .map(|c| (c.id, c.year))
+        .collect())
+}
+
+/// Where the steps of one assessment are written.
+struct Target {
+    unit_id: i64,
+    campaign_id: i64,
+    assessment_id: i64,
+    clock: Clock,
+}
+
+/// Brings a unit's orders in step with a newly stored assessment: every
+/// order of the unit read once, the plan asked, its steps written, and
+/// what was done counted in the audit log.
+fn sync(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    submission: &SubmissionRow,
+    assessment_id: i64,
+    checklist: &Checklist,
+    card: &Scorecard,
+) -> ServiceResult<()> {
+    let campaign = queries::campaigns::get(conn, submission.campaign_id)?;
+    let rows = queries::rectifications::of_unit_with_basis(conn, submission.unit_id)?;
+    let orders = snapshots(conn, env.catalog, &rows, checklist, campaign.id)?;
+    let new = Basis {
+        checklist,
+        target_tier: submission.target_tier.as_deref(),
+    };
+    let context = PlanContext {
+        campaign_id: campaign.id,
+        year: campaign.year,
+        today: env.clock.today,
+        campaign_rectify_days: campaign.rectify_days,
+    };
+    let steps = rules::plan(&orders, new, card, &context);
+    let target = Target {
+        unit_id: submission.unit_id,
+        campaign_id: campaign.id,
+        assessment_id,
+        clock: env.clock,
+    };
+    write_steps(conn, &target, &steps)?;
+
+    let Tally {
+        created,
+        refreshed,
+        carried,
+        closed,
+    } = Tally::of(&steps);
+    if created + refreshed + carried + closed > 0 {
+        audit::record(
+            conn,
+            &Actor {
+                user_id: None,
+                name: SYSTEM.into(),
+                role: Role::Admin,
+                unit_id: None,
+            },
+            env.clock,
+            "rectification.sync",
+            Entity::Unit(submission.unit_id),
+            format!(
+                "考核结果 {assessment_id}：新增 {created}，更新 {refreshed}，转入 {carried}，自动销号 {closed}"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The unit's orders (oldest first) as the plan sees them. An order of the
+/// assessment's own checklist reads it as given; others are looked up in
+/// the catalog.
+fn snapshots<'a>(
+    conn: &mut DbConn,
+    catalog: &'a Catalog,
+    rows: &'a [(RectificationRow, String, Option<String>)],
+    checklist: &'a Checklist,
+    campaign_id: i64,
+) -> ServiceResult<Vec<OrderSnapshot<'a>>> {
+    let years = campaign_years(conn)?;
+    let reference = checklist.reference();
+    let mut orders = Vec::with_capacity(rows.len());
+    for (row, row_reference, target_tier) in rows {
+        let state = state_of(row);
+        // Only this year's closed orders may be reopened.
+        let closed_automatically = row.campaign_id == campaign_id
+            && !state.is_active()
+            && queries::rectifications::closed_automatically(conn, row.id)?;
+        let basis = if *row_reference == reference {
+            Some(checklist)
+        } else {
+            catalog.get(row_reference).map(|c| &**c)
+        };
+        orders.push(OrderSnapshot {
+            id: row.id,
+            campaign_id: row.campaign_id,
+            year: years.get(&row.campaign_id).copied().unwrap_or_default(),
+            origin_campaign_id: row.origin_campaign_id,
+            finding_key: row.finding_key.clone(),
+            state,
+            title: row.title.clone(),
+            points_lost: crate::domain::Points(row.points_lost),
+            defects: defects_of(row),
+            closed_automatically,
+            basis: basis.map(|checklist| Basis {
+                checklist,
+                target_tier: target_tier.as_deref(),
+            }),
+        });
+    }
+    Ok(orders)
+}
+
+/// Writes the plan's steps in order; new orders go in together.
+fn write_steps(conn: &mut DbConn, at: &Target, steps: &[Step]) -> ServiceResult<()> {
+    let now = at.clock.now;
+    let refresh = |conn: &mut DbConn, order: i64, f: &Finding, due: Option<NaiveDate>| {
+        queries::rectifications::refresh(
+            conn,
+            order,
+            at.campaign_id,
+            at.assessment_id,
+            &f.title,
+            &f.requirement,
+            f.points_lost.hundredths(),
+            defects_json(f).as_deref(),
+            due,
+            now,
+        )
+    };
+    let mut raised: Vec<&Step> = Vec::new();
+    for step in steps {
+        match step {
+            Step::Leave { .. } => continue,
+            Step::Raise { .. } => {
+                raised.push(step);
+                continue;
+            }
+            _ => create_all(conn, at, &std::mem::take(&mut raised))?,
+        }
+        let note = step.note().unwrap_or_default();
+        // The order's own rows first, then its event (from → to).
+        let (order, from, to) = match step {
+            Step::Refresh { order, finding } => {
+                refresh(conn, *order, finding, None)?;
+                continue;
+            }
+            Step::Reopen {
+                order,
+                from,
+                finding,
+                due,
+            } => {
+                queries::rectifications::set_state(conn, *order, State::Open.as_str(), None, now)?;
+                refresh(conn, *order, finding, Some(*due))?;
+                (*order, *from, State::Open)
+            }
+            Step::Carry {
+                order,
+                state,
+                finding,
+                ..
+            } => {
+                refresh(conn, *order, finding, None)?;
+                (*order, *state, *state)
+            }
+            Step::AutoClose { order, from, .. } => {
+                let to = State::Verified;
+                queries::rectifications::set_state(conn, *order, to.as_str(), Some(&note), now)?;
+                (*order, *from, to)
+            }
+            Step::Raise { .. } | Step::Leave { .. } => continue,
+        };
+        let action = step.action().unwrap_or_default();
+        event(conn, order, at.clock, None, action, Some(from), to, &note)?;
+    }
+    create_all(conn, at, &raised)
+}
+
+/// New orders, all in two statements (the orders, then their events): a
+/// bulk import creates thousands.
+fn create_all(conn: &mut DbConn, at: &Target, raised: &[&Step]) -> ServiceResult<()> {
+    let new: Vec<(&Finding, NaiveDate, Option<i64>, &Step)> = raised
+        .iter()
+        .filter_map(|step| match step {
+            Step::Raise {
+                finding,
+                due,
+                previous,
+            } => Some((finding, *due, *previous, *step)),
+            _ => None,
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let now = at.clock.now;
+    let rows: Vec<NewRectification<'_>> = new
+        .iter()
+        .map(|(f, due, previous, _)| NewRectification {
+            unit_id: at.unit_id,
+            origin_campaign_id: at.campaign_id,
+            campaign_id: at.campaign_id,
+            assessment_id: at.assessment_id,
+            kind: f.kind.as_str(),
+            finding_key: &f.key,
+            item_code: f.item_code.as_deref(),
+            category_code: f.category.as_deref(),
+            title: &f.title,
+            requirement: &f.requirement,
+            points_lost: f.points_lost.hundredths(),
+            state: State::Open.as_str(),
+            due: *due,
+            due_set_by_hand: false,
+            previous_id: *previous,
+            created_at: now,
+            updated_at: now,
+            defects: defects_json(f),
+        })
+        .collect();
+    let ids = queries::rectifications::insert_all(conn, &rows)?;
+    let notes: Vec<(i64, String)> = ids
+        .into_iter()
+        .map(|(id, key)| {
+            let note = new
+                .iter()
+                .find(|(f, ..)| f.key == key)
+                .and_then(|(.., step)| step.note())
+                .unwrap_or_default();
+            (id, note)
+        })
+        .collect();
+    let events: Vec<NewRectificationEvent<'_>> = notes
+        .iter()
+        .map(|(id, note)| NewRectificationEvent {
+            rectification_id: *id,
+            at: now,
+            user_id: None,
+            actor: SYSTEM,
+            action: "create",
+            from_state: None,
+            to_state: State::Open.as_str(),
+            note,
+            before_total: None,
+            after_total: None,
+            before_tier: None,
+            after_tier: None,
+        })
+        .collect();
+    queries::rectifications::insert_events(conn, &events)?;
+    Ok(())
+}
