@@ -110,6 +110,85 @@ pub fn list(
     summaries(conn, rows)
 }
 
+/// How to narrow and order the list of a year's results (contract §4).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct AssessmentFilter {
+    #[param(required = true)]
+    pub year: Option<i32>,
+    /// A unit's code: that unit only.
+    pub unit: Option<String>,
+    /// A street (街道) name.
+    pub street: Option<String>,
+    /// A unit kind (社区, 机关, …).
+    pub kind: Option<String>,
+    /// A tier code; `none` for results below every tier, `provisional` for
+    /// results waiting for the inspector's items.
+    pub tier: Option<String>,
+    /// Reviewed by an inspector (true) or not yet (false).
+    pub reviewed: Option<bool>,
+    /// Words that must all appear in the unit's name or code.
+    pub q: Option<String>,
+    /// code (default), name, street, total (highest first), -total (lowest first)
+    #[param(schema_with = sort_schema)]
+    pub sort: Option<String>,
+}
+
+const SORTS: [&str; 5] = ["code", "name", "street", "total", "-total"];
+
+fn sort_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(SORTS))
+        .build()
+}
+
+impl AssessmentFilter {
+    fn keeps(&self, s: &AssessmentSummary, search: &super::listing::Search) -> bool {
+        let street = s.unit.street.as_deref().unwrap_or_default();
+        self.street.as_deref().is_none_or(|w| w == street)
+            && self.kind.as_deref().is_none_or(|k| k == s.unit.kind)
+            && self.reviewed.is_none_or(|r| r == s.reviewed)
+            && self.tier.as_deref().is_none_or(|t| match t {
+                "provisional" => s.provisional,
+                "none" => !s.provisional && s.tier.is_none(),
+                code => s.tier.as_ref().is_some_and(|tier| tier.code == code),
+            })
+            && search.matches(&[&s.unit.code, &s.unit.name])
+    }
+}
+
+/// One page of a year's results, filtered and sorted.
+pub fn find(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &AssessmentFilter,
+    paging: super::listing::PageRequest,
+) -> ServiceResult<super::listing::Paged<AssessmentSummary>> {
+    let year = filter
+        .year
+        .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
+    let sort = filter.sort.as_deref().unwrap_or("code");
+    if !SORTS.contains(&sort) {
+        return Err(ServiceError::BadRequest(format!(
+            "排序 sort 应为 {}之一，收到的是 {sort}",
+            SORTS.join("、")
+        )));
+    }
+    let search = super::listing::Search::new(filter.q.as_deref());
+    let mut all: Vec<AssessmentSummary> = list(conn, actor, year, filter.unit.as_deref())?
+        .into_iter()
+        .filter(|s| filter.keeps(s, &search))
+        .collect();
+    match sort {
+        "name" => all.sort_by(|a, b| a.unit.name.cmp(&b.unit.name)),
+        "street" => all.sort_by(|a, b| a.unit.street.cmp(&b.unit.street)),
+        "total" => all.sort_by(|a, b| b.total.cmp(&a.total)),
+        "-total" => all.sort_by(|a, b| a.total.cmp(&b.total)),
+        _ => all.sort_by(|a, b| a.unit.code.cmp(&b.unit.code)),
+    }
+    Ok(paging.cut(all))
+}
+
 /// Summaries for assessment rows, with units and self totals in bulk.
 pub fn summaries(
     conn: &mut DbConn,

@@ -3,10 +3,13 @@
 
 use serde::Serialize;
 
+use super::listing::{PageRequest, Paged};
+use crate::store::queries::audit::AuditFilter;
+
 use crate::store::models::NewAudit;
 use crate::store::{DbConn, queries};
 
-use super::{Actor, Clock, ServiceError, ServiceResult};
+use super::{Actor, Clock, ServiceResult};
 
 /// The record an action touched.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,35 +83,45 @@ pub struct AuditView {
     pub detail: String,
 }
 
-/// Newest first; `before` pages backwards by id.
-/// The most entries one answer holds.
-pub const MAX_LIMIT: i64 = 1000;
+/// Which entries: one record's (`entity`, `entity_id`), older than an id.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub before: Option<i64>,
+}
 
+/// Newest first, a page at a time (`before` also pages backwards by id).
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
-    entity: Option<&str>,
-    entity_id: Option<&str>,
-    limit: i64,
-    before: Option<i64>,
-) -> ServiceResult<Vec<AuditView>> {
+    query: &AuditQuery,
+    paging: PageRequest,
+) -> ServiceResult<Paged<AuditView>> {
     actor.require_bureau()?;
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ServiceError::BadRequest(format!(
-            "limit 应为 1–{MAX_LIMIT}，实际为 {limit}"
-        )));
-    }
-    let rows = queries::audit::list(conn, entity, entity_id, limit, before)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditView {
-            id: r.id,
-            at: format!("{}Z", r.at.format("%Y-%m-%dT%H:%M:%S")),
-            actor: r.actor,
-            action: r.action,
-            entity: r.entity,
-            entity_id: r.entity_id,
-            detail: r.detail,
-        })
-        .collect())
+    let filter = AuditFilter {
+        entity: query.entity.as_deref(),
+        entity_id: query.entity_id.as_deref(),
+        before_id: query.before,
+    };
+    let total = queries::audit::count(conn, filter)?;
+    let offset = i64::from(paging.page - 1) * i64::from(paging.per_page);
+    let rows = queries::audit::list(conn, filter, offset, i64::from(paging.per_page))?;
+    Ok(Paged {
+        items: rows
+            .into_iter()
+            .map(|r| AuditView {
+                id: r.id,
+                at: format!("{}Z", r.at.format("%Y-%m-%dT%H:%M:%S")),
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                detail: r.detail,
+            })
+            .collect(),
+        total: usize::try_from(total).unwrap_or(0),
+        page: paging.page,
+        per_page: paging.per_page,
+    })
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use super::listing::{PageRequest, Paged, Search};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +118,9 @@ pub struct Filter {
     /// item | veto | gap
     #[param(schema_with = kind_schema)]
     pub kind: Option<String>,
+    /// Words that must all appear in the unit's name or code, the item's
+    /// code or the order's title.
+    pub q: Option<String>,
 }
 
 /// A string that is one of `values`.
@@ -178,6 +182,7 @@ pub fn list(
     };
     let years = campaign_years(conn)?;
     let units = unit_infos(conn)?;
+    let search = Search::new(filter.q.as_deref());
     let mut items: Vec<RectificationItem> =
         queries::rectifications::in_campaign(conn, campaign.id, unit_id)?
             .iter()
@@ -197,6 +202,14 @@ pub fn list(
                     .is_none_or(|c| i.category.as_ref() == Some(c))
             })
             .filter(|i| filter.kind.as_ref().is_none_or(|k| &i.kind == k))
+            .filter(|i| {
+                search.matches(&[
+                    &i.unit,
+                    &i.unit_name,
+                    i.item.as_deref().unwrap_or_default(),
+                    &i.title,
+                ])
+            })
             .collect();
     items.sort_by(|a, b| {
         b.overdue
@@ -206,6 +219,17 @@ pub fn list(
             .then(a.id.cmp(&b.id))
     });
     Ok(items)
+}
+
+/// A page of [`list`] (the list API and the board).
+pub fn page(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+    paging: PageRequest,
+) -> ServiceResult<Paged<RectificationItem>> {
+    Ok(paging.cut(list(conn, actor, filter, today)?))
 }
 
 /// Counts by state (and overdue) for a year, optionally one street or unit.

@@ -11,23 +11,44 @@ pub fn insert(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// Newest first, optionally for one record.
-pub fn list(
-    conn: &mut DbConn,
-    entity: Option<&str>,
-    entity_id: Option<&str>,
-    limit: i64,
-    before_id: Option<i64>,
-) -> StoreResult<Vec<AuditRow>> {
-    let mut query = audit_log::table.select(AuditRow::as_select()).into_boxed();
-    if let Some(e) = entity {
+/// Which entries: one record's, and/or older than an id.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuditFilter<'a> {
+    pub entity: Option<&'a str>,
+    pub entity_id: Option<&'a str>,
+    pub before_id: Option<i64>,
+}
+
+fn filtered<'a>(filter: AuditFilter<'_>) -> audit_log::BoxedQuery<'a, crate::store::Backend> {
+    let mut query = audit_log::table.into_boxed();
+    if let Some(e) = filter.entity {
         query = query.filter(audit_log::entity.eq(e.to_string()));
     }
-    if let Some(id) = entity_id {
+    if let Some(id) = filter.entity_id {
         query = query.filter(audit_log::entity_id.eq(id.to_string()));
     }
-    if let Some(before) = before_id {
+    if let Some(before) = filter.before_id {
         query = query.filter(audit_log::id.lt(before));
     }
-    Ok(query.order(audit_log::id.desc()).limit(limit).load(conn)?)
+    query
+}
+
+/// Newest first: `limit` entries after skipping `offset`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: AuditFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<AuditRow>> {
+    Ok(filtered(filter)
+        .select(AuditRow::as_select())
+        .order(audit_log::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// How many entries match.
+pub fn count(conn: &mut DbConn, filter: AuditFilter<'_>) -> StoreResult<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
 }

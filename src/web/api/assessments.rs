@@ -1,37 +1,32 @@
 use actix_web::web;
-use serde::Deserialize;
 
-use crate::service::ServiceError;
-use crate::service::assessments::{self, AssessmentDetail, AssessmentSummary, HistoryEntry};
-use crate::web::api::Items;
+use crate::service::assessments::{
+    self, AssessmentDetail, AssessmentFilter, AssessmentSummary, HistoryEntry,
+};
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ListQuery {
-    #[param(required = true)]
-    pub year: Option<i32>,
-    /// A unit code: that unit only.
-    pub unit: Option<String>,
-}
-
 /// The current assessment of each unit in a year (the reviewed one where an
-/// inspector reviewed it). A unit account sees its own unit only.
+/// inspector reviewed it), filtered, sorted and paged. A unit account sees
+/// its own unit only.
 #[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])),
-    params(ListQuery),
+    params(AssessmentFilter, PagingQuery),
     responses((status = 200, body = Items<AssessmentSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    query: crate::web::extract::Query<ListQuery>,
+    query: crate::web::extract::Query<AssessmentFilter>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<AssessmentSummary>>, ApiError> {
-    let ListQuery { year, unit } = query.into_inner();
-    let year = year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
-    let items = state
-        .run(move |conn, _| assessments::list(conn, &actor, year, unit.as_deref()))
-        .await?;
-    Ok(Items::of(items))
+    let filter = query.into_inner();
+    let paging = paging.request()?;
+    Ok(Items::of(
+        state
+            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging))
+            .await?,
+    ))
 }
 
 /// One assessment in full: items, categories, facts, self-assessed and reviewed figures, reviews, flags.
@@ -53,17 +48,19 @@ pub async fn get(
 
 /// Every upload of a unit over the years, newest first, with self and current figures.
 #[utoipa::path(get, path = "/api/v1/units/{code}/history", tag = "units", security(("bearer" = [])),
-    params(("code" = String, Path)),
-    responses((status = 200, body = Items<HistoryEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(PagingQuery, ("code" = String, Path)),
+    responses((status = 200, body = Items<HistoryEntry>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn history(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     code: web::Path<String>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<HistoryEntry>>, ApiError> {
     let code = code.into_inner();
-    Ok(Items::of(
+    Items::page(
         state
             .run(move |conn, _| assessments::history(conn, &actor, &code))
             .await?,
-    ))
+        &paging,
+    )
 }

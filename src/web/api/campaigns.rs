@@ -1,18 +1,20 @@
 use actix_web::web;
 
 use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
-    responses((status = 200, body = Items<CampaignView>), (status = 401, body = ErrorBody)))]
+    params(PagingQuery),
+    responses((status = 200, body = Items<CampaignView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     _auth: Auth,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<CampaignView>>, ApiError> {
-    Ok(Items::of(state.run(|conn, _| campaigns::list(conn)).await?))
+    Items::page(state.run(|conn, _| campaigns::list(conn)).await?, &paging)
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{year}", tag = "campaigns", security(("bearer" = [])),

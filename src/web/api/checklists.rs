@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::reports::template::{Prefill, self_check_template};
 use crate::service::ServiceError;
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -20,12 +20,14 @@ pub struct ChecklistSummary {
 
 /// The checklist versions this server knows.
 #[utoipa::path(get, path = "/api/v1/checklists", tag = "checklists", security(("bearer" = [])),
-    responses((status = 200, body = Items<ChecklistSummary>), (status = 401, body = ErrorBody)))]
+    params(PagingQuery),
+    responses((status = 200, body = Items<ChecklistSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     _auth: Auth,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<ChecklistSummary>>, ApiError> {
-    Ok(Items::of(
+    Items::page(
         state
             .catalog
             .iter()
@@ -37,7 +39,8 @@ pub async fn list(
                 tiers: l.checklist.tiers.iter().map(|t| t.name.clone()).collect(),
             })
             .collect(),
-    ))
+        &paging,
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

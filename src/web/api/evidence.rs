@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::service::ServiceError;
 use crate::service::evidence::{self, Attachment, EvidenceFile, EvidenceView};
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
@@ -73,12 +73,12 @@ pub async fn attach(
     let stored = state
         .run(move |conn, env| evidence::attach(conn, env, &actor, attachment))
         .await?;
-    Ok(Items::of(stored))
+    Ok(Items::whole(stored))
 }
 
 /// A unit's 佐证材料 for a year, oldest first.
 #[utoipa::path(get, path = "/api/v1/units/{code}/evidence", tag = "units", security(("bearer" = [])),
-    params(("code" = String, Path), YearQuery),
+    params(PagingQuery, ("code" = String, Path), YearQuery),
     responses((status = 200, body = Items<EvidenceView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -86,17 +86,19 @@ pub async fn list(
     Auth(actor): Auth,
     code: web::Path<String>,
     query: crate::web::extract::Query<YearQuery>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<EvidenceView>>, ApiError> {
     let year = query
         .into_inner()
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
     let code = code.into_inner();
-    Ok(Items::of(
+    Items::page(
         state
             .run(move |conn, _| evidence::list(conn, &actor, &code, year))
             .await?,
-    ))
+        &paging,
+    )
 }
 
 /// One evidence file, byte for byte.

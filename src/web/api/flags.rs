@@ -3,7 +3,7 @@ use serde::Deserialize;
 
 use crate::service::ServiceError;
 use crate::service::flags::{self, FlagItem};
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -19,20 +19,22 @@ pub struct FlagQuery {
 
 /// Plausibility flags on the year's current submissions (bureau only).
 #[utoipa::path(get, path = "/api/v1/flags", tag = "flags", security(("bearer" = [])),
-    params(FlagQuery),
+    params(PagingQuery, FlagQuery),
     responses((status = 200, body = Items<FlagItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     query: crate::web::extract::Query<FlagQuery>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<FlagItem>>, ApiError> {
     let FlagQuery { year, open } = query.into_inner();
     let year = year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
-    Ok(Items::of(
+    Items::page(
         state
             .run(move |conn, _| flags::list(conn, &actor, year, open))
             .await?,
-    ))
+        &paging,
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -17,15 +17,57 @@ pub mod users;
 
 use serde::{Deserialize, Serialize};
 
-/// A list answer: `{"items": [...]}`.
+use crate::service::listing::{PageRequest, Paged};
+use crate::web::ApiError;
+
+/// A list answer (contract §4): one page of `items`, with `total` (every
+/// matching item), `page` and `per_page`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Items<T: Serialize> {
     pub items: Vec<T>,
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
 }
 
 impl<T: Serialize> Items<T> {
-    pub fn of(items: Vec<T>) -> actix_web::web::Json<Items<T>> {
-        actix_web::web::Json(Items { items })
+    /// A page the service cut.
+    pub fn of(paged: Paged<T>) -> actix_web::web::Json<Items<T>> {
+        actix_web::web::Json(Items {
+            items: paged.items,
+            total: paged.total,
+            page: paged.page,
+            per_page: paged.per_page,
+        })
+    }
+
+    /// What an action created, as one page.
+    pub fn whole(all: Vec<T>) -> actix_web::web::Json<Items<T>> {
+        let per_page = u32::try_from(all.len()).unwrap_or(u32::MAX).max(1);
+        Self::of(PageRequest { page: 1, per_page }.cut(all))
+    }
+
+    /// A page of a short list the service answers whole.
+    pub fn page(
+        all: Vec<T>,
+        paging: &PagingQuery,
+    ) -> Result<actix_web::web::Json<Items<T>>, ApiError> {
+        Ok(Self::of(paging.request()?.cut(all)))
+    }
+}
+
+/// `?page=P&per_page=N` on every list (contract §4).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PagingQuery {
+    /// The page, from 1 (default 1).
+    pub page: Option<i64>,
+    /// Items per page (default 100, at most 1000).
+    pub per_page: Option<i64>,
+}
+
+impl PagingQuery {
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(self.page, self.per_page)?)
     }
 }
 

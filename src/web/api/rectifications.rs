@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::service::rectifications::{
     self, ActionRequest, Counts, Evidence, Filter, RectificationDetail, RectificationItem,
 };
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
@@ -15,18 +15,22 @@ use crate::web::{ApiError, AppState};
 /// Orders tracked in a year: by unit, street, state, overdue, category or
 /// kind; overdue first. A unit account sees its own.
 #[utoipa::path(get, path = "/api/v1/rectifications", tag = "rectifications", security(("bearer" = [])),
-    params(Filter),
+    params(Filter, PagingQuery),
     responses((status = 200, body = Items<RectificationItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     query: crate::web::extract::Query<Filter>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<RectificationItem>>, ApiError> {
     let filter = query.into_inner();
+    let paging = paging.request()?;
     Ok(Items::of(
         state
-            .run(move |conn, env| rectifications::list(conn, &actor, &filter, env.clock.today))
+            .run(move |conn, env| {
+                rectifications::page(conn, &actor, &filter, env.clock.today, paging)
+            })
             .await?,
     ))
 }

@@ -1,7 +1,7 @@
 use actix_web::web;
 
 use crate::service::samples::{self, SampleRequest, SampleView};
-use crate::web::api::{Items, YearQuery};
+use crate::web::api::{Items, PagingQuery, YearQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -25,19 +25,21 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/samples", tag = "samples", security(("bearer" = [])),
-    params(YearQuery),
-    responses((status = 200, body = Items<SampleView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    params(PagingQuery, YearQuery),
+    responses((status = 200, body = Items<SampleView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     query: crate::web::extract::Query<YearQuery>,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<SampleView>>, ApiError> {
     let year = query.year;
-    Ok(Items::of(
+    Items::page(
         state
             .run(move |conn, _| samples::list(conn, &actor, year))
             .await?,
-    ))
+        &paging,
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/samples/{id}", tag = "samples", security(("bearer" = [])),

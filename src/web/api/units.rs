@@ -2,7 +2,7 @@ use actix_multipart::Multipart;
 use actix_web::web;
 
 use crate::service::roster::{self, RosterResult, UnitView};
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::upload::read_files;
@@ -10,14 +10,17 @@ use crate::web::{ApiError, AppState};
 
 /// The roster; a unit account sees its own unit.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])),
-    responses((status = 200, body = Items<UnitView>), (status = 401, body = ErrorBody)))]
+    params(PagingQuery),
+    responses((status = 200, body = Items<UnitView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<UnitView>>, ApiError> {
-    Ok(Items::of(
+    Items::page(
         state.run(move |conn, _| roster::list(conn, &actor)).await?,
-    ))
+        &paging,
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", security(("bearer" = [])),

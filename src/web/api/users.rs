@@ -3,22 +3,25 @@ use serde::Deserialize;
 
 use crate::service::Role;
 use crate::service::accounts::{self, UserView};
-use crate::web::api::Items;
+use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = Items<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    params(PagingQuery),
+    responses((status = 200, body = Items<UserView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<UserView>>, ApiError> {
-    Ok(Items::of(
+    Items::page(
         state
             .run(move |conn, _| accounts::list_users(conn, &actor))
             .await?,
-    ))
+        &paging,
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

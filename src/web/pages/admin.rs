@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::service::accounts::{self, UserView};
 use crate::service::audit::{self, AuditView};
 use crate::service::campaigns::{self, CampaignChange, CampaignView, KindChecklist};
+use crate::service::listing::PageRequest;
 use crate::service::roster::{self, RosterResult, UnitView};
 use crate::service::{Role, ServiceError};
 use crate::web::upload::{FormRules, read_checked};
@@ -96,7 +97,16 @@ async fn overview(
                 streets: streets.len(),
                 units: units.len(),
                 campaigns: campaigns::list(conn)?,
-                audit: audit::list(conn, &actor, None, None, 20, None)?,
+                audit: audit::list(
+                    conn,
+                    &actor,
+                    &audit::AuditQuery::default(),
+                    PageRequest {
+                        page: 1,
+                        per_page: 20,
+                    },
+                )?
+                .items,
             })
         })
         .await?;
