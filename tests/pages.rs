@@ -898,59 +898,63 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
 }
 
 #[actix_web::test]
-async fn a_plausibility_flag_is_resolved_on_the_progress_page() {
+async fn a_plausibility_flag_is_counted_on_the_progress_page_and_resolved_on_the_units() {
     let app = TestApp::spawn().await;
     // The roster calls the unit otherwise than its workbook: a flag.
     add_unit(&app, UNIT, "小营巷社区居委会").await;
     upload_as_inspector(&app, excellent_book(&app)).await;
     let (b, home) = sign_in(&app, "inspector").await;
-    home.assert(200, &["待核实的数据提示", "与名册“小营巷社区居委会”不一致"]);
-    let id = home
+    // The progress page counts it beside the unit; the text is on the unit's page.
+    home.assert(
+        200,
+        &["待核实的数据提示 1 条", "只看有提示的单位", "1 条</a>"],
+    );
+    assert!(!home.html.contains("不一致"), "flags are folded per unit");
+    b.get("/inspect?year=2012&flagged=1")
+        .await
+        .assert(200, &["小营巷社区", "共 1 条"]);
+    let page = b.get(&format!("/inspect/units/{UNIT}?year=2012")).await;
+    page.assert(
+        200,
+        &["数据提示", "与名册“小营巷社区居委会”不一致", "记录核实结果"],
+    );
+    let id = page
         .html
         .split("action=\"/inspect/flags/")
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("a resolve form")
         .to_string();
-    b.get(&format!("/inspect/units/{UNIT}?year=2012"))
+    let csrf = page.csrf();
+    let path = format!("/inspect/flags/{id}");
+    let form = |resolution: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("resolution", resolution.to_string()),
+            ("unit", UNIT.to_string()),
+            ("year", "2012".to_string()),
+        ]
+    };
+    let pairs = |f: &[(&'static str, String); 4]| -> Vec<(&'static str, String)> { f.to_vec() };
+    let refused = pairs(&form("  "));
+    let refused: Vec<(&str, &str)> = refused.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(&path, &refused)
         .await
-        .assert(200, &["数据提示", "不一致"]);
-    let refused = b
-        .post(
-            &format!("/inspect/flags/{id}"),
-            &[
-                ("csrf", &home.csrf()),
-                ("resolution", "  "),
-                ("year", "2012"),
-            ],
-        )
-        .await;
-    refused.assert(400, &["请写明核实结果", "不一致"]);
-    let done = b
-        .post(
-            &format!("/inspect/flags/{id}"),
-            &[
-                ("csrf", &home.csrf()),
-                ("resolution", "名册为全称，无误"),
-                ("year", "2012"),
-            ],
-        )
-        .await;
-    done.assert(200, &["已记录核实结果", "没有待核实的提示"]);
-    b.get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .assert(400, &["请写明核实结果", "不一致"]);
+    let done = pairs(&form("名册为全称，无误"));
+    let done: Vec<(&str, &str)> = done.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(&path, &done)
         .await
-        .assert(200, &["已核实：名册为全称，无误"]);
-    let again = b
-        .post(
-            &format!("/inspect/flags/{id}"),
-            &[
-                ("csrf", &home.csrf()),
-                ("resolution", "再次"),
-                ("year", "2012"),
-            ],
-        )
-        .await;
-    again.assert(409, &["已核实"]);
+        .assert(200, &["已记录核实结果", "已核实：名册为全称，无误"]);
+    assert!(
+        !b.get("/inspect?year=2012")
+            .await
+            .html
+            .contains("待核实的数据提示")
+    );
+    let again = pairs(&form("再次"));
+    let again: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(&path, &again).await.assert(409, &["已核实"]);
 }
 
 #[actix_web::test]

@@ -65,6 +65,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     // The application's pages (src/web/pages).
     (
+        "pages/pager",
+        include_str!("../../report-templates/pages/pager.hbs"),
+    ),
+    (
         "pages/layout",
         include_str!("../../report-templates/pages/layout.hbs"),
     ),
@@ -261,6 +265,7 @@ impl Html {
         hb.register_helper("points", Box::new(Format::POINTS));
         hb.register_helper("percent", Box::new(Format::PERCENT));
         hb.register_helper("signed", Box::new(Format::SIGNED));
+        hb.register_helper("url", Box::new(url_component));
         Ok(Html {
             hb,
             links: Links::default(),
@@ -386,6 +391,11 @@ impl HelperDef for CssHelper {
         Ok(())
     }
 }
+
+// `{{url x}}`: a value put into a link's query string or path.
+handlebars::handlebars_helper!(url_component: |text: str| {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+});
 
 /// A number-formatting helper: takes `arity` numbers (null allowed) and
 /// returns text, which handlebars escapes like any value.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod evidence;
 pub mod flags;
 pub mod listing;
+pub mod progress;
 pub mod recording;
 pub mod rectifications;
 pub mod reports;

@@ -7,18 +7,18 @@
 //! succeeds; when the service refuses, the same page comes back with the
 //! message and what was typed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::service::assessments::{
-    self, AssessmentDetail, AssessmentSummary, HistoryEntry, InputDetail, ItemDetail,
-};
-use crate::service::campaigns::{self, CampaignView};
-use crate::service::flags::{self, FlagItem};
+use crate::service::assessments::{self, AssessmentDetail, HistoryEntry, InputDetail, ItemDetail};
+use crate::service::campaigns;
+use crate::service::flags;
+use crate::service::listing::PageRequest;
+use crate::service::progress::{self, ProgressFilter, UnitState, YearProgress};
 use crate::service::rectifications::{
     self, ActionRequest, Counts, Filter, RectificationDetail, RectificationItem,
 };
@@ -30,7 +30,7 @@ use crate::service::{Role, ServiceError};
 use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
-use super::{Done, Page, PageError, Viewer, encode, require, see_other};
+use super::{Done, Page, PageError, Pager, Viewer, encode, require, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/inspect", web::get().to(progress))
@@ -118,92 +118,37 @@ fn tier_name(tier: Option<&crate::domain::scoring::TierRef>) -> String {
     tier.map_or_else(|| "未达标".to_string(), |t| t.name.clone())
 }
 
-/// A result waiting for the inspectors' items has no tier yet.
-const PROVISIONAL: &str = "待现场评定";
-
-fn result_tier(r: &AssessmentSummary) -> String {
-    if r.provisional {
-        PROVISIONAL.to_string()
-    } else {
-        tier_name(r.tier.as_ref())
-    }
-}
-
-const NO_STREET: &str = "（未填街道）";
-
 // ------------------------------------------------------------ 1. progress
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct ProgressQuery {
     year: Option<String>,
-    street: Option<String>,
-    state: Option<String>,
+    street: String,
+    state: String,
+    kind: String,
+    q: String,
+    /// "1": only units with open plausibility flags.
+    flagged: String,
+    page: Option<String>,
     flash: Option<String>,
 }
 
-#[derive(Serialize, Default, Clone)]
-struct StreetRow {
-    street: String,
-    href: String,
-    units: usize,
-    submitted: usize,
-    missing: usize,
-    reviewed: usize,
-    late: usize,
-    /// The street's (or the district's) summary: workbook and printable page.
-    xlsx_href: Option<String>,
-    html_href: Option<String>,
-}
+/// Units per page on the progress page.
+const UNITS_PER_PAGE: u32 = 50;
 
-/// The district summary of a year, or a street's: (workbook, printable page).
-fn summary_hrefs(year: i32, street: Option<&str>) -> (String, String) {
-    let scope = street.map_or(String::new(), |s| format!("&street={}", encode(s)));
-    (
-        format!("/api/v1/reports/district.xlsx?year={year}{scope}"),
-        format!("/api/v1/reports/district.html?year={year}{scope}"),
-    )
-}
-
-impl StreetRow {
-    fn add(&mut self, line: &UnitLine) {
-        self.units += 1;
-        match line.state {
-            "missing" => self.missing += 1,
-            "reviewed" => {
-                self.submitted += 1;
-                self.reviewed += 1;
-            }
-            _ => self.submitted += 1,
-        }
-        if line.late {
-            self.late += 1;
+impl ProgressQuery {
+    fn filter(&self) -> ProgressFilter {
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        ProgressFilter {
+            year: year_of(self.year.as_deref()),
+            street: text(&self.street),
+            state: UnitState::parse(&self.state),
+            kind: text(&self.kind),
+            flagged: self.flagged == "1",
+            search: text(&self.q),
         }
     }
-}
-
-#[derive(Serialize)]
-struct UnitLine {
-    code: String,
-    name: String,
-    kind: String,
-    street: String,
-    /// missing | submitted | reviewed
-    state: &'static str,
-    state_label: &'static str,
-    total: Option<crate::domain::Points>,
-    self_total: Option<crate::domain::Points>,
-    tier: String,
-    late: bool,
-    href: String,
-}
-
-#[derive(Serialize)]
-struct FlagRow {
-    #[serde(flatten)]
-    flag: FlagItem,
-    unit_href: String,
-    /// The resolution typed, kept when the form is shown again.
-    typed: String,
 }
 
 #[derive(Serialize)]
@@ -213,45 +158,31 @@ struct Choice {
     selected: bool,
 }
 
-#[derive(Serialize)]
-struct Progress {
-    year: i32,
-    years: Vec<i32>,
-    campaign: Option<CampaignView>,
-    streets: Vec<StreetRow>,
-    total: StreetRow,
-    street_choices: Vec<Choice>,
-    state_choices: Vec<Choice>,
-    units: Vec<UnitLine>,
-    filtered: bool,
-    flags: Vec<FlagRow>,
+fn choices<'a>(
+    values: impl IntoIterator<Item = (&'a str, &'a str)>,
+    chosen: Option<&str>,
+) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|(value, label)| Choice {
+            value: value.into(),
+            label: label.into(),
+            selected: chosen == Some(value),
+        })
+        .collect()
 }
 
-const UNIT_STATES: [(&str, &str); 3] = [
-    ("missing", "未提交"),
-    ("submitted", "已提交未复核"),
-    ("reviewed", "已复核"),
-];
-
-fn line_of(unit: UnitView, result: Option<&AssessmentSummary>, year: i32) -> UnitLine {
-    let (state, label) = match result {
-        None => UNIT_STATES[0],
-        Some(r) if r.reviewed => UNIT_STATES[2],
-        Some(_) => UNIT_STATES[1],
-    };
-    UnitLine {
-        href: format!("/inspect/units/{}?year={year}", encode(&unit.code)),
-        street: unit.street.unwrap_or_else(|| NO_STREET.into()),
-        code: unit.code,
-        name: unit.name,
-        kind: unit.kind,
-        state,
-        state_label: label,
-        total: result.map(|r| r.total),
-        self_total: result.map(|r| r.self_total),
-        tier: result.map_or_else(|| "—".into(), result_tier),
-        late: result.is_some_and(|r| r.late),
-    }
+#[derive(Serialize)]
+struct ProgressPage {
+    #[serde(flatten)]
+    progress: YearProgress,
+    street_choices: Vec<Choice>,
+    state_choices: Vec<Choice>,
+    kind_choices: Vec<Choice>,
+    q: String,
+    flagged: bool,
+    filtered: bool,
+    pager: Pager,
 }
 
 async fn progress(
@@ -261,123 +192,67 @@ async fn progress(
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     let query = query.into_inner();
-    let flash = query.flash.clone();
-    progress_page(&state, &viewer, query, None)
-        .await
-        .map(|p| p.flash(flash))?
-        .render(&state, Some(&viewer))
-}
-
-/// The progress page; `typed` keeps a flag's resolution after an error.
-async fn progress_page(
-    state: &AppState,
-    viewer: &Viewer,
-    query: ProgressQuery,
-    typed: Option<(i64, String)>,
-) -> Result<Page<'static, Progress>, PageError> {
-    let years = campaign_years(state).await?;
-    let year = year_of(query.year.as_deref())
-        .or_else(|| years.first().copied())
-        .unwrap_or(0);
+    let filter = query.filter();
+    let paging = PageRequest::of_page(query.page.as_deref(), UNITS_PER_PAGE);
     let actor = viewer.actor.clone();
-    let (campaign, units, results, open_flags) = state
-        .run(move |conn, _| {
-            let campaign = match campaigns::by_year(conn, year) {
-                Ok(row) => Some(campaigns::view(conn, &row)?),
-                Err(ServiceError::NotFound(_)) => None,
-                Err(e) => return Err(e),
-            };
-            let units = roster::list(conn, &actor)?;
-            let results = assessments::list(conn, &actor, year, None)?;
-            let open_flags = flags::list(conn, &actor, year, true)?;
-            Ok((campaign, units, results, open_flags))
-        })
+    let progress = state
+        .run(move |conn, _| progress::year(conn, &actor, &filter, paging))
         .await?;
-    let by_unit: HashMap<String, AssessmentSummary> = results
-        .into_iter()
-        .map(|r| (r.unit.code.clone(), r))
-        .collect();
-    let wanted_street = query.street.clone().filter(|s| !s.is_empty());
-    let wanted_state = query
-        .state
-        .clone()
-        .filter(|s| UNIT_STATES.iter().any(|(v, _)| v == s));
-    let mut streets: BTreeMap<String, StreetRow> = BTreeMap::new();
-    let (xlsx, page) = summary_hrefs(year, None);
-    let mut total = StreetRow {
-        street: "全区".into(),
-        xlsx_href: Some(xlsx).filter(|_| campaign.is_some()),
-        html_href: Some(page).filter(|_| campaign.is_some()),
-        ..StreetRow::default()
-    };
-    let mut lines = Vec::new();
-    for unit in units {
-        let line = line_of(unit.clone(), by_unit.get(&unit.code), year);
-        let row = streets.entry(line.street.clone()).or_insert_with(|| {
-            // Units without a street have no street summary of their own.
-            let (xlsx, page) = summary_hrefs(year, Some(&line.street));
-            let summary = campaign.is_some() && line.street != NO_STREET;
-            StreetRow {
-                street: line.street.clone(),
-                href: format!("/inspect?year={year}&street={}", encode(&line.street)),
-                xlsx_href: Some(xlsx).filter(|_| summary),
-                html_href: Some(page).filter(|_| summary),
-                ..StreetRow::default()
-            }
-        });
-        row.add(&line);
-        total.add(&line);
-        if wanted_street.as_ref().is_none_or(|s| *s == line.street)
-            && wanted_state.as_ref().is_none_or(|s| s == line.state)
-        {
-            lines.push(line);
-        }
-    }
-    let street_choices = streets
-        .keys()
-        .map(|s| Choice {
-            value: s.clone(),
-            label: s.clone(),
-            selected: wanted_street.as_ref() == Some(s),
-        })
-        .collect();
-    let state_choices = UNIT_STATES
-        .iter()
-        .map(|(v, l)| Choice {
-            value: (*v).into(),
-            label: (*l).into(),
-            selected: wanted_state.as_deref() == Some(*v),
-        })
-        .collect();
-    let flags = open_flags
-        .into_iter()
-        .map(|flag| FlagRow {
-            unit_href: format!("/inspect/units/{}?year={year}", encode(&flag.unit)),
-            typed: typed
-                .as_ref()
-                .filter(|(id, _)| *id == flag.id)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default(),
-            flag,
-        })
-        .collect();
-    Ok(Page::new(
+    Page::new(
         "inspect-progress",
         "年检进度",
         "/inspect",
-        Progress {
-            year,
-            years,
-            campaign,
-            streets: streets.into_values().collect(),
-            total,
-            street_choices,
-            state_choices,
-            units: lines,
-            filtered: wanted_street.is_some() || wanted_state.is_some(),
-            flags,
-        },
-    ))
+        progress_page(progress, &query),
+    )
+    .flash(query.flash.clone())
+    .render(&state, Some(&viewer))
+}
+
+/// The page around the service's figures: the filter's choices and links.
+fn progress_page(progress: YearProgress, query: &ProgressQuery) -> ProgressPage {
+    let filter = query.filter();
+    let year = progress.year.to_string();
+    let pager = Pager::of(
+        &progress.units,
+        "/inspect",
+        &[
+            ("year", &year),
+            ("street", filter.street.as_deref().unwrap_or_default()),
+            (
+                "state",
+                filter.state.map(UnitState::as_str).unwrap_or_default(),
+            ),
+            ("kind", filter.kind.as_deref().unwrap_or_default()),
+            ("q", filter.search.as_deref().unwrap_or_default()),
+            ("flagged", if filter.flagged { "1" } else { "" }),
+        ],
+    );
+    ProgressPage {
+        street_choices: choices(
+            progress
+                .streets
+                .iter()
+                .map(|s| (s.street.as_str(), s.street.as_str())),
+            filter.street.as_deref(),
+        ),
+        state_choices: choices(
+            UnitState::ALL.map(|s| (s.as_str(), s.label())),
+            filter.state.map(UnitState::as_str),
+        ),
+        kind_choices: choices(
+            progress.kinds.iter().map(|k| (k.as_str(), k.as_str())),
+            filter.kind.as_deref(),
+        ),
+        q: filter.search.clone().unwrap_or_default(),
+        flagged: filter.flagged,
+        filtered: filter.street.is_some()
+            || filter.state.is_some()
+            || filter.kind.is_some()
+            || filter.flagged
+            || filter.search.is_some(),
+        pager,
+        progress,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -385,9 +260,12 @@ async fn progress_page(
 struct FlagForm {
     csrf: String,
     resolution: String,
+    /// The unit whose page the form is on, and its year.
+    unit: String,
     year: String,
 }
 
+/// 核实: an inspector notes how a flag was checked, on the unit's page.
 async fn resolve_flag(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -396,27 +274,26 @@ async fn resolve_flag(
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
     viewer.check_csrf(Some(&form.csrf))?;
-    let id = id.into_inner();
-    let form = form.into_inner();
-    let actor = viewer.actor.clone();
-    let resolution = form.resolution.clone();
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let (actor, resolution) = (viewer.actor.clone(), form.resolution.clone());
     let result = state
         .run(move |conn, env| flags::resolve(conn, &actor, id, &resolution, env.clock))
         .await;
-    let back = match year_of(Some(&form.year)) {
-        Some(y) => format!("/inspect?year={y}"),
-        None => "/inspect".into(),
-    };
+    let year = year_of(Some(&form.year));
     match result {
-        Ok(()) => Ok(see_other(&back, Some(Done::FlagResolved))),
+        Ok(()) => {
+            let back = format!(
+                "/inspect/units/{}?year={}",
+                encode(&form.unit),
+                year.unwrap_or(0)
+            );
+            Ok(see_other(&back, Some(Done::FlagResolved)))
+        }
         Err(e) => {
             let (message, status) = shown(e)?;
-            let query = ProgressQuery {
-                year: Some(form.year.clone()),
-                ..ProgressQuery::default()
-            };
-            progress_page(&state, &viewer, query, Some((id, form.resolution)))
-                .await?
+            let data = unit_data(&state, &viewer, form.unit, year, &ReviewTyped::default()).await?;
+            let title = data.unit.name.clone();
+            Page::new("inspect-unit", &title, "/inspect", data)
                 .error(message, status)
                 .render(&state, Some(&viewer))
         }
@@ -627,7 +504,7 @@ fn assessed(mut detail: AssessmentDetail, typed: &ReviewTyped) -> Assessed {
         })
         .collect();
     Assessed {
-        tier: result_tier(&detail.summary),
+        tier: progress::tier_label(&detail.summary),
         self_tier: tier_name(detail.self_tier.as_ref()),
         can_review: detail.superseded_by.is_none(),
         detail,

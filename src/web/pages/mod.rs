@@ -504,3 +504,46 @@ mod tests {
         );
     }
 }
+
+/// Links to the pages of a list: the same query with another `page`.
+#[derive(Serialize, Debug, Default)]
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` is the list's query without `page`; empty values are dropped.
+    pub fn of<T>(
+        paged: &crate::service::listing::Paged<T>,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Self {
+        let pages = paged.pages();
+        let href = |page: u32| {
+            let mut pairs = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in query.iter().filter(|(_, v)| !v.is_empty()) {
+                pairs.append_pair(k, v);
+            }
+            if page > 1 {
+                pairs.append_pair("page", &page.to_string());
+            }
+            let pairs = pairs.finish();
+            if pairs.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{pairs}")
+            }
+        };
+        Pager {
+            page: paged.page,
+            pages,
+            total: paged.total,
+            prev: (paged.page > 1).then(|| href(paged.page.min(pages + 1) - 1)),
+            next: (paged.page < pages).then(|| href(paged.page + 1)),
+        }
+    }
+}
