@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod batch;
+pub mod board;
 pub mod campaigns;
 pub mod checklists;
 pub mod demo;

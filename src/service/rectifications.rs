@@ -260,23 +260,28 @@ pub fn counts(
         },
         today,
     )?;
-    let mut c = Counts {
-        total: items.len(),
-        ..Counts::default()
-    };
-    for i in &items {
-        match i.state.as_str() {
-            "open" => c.open += 1,
-            "submitted" => c.submitted += 1,
-            "verified" => c.verified += 1,
-            "returned" => c.returned += 1,
-            _ => c.waived += 1,
+    Ok(Counts::of(&items))
+}
+
+impl Counts {
+    /// Counts of orders already listed.
+    pub fn of(items: &[RectificationItem]) -> Counts {
+        let mut c = Counts {
+            total: items.len(),
+            ..Counts::default()
+        };
+        for i in items {
+            match i.state.as_str() {
+                "open" => c.open += 1,
+                "submitted" => c.submitted += 1,
+                "verified" => c.verified += 1,
+                "returned" => c.returned += 1,
+                _ => c.waived += 1,
+            }
+            c.overdue += usize::from(i.overdue);
         }
-        if i.overdue {
-            c.overdue += 1;
-        }
+        c
     }
-    Ok(c)
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

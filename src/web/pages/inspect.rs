@@ -15,7 +15,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::assessments::{self, AssessmentDetail, HistoryEntry, InputDetail, ItemDetail};
-use crate::service::campaigns;
 use crate::service::flags;
 use crate::service::listing::PageRequest;
 use crate::service::progress::{self, ProgressFilter, UnitState, YearProgress};
@@ -27,6 +26,7 @@ use crate::service::roster::{self, UnitView};
 use crate::service::samples::{self, SampleRequest, SampleView};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
+use crate::service::{board, campaigns};
 use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
@@ -105,13 +105,6 @@ pub(super) fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<Opt
 /// A year from a query string; anything unreadable is ignored.
 pub(super) fn year_of(text: Option<&str>) -> Option<i32> {
     text.and_then(|t| t.trim().parse().ok())
-}
-
-/// Every campaign's year, newest first.
-async fn campaign_years(state: &AppState) -> Result<Vec<i32>, PageError> {
-    Ok(state
-        .run(|conn, _| Ok(campaigns::list(conn)?.iter().map(|c| c.year).collect()))
-        .await?)
 }
 
 fn tier_name(tier: Option<&crate::domain::scoring::TierRef>) -> String {
@@ -1003,25 +996,36 @@ async fn draw_sample(
 struct BoardQuery {
     year: Option<String>,
     street: Option<String>,
+    unit: Option<String>,
+    q: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
+    page: Option<String>,
     flash: Option<String>,
 }
+
+/// Orders per page on the board.
+const ORDERS_PER_PAGE: u32 = 50;
 
 /// The board's filters as sent on, in forms and links.
 #[derive(Serialize, Clone, Default)]
 struct BoardFilter {
     year: i32,
     street: String,
+    unit: String,
+    q: String,
     state: String,
     overdue: bool,
 }
 
 impl BoardFilter {
     fn of(query: &BoardQuery, year: i32) -> BoardFilter {
+        let text = |t: &Option<String>| t.as_deref().unwrap_or_default().trim().to_string();
         BoardFilter {
             year,
-            street: query.street.clone().unwrap_or_default().trim().to_string(),
+            street: text(&query.street),
+            unit: text(&query.unit),
+            q: text(&query.q),
             state: query
                 .state
                 .clone()
@@ -1034,25 +1038,43 @@ impl BoardFilter {
         }
     }
 
+    fn pairs(&self) -> [(&'static str, String); 6] {
+        [
+            ("year", self.year.to_string()),
+            ("street", self.street.clone()),
+            ("unit", self.unit.clone()),
+            ("q", self.q.clone()),
+            ("state", self.state.clone()),
+            (
+                "overdue",
+                if self.overdue {
+                    "1".into()
+                } else {
+                    String::new()
+                },
+            ),
+        ]
+    }
+
     fn href(&self) -> String {
-        let mut href = format!("/inspect/rectifications?year={}", self.year);
-        if !self.street.is_empty() {
-            href.push_str(&format!("&street={}", encode(&self.street)));
-        }
-        if !self.state.is_empty() {
-            href.push_str(&format!("&state={}", encode(&self.state)));
-        }
-        if self.overdue {
-            href.push_str("&overdue=1");
-        }
-        href
+        let pairs = self.pairs();
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Pager::of(
+            &PageRequest::default().cut(Vec::<()>::new()),
+            "/inspect/rectifications",
+            &pairs,
+        )
+        .href_of_first()
     }
 
     fn service(&self) -> Filter {
+        let some = |s: &String| Some(s.clone()).filter(|s| !s.is_empty());
         Filter {
-            year: Some(self.year),
-            street: Some(self.street.clone()).filter(|s| !s.is_empty()),
-            state: Some(self.state.clone()).filter(|s| !s.is_empty()),
+            year: (self.year != 0).then_some(self.year),
+            street: some(&self.street),
+            unit: some(&self.unit),
+            q: some(&self.q),
+            state: some(&self.state),
             overdue: self.overdue.then_some(true),
             ..Filter::default()
         }
@@ -1113,6 +1135,7 @@ struct Board {
     street_choices: Vec<Choice>,
     state_choices: Vec<Choice>,
     orders: Vec<OrderRow>,
+    pager: Pager,
     filtered: bool,
 }
 
@@ -1122,25 +1145,31 @@ async fn board_page(
     query: &BoardQuery,
     typed: Option<(i64, String, String)>,
 ) -> Result<Page<'static, Board>, PageError> {
-    let years = campaign_years(state).await?;
-    let year = year_of(query.year.as_deref())
-        .or_else(|| years.first().copied())
-        .unwrap_or(0);
-    let filter = BoardFilter::of(query, year);
+    let wanted = BoardFilter::of(query, year_of(query.year.as_deref()).unwrap_or(0)).service();
+    let paging = PageRequest::of_page(query.page.as_deref(), ORDERS_PER_PAGE);
     let actor = viewer.actor.clone();
-    let wanted = filter.service();
-    let (counts, items, streets) = state
-        .run(move |conn, env| {
-            let counts = rectifications::counts(conn, &actor, &wanted, env.clock.today)?;
-            let items = rectifications::list(conn, &actor, &wanted, env.clock.today)?;
-            let streets: BTreeSet<String> = roster::list(conn, &actor)?
-                .into_iter()
-                .filter_map(|u| u.street)
-                .collect();
-            Ok((counts, items, streets))
-        })
+    let data = state
+        .run(move |conn, env| board::board(conn, &actor, &wanted, env.clock.today, paging))
         .await?;
+    Ok(Page::new(
+        "inspect-rectifications",
+        "整改督办",
+        "/inspect/rectifications",
+        board_view(data, BoardFilter::of(query, 0), typed.as_ref()),
+    ))
+}
+
+fn board_view(
+    data: board::Board,
+    filter: BoardFilter,
+    typed: Option<&(i64, String, String)>,
+) -> Board {
     use crate::domain::rectification::State;
+    let filter = BoardFilter {
+        year: data.year,
+        ..filter
+    };
+    let counts = &data.counts;
     let states = State::ALL
         .iter()
         .map(|s| StateCount {
@@ -1155,41 +1184,34 @@ async fn board_page(
             },
         })
         .collect();
-    let street_choices = streets
-        .into_iter()
-        .map(|s| Choice {
-            selected: s == filter.street,
-            label: s.clone(),
-            value: s,
-        })
-        .collect();
-    let state_choices = State::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().into(),
-            label: s.label_zh().into(),
-            selected: s.as_str() == filter.state,
-        })
-        .collect();
-    let orders = items
-        .into_iter()
-        .map(|i| order_row(i, year, typed.as_ref()))
-        .collect();
-    Ok(Page::new(
-        "inspect-rectifications",
-        "整改督办",
-        "/inspect/rectifications",
-        Board {
-            filtered: !filter.street.is_empty() || !filter.state.is_empty() || filter.overdue,
-            filter,
-            years,
-            counts,
-            states,
-            street_choices,
-            state_choices,
-            orders,
-        },
-    ))
+    let pairs = filter.pairs();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Board {
+        pager: Pager::of(&data.orders, "/inspect/rectifications", &pairs),
+        street_choices: choices(
+            data.streets.iter().map(|s| (s.as_str(), s.as_str())),
+            Some(&filter.street),
+        ),
+        state_choices: choices(
+            State::ALL.iter().map(|s| (s.as_str(), s.label_zh())),
+            Some(&filter.state),
+        ),
+        filtered: !filter.street.is_empty()
+            || !filter.state.is_empty()
+            || filter.overdue
+            || !filter.unit.is_empty()
+            || !filter.q.is_empty(),
+        orders: data
+            .orders
+            .items
+            .into_iter()
+            .map(|i| order_row(i, data.year, typed))
+            .collect(),
+        counts: data.counts,
+        years: data.years,
+        states,
+        filter,
+    }
 }
 
 async fn board(
@@ -1258,8 +1280,11 @@ struct ActForm {
     from: String,
     year: Option<String>,
     street: Option<String>,
+    unit: Option<String>,
+    q: Option<String>,
     state: Option<String>,
     overdue: Option<String>,
+    page: Option<String>,
 }
 
 async fn act(
@@ -1275,8 +1300,11 @@ async fn act(
     let query = BoardQuery {
         year: form.year.clone(),
         street: form.street.clone(),
+        unit: form.unit.clone(),
+        q: form.q.clone(),
         state: form.state.clone(),
         overdue: form.overdue.clone(),
+        page: form.page.clone(),
         flash: None,
     };
     let outcome = match number::<f64>(&form.recheck_points, "复查分") {

@@ -513,6 +513,8 @@ pub struct Pager {
     pub total: usize,
     pub prev: Option<String>,
     pub next: Option<String>,
+    #[serde(skip)]
+    first: String,
 }
 
 impl Pager {
@@ -544,6 +546,12 @@ impl Pager {
             total: paged.total,
             prev: (paged.page > 1).then(|| href(paged.page.min(pages + 1) - 1)),
             next: (paged.page < pages).then(|| href(paged.page + 1)),
+            first: href(1),
         }
+    }
+
+    /// The list's first page under the same query.
+    pub fn href_of_first(self) -> String {
+        self.first
     }
 }

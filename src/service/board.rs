@@ -1,0 +1,73 @@
+//! The rectification board (整改督办) for the bureau: a year's orders
+//! counted by state, then a page of them, narrowed by street, unit, state,
+//! overdue and a search.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::store::DbConn;
+
+use super::listing::{PageRequest, Paged};
+use super::rectifications::{self, Counts, Filter, RectificationItem};
+use super::{Actor, ServiceResult, campaigns, roster};
+
+/// What the board shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Board {
+    /// The year shown: the one asked for, else the newest campaign's.
+    pub year: i32,
+    pub years: Vec<i32>,
+    /// Counts under the filter.
+    pub counts: Counts,
+    /// Every street on the roster, for the filter.
+    pub streets: Vec<String>,
+    pub orders: Paged<RectificationItem>,
+}
+
+/// The board of `filter.year` (else the newest campaign's year).
+pub fn board(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+    paging: PageRequest,
+) -> ServiceResult<Board> {
+    actor.require_bureau()?;
+    let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+    let year = filter.year.or_else(|| years.first().copied()).unwrap_or(0);
+    let filter = Filter {
+        year: Some(year),
+        ..filter.clone()
+    };
+    // One read: the counts ignore the state and overdue filters, the list keeps them.
+    let all = rectifications::list(
+        conn,
+        actor,
+        &Filter {
+            state: None,
+            overdue: None,
+            ..filter.clone()
+        },
+        today,
+    )?;
+    let counts = Counts::of(&all);
+    let orders = paging.cut(
+        all.into_iter()
+            .filter(|i| filter.state.as_ref().is_none_or(|s| &i.state == s))
+            .filter(|i| filter.overdue.is_none_or(|o| i.overdue == o))
+            .collect(),
+    );
+    let streets: BTreeSet<String> = roster::list(conn, actor)?
+        .into_iter()
+        .filter_map(|u| u.street)
+        .collect();
+    Ok(Board {
+        year,
+        years,
+        counts,
+        streets: streets.into_iter().collect(),
+        orders,
+    })
+}
