@@ -92,6 +92,9 @@ enum Command {
         /// The bureau's name on notices.
         #[arg(long, default_value = "区档案局")]
         bureau: String,
+        /// The bureau's time zone: Asia/Shanghai, Asia/Urumqi, UTC, or an offset such as +08:00.
+        #[arg(long, default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
+        timezone: crate::domain::local_time::Zone,
     },
     /// The district summary of a year: Excel workbook and/or HTML page; a
     /// short summary on stdout.
@@ -257,6 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             max_upload_mb,
             templates,
             bureau,
+            timezone,
         } => server::serve(
             &bind,
             &db.database,
@@ -266,6 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             max_upload_mb,
             templates.as_deref(),
             &bureau,
+            timezone,
         ),
         Command::Report {
             db,

@@ -63,6 +63,7 @@ pub fn serve(
     max_upload_mb: usize,
     templates: Option<&Path>,
     bureau: &str,
+    zone: crate::domain::local_time::Zone,
 ) -> Result<ExitCode, CliError> {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -72,7 +73,7 @@ pub fn serve(
         let env = Env {
             catalog: &catalog,
             limits: &Limits::default(),
-            clock: now(),
+            clock: Clock::at_in(chrono::Utc::now(), zone),
         };
         match service::demo::populate(&mut conn, env)? {
             Some(summary) => eprintln!("{summary}"),
@@ -85,6 +86,7 @@ pub fn serve(
         max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
         templates: templates.map(Path::to_path_buf),
         bureau_name: bureau.to_string(),
+        zone,
         ..Settings::default()
     };
     let state = AppState::new(db, catalog, settings)

@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod expr;
+pub mod local_time;
 pub mod number;
 pub mod plausibility;
 pub mod random;

@@ -125,6 +125,22 @@ impl Action {
     }
 }
 
+/// An order's history event in Chinese: the people's actions and what the
+/// service did by itself (下达, 结转, 自动销号). Unknown codes are shown as
+/// 其他 rather than as code.
+pub fn event_label_zh(action: &str) -> &'static str {
+    match Action::parse(action) {
+        Some(a) => a.label_zh(),
+        None => match action {
+            "create" => "下达整改",
+            "carry" => "结转至下一年度",
+            "auto_close" => "重新评分后自动销号",
+            "due" => "调整整改期限",
+            _ => "其他",
+        },
+    }
+}
+
 /// Who acts, as far as the lifecycle cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Party {

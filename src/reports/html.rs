@@ -266,10 +266,20 @@ impl Html {
         hb.register_helper("percent", Box::new(Format::PERCENT));
         hb.register_helper("signed", Box::new(Format::SIGNED));
         hb.register_helper("url", Box::new(url_component));
+        hb.register_helper(
+            "local",
+            Box::new(LocalTime(crate::domain::local_time::Zone::default())),
+        );
         Ok(Html {
             hb,
             links: Links::default(),
         })
+    }
+
+    /// Times in templates (`{{local at}}`) shown in this zone.
+    pub fn with_zone(mut self, zone: crate::domain::local_time::Zone) -> Html {
+        self.hb.register_helper("local", Box::new(LocalTime(zone)));
+        self
     }
 
     /// Where the pages link to (none by default). Patterns that are not
@@ -389,6 +399,23 @@ impl HelperDef for CssHelper {
     ) -> HelperResult {
         out.write(&self.0)?;
         Ok(())
+    }
+}
+
+/// `{{local at}}`: a UTC moment (`2026-12-06T02:47:36Z`) in the bureau's time.
+#[derive(Clone, Copy)]
+struct LocalTime(crate::domain::local_time::Zone);
+
+impl HelperDef for LocalTime {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let text = h.param(0).and_then(|p| p.value().as_str()).unwrap_or_default();
+        Ok(ScopedJson::Derived(serde_json::Value::String(self.0.show_text(text))))
     }
 }
 

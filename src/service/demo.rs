@@ -360,6 +360,7 @@ fn fill(
         Clock {
             now,
             today: now.date(),
+            zone: env.clock.zone,
         }
     };
     let env_at = |clock: Clock| super::Env { clock, ..env };

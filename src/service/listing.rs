@@ -159,7 +159,8 @@ mod tests {
         let cut = PageRequest::new(Some(2), Some(3))
             .unwrap()
             .cut((1..=8).collect());
-        assert_eq!((cut.items, cut.total, cut.pages()), (vec![4, 5, 6], 8, 3));
+        assert_eq!(cut.pages(), 3);
+        assert_eq!((cut.items, cut.total), (vec![4, 5, 6], 8));
         let past = PageRequest::new(Some(9), Some(3))
             .unwrap()
             .cut((1..=8).collect::<Vec<_>>());

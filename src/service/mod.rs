@@ -24,7 +24,9 @@ pub mod samples;
 pub mod scoring;
 pub mod uploads;
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::domain::local_time::Zone;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{Decimal, InputValue, ItemAnswer, Points};
@@ -163,24 +165,32 @@ impl Actor {
 }
 
 /// The moment a use case runs: UTC for records, the bureau's local date
-/// (China, UTC+8) for deadlines.
+/// for deadlines, and its zone for what people read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {
     pub now: NaiveDateTime,
     pub today: NaiveDate,
+    pub zone: Zone,
 }
 
 impl Clock {
-    /// China Standard Time; deadlines are dates in the bureau's calendar.
-    pub fn bureau_offset() -> FixedOffset {
-        FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+    /// In China Standard Time (Asia/Shanghai).
+    pub fn at(now_utc: chrono::DateTime<chrono::Utc>) -> Clock {
+        Clock::at_in(now_utc, Zone::default())
     }
 
-    pub fn at(now_utc: chrono::DateTime<chrono::Utc>) -> Clock {
+    /// In the bureau's zone; deadlines are dates in its calendar.
+    pub fn at_in(now_utc: chrono::DateTime<chrono::Utc>, zone: Zone) -> Clock {
         Clock {
             now: now_utc.naive_utc(),
-            today: now_utc.with_timezone(&Clock::bureau_offset()).date_naive(),
+            today: now_utc.with_timezone(&zone.offset()).date_naive(),
+            zone,
         }
+    }
+
+    /// Now, as people read it (2026年12月6日 10:47).
+    pub fn local_now(&self) -> String {
+        self.zone.show(self.now)
     }
 }
 

@@ -289,6 +289,8 @@ pub struct EventView {
     pub at: String,
     pub actor: String,
     pub action: String,
+    /// The action in Chinese (下达整改, 提交整改情况, …).
+    pub action_label: String,
     pub from_state: Option<String>,
     pub to_state: String,
     pub note: String,
@@ -332,6 +334,7 @@ pub fn detail(
         .map(|e| EventView {
             at: format!("{}Z", e.at.format("%Y-%m-%dT%H:%M:%S")),
             actor: e.actor,
+            action_label: rules::event_label_zh(&e.action).to_string(),
             action: e.action,
             from_state: e.from_state,
             to_state: e.to_state,

@@ -357,10 +357,7 @@ pub fn district(
         year,
         previous_year: year.saturating_sub(1),
         street: street.map(str::to_string),
-        generated_at: format!(
-            "{}",
-            (env.clock.now + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
-        ),
+        generated_at: env.clock.local_now(),
         tiers: tiers_of(tier_sources.into_iter()),
         units,
         orders,
@@ -470,9 +467,6 @@ pub fn unit_card(
             })
             .collect(),
         orders,
-        generated_at: format!(
-            "{}",
-            (env.clock.now + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M")
-        ),
+        generated_at: env.clock.local_now(),
     })
 }

@@ -45,6 +45,8 @@ pub struct Settings {
     pub bureau_name: String,
     /// A folder whose templates replace the built-in ones (same names).
     pub templates: Option<std::path::PathBuf>,
+    /// The bureau's time zone: deadlines, and every time shown.
+    pub zone: crate::domain::local_time::Zone,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             uploads_per_account: 2,
             bureau_name: "区档案局".into(),
             templates: None,
+            zone: crate::domain::local_time::Zone::default(),
         }
     }
 }
@@ -87,7 +90,7 @@ impl AppState {
             max_file_bytes: settings.max_upload_bytes,
             ..Limits::default()
         };
-        let html = crate::reports::html::Html::new(settings.templates.as_deref())?;
+        let html = crate::reports::html::Html::new(settings.templates.as_deref())?.with_zone(settings.zone);
         let pages_html = html.clone().with_links(pages::leader::links());
         Ok(AppState {
             html: Arc::new(html),
@@ -109,7 +112,7 @@ impl AppState {
         T: Send + 'static,
     {
         let state = self.clone();
-        let clock = Clock::at(chrono::Utc::now());
+        let clock = Clock::at_in(chrono::Utc::now(), self.settings.zone);
         let span = tracing::Span::current();
         web::block(move || {
             let _entered = span.enter();
@@ -139,7 +142,7 @@ impl AppState {
             .await
             .map_err(|_| ApiError::Busy)?;
         let state = self.clone();
-        let clock = Clock::at(chrono::Utc::now());
+        let clock = Clock::at_in(chrono::Utc::now(), self.settings.zone);
         Ok(web::block(move || {
             let env = Env {
                 catalog: &state.catalog,
