@@ -1,6 +1,7 @@
 //! The `nianjian` command line (contract §3). Results go to stdout, progress
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
+mod help;
 mod server;
 mod summary;
 
@@ -16,9 +17,9 @@ use crate::ingest::workbook::Limits;
 use crate::reports::template::{Prefill, self_check_template};
 use crate::service::scoring::{FileResult, file_problem, score_workbook};
 
-/// 年检: a district archives bureau's annual inspection.
+/// 年检：区档案局的年度档案工作检查——考核细则、自查表、评分、整改与报表。
 #[derive(Parser, Debug)]
-#[command(name = "nianjian", version, about)]
+#[command(name = "nianjian", version)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,105 +27,105 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Checklists (考核细则).
+    /// 考核细则。
     Checklist {
         #[command(subcommand)]
         command: ChecklistCommand,
     },
-    /// Writes the self-check workbook (自查表) for a checklist.
+    /// 生成考核细则的自查表（工作簿）。
     Template {
-        /// The checklist, as ID@VERSION (e.g. community@2013).
-        #[arg(long)]
+        /// 考核细则，写作 ID@VERSION（如 community@2013）。
+        #[arg(long, value_name = "ID@VERSION")]
         checklist: String,
-        /// Where to write the .xlsx.
-        #[arg(short = 'o', long = "output")]
+        /// 自查表写到这个文件（.xlsx）。
+        #[arg(short = 'o', long = "output", value_name = "文件")]
         output: PathBuf,
-        /// The checklist folder (default: ./checklists, else those built in).
-        #[arg(long)]
+        /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+        #[arg(long, value_name = "目录")]
         checklists: Option<PathBuf>,
-        /// Pre-fill 单位名称.
-        #[arg(long)]
+        /// 预填单位名称。
+        #[arg(long, value_name = "名称")]
         unit_name: Option<String>,
-        /// Pre-fill 单位代码.
-        #[arg(long)]
+        /// 预填单位代码。
+        #[arg(long, value_name = "代码")]
         unit_code: Option<String>,
-        /// Pre-fill 单位类型.
-        #[arg(long)]
+        /// 预填单位类型。
+        #[arg(long, value_name = "类型")]
         unit_kind: Option<String>,
-        /// Pre-fill 所属街道.
-        #[arg(long)]
+        /// 预填所属街道。
+        #[arg(long, value_name = "街道")]
         street: Option<String>,
-        /// Pre-fill 年度.
-        #[arg(long)]
+        /// 预填年度。
+        #[arg(long, value_name = "年度")]
         year: Option<i32>,
     },
-    /// Scores self-check workbooks offline, without a database.
+    /// 离线为自查表评分，不用数据库。
     Score {
-        /// The checklist folder (default: ./checklists, else those built in).
-        #[arg(long)]
+        /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+        #[arg(long, value_name = "目录")]
         checklists: Option<PathBuf>,
-        /// One JSON array on stdout, an element per file in order.
+        /// 在标准输出写一个 JSON 数组，每个文件一个元素，按给出的顺序。
         #[arg(long)]
         json: bool,
-        /// Workbooks (.xlsx .xlsm .xls .ods), or folders holding them.
-        #[arg(required = true)]
+        /// 自查表（.xlsx .xlsm .xls .ods），或存放自查表的目录。
+        #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
     },
-    /// Runs the service.
+    /// 运行服务。
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// 监听地址（默认 127.0.0.1:8080）。
+        #[arg(long, value_name = "地址", default_value = "127.0.0.1:8080")]
         bind: String,
         #[command(flatten)]
         db: DatabaseArg,
-        /// Fill an empty database with a demonstration district.
+        /// 数据库为空时填入演示用的区。
         #[arg(long)]
         demo: bool,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
+        /// 工作线程数（默认每个处理器核心一个）。
+        #[arg(long, value_name = "个数")]
         workers: Option<usize>,
-        /// Largest workbook accepted in an upload, in MB.
-        #[arg(long, default_value_t = 10)]
+        /// 上传的工作簿最大多少兆字节（默认 10）。
+        #[arg(long, value_name = "兆字节", default_value_t = 10)]
         max_upload_mb: usize,
-        /// A folder of templates replacing the built-in ones of the same name.
-        #[arg(long)]
+        /// 报表模板目录，其中的模板替换同名的内置模板。
+        #[arg(long, value_name = "目录")]
         templates: Option<PathBuf>,
-        /// The bureau's name on notices.
-        #[arg(long, default_value = "区档案局")]
+        /// 通知书上的档案局名称（默认 区档案局）。
+        #[arg(long, value_name = "名称", default_value = "区档案局")]
         bureau: String,
         /// The bureau's time zone: Asia/Shanghai, Asia/Urumqi, UTC, or an offset such as +08:00.
         #[arg(long, default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
         timezone: crate::domain::local_time::Zone,
     },
-    /// The district summary of a year: Excel workbook and/or HTML page; a
-    /// short summary on stdout.
+    /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。
     Report {
         #[command(flatten)]
         db: DatabaseArg,
-        #[arg(long)]
+        /// 年度。
+        #[arg(long, value_name = "年度")]
         year: i32,
-        /// Limit to one street (街道).
-        #[arg(long)]
+        /// 只统计一个街道。
+        #[arg(long, value_name = "街道")]
         street: Option<String>,
-        /// Write the workbook here.
-        #[arg(long)]
+        /// 汇总工作簿（.xlsx）写到这个文件。
+        #[arg(long, value_name = "文件")]
         xlsx: Option<PathBuf>,
-        /// Write the dashboard page here.
-        #[arg(long)]
+        /// 领导看板页面（HTML）写到这个文件。
+        #[arg(long, value_name = "文件")]
         html: Option<PathBuf>,
-        /// A folder of templates replacing the built-in ones of the same name.
-        #[arg(long)]
+        /// 报表模板目录，其中的模板替换同名的内置模板。
+        #[arg(long, value_name = "目录")]
         templates: Option<PathBuf>,
     },
-    /// Stores self-check workbooks as submissions, as an upload by the bureau would.
+    /// 把自查表作为档案局的上传存入数据库。
     Import {
         #[command(flatten)]
         db: DatabaseArg,
-        /// Workbooks, or folders holding them.
-        #[arg(required = true)]
+        /// 自查表，或存放自查表的目录。
+        #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
     },
-    /// Accounts.
+    /// 用户账号。
     User {
         #[command(subcommand)]
         command: UserCommand,
@@ -134,24 +135,31 @@ enum Command {
 /// Where the data lives: `--database`, else NIANJIAN_DATABASE, else ./nianjian.db.
 #[derive(clap::Args, Debug, Clone)]
 struct DatabaseArg {
-    /// A SQLite file path, sqlite:PATH, or postgres://USER@HOST:PORT/DB.
-    #[arg(long, env = "NIANJIAN_DATABASE", default_value = "nianjian.db")]
+    /// 数据库：SQLite 文件路径、sqlite:路径，或 postgres://用户@主机:端口/库名；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。
+    #[arg(
+        long,
+        value_name = "数据库",
+        env = "NIANJIAN_DATABASE",
+        default_value = "nianjian.db"
+    )]
     database: String,
-    /// The checklist folder (default: ./checklists, else those built in).
-    #[arg(long)]
+    /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+    #[arg(long, value_name = "目录")]
     checklists: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
 enum UserCommand {
-    /// Adds an account; the password comes from NIANJIAN_PASSWORD or a prompt.
+    /// 添加账号；密码取自环境变量 NIANJIAN_PASSWORD，没有则提示输入。
     Add {
-        #[arg(long)]
+        /// 用户名。
+        #[arg(long, value_name = "用户名")]
         username: String,
-        #[arg(long, value_parser = ["admin", "inspector", "unit", "leader"])]
+        /// 角色：admin（管理员）、inspector（检查员）、unit（单位档案员）、leader（领导）。
+        #[arg(long, value_name = "角色", value_parser = ["admin", "inspector", "unit", "leader"])]
         role: String,
-        /// The unit's code, for a unit account.
-        #[arg(long)]
+        /// 单位账号所属单位的代码。
+        #[arg(long, value_name = "代码")]
         unit: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
@@ -160,9 +168,10 @@ enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 enum ChecklistCommand {
-    /// Validates every checklist under DIR.
+    /// 校验目录下的每一份考核细则。
     Validate {
-        #[arg(default_value = "checklists")]
+        /// 考核细则目录（默认 ./checklists）。
+        #[arg(value_name = "目录", default_value = "checklists")]
         dir: PathBuf,
     },
 }
@@ -190,7 +199,10 @@ impl CliError {
 
 /// Runs the command line; `main` is this and nothing more.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match help::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     init_logging();
     match run(cli) {
         Ok(code) => code,
