@@ -93,8 +93,8 @@ enum Command {
         /// 通知书上的档案局名称（默认 区档案局）。
         #[arg(long, value_name = "名称", default_value = "区档案局")]
         bureau: String,
-        /// The bureau's time zone: Asia/Shanghai, Asia/Urumqi, UTC, or an offset such as +08:00.
-        #[arg(long, default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
+        /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
+        #[arg(long, value_name = "时区", default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
         timezone: crate::domain::local_time::Zone,
     },
     /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。

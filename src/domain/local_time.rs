@@ -34,12 +34,16 @@ impl Zone {
     /// A name from the table above, or an offset: `+08:00`, `+8`, `-05:30`.
     pub fn parse(text: &str) -> Result<Zone, String> {
         let text = text.trim();
-        if let Some((_, hours)) = NAMED.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)) {
-            return Ok(Zone(FixedOffset::east_opt(hours * 3600).expect("a known offset")));
+        if let Some((_, hours)) = NAMED
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+        {
+            return Ok(Zone(
+                FixedOffset::east_opt(hours * 3600).expect("a known offset"),
+            ));
         }
-        let refuse = || {
-            format!("时区“{text}”无法识别：请写 Asia/Shanghai 这样的名称，或 +08:00 这样的时差")
-        };
+        let refuse =
+            || format!("时区“{text}”无法识别：请写 Asia/Shanghai 这样的名称，或 +08:00 这样的时差");
         let (sign, rest) = match text.as_bytes().first() {
             Some(b'+') => (1, &text[1..]),
             Some(b'-') => (-1, &text[1..]),
@@ -106,7 +110,10 @@ mod tests {
     fn moments_are_shown_in_local_time() {
         let zone = Zone::default();
         // 20:30 UTC is the next morning in Beijing.
-        assert_eq!(zone.show_text("2026-12-05T20:30:00Z"), "2026年12月6日 04:30");
+        assert_eq!(
+            zone.show_text("2026-12-05T20:30:00Z"),
+            "2026年12月6日 04:30"
+        );
         assert_eq!(zone.show_text("not a time"), "not a time");
         let utc = Zone::parse("UTC").unwrap();
         assert_eq!(utc.show_text("2026-01-02T03:04:05Z"), "2026年1月2日 03:04");

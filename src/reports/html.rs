@@ -414,8 +414,13 @@ impl HelperDef for LocalTime {
         _: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, RenderError> {
-        let text = h.param(0).and_then(|p| p.value().as_str()).unwrap_or_default();
-        Ok(ScopedJson::Derived(serde_json::Value::String(self.0.show_text(text))))
+        let text = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .unwrap_or_default();
+        Ok(ScopedJson::Derived(serde_json::Value::String(
+            self.0.show_text(text),
+        )))
     }
 }
 

@@ -188,8 +188,17 @@ mod tests {
             include_str!("uploads.rs"),
         ];
         let prefixes = [
-            "session.", "user.", "unit.", "roster.", "campaign.", "upload.", "review.",
-            "sample.", "flag.", "evidence.", "rectification.",
+            "session.",
+            "user.",
+            "unit.",
+            "roster.",
+            "campaign.",
+            "upload.",
+            "review.",
+            "sample.",
+            "flag.",
+            "evidence.",
+            "rectification.",
         ];
         let mut missing = Vec::new();
         for source in sources {
@@ -198,7 +207,9 @@ mod tests {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
                 if code_like
-                    && prefixes.iter().any(|p| literal.starts_with(p) && literal.len() > p.len())
+                    && prefixes
+                        .iter()
+                        .any(|p| literal.starts_with(p) && literal.len() > p.len())
                     && action_label(literal) == "其他操作"
                 {
                     missing.push(literal.to_string());
@@ -211,7 +222,10 @@ mod tests {
                 missing.push(code);
             }
         }
-        assert!(missing.is_empty(), "audit actions without a label: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "audit actions without a label: {missing:?}"
+        );
         assert_eq!(action_label("no.such"), "其他操作");
     }
 }

@@ -90,7 +90,8 @@ impl AppState {
             max_file_bytes: settings.max_upload_bytes,
             ..Limits::default()
         };
-        let html = crate::reports::html::Html::new(settings.templates.as_deref())?.with_zone(settings.zone);
+        let html = crate::reports::html::Html::new(settings.templates.as_deref())?
+            .with_zone(settings.zone);
         let pages_html = html.clone().with_links(pages::leader::links());
         Ok(AppState {
             html: Arc::new(html),
