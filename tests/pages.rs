@@ -756,8 +756,8 @@ async fn a_campaign_is_opened_and_changed_through_the_admin_page() {
             "已开启新的年度年检",
             "2013-06-30",
             "45 天",
-            "社区：community@2013",
-            "机关：agency@2012",
+            "社区：《社区档案工作考核细则（2013版）》",
+            "机关：《机关、企事业单位、学校档案工作考核细则（2012版）》",
         ],
     );
     let token = app.login("admin").await;
@@ -1236,8 +1236,19 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
     let (b, home) = sign_in(&app, "xyx").await;
     home.assert(
         200,
-        &[UNIT_NAME, "2012 年度年检", "/unit/template?year=2012"],
+        &[
+            UNIT_NAME,
+            "2012 年度年检",
+            "/unit/template?year=2012",
+            // The checklist by its title, and what each tier asks for, before any upload.
+            "《社区档案工作考核细则（2013版）》",
+            "各等级的申报条件",
+            TOP,
+            "总分不低于",
+            "还没有上传本年度的自查表",
+        ],
     );
+    assert!(!home.html.contains("community@2013"), "no code names");
     assert!(home.url.ends_with("/unit"), "{}", home.url);
 
     let (status, disposition, template) = b.bytes("/unit/template?year=2012").await;
@@ -1274,14 +1285,31 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
         .await;
     refused.assert(422, &["未保存", "自查评分!"]);
 
-    // The history shows the accepted upload.
-    b.get("/unit")
+    // Home, later: the upload that counts with its score, the way to its
+    // card, and each order with its own 答复 button; the history links too.
+    let later = b.get("/unit").await;
+    later.assert(
+        200,
+        &[
+            "已上传：自查表.xlsx",
+            SECOND,
+            "成绩单与得分说明",
+            &format!("/dashboard/units/{UNIT}?year=2012"),
+            "需要答复",
+            "待整改",
+            ">答复</a>",
+        ],
+    );
+    let card = b.get(&format!("/dashboard/units/{UNIT}?year=2012")).await;
+    card.assert(200, &[UNIT_NAME, SECOND]);
+    // The home's count and the default list agree.
+    let orders = b.get("/unit/rectifications").await;
+    orders.assert(200, &["整改事项", "待整改", ">答复</a>"]);
+    let listed = orders.html.matches(">答复</a>").count();
+    assert_eq!(later.html.matches(">答复</a>").count(), listed);
+    b.get("/unit/rectifications?year=2012")
         .await
-        .assert(200, &["自查表.xlsx", SECOND, "待整改"]);
-
-    // Its rectification order, answered with an evidence file.
-    let orders = b.get("/unit/rectifications?year=2012").await;
-    orders.assert(200, &["整改事项", "待整改"]);
+        .assert(200, &["2012 年度的全部事项"]);
     let id = orders.first_unit_order();
     let order = b.get(&format!("/unit/rectifications/{id}")).await;
     order.assert(200, &["提交整改情况"]);

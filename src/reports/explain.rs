@@ -295,3 +295,53 @@ mod tests {
         );
     }
 }
+
+/// What a tier asks for, before anything is scored: shown to a unit
+/// before it uploads (申报条件).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TierNeeds {
+    pub name: String,
+    pub lines: Vec<String>,
+}
+
+/// Every tier's conditions in words, lowest tier first as listed.
+pub fn tier_requirements(checklist: &Checklist) -> Vec<TierNeeds> {
+    use crate::domain::checklist::MinInput;
+    checklist
+        .tiers
+        .iter()
+        .map(|tier| {
+            let mut lines = vec![format!("总分不低于 {} 分", tier.min_total)];
+            for code in &tier.required_items {
+                let title = checklist.item(code).map_or("", |i| i.title.as_str());
+                lines.push(format!("{code} {title} 须得满分"));
+            }
+            if let Some(floor) = tier.category_floor {
+                lines.push(format!(
+                    "每一类别得分不低于该类别适用满分的 {}%",
+                    Points(floor * 10)
+                ));
+            }
+            for (key, min) in &tier.min_inputs {
+                let input = checklist.input(key);
+                let label = input.map_or(key.as_str(), |i| i.label.as_str());
+                let unit = input.and_then(|i| i.unit.as_deref()).unwrap_or_default();
+                match min {
+                    MinInput::AtLeast(m) => lines.push(format!("{label}不低于 {m}{unit}")),
+                    MinInput::Yes(true) => lines.push(format!("{label}为“是”")),
+                    MinInput::Yes(false) => {}
+                }
+            }
+            if let Some(condition) = &tier.requires {
+                lines.push(format!("附加条件：{}", condition.source));
+            }
+            if !checklist.vetoes.is_empty() {
+                lines.push("不触及任何一票否决项".to_string());
+            }
+            TierNeeds {
+                name: tier.name.clone(),
+                lines,
+            }
+        })
+        .collect()
+}

@@ -342,6 +342,8 @@ pub struct AssessmentDetail {
     #[schema(value_type = Vec<Object>)]
     pub vetoes: serde_json::Value,
     pub target_tier: Option<String>,
+    /// The tier applied for, by its name (省级示范档案室).
+    pub target_tier_name: Option<String>,
     pub gaps: Vec<String>,
     pub items: Vec<ItemDetail>,
     pub categories: Vec<CategoryDetail>,
@@ -534,6 +536,13 @@ pub fn detail(
         penalty: Points(row.penalty),
         self_tier: tier_of(&first),
         vetoes: serde_json::from_str(&row.vetoes).unwrap_or(serde_json::Value::Array(Vec::new())),
+        target_tier_name: row.target_tier.as_deref().map(|code| {
+            checklist
+                .tiers
+                .iter()
+                .find(|t| t.code == code)
+                .map_or_else(|| code.to_string(), |t| t.name.clone())
+        }),
         target_tier: row.target_tier.clone(),
         gaps: serde_json::from_str(&row.gaps).unwrap_or_default(),
         items,

@@ -20,6 +20,9 @@ pub struct KindChecklist {
     pub unit_kind: String,
     /// `id@version`
     pub checklist: String,
+    /// The checklist's title, as people know it (shown, never sent).
+    #[serde(default, skip_deserializing)]
+    pub title: String,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -116,10 +119,18 @@ fn check_rectify_days(days: Option<i32>) -> ServiceResult<()> {
 }
 
 pub fn view(conn: &mut DbConn, row: &CampaignRow) -> ServiceResult<CampaignView> {
+    let titles: std::collections::HashMap<String, String> = queries::checklists::all(conn)?
+        .into_iter()
+        .map(|c| (c.reference, c.title))
+        .collect();
     let checklists = queries::campaigns::checklists(conn, row.id)?
         .into_iter()
         .map(|(unit_kind, checklist)| KindChecklist {
             unit_kind,
+            title: titles
+                .get(&checklist)
+                .cloned()
+                .unwrap_or_else(|| checklist.clone()),
             checklist,
         })
         .collect();

@@ -421,6 +421,7 @@ fn fill(
         let mapping = |kind: &str, reference: &str| KindChecklist {
             unit_kind: kind.into(),
             checklist: reference.into(),
+            title: String::new(),
         };
         campaigns::create(
             conn,

@@ -22,6 +22,7 @@ pub mod reviews;
 pub mod roster;
 pub mod samples;
 pub mod scoring;
+pub mod unit_home;
 pub mod uploads;
 
 use chrono::{NaiveDate, NaiveDateTime};

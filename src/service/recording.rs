@@ -61,10 +61,16 @@ fn store_assessment(
     review_id: Option<i64>,
     now: NaiveDateTime,
 ) -> ServiceResult<i64> {
+    // Stored for the pages, so in Chinese (`score --json` keeps the contract's text).
     let gaps: Vec<String> = submission
         .target_tier
         .as_deref()
-        .map(|t| card.gaps(t).iter().map(ToString::to_string).collect())
+        .map(|t| {
+            card.gaps(t)
+                .iter()
+                .map(|g| g.describe_zh(checklist))
+                .collect()
+        })
         .unwrap_or_default();
     let reference = checklist.reference();
     let items: Vec<AssessmentItemRow> = card

@@ -55,6 +55,18 @@ pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitVi
     })
 }
 
+/// A unit account's own unit.
+pub fn own(conn: &mut DbConn, actor: &Actor) -> ServiceResult<UnitView> {
+    if actor.role != super::Role::Unit {
+        return Err(ServiceError::Forbidden("仅单位账号可以进行此操作".into()));
+    }
+    let id = actor
+        .unit_id
+        .ok_or_else(|| ServiceError::Forbidden("账号未绑定单位".into()))?;
+    let code = queries::units::get(conn, id)?.code;
+    get(conn, actor, &code)
+}
+
 /// What an import did.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct RosterResult {

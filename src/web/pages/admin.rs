@@ -595,6 +595,7 @@ impl CampaignTyped {
             .map(|(kind, c)| KindChecklist {
                 unit_kind: kind.clone(),
                 checklist: c.clone(),
+                title: String::new(),
             })
             .collect()
     }

@@ -7,13 +7,11 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::reports::template::{Prefill, self_check_template};
-use crate::service::assessments::{self, HistoryEntry};
-use crate::service::campaigns::{self, CampaignView};
-use crate::service::evidence::{self, Attachment, EvidenceBoard, EvidenceFile, MAX_FILES};
-use crate::service::rectifications::{
-    self, ActionRequest, Evidence, Filter, RectificationDetail, RectificationItem,
-};
+use crate::service::campaigns;
+use crate::service::evidence::{self, Attachment, EvidenceFile, MAX_FILES};
+use crate::service::rectifications::{self, ActionRequest, Evidence, RectificationDetail};
 use crate::service::roster::{self, UnitView};
+use crate::service::unit_home::{self, UnitHome};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
 use crate::web::upload::{FormRules, read_checked};
@@ -36,54 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn own_unit(state: &AppState, viewer: &Viewer) -> Result<UnitView, PageError> {
     require(&viewer.actor, &[Role::Unit])?;
     let actor = viewer.actor.clone();
-    Ok(state
-        .run(move |conn, _| {
-            let id = actor
-                .unit_id
-                .ok_or_else(|| ServiceError::Forbidden("账号未绑定单位".into()))?;
-            let code = crate::store::queries::units::get(conn, id)?.code;
-            roster::get(conn, &actor, &code)
-        })
-        .await?)
-}
-
-#[derive(Serialize)]
-struct OpenCampaign {
-    year: i32,
-    checklist: String,
-    deadline: Option<String>,
-    /// 佐证材料: the items to attach to and what is attached.
-    evidence: Option<EvidenceBoard>,
-}
-
-#[derive(Serialize)]
-struct Overview {
-    unit: UnitView,
-    campaigns: Vec<OpenCampaign>,
-    history: Vec<HistoryEntry>,
-    open_orders: usize,
-    overdue_orders: usize,
-}
-
-fn open_for(kind: &str, campaigns: Vec<CampaignView>) -> Vec<OpenCampaign> {
-    campaigns
-        .into_iter()
-        .filter(|c| !c.closed)
-        .filter_map(|c| {
-            let checklist = c
-                .checklists
-                .iter()
-                .find(|k| k.unit_kind == kind)?
-                .checklist
-                .clone();
-            Some(OpenCampaign {
-                year: c.year,
-                checklist,
-                deadline: c.deadline,
-                evidence: None,
-            })
-        })
-        .collect()
+    Ok(state.run(move |conn, _| roster::own(conn, &actor)).await?)
 }
 
 async fn overview(
@@ -97,51 +48,12 @@ async fn overview(
         .render(&state, Some(&viewer))
 }
 
-async fn overview_data(state: &AppState, viewer: &Viewer) -> Result<Overview, PageError> {
-    let unit = own_unit(state, viewer).await?;
+async fn overview_data(state: &AppState, viewer: &Viewer) -> Result<UnitHome, PageError> {
+    require(&viewer.actor, &[Role::Unit])?;
     let actor = viewer.actor.clone();
-    let code = unit.code.clone();
-    let kind = unit.kind.clone();
-    let (campaigns, history, open_orders, overdue_orders) = state
-        .run(move |conn, env| {
-            let mut campaigns = open_for(&kind, campaigns::list(conn)?);
-            for c in &mut campaigns {
-                c.evidence = Some(evidence::board(conn, env, &actor, &code, c.year)?);
-            }
-            let history = assessments::history(conn, &actor, &code)?;
-            let (mut open, mut overdue) = (0, 0);
-            for year in history
-                .iter()
-                .map(|h| h.year)
-                .collect::<std::collections::BTreeSet<_>>()
-            {
-                for o in rectifications::list(
-                    conn,
-                    &actor,
-                    &Filter {
-                        year: Some(year),
-                        ..Filter::default()
-                    },
-                    env.clock.today,
-                )? {
-                    if matches!(o.state.as_str(), "open" | "returned") {
-                        open += 1;
-                    }
-                    if o.overdue {
-                        overdue += 1;
-                    }
-                }
-            }
-            Ok((campaigns, history, open, overdue))
-        })
-        .await?;
-    Ok(Overview {
-        unit,
-        campaigns,
-        history,
-        open_orders,
-        overdue_orders,
-    })
+    Ok(state
+        .run(move |conn, env| unit_home::home(conn, env, &actor))
+        .await?)
 }
 
 /// 佐证材料 for an item of the year's self-check, from the unit's page.
@@ -372,61 +284,27 @@ async fn upload(
     page.render(&state, Some(&viewer))
 }
 
-#[derive(Serialize)]
-struct Orders {
-    year: i32,
-    years: Vec<i32>,
-    items: Vec<RectificationItem>,
-}
-
 #[derive(Deserialize)]
 struct OrdersQuery {
     year: Option<i32>,
     flash: Option<String>,
 }
 
+/// Without a year: every order still to do; with one: all of its orders.
 async fn orders(
     state: web::Data<AppState>,
     viewer: Viewer,
     query: super::PageQuery<OrdersQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let unit = own_unit(&state, &viewer).await?;
-    let actor = viewer.actor.clone();
-    let wanted = query.year;
-    let (year, years, items) = state
-        .run(move |conn, env| {
-            let mut years: Vec<i32> = assessments::history(conn, &actor, &unit.code)?
-                .iter()
-                .map(|h| h.year)
-                .collect();
-            years.sort_unstable();
-            years.dedup();
-            years.reverse();
-            let year = wanted.or_else(|| years.first().copied()).unwrap_or(0);
-            let items = if year == 0 {
-                Vec::new()
-            } else {
-                rectifications::list(
-                    conn,
-                    &actor,
-                    &Filter {
-                        year: Some(year),
-                        ..Filter::default()
-                    },
-                    env.clock.today,
-                )?
-            };
-            Ok((year, years, items))
-        })
+    require(&viewer.actor, &[Role::Unit])?;
+    let query = query.into_inner();
+    let (actor, year) = (viewer.actor.clone(), query.year);
+    let data = state
+        .run(move |conn, env| unit_home::orders(conn, env, &actor, year))
         .await?;
-    Page::new(
-        "unit-orders",
-        "整改事项",
-        "/unit/rectifications",
-        Orders { year, years, items },
-    )
-    .flash(query.into_inner().flash)
-    .render(&state, Some(&viewer))
+    Page::new("unit-orders", "整改事项", "/unit/rectifications", data)
+        .flash(query.flash)
+        .render(&state, Some(&viewer))
 }
 
 #[derive(Serialize)]
