@@ -114,6 +114,17 @@ impl Browser {
         Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
+                // What a browser sends when a link is followed.
+                .default_headers(
+                    [(
+                        reqwest::header::ACCEPT,
+                        reqwest::header::HeaderValue::from_static(
+                            "text/html,application/xhtml+xml,*/*;q=0.8",
+                        ),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
                 .build()
                 .expect("client"),
             base: app.address.clone(),
@@ -1775,4 +1786,42 @@ async fn a_unit_attaches_evidence_and_the_inspector_sees_it_beside_the_item() {
     let (status, _, bytes) = inspector.bytes(&link).await;
     assert_eq!(status, 200);
     assert_eq!(bytes, pdf);
+}
+
+#[actix_web::test]
+async fn people_meet_pages_not_json_off_the_beaten_path() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, excellent_book(&app)).await;
+    let b = Browser::new(&app);
+    // An unknown page.
+    let missing = b.get("/no/such/page").await;
+    missing.assert(404, &["找不到", "页面不存在", "返回首页"]);
+    // A report link opened without a session: sign in, then back to it.
+    let card = format!("/api/v1/units/{UNIT}/card.html?year=2012");
+    let bounced = b.get(&card).await;
+    assert!(bounced.url.contains("/login?next="), "{}", bounced.url);
+    bounced.assert(200, &["登录"]);
+    let (b, _) = sign_in(&app, "inspector").await;
+    let signed_in = b
+        .post(
+            "/login",
+            &[
+                ("username", "inspector"),
+                ("password", PASSWORD),
+                ("next", &card),
+            ],
+        )
+        .await;
+    let _ = signed_in;
+    let opened = b.get(&card).await;
+    opened.assert(200, &[UNIT_NAME]);
+    // A bad year on a report link: a page saying what is wrong.
+    let bad = b.get("/api/v1/reports/district.html?year=abc").await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(bad.html.contains("<h1>无法完成</h1>"), "{}", bad.html);
+    assert!(!bad.html.trim_start().starts_with('{'));
+    // Scripts still get JSON.
+    let (status, body) = app.get(None, &card).await;
+    assert_eq!(status, 401);
+    assert!(body["error"].is_string());
 }

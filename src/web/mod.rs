@@ -199,6 +199,9 @@ impl Application {
                     .app_data(web::PathConfig::default().error_handler(|e, _| {
                         ApiError::BadRequest(format!("路径参数有误：{e}")).into()
                     }))
+                    .wrap(actix_web::middleware::from_fn(
+                        pages::browser::api_links_for_people,
+                    ))
                     .wrap(actix_web::middleware::from_fn(extract::text_rule))
                     .wrap(actix_web::middleware::Compress::default())
                     .wrap(tracing_middleware())

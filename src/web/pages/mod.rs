@@ -5,6 +5,7 @@
 //! on 管理.
 
 pub mod admin;
+pub mod browser;
 pub mod inspect;
 pub mod leader;
 pub mod login;
@@ -382,15 +383,7 @@ impl ResponseError for PageError {
             other => other.to_string(),
         };
         let _ = api;
-        HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(format!(
-                "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{status}</title>\
-                 <style>body{{font-family:sans-serif;margin:3em;max-width:40em}}</style></head>\
-                 <body><h1>无法完成</h1><p>{}</p><p><a href=\"/\">返回首页</a></p></body></html>",
-                escape(&message),
-                status = status.as_u16()
-            ))
+        browser::error_page(status, &message)
     }
 }
 
@@ -473,6 +466,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     leader::routes(cfg);
     inspect::routes(cfg);
     admin::routes(cfg);
+    cfg.default_service(web::to(browser::not_found));
 }
 
 #[cfg(test)]
