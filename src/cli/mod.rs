@@ -1,6 +1,7 @@
 //! The `nianjian` command line (contract §3). Results go to stdout, progress
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
+mod bureau;
 mod server;
 mod summary;
 
@@ -89,9 +90,8 @@ enum Command {
         /// A folder of templates replacing the built-in ones of the same name.
         #[arg(long)]
         templates: Option<PathBuf>,
-        /// The bureau's name on notices.
-        #[arg(long, default_value = "区档案局")]
-        bureau: String,
+        #[command(flatten)]
+        bureau: bureau::BureauArgs,
     },
     /// The district summary of a year: Excel workbook and/or HTML page; a
     /// short summary on stdout.
@@ -265,7 +265,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             workers,
             max_upload_mb,
             templates.as_deref(),
-            &bureau,
+            bureau.resolve(demo)?,
         ),
         Command::Report {
             db,

@@ -62,7 +62,7 @@ pub fn serve(
     workers: Option<usize>,
     max_upload_mb: usize,
     templates: Option<&Path>,
-    bureau: &str,
+    bureau: crate::reports::bureau::Bureau,
 ) -> Result<ExitCode, CliError> {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -84,7 +84,7 @@ pub fn serve(
     let settings = Settings {
         max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
         templates: templates.map(Path::to_path_buf),
-        bureau_name: bureau.to_string(),
+        bureau,
         ..Settings::default()
     };
     let state = AppState::new(db, catalog, settings)

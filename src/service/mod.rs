@@ -12,6 +12,7 @@ pub mod checklists;
 pub mod demo;
 pub mod evidence;
 pub mod flags;
+pub mod notices;
 pub mod recording;
 pub mod rectifications;
 pub mod reports;
