@@ -6,8 +6,10 @@
 //! number and date of issue are stored then and every later print shows
 //! them again. Others (the unit, leaders) read the issued notice, or a
 //! draft without a number before the bureau has issued it. Numbers stay
-//! unique under concurrent requests: the table's unique keys on (year,
-//! number) and (year, unit) refuse the loser, which tries again.
+//! unique under concurrent requests: issuers take turns (one write lock
+//! on SQLite, a table lock on PostgreSQL), and should one get past that,
+//! the unique keys on (year, number) and (year, unit) refuse it and it
+//! tries again.
 
 use crate::reports::bureau::Bureau;
 use crate::reports::model::{Notice, NoticeIssue, active_orders, notice};
@@ -74,6 +76,7 @@ fn issue_once(
     unit_id: i64,
     year: i32,
 ) -> ServiceResult<NoticeRow> {
+    queries::notices::lock_for_numbering(conn)?;
     if let Some(row) = queries::notices::find(conn, year, unit_id)? {
         return Ok(row);
     }

@@ -8,6 +8,7 @@ mod conformance;
 mod demo;
 mod evidence;
 mod helpers;
+mod notices;
 mod openapi;
 mod rectifications;
 mod reports;

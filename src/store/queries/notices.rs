@@ -16,6 +16,18 @@ pub fn find(conn: &mut DbConn, year: i32, unit_id: i64) -> StoreResult<Option<No
         .optional()?)
 }
 
+/// Makes concurrent issuers of numbers take turns until the caller's
+/// transaction ends. PostgreSQL: a table lock that lets readers through
+/// (SHARE ROW EXCLUSIVE conflicts with itself and with writers); SQLite
+/// already holds its one write lock inside [`crate::store::write`].
+pub fn lock_for_numbering(conn: &mut DbConn) -> StoreResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        diesel::sql_query("LOCK TABLE rectification_notices IN SHARE ROW EXCLUSIVE MODE")
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// The highest number issued in a year (0 when none).
 pub fn last_number(conn: &mut DbConn, year: i32) -> StoreResult<i32> {
     Ok(rectification_notices::table
