@@ -1929,10 +1929,15 @@ mod tests {
 
     #[test]
     fn render_takes_any_data() {
+        // A notice as the printing view gives it: the lines split for print.
+        let mut n = serde_json::to_value(notice()).expect("json");
+        n["head"] = serde_json::json!([]);
+        n["tail"] = n["lines"].clone();
+        n["count"] = serde_json::json!(1);
         let page = html()
             .render(
                 "rectification-notice",
-                &serde_json::json!({"title": "t", "notice": notice()}),
+                &serde_json::json!({"title": "t", "notice": n}),
             )
             .expect("renders");
         assert!(page.contains("整改通知书"));
