@@ -117,11 +117,11 @@ fn marked_html(notice: &Notice) -> String {
         .expect("renders");
     for line in &notice.lines {
         let n = line.number;
-        let cell = format!("<td class=\"no\">{n}</td>");
+        let cell = format!("<td class=\"seq\">{n}</td>");
         assert!(page.contains(&cell), "row {n} in the page");
         page = page.replacen(
             &cell,
-            &format!("<td class=\"no\"><a href=\"https://marker.invalid/row-{n}\">{n}</a></td>"),
+            &format!("<td class=\"seq\"><a href=\"https://marker.invalid/row-{n}\">{n}</a></td>"),
             1,
         );
     }

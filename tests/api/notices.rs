@@ -83,7 +83,7 @@ async fn notices_are_numbered_per_year_in_issue_order_and_keep_their_number() {
     // The bureau issues in its own order: 葵巷 first, then 小营巷.
     let first = notice(&app, &inspector, UNITS[1].0, 2012).await;
     assert!(first.contains(&number(2012, 1)), "{first}");
-    assert!(first.contains("<td class=\"no\">1</td>"), "orders listed");
+    assert!(first.contains("<td class=\"seq\">1</td>"), "orders listed");
     assert!(first.contains("<p class=\"bureau\">杭州市上城区档案局</p>"));
     assert!(first.contains("联系地址：杭州市上城区示范路 1 号"));
     assert!(first.contains("0571-87000000"));
