@@ -124,6 +124,9 @@ pub async fn unit_card(
 }
 
 /// A unit's 整改通知书 for a year (its active orders), as printable HTML or xlsx.
+/// The bureau's first print issues it: numbered per year in issue order
+/// (区档案局整改字〔2012〕第 7 号), the number and date kept for every later print;
+/// before that others get a draft without a number.
 #[utoipa::path(get, path = "/api/v1/units/{code}/notice.{format}", tag = "reports", security(("bearer" = [])),
     params(("code" = String, Path), ("format" = String, Path, description = "html or xlsx"), UnitYear),
     responses((status = 200, description = "HTML or xlsx", content((String = "text/html"), (crate::web::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ErrorBody),
