@@ -1,6 +1,7 @@
 //! The `nianjian` command line (contract §3). Results go to stdout, progress
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
+mod bureau;
 mod help;
 mod server;
 mod summary;
@@ -90,9 +91,8 @@ enum Command {
         /// 报表模板目录，其中的模板替换同名的内置模板。
         #[arg(long, value_name = "目录")]
         templates: Option<PathBuf>,
-        /// 通知书上的档案局名称（默认 区档案局）。
-        #[arg(long, value_name = "名称", default_value = "区档案局")]
-        bureau: String,
+        #[command(flatten)]
+        bureau: bureau::BureauArgs,
         /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
         #[arg(long, value_name = "时区", default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
         timezone: crate::domain::local_time::Zone,
@@ -281,7 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             workers,
             max_upload_mb,
             templates.as_deref(),
-            &bureau,
+            bureau.resolve(demo)?,
             timezone,
         ),
         Command::Report {

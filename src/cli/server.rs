@@ -62,7 +62,7 @@ pub fn serve(
     workers: Option<usize>,
     max_upload_mb: usize,
     templates: Option<&Path>,
-    bureau: &str,
+    bureau: crate::reports::bureau::Bureau,
     zone: crate::domain::local_time::Zone,
 ) -> Result<ExitCode, CliError> {
     let workers =
@@ -85,7 +85,7 @@ pub fn serve(
     let settings = Settings {
         max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
         templates: templates.map(Path::to_path_buf),
-        bureau_name: bureau.to_string(),
+        bureau,
         zone,
         ..Settings::default()
     };

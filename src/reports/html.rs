@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::ReportError;
 use super::model::{
-    DistrictReport, InputStat, ItemFacts, LostItem, NO_TIER, NOT_SUBMITTED, Notice, OrderFacts,
-    Tier, TierCounts, TrendYear, UnitCard, UnitLine,
+    DistrictReport, InputStat, ItemFacts, LostItem, NO_TIER, NOT_SUBMITTED, Notice, NoticeLine,
+    OrderFacts, Tier, TierCounts, TrendYear, UnitCard, UnitLine,
 };
 use super::svg::{self, Bar, Paint, Series};
 use crate::domain::Points;
@@ -46,6 +46,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "partials/notice",
         include_str!("../../report-templates/partials/notice.hbs"),
+    ),
+    (
+        "partials/notice-sign",
+        include_str!("../../report-templates/partials/notice-sign.hbs"),
     ),
     (
         "dashboard",
@@ -319,7 +323,7 @@ impl Html {
             "rectification-notice",
             &NoticeView {
                 title: format!("整改通知书 · {}", notice.unit_name),
-                notice,
+                notice: NoticePrint::of(notice),
             },
         )
     }
@@ -336,7 +340,7 @@ impl Html {
                     years.join("、"),
                     notices.len()
                 ),
-                notices,
+                notices: notices.iter().map(NoticePrint::of).collect(),
             },
         )
     }
@@ -1161,13 +1165,43 @@ fn card_view<'a>(card: &'a UnitCard, links: &Links) -> CardView<'a> {
 #[derive(Serialize)]
 struct NoticeView<'a> {
     title: String,
-    notice: &'a Notice,
+    notice: NoticePrint<'a>,
 }
 
 #[derive(Serialize)]
 struct NoticesView<'a> {
     title: String,
-    notices: &'a [Notice],
+    notices: Vec<NoticePrint<'a>>,
+}
+
+/// Rows of a notice kept on the page of its signature when printed.
+const NOTICE_TAIL_ROWS: usize = 2;
+
+/// A notice as the template prints it: its lines split into `head` and
+/// the last [`NOTICE_TAIL_ROWS`] (`tail`), which the print CSS keeps on
+/// one page with the closing and the signature (no signature alone on a page).
+#[derive(Serialize)]
+struct NoticePrint<'a> {
+    #[serde(flatten)]
+    notice: &'a Notice,
+    head: &'a [NoticeLine],
+    tail: &'a [NoticeLine],
+    /// How many lines (问题项数).
+    count: usize,
+}
+
+impl<'a> NoticePrint<'a> {
+    fn of(notice: &'a Notice) -> NoticePrint<'a> {
+        let (head, tail) = notice
+            .lines
+            .split_at(notice.lines.len().saturating_sub(NOTICE_TAIL_ROWS));
+        NoticePrint {
+            notice,
+            head,
+            tail,
+            count: notice.lines.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1435,8 +1469,11 @@ mod tests {
 
     fn notice() -> Notice {
         Notice {
-            number: "上城区档案局整改字〔2012〕第 330102001 号".into(),
-            bureau: "上城区档案局".into(),
+            number: "上城区档案局整改字〔2012〕第 7 号".into(),
+            serial: Some(7),
+            bureau: "杭州市上城区档案局".into(),
+            bureau_address: Some(IMG_STREET.into()),
+            bureau_phone: Some("0571-87000000".into()),
             unit_code: "330102001".into(),
             unit_name: SCRIPT.into(),
             street: IMG_STREET.into(),
@@ -1452,6 +1489,7 @@ mod tests {
                 title: "库房温湿度无记录".into(),
                 requirement: FORMULA.into(),
                 due: "2012-06-30".into(),
+                due_zh: "2012年6月30日".into(),
                 state_label: "待整改".into(),
             }],
         }
@@ -1795,9 +1833,27 @@ mod tests {
             "<p class=\"to\">{}：</p>",
             html_escape(&n.unit_name)
         )));
-        assert!(page.contains("根据 2012 年度档案工作年检结果，你单位存在以下问题，请于 2012年6月30日 前完成整改并书面报告整改情况。"));
+        assert!(page.contains("根据2012年度档案工作年检结果，你单位存在以下 1 项问题，请按所列期限逐项整改，并于 <span class=\"date\">2012年6月30日</span> 前将整改情况连同佐证材料书面报告我局。"));
         assert!(page.contains("<td>B1</td><td class=\"text\">库房温湿度无记录</td>"));
-        assert!(page.contains("<p>上城区档案局</p>\n<p>2012年4月1日</p>"));
+        assert!(page.contains("<td class=\"date\">2012年6月30日</td>"));
+        assert!(page.contains(
+            "<div class=\"issuer\"><p class=\"bureau\">杭州市上城区档案局</p><p class=\"date\">2012年4月1日</p></div>"
+        ));
+        assert!(page.contains("<div class=\"seal\">（盖章）</div>"));
+        assert!(page.contains("联系电话：<span class=\"nowrap\">0571-87000000</span>"));
+        assert!(page.contains("签收人："));
+        // One line: no head rows, it stays with the signature.
+        assert!(!page.contains("<tbody>\n<tr>"));
+        assert_eq!(page.matches("<tbody class=\"tail\">").count(), 1);
+        // A draft says it has no number yet; no contact lines when none is set.
+        let mut draft = n.clone();
+        draft.number.clear();
+        draft.serial = None;
+        draft.bureau_address = None;
+        draft.bureau_phone = None;
+        let page = html().notice(&draft).expect("renders");
+        assert!(page.contains("（未签发：档案局签发时编号）"));
+        assert!(!page.contains("联系地址") && !page.contains("联系电话"));
         let both = html().notices(&[n.clone(), n]).expect("renders");
         assert_eq!(
             both.matches("<article class=\"notice\">").count(),
@@ -1915,10 +1971,15 @@ mod tests {
 
     #[test]
     fn render_takes_any_data() {
+        // A notice as the printing view gives it: the lines split for print.
+        let mut n = serde_json::to_value(notice()).expect("json");
+        n["head"] = serde_json::json!([]);
+        n["tail"] = n["lines"].clone();
+        n["count"] = serde_json::json!(1);
         let page = html()
             .render(
                 "rectification-notice",
-                &serde_json::json!({"title": "t", "notice": notice()}),
+                &serde_json::json!({"title": "t", "notice": n}),
             )
             .expect("renders");
         assert!(page.contains("整改通知书"));

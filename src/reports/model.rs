@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::bureau::{Bureau, chinese_date};
+
 use crate::domain::number::Ratio;
 use crate::domain::{InputValue, Points, checklist::InputGroup, checklist::InputType};
 
@@ -1272,60 +1274,77 @@ pub struct NoticeLine {
     pub item: String,
     pub title: String,
     pub requirement: String,
+    /// The due date, YYYY-MM-DD.
     pub due: String,
+    /// The same as printed: YYYY年M月D日.
+    pub due_zh: String,
     pub state_label: String,
+}
+
+/// The number a notice was issued under (文号), kept once given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeIssue {
+    /// The notice's place among the year's notices in issue order (1, 2, 3…).
+    pub serial: i32,
+    /// 发文日期, the bureau's date when it was first issued.
+    pub issued_on: chrono::NaiveDate,
 }
 
 /// A 整改通知书 (rectification notice) to one unit for one year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Notice {
-    /// Notice number, e.g. 上档整字〔2012〕第 330102301 号.
+    /// Notice number (文号), e.g. 区档案局整改字〔2012〕第 7 号; empty while
+    /// the bureau has not issued it yet (a draft).
     pub number: String,
+    /// The sequence number within the year, null for a draft.
+    pub serial: Option<i32>,
+    /// 发文机关.
     pub bureau: String,
+    /// 联系地址 and 联系电话 of the bureau, null when not configured.
+    pub bureau_address: Option<String>,
+    pub bureau_phone: Option<String>,
     pub unit_code: String,
     pub unit_name: String,
     pub street: String,
     pub year: i32,
     pub total: String,
     pub tier: String,
-    /// Date of issue, YYYY年M月D日.
+    /// Date of issue, YYYY年M月D日 (for a draft: today).
     pub issued_on: String,
     /// The latest due date of the listed orders, YYYY年M月D日.
     pub reply_by: String,
     pub lines: Vec<NoticeLine>,
 }
 
-/// The notice for a unit's active orders (open, submitted or returned).
-pub fn notice(bureau: &str, card: &UnitCard, issued_on: chrono::NaiveDate) -> Notice {
-    let date = |d: chrono::NaiveDate| {
-        format!(
-            "{}年{}月{}日",
-            chrono::Datelike::year(&d),
-            chrono::Datelike::month(&d),
-            chrono::Datelike::day(&d)
-        )
-    };
-    let active: Vec<&OrderFacts> = card
-        .orders
-        .iter()
-        .filter(|o| matches!(o.state.as_str(), "open" | "submitted" | "returned"))
-        .collect();
+/// The notice for a unit's active orders (open, submitted or returned),
+/// under the number it was issued with (`issue`), or a draft dated `today`.
+pub fn notice(
+    bureau: &Bureau,
+    card: &UnitCard,
+    issue: Option<NoticeIssue>,
+    today: chrono::NaiveDate,
+) -> Notice {
+    let active: Vec<&OrderFacts> = active_orders(card).collect();
+    let due = |o: &OrderFacts| chrono::NaiveDate::parse_from_str(&o.due, "%Y-%m-%d").ok();
     let reply_by = active
         .iter()
-        .filter_map(|o| chrono::NaiveDate::parse_from_str(&o.due, "%Y-%m-%d").ok())
+        .filter_map(|o| due(o))
         .max()
-        .map(date)
+        .map(chinese_date)
         .unwrap_or_default();
     Notice {
-        number: format!("{bureau}整改字〔{}〕第 {} 号", card.year, card.code),
-        bureau: bureau.to_string(),
+        number: issue.map_or_else(String::new, |i| bureau.notice_number(card.year, i.serial)),
+        serial: issue.map(|i| i.serial),
+        bureau: bureau.name.clone(),
+        bureau_address: bureau.address.clone(),
+        bureau_phone: bureau.phone.clone(),
         unit_code: card.code.clone(),
         unit_name: card.name.clone(),
         street: card.street.clone(),
         year: card.year,
         total: card.total.to_string(),
         tier: card.tier.clone(),
-        issued_on: date(issued_on),
+        issued_on: chinese_date(issue.map_or(today, |i| i.issued_on)),
         reply_by,
         lines: active
             .iter()
@@ -1337,8 +1356,16 @@ pub fn notice(bureau: &str, card: &UnitCard, issued_on: chrono::NaiveDate) -> No
                 title: o.title.clone(),
                 requirement: o.requirement.clone(),
                 due: o.due.clone(),
+                due_zh: due(o).map_or_else(|| o.due.clone(), chinese_date),
                 state_label: o.state_label.clone(),
             })
             .collect(),
     }
+}
+
+/// The orders a notice lists: those still to be done (open, submitted, returned).
+pub fn active_orders(card: &UnitCard) -> impl Iterator<Item = &OrderFacts> {
+    card.orders
+        .iter()
+        .filter(|o| matches!(o.state.as_str(), "open" | "submitted" | "returned"))
 }

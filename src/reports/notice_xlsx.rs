@@ -2,14 +2,15 @@
 //! print on A4 portrait (rows and columns 1-based as Excel shows them):
 //!
 //! ```text
-//! 1  notice number, right-aligned
+//! 1  notice number (文号), right-aligned; 未签发 for a draft
 //! 2  整改通知书 (title)
 //! 3  致 <unit>：
-//! 4  opening paragraph: 根据 <year> 年度档案工作年检结果……请于 <reply_by> 前……
+//! 4  opening paragraph: 根据<year>年度档案工作年检结果……于 <reply_by> 前……
 //! 5  header: A 序号 | B 条目 | C 问题 | D 整改要求 | E 整改期限 (repeated on every printed page)
 //! 6… one row per line
-//!    a blank row, the closing paragraph, 特此通知。, two blank rows,
-//!    the bureau and the date of issue, right-aligned
+//!    a blank row, 特此通知。, two blank rows,
+//!    the bureau, the date of issue and （盖章）, right-aligned,
+//!    the bureau's address and telephone (when configured), 签收 line
 //! ```
 //!
 //! All of A:E is merged for the paragraphs; their heights are set from the
@@ -111,33 +112,57 @@ fn paragraph(ws: &mut Worksheet, row: RowNum, text: &str, style: &Style) -> Resu
     Ok(())
 }
 
+/// What row 1 shows before the bureau has issued (numbered) the notice.
+const DRAFT_NUMBER: &str = "（未签发：档案局签发时编号）";
+
+/// The opening paragraph, worded as the HTML notice.
+fn opening(notice: &Notice) -> String {
+    let year = notice.year;
+    if notice.lines.is_empty() {
+        return format!("{INDENT}根据{year}年度档案工作年检结果，你单位目前没有待整改的事项。");
+    }
+    let deadline = if notice.reply_by.is_empty() {
+        "请按所列期限逐项整改，并将整改情况连同佐证材料书面报告我局。".to_string()
+    } else {
+        format!(
+            "请按所列期限逐项整改，并于 {} 前将整改情况连同佐证材料书面报告我局。",
+            notice.reply_by
+        )
+    };
+    format!(
+        "{INDENT}根据{year}年度档案工作年检结果，你单位存在以下 {} 项问题，{deadline}",
+        notice.lines.len()
+    )
+}
+
+/// 联系地址 and 联系电话 as configured, one line each.
+fn contact_lines(notice: &Notice) -> Vec<String> {
+    [
+        ("联系地址", &notice.bureau_address),
+        ("联系电话", &notice.bureau_phone),
+    ]
+    .iter()
+    .filter_map(|(label, value)| value.as_ref().map(|v| format!("{label}：{v}")))
+    .collect()
+}
+
 fn notice_sheet(ws: &mut Worksheet, notice: &Notice, f: &Formats) -> Result<(), XlsxError> {
     ws.set_name(SHEET_NOTICE)?;
     for (col, width) in WIDTHS.iter().enumerate() {
         ws.set_column_width(col as ColNum, *width)?;
     }
 
-    ws.merge_range(
-        0,
-        0,
-        0,
-        LAST_COL,
-        &notice.number,
-        f.number.pick(&notice.number),
-    )?;
+    let number = if notice.number.is_empty() {
+        DRAFT_NUMBER
+    } else {
+        notice.number.as_str()
+    };
+    ws.merge_range(0, 0, 0, LAST_COL, number, f.number.pick(number))?;
     ws.set_row_height(0, 22)?;
     ws.merge_range(1, 0, 1, LAST_COL, "整改通知书", &f.title)?;
     ws.set_row_height(1, 44)?;
     paragraph(ws, 2, &format!("致 {}：", notice.unit_name), &f.to)?;
-    let deadline = if notice.reply_by.is_empty() {
-        "请按各项整改期限完成整改并书面报告整改情况。".to_string()
-    } else {
-        format!("请于 {} 前完成整改并书面报告整改情况。", notice.reply_by)
-    };
-    let opening = format!(
-        "{INDENT}根据 {} 年度档案工作年检结果，你单位存在以下问题，{deadline}",
-        notice.year
-    );
+    let opening = opening(notice);
     paragraph(ws, 3, &opening, &f.paragraph)?;
 
     const HEADER: RowNum = 4;
@@ -187,16 +212,22 @@ fn notice_sheet(ws: &mut Worksheet, notice: &Notice, f: &Formats) -> Result<(), 
     }
 
     row += 1;
-    paragraph(
-        ws,
-        row,
-        &format!("{INDENT}请你单位对照上述问题逐项整改，整改报告须附相关佐证材料。"),
-        &f.paragraph,
-    )?;
-    paragraph(ws, row + 1, &format!("{INDENT}特此通知。"), &f.paragraph)?;
-    row += 4;
+    paragraph(ws, row, &format!("{INDENT}特此通知。"), &f.paragraph)?;
+    row += 3;
     paragraph(ws, row, &notice.bureau, &f.signature)?;
     paragraph(ws, row + 1, &notice.issued_on, &f.signature)?;
+    paragraph(ws, row + 2, "（盖章）", &f.signature)?;
+    row += 4;
+    for line in contact_lines(notice) {
+        paragraph(ws, row, &line, &f.paragraph)?;
+        row += 1;
+    }
+    let receipt = format!(
+        "签收单位：{}{INDENT}签收人：{}{INDENT}签收日期：{INDENT}年{INDENT}月{INDENT}日",
+        notice.unit_name,
+        INDENT.repeat(3)
+    );
+    paragraph(ws, row, &receipt, &f.paragraph)?;
 
     ws.set_screen_gridlines(false);
     ws.set_paper_size(PAPER_A4);
@@ -227,11 +258,15 @@ mod tests {
                 title: title.into(),
                 requirement: requirement.into(),
                 due: due.into(),
+                due_zh: String::new(),
                 state_label: "待整改".into(),
             };
         Notice {
-            number: "上城区档案局整改字〔2024〕第 330102002 号".into(),
-            bureau: "上城区档案局".into(),
+            number: "上城区档案局整改字〔2024〕第 7 号".into(),
+            serial: Some(7),
+            bureau: "杭州市上城区档案局".into(),
+            bureau_address: Some("杭州市上城区示范路 1 号".into()),
+            bureau_phone: Some("0571-87000000".into()),
             unit_code: "330102002".into(),
             unit_name: "=HYPERLINK(\"http://x\",\"y\")".into(),
             street: "湖滨街道".into(),
@@ -293,7 +328,7 @@ mod tests {
         assert_eq!(text(&range, 2, 0), format!("致 {}：", notice.unit_name));
         assert_eq!(
             text(&range, 3, 0),
-            "\u{3000}\u{3000}根据 2024 年度档案工作年检结果，你单位存在以下问题，请于 2024年6月30日 前完成整改并书面报告整改情况。"
+            "\u{3000}\u{3000}根据2024年度档案工作年检结果，你单位存在以下 2 项问题，请按所列期限逐项整改，并于 2024年6月30日 前将整改情况连同佐证材料书面报告我局。"
         );
         let header: Vec<String> = (0..5).map(|c| text(&range, 4, c)).collect();
         assert_eq!(header, ["序号", "条目", "问题", "整改要求", "整改期限"]);
@@ -308,9 +343,36 @@ mod tests {
             assert!(matches!(range.get_value((row, 4)), Some(Data::DateTime(_))));
         }
         let end = range.end().expect("not empty").0;
-        assert_eq!(text(&range, end, 0), notice.issued_on);
-        assert_eq!(text(&range, end - 1, 0), notice.bureau);
-        assert!((7..end).any(|r| text(&range, r, 0).contains("特此通知")));
+        let rows: Vec<String> = (7..=end).map(|r| text(&range, r, 0)).collect();
+        let at = |wanted: &str| {
+            rows.iter()
+                .position(|t| t == wanted)
+                .unwrap_or_else(|| panic!("{wanted} in {rows:?}"))
+        };
+        // 落款: the bureau, the date of issue, the seal; then contact and 签收.
+        assert_eq!(at(&notice.bureau) + 1, at(&notice.issued_on));
+        assert_eq!(at(&notice.issued_on) + 1, at("（盖章）"));
+        assert!(at("\u{3000}\u{3000}特此通知。") < at(&notice.bureau));
+        assert!(at("联系地址：杭州市上城区示范路 1 号") > at("（盖章）"));
+        assert_eq!(
+            at("联系电话：0571-87000000"),
+            at("联系地址：杭州市上城区示范路 1 号") + 1
+        );
+        assert!(rows[rows.len() - 1].starts_with("签收单位：=HYPERLINK"));
+        assert!(rows[rows.len() - 1].contains("签收人："));
+    }
+
+    #[test]
+    fn a_draft_says_it_has_no_number_yet() {
+        let mut draft = notice();
+        draft.number.clear();
+        draft.serial = None;
+        draft.bureau_address = None;
+        draft.bureau_phone = None;
+        let range = sheet(&render(&draft));
+        assert_eq!(text(&range, 0, 0), "（未签发：档案局签发时编号）");
+        let end = range.end().expect("not empty").0;
+        assert!(!(0..=end).any(|r| text(&range, r, 0).starts_with("联系")));
     }
 
     #[test]
@@ -339,7 +401,7 @@ mod tests {
         empty.lines.clear();
         empty.reply_by.clear();
         let range = sheet(&render(&empty));
-        assert!(text(&range, 3, 0).contains("请按各项整改期限完成整改"));
+        assert!(text(&range, 3, 0).contains("你单位目前没有待整改的事项"));
         assert_eq!(text(&range, 5, 0), "（无待整改事项）");
     }
 }

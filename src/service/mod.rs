@@ -14,6 +14,7 @@ pub mod demo;
 pub mod evidence;
 pub mod flags;
 pub mod listing;
+pub mod notices;
 pub mod progress;
 pub mod recording;
 pub mod rectifications;

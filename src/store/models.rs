@@ -385,3 +385,29 @@ pub struct NewItemEvidence<'a> {
     pub uploaded_by: Option<i64>,
     pub uploaded_at: NaiveDateTime,
 }
+
+/// A 整改通知书 as issued (its number within the year is kept for good).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectification_notices, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct NoticeRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub year: i32,
+    pub number: i32,
+    pub issued_on: NaiveDate,
+    pub issued_at: NaiveDateTime,
+    pub issued_by: Option<i64>,
+    pub issuer: String,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = rectification_notices)]
+pub struct NewNotice<'a> {
+    pub unit_id: i64,
+    pub year: i32,
+    pub number: i32,
+    pub issued_on: NaiveDate,
+    pub issued_at: NaiveDateTime,
+    pub issued_by: Option<i64>,
+    pub issuer: &'a str,
+}

@@ -298,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rectification_events,
     rectification_evidence,
     item_evidence,
+    rectification_notices,
 );
 
 diesel::table! {
@@ -365,6 +366,20 @@ diesel::table! {
         file_sha256 -> Text,
         file_name -> Text,
         uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// 整改通知书 as issued: the number a unit's notice of a year got.
+    rectification_notices (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        number -> Integer,
+        issued_on -> Date,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<BigInt>,
+        issuer -> Text,
     }
 }
 

@@ -41,8 +41,9 @@ pub struct Settings {
     pub upload_memory_budget: usize,
     /// Uploads one account may run at once; more are answered 429.
     pub uploads_per_account: usize,
-    /// The bureau's name on notices.
-    pub bureau_name: String,
+    /// The bureau that signs the 整改通知书: name, address, telephone and
+    /// the word of its notice numbers.
+    pub bureau: crate::reports::bureau::Bureau,
     /// A folder whose templates replace the built-in ones (same names).
     pub templates: Option<std::path::PathBuf>,
     /// The bureau's time zone: deadlines, and every time shown.
@@ -58,7 +59,7 @@ impl Default for Settings {
             parse_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             upload_memory_budget: 1024 * 1024 * 1024,
             uploads_per_account: 2,
-            bureau_name: "区档案局".into(),
+            bureau: crate::reports::bureau::Bureau::default(),
             templates: None,
             zone: crate::domain::local_time::Zone::default(),
         }

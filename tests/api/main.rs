@@ -9,6 +9,7 @@ mod demo;
 mod evidence;
 mod helpers;
 mod listing;
+mod notices;
 mod openapi;
 mod rectifications;
 mod reports;

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::reports::district_xlsx::district_xlsx;
-use crate::reports::model::{DistrictReport, notice};
+use crate::reports::model::DistrictReport;
 use crate::reports::notice_xlsx::notice_xlsx;
-use crate::service::{ServiceError, reports};
+use crate::service::{ServiceError, notices, reports};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -124,6 +124,9 @@ pub async fn unit_card(
 }
 
 /// A unit's 整改通知书 for a year (its active orders), as printable HTML or xlsx.
+/// The bureau's first print issues it: numbered per year in issue order
+/// (区档案局整改字〔2012〕第 7 号), the number and date kept for every later print;
+/// before that others get a draft without a number.
 #[utoipa::path(get, path = "/api/v1/units/{code}/notice.{format}", tag = "reports", security(("bearer" = [])),
     params(("code" = String, Path), ("format" = String, Path, description = "html or xlsx"), UnitYear),
     responses((status = 200, description = "HTML or xlsx", content((String = "text/html"), (crate::web::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ErrorBody),
@@ -139,21 +142,12 @@ pub async fn unit_notice(
         return Err(ServiceError::NotFound("整改通知书格式应为 html 或 xlsx".into()).into());
     }
     let year = year_of(query.year)?;
-    let html = state.html.clone();
-    let bureau = state.settings.bureau_name.clone();
+    let (html, bureau) = (state.html.clone(), state.settings.bureau.clone());
     let (name, bytes) = state
         .run(move |conn, env| {
-            let card = reports::unit_card(conn, env, &actor, &code, year)?;
-            let notice = notice(&bureau, &card, env.clock.today);
-            let bytes = if format == "html" {
-                html.notice(&notice).map_err(internal)?.into_bytes()
-            } else {
-                notice_xlsx(&notice).map_err(internal)?
-            };
-            Ok((
-                format!("{}-{year}年度整改通知书.{format}", card.name),
-                bytes,
-            ))
+            let notice = notices::unit_notice(conn, env, &actor, &bureau, &code, year)?;
+            let name = format!("{}-{year}年度整改通知书.{format}", notice.unit_name);
+            Ok((name, notice_bytes(&html, &notice, &format)?))
         })
         .await?;
     if name.ends_with(".html") {
@@ -162,4 +156,16 @@ pub async fn unit_notice(
             .body(bytes));
     }
     Ok(crate::web::download(&name, bytes))
+}
+
+/// A notice as HTML or as xlsx.
+fn notice_bytes(
+    html: &crate::reports::html::Html,
+    notice: &crate::reports::model::Notice,
+    format: &str,
+) -> Result<Vec<u8>, ServiceError> {
+    Ok(match format {
+        "html" => html.notice(notice).map_err(internal)?.into_bytes(),
+        _ => notice_xlsx(notice).map_err(internal)?,
+    })
 }
