@@ -73,6 +73,7 @@ pub fn serve(
             catalog: &catalog,
             limits: &Limits::default(),
             clock: now(),
+            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         match service::demo::populate(&mut conn, env)? {
             Some(summary) => eprintln!("{summary}"),
@@ -141,6 +142,7 @@ pub fn import(
             catalog: &catalog,
             limits: &limits,
             clock: now(),
+            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         let read: Vec<Result<service::uploads::Prepared, String>> = chunk
             .par_iter()
@@ -285,6 +287,7 @@ pub fn report(
         catalog: &catalog,
         limits: &Limits::default(),
         clock: now(),
+        plausibility: &crate::domain::plausibility::DEFAULT_RULES,
     };
     let report = service::reports::district(&mut conn, env, &Actor::command_line(), year, street)?;
     let failed = |what: &Path, e: &dyn std::fmt::Display| {

@@ -45,6 +45,8 @@ pub struct Settings {
     pub bureau_name: String,
     /// A folder whose templates replace the built-in ones (same names).
     pub templates: Option<std::path::PathBuf>,
+    /// 合理性提示的门槛：按项覆盖默认值。
+    pub plausibility: crate::domain::plausibility::Rules,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             uploads_per_account: 2,
             bureau_name: "区档案局".into(),
             templates: None,
+            plausibility: crate::domain::plausibility::Rules::default(),
         }
     }
 }
@@ -118,6 +121,7 @@ impl AppState {
                 catalog: &state.catalog,
                 limits: &state.limits,
                 clock,
+                plausibility: &state.settings.plausibility,
             };
             work(&mut conn, env)
         })
@@ -145,6 +149,7 @@ impl AppState {
                 catalog: &state.catalog,
                 limits: &state.limits,
                 clock,
+                plausibility: &state.settings.plausibility,
             };
             file.prepare(env)
         })

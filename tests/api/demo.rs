@@ -15,6 +15,7 @@ async fn the_demo_fills_an_empty_database_once() {
         catalog: &app.catalog,
         limits: &limits,
         clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     let summary = demo::populate(&mut app.conn(), env).expect("demo");
     assert!(summary.is_some(), "an empty database is filled");
