@@ -117,6 +117,11 @@ impl Rules {
                 GENERIC_THRESHOLD
             })
     }
+
+    /// Whether a move of an input from `before` to `now` would be flagged.
+    pub fn flags_move(&self, key: &str, kind: InputType, before: Decimal, now: Decimal) -> bool {
+        moved(before, now, self.threshold(key, kind))
+    }
 }
 
 /// Counts at which a unit of a kind is unusual: (kind, input, most expected).
