@@ -533,8 +533,11 @@ fn quality_for(
 
 /// Fills an empty database with the demonstration district: roster,
 /// accounts, the 2011 and 2012 campaigns with every unit's self-check sent
-/// through the real upload path, a few on-site reviews. Returns a summary,
-/// or `None` when the database already holds data.
+/// through the real upload path, a few on-site reviews, rectification under
+/// way. Everything is dated from `env.clock.today` (2012's campaign is the
+/// current one, 2011's a year earlier) and drawn from fixed seeds, so a
+/// given today always gives the same demo. Returns a summary, or `None` when
+/// the database already holds data.
 ///
 /// All of it is one transaction: a failure part-way leaves the database
 /// empty, so the next `--demo` tries again instead of finding half a district.
@@ -826,7 +829,7 @@ fn fill(
                 let due = today + chrono::Duration::days(14 + due_rng.below(21) as i64);
                 super::rectifications::set_due(
                     conn,
-                    env_at(at(-8)),
+                    env_at(at(-4)),
                     &actor,
                     order.id,
                     &due.format("%Y-%m-%d").to_string(),
