@@ -57,6 +57,7 @@ fn main() {
         catalog: &catalog,
         limits: &limits,
         clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     service::checklists::sync(&mut db.get().expect("conn"), &catalog, env.clock).expect("sync");
     let html = Html::new(None).expect("templates");

@@ -380,6 +380,7 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
             catalog: &app.catalog,
             limits: &nianjian::ingest::workbook::Limits::default(),
             clock: nianjian::service::Clock::at(chrono::Utc::now()),
+            plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
         },
         &nianjian::service::Actor::command_line(),
         &nianjian::service::roster::UnitView {

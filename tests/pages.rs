@@ -1902,6 +1902,7 @@ async fn no_page_of_the_demo_shows_english() {
         catalog: &app.catalog,
         limits: &limits,
         clock: nianjian::service::Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     nianjian::service::demo::populate(&mut app.conn(), env).expect("demo");
     let allowed = [

@@ -86,6 +86,7 @@ pub fn fill(db: &nianjian::store::Db, range: std::ops::Range<usize>, years: &[i3
         catalog: &catalog,
         limits: &limits,
         clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     let actor = Actor::command_line();
     let mut conn = db.get().expect("conn");

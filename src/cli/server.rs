@@ -74,6 +74,7 @@ pub fn serve(
             catalog: &catalog,
             limits: &Limits::default(),
             clock: Clock::at_in(chrono::Utc::now(), zone),
+            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         match service::demo::populate(&mut conn, env)? {
             Some(summary) => eprintln!("{summary}"),
@@ -143,6 +144,7 @@ pub fn import(
             catalog: &catalog,
             limits: &limits,
             clock: now(),
+            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         let read: Vec<Result<service::uploads::Prepared, String>> = chunk
             .par_iter()
@@ -287,6 +289,7 @@ pub fn report(
         catalog: &catalog,
         limits: &Limits::default(),
         clock: now(),
+        plausibility: &crate::domain::plausibility::DEFAULT_RULES,
     };
     let report = service::reports::district(&mut conn, env, &Actor::command_line(), year, street)?;
     let failed = |what: &Path, e: &dyn std::fmt::Display| {

@@ -187,9 +187,9 @@ pub struct Decimal {
 impl Decimal {
     pub const ZERO: Decimal = Decimal { units: 0, scale: 0 };
 
-    pub fn from_int(value: i64) -> Decimal {
+    pub const fn from_int(value: i64) -> Decimal {
         Decimal {
-            units: i128::from(value),
+            units: value as i128,
             scale: 0,
         }
     }

@@ -288,17 +288,223 @@ pub const DEMO_USERS: [(&str, super::Role, Option<&str>); 5] = [
 
 pub const DEMO_PASSWORD: &str = "nianjian2012";
 
-fn quality_for(checklist: &Checklist, wanted: Option<&str>, rng: &mut SplitMix64) -> Answers {
+/// Typical size of a fact for a good unit (weaker units report less),
+/// for the facts no threshold of the checklist sizes: [`answers`] draws those
+/// around 50, and a community does not have 50 兼职档案员 or 50 扫描仪.
+const TYPICAL: &[(&str, f64)] = &[
+    ("fulltime_staff", 2.0),
+    ("parttime_staff", 3.0),
+    ("trained_staff", 3.0),
+    ("annual_budget", 10000.0),
+    ("room_area", 40.0),
+    ("cabinets", 8.0),
+    ("computer", 3.0),
+    ("scanner", 1.0),
+    ("holdings_volumes", 600.0),
+    ("holdings_items", 3000.0),
+    ("photos", 300.0),
+    ("filed_this_year", 400.0),
+    ("e_filed_items", 600.0),
+    ("e_records_gb", 80.0),
+    ("uses", 80.0),
+    ("use_cases", 20.0),
+    ("catalogue_entries", 1500.0),
+];
+
+/// A drawn figure as the workbook holds it: whole for integers, one decimal
+/// otherwise, percentages at most 100.
+fn figure(kind: InputType, v: f64) -> Decimal {
+    let v = if kind == InputType::Percent {
+        v.clamp(0.0, 100.0)
+    } else {
+        v.max(0.0)
+    };
+    let text = match kind {
+        InputType::Integer => format!("{}", v.round() as i64),
+        _ => format!("{v:.1}"),
+    };
+    Decimal::parse(&text).unwrap_or(Decimal::ZERO)
+}
+
+fn number_of(answers: &Answers, key: &str) -> Option<Decimal> {
+    match answers.inputs.get(key) {
+        Some(InputValue::Number(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Gives the facts no threshold sizes a realistic size, keeping which are
+/// 0 (an `each` item counts the facts above 0, so the score stays).
+fn realistic(checklist: &Checklist, answers: &mut Answers, rng: &mut SplitMix64) {
+    for input in checklist.inputs.iter().filter(|i| i.kind.is_numeric()) {
+        if input.kind == InputType::Percent || !thresholds(checklist, &input.key).is_empty() {
+            continue;
+        }
+        let Some(drawn) = number_of(answers, &input.key) else {
+            continue;
+        };
+        if drawn.is_zero() {
+            continue;
+        }
+        let typical = TYPICAL
+            .iter()
+            .find(|(k, _)| *k == input.key)
+            .map_or(10.0, |(_, t)| *t);
+        let mut v = figure(input.kind, typical * (0.5 + rng.unit()));
+        if v.is_zero() {
+            v = Decimal::from_int(1);
+        }
+        answers
+            .inputs
+            .insert(input.key.clone(), InputValue::Number(v));
+    }
+}
+
+/// Facts that agree with one another: someone keeps the archive, no more
+/// people trained than there are keepers, a budget that is in the plan is
+/// not 0.
+fn consistent(answers: &mut Answers) {
+    let full = number_of(answers, "fulltime_staff");
+    let part = number_of(answers, "parttime_staff");
+    if let (Some(full), Some(part)) = (full, part) {
+        let mut part = part;
+        if full.is_zero() && part.is_zero() {
+            part = Decimal::from_int(1);
+        }
+        if let Some(trained) = number_of(answers, "trained_staff")
+            && full
+                .checked_add(part)
+                .is_some_and(|keepers| trained > keepers)
+            && let (Some(t), Some(f)) = (trained.as_i64(), full.as_i64())
+        {
+            part = Decimal::from_int(t - f);
+        }
+        answers
+            .inputs
+            .insert("parttime_staff".into(), InputValue::Number(part));
+    }
+    if answers.inputs.get("budget_included") == Some(&InputValue::YesNo(true))
+        && number_of(answers, "annual_budget").is_some_and(|b| b.is_zero())
+    {
+        answers.inputs.insert(
+            "annual_budget".into(),
+            InputValue::Number(Decimal::from_int(3000)),
+        );
+    }
+}
+
+/// This year's facts as a drift from last year's: each figure stays near
+/// last year's (`mild`: within −15%..+30%, or ±1 for counts), and never so
+/// far that the plausibility rules would flag it.
+fn follow(
+    checklist: &Checklist,
+    answers: &mut Answers,
+    previous: &std::collections::BTreeMap<String, InputValue>,
+    mild: bool,
+) {
+    let rules = crate::domain::plausibility::Rules::default();
+    for input in checklist.inputs.iter().filter(|i| i.kind.is_numeric()) {
+        let (Some(InputValue::Number(before)), Some(drawn)) =
+            (previous.get(&input.key), number_of(answers, &input.key))
+        else {
+            continue;
+        };
+        let p = before.to_f64();
+        let mut v = drawn.to_f64();
+        if mild {
+            let whole = input.kind == InputType::Integer;
+            let low = if whole {
+                (p * 0.85).min(p - 1.0)
+            } else {
+                p * 0.85
+            };
+            let high = if whole {
+                (p * 1.3).max(p + 1.0)
+            } else {
+                p * 1.3
+            };
+            v = v.clamp(low.max(0.0), high);
+        }
+        let mut now = figure(input.kind, v);
+        for _ in 0..40 {
+            if !rules.flags_move(&input.key, input.kind, *before, now) {
+                break;
+            }
+            v = p + (v - p) * 0.8;
+            now = figure(input.kind, v);
+        }
+        if rules.flags_move(&input.key, input.kind, *before, now) {
+            now = *before;
+        }
+        answers
+            .inputs
+            .insert(input.key.clone(), InputValue::Number(now));
+    }
+}
+
+/// The deliberate implausibilities of the demo's 2012 self-checks, each a
+/// slip an inspector should catch: (unit, input, the figure written).
+pub const PLANTED: [(&str, &str, Planted); 3] = [
+    // 计算机台数填成了设备总数。
+    ("上城区商务局", "computer", Planted::Set(40)),
+    // 室藏档案（件）少写一位。
+    ("杭州市天长小学", "holdings_items", Planted::Divide(10)),
+    // 年度档案经费多写一个 0。
+    ("金钱巷社区", "annual_budget", Planted::Multiply(10)),
+];
+
+/// How a planted figure is mistyped from last year's.
+#[derive(Clone, Copy, Debug)]
+pub enum Planted {
+    Set(i64),
+    Divide(i64),
+    Multiply(i64),
+}
+
+fn plant(
+    unit: &str,
+    answers: &mut Answers,
+    previous: &std::collections::BTreeMap<String, InputValue>,
+) {
+    for (name, key, how) in PLANTED {
+        if name != unit {
+            continue;
+        }
+        let Some(InputValue::Number(before)) = previous.get(key) else {
+            continue;
+        };
+        let value = match how {
+            Planted::Set(v) => Decimal::from_int(v),
+            Planted::Divide(by) => Decimal::from_int((before.to_f64() / by as f64).round() as i64),
+            Planted::Multiply(by) => before.checked_mul_int(by).unwrap_or(*before),
+        };
+        answers
+            .inputs
+            .insert(key.to_string(), InputValue::Number(value));
+    }
+}
+
+fn quality_for(
+    checklist: &Checklist,
+    wanted: Option<&str>,
+    rng: &mut SplitMix64,
+    shape: &dyn Fn(&mut Answers, &mut SplitMix64, usize),
+) -> Answers {
     let start = match wanted {
         Some("province-model") => 0.97,
         Some("province-standard") => 0.85,
         Some("city-standard") => 0.7,
         _ => 0.35,
     };
+    let draw = |quality: f64, attempt: usize, rng: &mut SplitMix64| {
+        let mut a = answers(checklist, quality, rng);
+        shape(&mut a, rng, attempt);
+        a
+    };
     // Draw until the answers reach exactly the wanted tier; nudge the
     // quality when the draws keep missing.
     let mut quality: f64 = start;
-    let mut best = answers(checklist, quality, rng);
+    let mut best = draw(quality, 0, rng);
     for attempt in 0..400 {
         let card = crate::domain::score(checklist, &best, &Default::default());
         let got = card.tier.as_ref().map(|t| t.code.as_str());
@@ -320,15 +526,18 @@ fn quality_for(checklist: &Checklist, wanted: Option<&str>, rng: &mut SplitMix64
             };
             quality = quality.clamp(0.0, 1.0);
         }
-        best = answers(checklist, quality, rng);
+        best = draw(quality, attempt + 1, rng);
     }
     best
 }
 
 /// Fills an empty database with the demonstration district: roster,
 /// accounts, the 2011 and 2012 campaigns with every unit's self-check sent
-/// through the real upload path, a few on-site reviews. Returns a summary,
-/// or `None` when the database already holds data.
+/// through the real upload path, a few on-site reviews, rectification under
+/// way. Everything is dated from `env.clock.today` (2012's campaign is the
+/// current one, 2011's a year earlier) and drawn from fixed seeds, so a
+/// given today always gives the same demo. Returns a summary, or `None` when
+/// the database already holds data.
 ///
 /// All of it is one transaction: a failure part-way leaves the database
 /// empty, so the next `--demo` tries again instead of finding half a district.
@@ -353,16 +562,21 @@ fn fill(
         return Ok(None);
     }
     let actor = Actor::command_line();
-    let at = |y: i32, m: u32, d: u32| {
-        let now = chrono::NaiveDate::from_ymd_opt(y, m, d)
-            .and_then(|d| d.and_hms_opt(2, 0, 0))
-            .expect("a valid demo date");
+    // The demo is dated from the service's today: 2012's campaign is the one
+    // under way (uploads a few weeks ago, orders due around today), 2011's
+    // lies 52 weeks earlier. The inspection years stay 2011 and 2012.
+    let today = env.clock.today;
+    let at = |days: i64| {
+        let now = (today + chrono::Duration::days(days))
+            .and_hms_opt(2, 0, 0)
+            .expect("a valid demo time");
         Clock {
             now,
             today: now.date(),
             zone: env.clock.zone,
         }
     };
+    let year_start = |year: i32| if year == 2011 { -364 } else { 0 };
     let env_at = |clock: Clock| super::Env { clock, ..env };
 
     // Roster: codes 3301023NN for communities, 3301029NN for organisations.
@@ -381,7 +595,7 @@ fn fill(
             (*street).into(),
         ));
     }
-    let setup = env_at(at(2012, 1, 5));
+    let setup = env_at(at(-364 - 60));
     for (code, name, kind, street) in &units {
         roster::save_unit(
             conn,
@@ -414,10 +628,16 @@ fn fill(
 
     let mut rng = SplitMix64::new(20111231);
     let mut uploaded = 0;
-    for (year, community, deadline) in [
-        (2011, "community@2012", "2012-03-31"),
-        (2012, "community@2013", "2013-03-31"),
-    ] {
+    // Each unit's facts of the year before, for this year's to follow.
+    let mut last_year: std::collections::HashMap<
+        String,
+        std::collections::BTreeMap<String, InputValue>,
+    > = std::collections::HashMap::new();
+    for (year, community) in [(2011, "community@2012"), (2012, "community@2013")] {
+        let start = year_start(year);
+        let deadline = (today + chrono::Duration::days(start - 9))
+            .format("%Y-%m-%d")
+            .to_string();
         let mapping = |kind: &str, reference: &str| KindChecklist {
             unit_kind: kind.into(),
             checklist: reference.into(),
@@ -429,7 +649,7 @@ fn fill(
             env.catalog,
             year,
             &CampaignChange {
-                deadline: Some(deadline.into()),
+                deadline: Some(deadline),
                 checklists: vec![
                     mapping("社区", community),
                     mapping("机关", "agency@2012"),
@@ -438,7 +658,7 @@ fn fill(
                 ],
                 ..CampaignChange::default()
             },
-            at(year + 1, 1, 4),
+            at(start - 50),
         )?;
 
         // Community tiers: 2011 as the bureau reported; 2012 a little better.
@@ -497,7 +717,19 @@ fn fill(
             if year == 2012 && n == units.len() - 1 {
                 continue;
             }
-            let answers = quality_for(&checklist, target, &mut rng);
+            let previous = last_year.get(code.as_str());
+            let shape = |a: &mut Answers, rng: &mut SplitMix64, attempt: usize| {
+                realistic(&checklist, a, rng);
+                if let Some(previous) = previous {
+                    follow(&checklist, a, previous, attempt < 250);
+                }
+                consistent(a);
+                if let (2012, Some(previous)) = (year, previous) {
+                    plant(name, a, previous);
+                }
+            };
+            let answers = quality_for(&checklist, target, &mut rng, &shape);
+            last_year.insert(code.clone(), answers.inputs.clone());
             let declared = match target {
                 Some("province-model") | Some("province-standard") => {
                     checklist.tiers.last().map(|t| t.name.clone())
@@ -517,9 +749,9 @@ fn fill(
             let bytes = self_check_template(&checklist, &prefill)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
             let day = if year == 2012 && (n == 3 || n == 60) {
-                at(year + 1, 4, 8)
+                at(start - 5)
             } else {
-                at(year + 1, 2, 1 + (n % 27) as u32)
+                at(start - 36 + (n % 27) as i64)
             };
             uploads::upload(
                 conn,
@@ -559,7 +791,7 @@ fn fill(
             let kind = [ReviewKind::Spot, ReviewKind::Mutual, ReviewKind::SelfCheck][n % 3];
             reviews::review(
                 conn,
-                env_at(at(year + 1, 4, 20)),
+                env_at(at(start - 7)),
                 &actor,
                 submission.id,
                 &ReviewRequest {
@@ -579,26 +811,96 @@ fn fill(
                 },
             )?;
         }
+        if year == 2012 {
+            // Orders carried from 2011 keep their old due date: the bureau sets a
+            // new one.
+            let mut due_rng = SplitMix64::new(20130101);
+            for order in super::rectifications::list(
+                conn,
+                &actor,
+                &super::rectifications::Filter {
+                    year: Some(2012),
+                    ..Default::default()
+                },
+                today,
+            )? {
+                let active = matches!(order.state.as_str(), "open" | "returned");
+                if order.origin_year == 2012 || !active {
+                    continue;
+                }
+                let due = today + chrono::Duration::days(14 + due_rng.below(21) as i64);
+                super::rectifications::set_due(
+                    conn,
+                    env_at(at(-4)),
+                    &actor,
+                    order.id,
+                    &due.format("%Y-%m-%d").to_string(),
+                    "上年度结转事项，重新确定整改期限。",
+                )?;
+            }
+        }
+        rectify(conn, env, &actor, year, at(start))?;
+        if year == 2011 {
+            // The 2011 campaign is over before 2012's begins.
+            campaigns::update(
+                conn,
+                &actor,
+                env.catalog,
+                2011,
+                &CampaignChange {
+                    closed: Some(true),
+                    ..CampaignChange::default()
+                },
+                at(start + 60),
+            )?;
+        }
     }
-    // Rectification under way in 2012: units have answered some orders,
-    // the bureau has checked some of the answers.
-    let orders = super::rectifications::list(
+    Ok(Some(format!(
+        "已生成演示数据：{} 个单位，{uploaded} 份自查表（2011、2012 年度）。\n演示账号（密码均为 {DEMO_PASSWORD}）：admin 管理员，inspector 检查员，leader 领导，xiaoyingxiang 小营巷社区，jianlan 建兰中学",
+        units.len()
+    )))
+}
+
+/// A year's rectification after its uploads and reviews (`end` is a few
+/// days after them): most orders answered and closed, some answered and
+/// waiting for the bureau, one returned now and then, the rest still open.
+/// 2011's: all closed but a few, which 2012's assessments carry over.
+fn rectify(
+    conn: &mut crate::store::DbConn,
+    env: super::Env<'_>,
+    actor: &super::Actor,
+    year: i32,
+    end: super::Clock,
+) -> super::ServiceResult<()> {
+    use super::rectifications::{self, ActionRequest, Filter};
+    let on = |days: i64| {
+        let now = end.now + chrono::Duration::days(days);
+        super::Clock {
+            now,
+            today: now.date(),
+            zone: end.zone,
+        }
+    };
+    let orders = rectifications::list(
         conn,
-        &actor,
-        &super::rectifications::Filter {
-            year: Some(2012),
-            kind: Some("item".into()),
+        actor,
+        &Filter {
+            year: Some(year),
+            state: Some("open".into()),
             ..Default::default()
         },
-        at(2013, 5, 1).today,
+        end.today,
     )?;
-    let step = |conn: &mut crate::store::DbConn, id: i64, action: &str, note: &str, day: u32| {
-        super::rectifications::act(
+    let mut step = |id: i64, action: &str, note: &str, days: i64| {
+        rectifications::act(
             conn,
-            env_at(at(2013, 5, day)),
-            &actor,
+            super::Env {
+                clock: on(days),
+                ..env
+            },
+            actor,
             id,
-            &super::rectifications::ActionRequest {
+            &ActionRequest {
                 action: action.into(),
                 note: note.into(),
                 recheck_points: None,
@@ -607,59 +909,38 @@ fn fill(
         )
         .map(|_| ())
     };
-    for (n, order) in orders
-        .iter()
-        .filter(|o| o.state == "open")
-        .take(280)
-        .enumerate()
-    {
-        match n % 7 {
-            0..=2 => step(
-                conn,
-                order.id,
-                "submit",
-                "已按要求补充整理，附整改说明。",
-                10,
-            )?,
-            3 => {
-                step(conn, order.id, "submit", "已整改完毕。", 10)?;
-                step(conn, order.id, "verify", "复查合格，予以销号。", 20)?;
+    // 2012: a few days ago; 2011: long done.
+    let (answered, checked) = if year == 2011 { (20, 40) } else { (-3, -1) };
+    for (n, order) in orders.iter().enumerate() {
+        let slot = n % 20;
+        match (year, slot) {
+            (2011, 0..=15) | (2012, 0..=10) => {
+                step(order.id, "submit", "已整改完毕，附整改说明。", answered)?;
+                step(order.id, "verify", "复查合格，予以销号。", checked)?;
             }
-            4 => {
-                step(conn, order.id, "submit", "已整改。", 10)?;
-                step(
-                    conn,
-                    order.id,
-                    "return",
-                    "整改材料不完整，请补充后重新提交。",
-                    20,
-                )?;
-            }
-            5 if n % 21 == 5 => step(
-                conn,
+            (2011, 16) | (2012, 11) => step(
                 order.id,
                 "waive",
                 "该项因单位搬迁暂缓，经研究免于整改。",
-                20,
+                checked,
             )?,
+            (2012, 12..=14) => step(
+                order.id,
+                "submit",
+                "已按要求补充整理，附整改说明。",
+                answered,
+            )?,
+            (2012, 15) => {
+                step(order.id, "submit", "已整改。", answered)?;
+                step(
+                    order.id,
+                    "return",
+                    "整改材料不完整，请补充后重新提交。",
+                    checked,
+                )?;
+            }
             _ => {}
         }
     }
-
-    // The 2011 campaign is over; 2012's is the one under way.
-    campaigns::update(
-        conn,
-        &actor,
-        env.catalog,
-        2011,
-        &CampaignChange {
-            closed: Some(true),
-            ..CampaignChange::default()
-        },
-        at(2012, 6, 30),
-    )?;
-    Ok(Some(format!(
-        "已生成演示数据：{} 个单位，{uploaded} 份自查表（2011、2012 年度）。\n演示账号（密码均为 {DEMO_PASSWORD}）：admin 管理员，inspector 检查员，leader 领导，xiaoyingxiang 小营巷社区，jianlan 建兰中学",
-        units.len()
-    )))
+    Ok(())
 }

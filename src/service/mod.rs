@@ -202,6 +202,9 @@ pub struct Env<'a> {
     pub catalog: &'a Catalog,
     pub limits: &'a Limits,
     pub clock: Clock,
+    /// 合理性提示的门槛（按项覆盖默认值）；不配置时为
+    /// [`plausibility::DEFAULT_RULES`](crate::domain::plausibility::DEFAULT_RULES)。
+    pub plausibility: &'a crate::domain::plausibility::Rules,
 }
 
 /// The year's campaign, or "not started". Here rather than in `campaigns`

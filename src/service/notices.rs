@@ -129,6 +129,7 @@ mod tests {
             catalog: &catalog,
             limits: &Limits::default(),
             clock: clock(2012, 12, 1),
+            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         let ids = (0..n)
             .map(|i| {

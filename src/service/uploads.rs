@@ -518,6 +518,7 @@ fn store(
         &check.unit.kind,
         &check.answers.inputs,
         previous.as_ref(),
+        env.plausibility,
     )
     .into_iter()
     .map(|f| (f.input, f.message))

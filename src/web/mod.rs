@@ -48,6 +48,8 @@ pub struct Settings {
     pub templates: Option<std::path::PathBuf>,
     /// The bureau's time zone: deadlines, and every time shown.
     pub zone: crate::domain::local_time::Zone,
+    /// 合理性提示的门槛：按项覆盖默认值。
+    pub plausibility: crate::domain::plausibility::Rules,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             bureau: crate::reports::bureau::Bureau::default(),
             templates: None,
             zone: crate::domain::local_time::Zone::default(),
+            plausibility: crate::domain::plausibility::Rules::default(),
         }
     }
 }
@@ -123,6 +126,7 @@ impl AppState {
                 catalog: &state.catalog,
                 limits: &state.limits,
                 clock,
+                plausibility: &state.settings.plausibility,
             };
             work(&mut conn, env)
         })
@@ -150,6 +154,7 @@ impl AppState {
                 catalog: &state.catalog,
                 limits: &state.limits,
                 clock,
+                plausibility: &state.settings.plausibility,
             };
             file.prepare(env)
         })

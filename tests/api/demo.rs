@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use nianjian::ingest::workbook::Limits;
-use nianjian::service::{Clock, Env, demo};
+use std::collections::BTreeSet;
+
+use nianjian::service::{Actor, Clock, Env, demo, flags, rectifications, roster};
 
 use crate::helpers::TestApp;
 
@@ -15,6 +17,7 @@ async fn the_demo_fills_an_empty_database_once() {
         catalog: &app.catalog,
         limits: &limits,
         clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     let summary = demo::populate(&mut app.conn(), env).expect("demo");
     assert!(summary.is_some(), "an empty database is filled");
@@ -71,6 +74,25 @@ async fn the_demo_fills_an_empty_database_once() {
             .map(|i| i["tier"]["code"].as_str().unwrap_or("none").to_string())
             .collect();
         assert!(tiers.len() >= 3, "{year}: a spread of tiers, got {tiers:?}");
+        let mut community_tiers = std::collections::BTreeMap::new();
+        for i in items.iter().filter(|i| i["unit"]["kind"] == "社区") {
+            *community_tiers
+                .entry(i["tier"]["code"].as_str().unwrap_or("none").to_string())
+                .or_insert(0) += 1;
+        }
+        if year == 2011 {
+            // The end-of-2011 figures of 上城区's communities, as exact tiers.
+            let expected: std::collections::BTreeMap<String, i32> = [
+                ("city-standard", 28),
+                ("none", 5),
+                ("province-model", 6),
+                ("province-standard", 13),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            assert_eq!(community_tiers, expected);
+        }
     }
 
     let (status, counts) = app
@@ -92,4 +114,153 @@ async fn the_demo_fills_an_empty_database_once() {
         .await;
     assert_eq!(status, 200);
     assert!(!list["items"].as_array().expect("items").is_empty());
+}
+
+/// A fixed "today" for the demo: deterministic for a given day.
+fn demo_clock() -> Clock {
+    Clock::at(
+        chrono::NaiveDate::from_ymd_opt(2025, 6, 18)
+            .and_then(|d| d.and_hms_opt(2, 0, 0))
+            .expect("a date")
+            .and_utc(),
+    )
+}
+
+/// A demo district filled as of `demo_clock`.
+async fn fresh_demo() -> TestApp {
+    let app = TestApp::spawn_empty().await;
+    let limits = Limits::default();
+    let env = Env {
+        catalog: &app.catalog,
+        limits: &limits,
+        clock: demo_clock(),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
+    };
+    demo::populate(&mut app.conn(), env).expect("demo");
+    app
+}
+
+#[actix_web::test]
+async fn a_fresh_demo_flags_only_what_it_planted() {
+    let app = fresh_demo().await;
+    let actor = Actor::command_line();
+    let units = roster::list(&mut app.conn(), &actor).expect("units").len();
+    let names: Vec<&str> = demo::PLANTED.iter().map(|(unit, ..)| *unit).collect();
+    let mut flagged = BTreeSet::new();
+    for year in [2011, 2012] {
+        for flag in flags::list(&mut app.conn(), &actor, year, false).expect("flags") {
+            assert_eq!(year, 2012, "2011 has no year before it: {flag:?}");
+            assert!(
+                names.contains(&flag.unit_name.as_str()),
+                "only planted figures are flagged: {flag:?}"
+            );
+            flagged.insert(flag.unit_name);
+        }
+    }
+    // Each planted slip is caught, and nothing else: well under 5% of units.
+    assert_eq!(flagged.len(), demo::PLANTED.len(), "{flagged:?}");
+    assert!(
+        flagged.len() * 100 < units * 5,
+        "{} of {units}",
+        flagged.len()
+    );
+    let messages: Vec<String> = flags::list(&mut app.conn(), &actor, 2012, false)
+        .expect("flags")
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("计算机 由 ") && m.contains("变为 40 台，较上年增加")),
+        "{messages:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_fresh_demo_is_dated_from_today() {
+    let app = fresh_demo().await;
+    let actor = Actor::command_line();
+    let today = demo_clock().today;
+    let orders = rectifications::list(
+        &mut app.conn(),
+        &actor,
+        &rectifications::Filter {
+            year: Some(2012),
+            ..Default::default()
+        },
+        today,
+    )
+    .expect("orders");
+    let due = |o: &rectifications::RectificationItem| {
+        chrono::NaiveDate::parse_from_str(&o.due, "%Y-%m-%d").expect("a date")
+    };
+    let count = |f: &dyn Fn(&rectifications::RectificationItem) -> bool| {
+        orders.iter().filter(|o| f(o)).count()
+    };
+    let active =
+        |o: &rectifications::RectificationItem| matches!(o.state.as_str(), "open" | "returned");
+    let due_soon = count(&|o| active(o) && due(o) >= today);
+    let overdue = count(&|o| o.overdue);
+    let closed = count(&|o| matches!(o.state.as_str(), "verified" | "waived"));
+    eprintln!(
+        "{} orders: {due_soon} open and due, {overdue} overdue, {closed} closed",
+        orders.len()
+    );
+    assert!(due_soon > 0, "open orders due in the days ahead");
+    assert!(overdue > 0, "a few orders overdue");
+    assert!(
+        overdue * 10 < orders.len(),
+        "only a few overdue: {overdue} of {}",
+        orders.len()
+    );
+    let late = orders.iter().map(|o| o.days_overdue).max().unwrap_or(0);
+    assert!(late <= 60, "overdue by days, not years: {late}");
+    assert!(
+        closed * 2 > orders.len(),
+        "most closed: {closed} of {}",
+        orders.len()
+    );
+    let far: Vec<_> = orders
+        .iter()
+        .filter(|o| !matches!(o.state.as_str(), "verified" | "waived"))
+        .filter(|o| (due(o) - today).num_days().abs() > 90)
+        .map(|o| (o.id, o.state.clone(), o.due.clone(), o.origin_year))
+        .collect();
+    assert!(
+        far.is_empty(),
+        "every active order is due around today: {far:?}"
+    );
+    // The current campaign's deadline lies shortly before today.
+    let campaign = nianjian::service::campaigns::by_year(&mut app.conn(), 2012).expect("2012");
+    let deadline = campaign.deadline.expect("a deadline");
+    assert!(
+        (1..=60).contains(&(today - deadline).num_days()),
+        "{deadline}"
+    );
+    // The same today gives the same demo.
+    let again = fresh_demo().await;
+    let orders_again = rectifications::list(
+        &mut again.conn(),
+        &actor,
+        &rectifications::Filter {
+            year: Some(2012),
+            ..Default::default()
+        },
+        today,
+    )
+    .expect("orders");
+    let summary = |list: &[rectifications::RectificationItem]| {
+        list.iter()
+            .map(|o| {
+                (
+                    o.unit.clone(),
+                    o.title.clone(),
+                    o.state.clone(),
+                    o.due.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&orders), summary(&orders_again));
 }

@@ -16,6 +16,7 @@ async fn demo_app() -> (TestApp, String) {
         catalog: &app.catalog,
         limits: &limits,
         clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
     };
     demo::populate(&mut app.conn(), env).expect("demo");
     let response = app
