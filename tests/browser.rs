@@ -614,6 +614,64 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
         Some(0),
         "nothing was drawn: {samples}"
     );
+
+    // On a phone (390 px wide) no page scrolls sideways: wide tables
+    // scroll inside their own box.
+    browser
+        .call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": 390, "height": 844})),
+        )
+        .await;
+    let phone_pages: [(&str, &[&str]); 4] = [
+        ("xiaoying", &["/unit", "/unit/rectifications"]),
+        (
+            "inspector",
+            &[
+                "/inspect?year=2012",
+                "/inspect/units/330102301?year=2012",
+                "/inspect/rectifications?year=2012",
+                "/inspect/samples",
+                "/inspect/upload",
+            ],
+        ),
+        (
+            "admin",
+            &["/admin", "/admin/campaigns", "/admin/units", "/admin/users"],
+        ),
+        ("leader", &["/dashboard?year=2012"]),
+    ];
+    let mut sideways = Vec::new();
+    for (user, pages) in phone_pages {
+        browser.call(reqwest::Method::DELETE, "/cookie", None).await;
+        browser.sign_in(&app, user).await;
+        browser.wait_for_url(|u| !u.contains("/login")).await;
+        for page in pages {
+            browser.go(&app.url(page)).await;
+            browser.wait_for_text("档案").await;
+            let widths = browser
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    json!([]),
+                )
+                .await;
+            let (scroll, inner) = (
+                widths[0].as_i64().unwrap_or(0),
+                widths[1].as_i64().unwrap_or(0),
+            );
+            if scroll > inner {
+                sideways.push(format!("{user} {page}: {scroll} > {inner}"));
+                let name = format!("phone-{user}{}", page.replace(['/', '?', '='], "-"));
+                browser.screenshot(&name).await;
+            }
+        }
+    }
+    assert!(
+        sideways.is_empty(),
+        "pages wider than a phone:\n{}",
+        sideways.join("\n")
+    );
 }
 
 /// The 基本情况 sheet of a self-check workbook: each label and the value in

@@ -1493,6 +1493,7 @@ mod tests {
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
         Assessed {
             checklist: "community@2013".into(),
+            checklist_title: "社区档案工作考核细则（2013版）".into(),
             total: Points((total) * 10),
             self_total: Points((total) * 10),
             reviewed: false,

@@ -92,6 +92,8 @@ impl InputDef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assessed {
     pub checklist: String,
+    /// The checklist's title, as people know it.
+    pub checklist_title: String,
     pub total: Points,
     pub self_total: Points,
     pub reviewed: bool,
@@ -207,6 +209,7 @@ pub struct UnitLine {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LostItem {
     pub checklist: String,
+    pub checklist_title: String,
     pub code: String,
     pub title: String,
     pub category: String,
@@ -528,6 +531,7 @@ fn lost_items(units: &[UnitFacts]) -> Vec<LostItem> {
                 .entry((a.checklist.clone(), i.code.clone()))
                 .or_insert_with(|| LostItem {
                     checklist: a.checklist.clone(),
+                    checklist_title: a.checklist_title.clone(),
                     code: i.code.clone(),
                     title: i.title.clone(),
                     category: i.category.clone(),
@@ -792,6 +796,7 @@ mod tests {
     fn assessed(tier: Option<&str>, total: i32) -> Assessed {
         Assessed {
             checklist: "community@2013".into(),
+            checklist_title: "社区档案工作考核细则（2013版）".into(),
             total: Points((total) * 10),
             self_total: Points((total) * 10),
             reviewed: false,

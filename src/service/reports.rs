@@ -169,6 +169,7 @@ fn assessed_of_year(
             row.unit_id,
             Assessed {
                 checklist: row.checklist_reference.clone(),
+                checklist_title: checklist.title.clone(),
                 total: Points(row.total),
                 self_total: Points(*self_totals.get(&row.submission_id).unwrap_or(&row.total)),
                 reviewed: row.review_id.is_some(),

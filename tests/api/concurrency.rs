@@ -218,7 +218,7 @@ async fn concurrent_first_uploads_of_a_year_open_one_campaign() {
     let (_, campaign) = app.get(Some(&token), "/api/v1/campaigns/2013").await;
     assert_eq!(
         campaign["checklists"],
-        serde_json::json!([{"unit_kind": "社区", "checklist": "community@2013"}])
+        serde_json::json!([{"unit_kind": "社区", "checklist": "community@2013", "title": "社区档案工作考核细则（2013版）"}])
     );
     let (_, list) = app.get(Some(&token), "/api/v1/assessments?year=2013").await;
     let mut listed: Vec<&str> = list["items"]

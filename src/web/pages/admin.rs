@@ -653,7 +653,7 @@ fn campaign_form(state: &AppState, typed: &CampaignTyped) -> CampaignForm {
                         let reference = l.checklist.reference();
                         Choice {
                             selected: reference == chosen,
-                            label: format!("{reference} {}", l.checklist.title),
+                            label: l.checklist.title.clone(),
                             value: reference,
                         }
                     }),
