@@ -80,7 +80,7 @@ fn unit_filter(
     let wanted = match unit_code {
         Some(code) => Some(
             queries::units::find_by_code(conn, code)?
-                .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?
+                .ok_or_else(|| ServiceError::not_on_roster(code))?
                 .id,
         ),
         None => None,
@@ -579,7 +579,7 @@ pub fn history(
     unit_code: &str,
 ) -> ServiceResult<Vec<HistoryEntry>> {
     let unit = queries::units::find_by_code(conn, unit_code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(unit_code))?;
     actor.require_read_unit(unit.id)?;
     let mut entries = Vec::new();
     for submission in queries::submissions::of_unit(conn, unit.id)? {

@@ -42,7 +42,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UnitView>> {
 
 pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitView> {
     let unit = queries::units::find_by_code(conn, code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(code))?;
     actor.require_read_unit(unit.id)?;
     let street = queries::units::street_name(conn, unit.street_id)?;
     Ok(UnitView {
@@ -53,6 +53,17 @@ pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitVi
         contact_person: unit.contact_person,
         contact_phone: unit.contact_phone,
     })
+}
+
+/// The unit a unit account is bound to; none for other accounts.
+pub fn of_account(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<UnitView>> {
+    match actor.unit_id {
+        Some(id) => {
+            let code = queries::units::get(conn, id)?.code;
+            get(conn, actor, &code).map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 /// What an import did.
