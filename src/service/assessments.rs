@@ -182,8 +182,8 @@ pub fn find(
     match sort {
         "name" => all.sort_by(|a, b| a.unit.name.cmp(&b.unit.name)),
         "street" => all.sort_by(|a, b| a.unit.street.cmp(&b.unit.street)),
-        "total" => all.sort_by(|a, b| b.total.cmp(&a.total)),
-        "-total" => all.sort_by(|a, b| a.total.cmp(&b.total)),
+        "total" => all.sort_by_key(|a| std::cmp::Reverse(a.total)),
+        "-total" => all.sort_by_key(|a| a.total),
         _ => all.sort_by(|a, b| a.unit.code.cmp(&b.unit.code)),
     }
     Ok(paging.cut(all))

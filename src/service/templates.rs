@@ -7,7 +7,7 @@ use crate::reports::template::{Prefill, self_check_template};
 use crate::store::DbConn;
 
 use super::roster::{self, UnitView};
-use super::{Actor, Download, Env, ServiceError, ServiceResult, campaigns, checklists};
+use super::{Actor, Download, Env, Role, ServiceError, ServiceResult, campaigns, checklists};
 
 /// What the command line pre-fills (any of it may be missing).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,6 +80,9 @@ pub fn self_check(
     unit_code: Option<&str>,
     year: Option<i32>,
 ) -> ServiceResult<Download> {
+    if actor.role == Role::Unit && actor.unit_id.is_none() {
+        return Err(ServiceError::Forbidden("账号未绑定单位".into()));
+    }
     let unit = match roster::of_account(conn, actor)? {
         Some(own) => Some(own),
         None => match unit_code {
