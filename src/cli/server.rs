@@ -261,7 +261,12 @@ pub fn add_user(
         role,
         unit,
         now(),
-    )?;
+    )
+    // --unit naming a unit the roster lacks is a bad argument (exit 2).
+    .map_err(|e| match e {
+        ServiceError::NotFound(m) => CliError::Invalid(m),
+        other => other.into(),
+    })?;
     println!(
         "已添加用户 {}（{}{}）",
         user.username,
