@@ -46,12 +46,17 @@ async fn sign_in(base: &str, user: &str) -> reqwest::Client {
     let token = field(&form, "login_csrf");
     let home = client
         .post(format!("{base}/login"))
-        .form(&[
-            ("username", user),
-            ("password", PASSWORD),
-            ("next", ""),
-            ("login_csrf", &token),
-        ])
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([
+                    ("username", user),
+                    ("password", PASSWORD),
+                    ("next", ""),
+                    ("login_csrf", &token),
+                ])
+                .finish(),
+        )
         .send()
         .await
         .expect("sign in");
@@ -65,7 +70,11 @@ async fn measure(client: &reqwest::Client, url: &str) -> (Duration, Duration, us
     for _ in 0..9 {
         let start = Instant::now();
         let response = client.get(url).send().await.expect("get");
-        assert!(response.status().is_success(), "{url}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
         size = response.bytes().await.expect("body").len();
         times.push(start.elapsed());
     }
@@ -94,11 +103,29 @@ fn main() {
     common::fill(&db, 0..units, &[2011, 2012]);
     let admin = Actor::command_line();
     let mut conn = db.get().expect("conn");
-    service::accounts::add_user(&mut conn, &admin, "inspector", PASSWORD, Role::Inspector, None, env.clock)
-        .expect("inspector");
-    let unit_code = service::roster::list(&mut conn, &admin).expect("roster")[0].code.clone();
-    service::accounts::add_user(&mut conn, &admin, "unit", PASSWORD, Role::Unit, Some(&unit_code), env.clock)
-        .expect("unit account");
+    service::accounts::add_user(
+        &mut conn,
+        &admin,
+        "inspector",
+        PASSWORD,
+        Role::Inspector,
+        None,
+        env.clock,
+    )
+    .expect("inspector");
+    let unit_code = service::roster::list(&mut conn, &admin).expect("roster")[0]
+        .code
+        .clone();
+    service::accounts::add_user(
+        &mut conn,
+        &admin,
+        "unit",
+        PASSWORD,
+        Role::Unit,
+        Some(&unit_code),
+        env.clock,
+    )
+    .expect("unit account");
     let orders = service::rectifications::counts(
         &mut conn,
         &admin,
@@ -126,17 +153,35 @@ fn main() {
         let inspector = sign_in(&base, "inspector").await;
         let unit = sign_in(&base, "unit").await;
         println!("pages on {units} units and {orders} orders (SQLite), median and worst of 9");
-        println!("  {:<48} {:>9} {:>9} {:>8}", "page", "median ms", "worst ms", "KiB");
+        println!(
+            "  {:<48} {:>9} {:>9} {:>8}",
+            "page", "median ms", "worst ms", "KiB"
+        );
         let pages: Vec<(&reqwest::Client, String)> = vec![
             (&inspector, "/inspect?year=2012".into()),
             (&inspector, "/inspect?year=2012&page=40".into()),
-            (&inspector, "/inspect?year=2012&q=%E7%A4%BE%E5%8C%BA&state=reviewed".into()),
+            (
+                &inspector,
+                "/inspect?year=2012&q=%E7%A4%BE%E5%8C%BA&state=reviewed".into(),
+            ),
             (&inspector, "/inspect/rectifications?year=2012".into()),
-            (&inspector, "/inspect/rectifications?year=2012&overdue=1&page=3".into()),
-            (&inspector, format!("/inspect/rectifications?year=2012&unit={unit_code}")),
+            (
+                &inspector,
+                "/inspect/rectifications?year=2012&overdue=1&page=3".into(),
+            ),
+            (
+                &inspector,
+                format!("/inspect/rectifications?year=2012&unit={unit_code}"),
+            ),
             (&inspector, format!("/inspect/units/{unit_code}?year=2012")),
-            (&inspector, "/api/v1/assessments?year=2012&per_page=100".into()),
-            (&inspector, "/api/v1/rectifications?year=2012&per_page=100".into()),
+            (
+                &inspector,
+                "/api/v1/assessments?year=2012&per_page=100".into(),
+            ),
+            (
+                &inspector,
+                "/api/v1/rectifications?year=2012&per_page=100".into(),
+            ),
             (&unit, "/unit".into()),
             (&unit, "/unit/rectifications".into()),
         ];

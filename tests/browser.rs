@@ -571,7 +571,7 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     // Writes are refused: the inspector's upload page …
     browser.go(&app.url("/inspect/upload")).await;
     assert!(
-        browser.wait_for_text("无法完成").await.contains("无权访问"),
+        browser.wait_for_text("无权访问").await.contains("没有权限"),
         "a leader cannot upload"
     );
     browser.screenshot("12-leader-refused").await;
@@ -605,7 +605,7 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     browser
         .wait_for_url(|u| u.ends_with("/inspect/samples"))
         .await;
-    let refused = browser.wait_for_text("无法完成").await;
+    let refused = browser.wait_for_text("没有权限").await;
     assert!(refused.contains("无权访问"), "{refused}");
     browser.screenshot("13-leader-post-refused").await;
     let (_, samples) = app.get(Some(&inspector), "/api/v1/samples").await;

@@ -1917,6 +1917,9 @@ async fn no_page_of_the_demo_shows_english() {
         // Downloads offered as formats.
         "xlsx",
         "PDF",
+        // Words the real tables themselves use: UPS电源, 5A级数字档案室.
+        "UPS",
+        "5A",
     ];
     let mut found: Vec<String> = Vec::new();
     for user in ["inspector", "admin", "leader", "xiaoyingxiang"] {

@@ -15,8 +15,9 @@ use rayon::prelude::*;
 
 use crate::ingest::checklists::{Catalog, FileProblem};
 use crate::ingest::workbook::Limits;
-use crate::reports::template::{Prefill, self_check_template};
+use crate::service::ServiceError;
 use crate::service::scoring::{FileResult, file_problem, score_workbook};
+use crate::service::templates::{self, Blanks};
 
 /// 年检：区档案局的年度档案工作检查——考核细则、自查表、评分、整改与报表。
 #[derive(Parser, Debug)]
@@ -238,25 +239,22 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             year,
         } => {
             let catalog = load_catalog(checklists.as_deref())?;
-            let Some(found) = catalog.get(&checklist) else {
-                return Err(CliError::Invalid(format!(
-                    "未知的考核细则 {checklist}；可用的有：{}",
-                    catalog.references().join("、")
-                )));
-            };
-            let prefill = Prefill {
+            let blanks = Blanks {
                 unit_name,
                 unit_code,
                 unit_kind,
                 street,
                 year,
-                ..Prefill::default()
             };
-            let bytes = self_check_template(found, &prefill)
-                .map_err(|e| CliError::Failed(format!("生成自查表失败：{e}")))?;
-            std::fs::write(&output, bytes)
+            // An unknown checklist is a bad argument here (exit 2).
+            let file = templates::offline(&catalog, &checklist, blanks).map_err(|e| match e {
+                ServiceError::NotFound(m) => CliError::Invalid(m),
+                other => CliError::Failed(format!("生成自查表失败：{other}")),
+            })?;
+            std::fs::write(&output, file.bytes)
                 .map_err(|e| CliError::Failed(format!("无法写入 {}：{e}", output.display())))?;
-            eprintln!("已生成 {}（{}）", output.display(), found.title);
+            let title = catalog.get(&checklist).map_or("", |c| c.title.as_str());
+            eprintln!("已生成 {}（{title}）", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Score {

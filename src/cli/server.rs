@@ -263,7 +263,12 @@ pub fn add_user(
         role,
         unit,
         now(),
-    )?;
+    )
+    // --unit naming a unit the roster lacks is a bad argument (exit 2).
+    .map_err(|e| match e {
+        ServiceError::NotFound(m) => CliError::Invalid(m),
+        other => other.into(),
+    })?;
     println!(
         "已添加用户 {}（{}{}）",
         user.username,
@@ -291,25 +296,31 @@ pub fn report(
         clock: now(),
         plausibility: &crate::domain::plausibility::DEFAULT_RULES,
     };
-    let report = service::reports::district(&mut conn, env, &Actor::command_line(), year, street)?;
+    let wanted = service::reports::Wanted {
+        xlsx: xlsx.is_some(),
+        html: html.is_some(),
+        templates,
+    };
+    let files = service::reports::district_files(
+        &mut conn,
+        env,
+        &Actor::command_line(),
+        year,
+        street,
+        wanted,
+    )?;
     let failed = |what: &Path, e: &dyn std::fmt::Display| {
         CliError::Failed(format!("无法写入 {}：{e}", what.display()))
     };
-    if let Some(path) = xlsx {
-        let bytes = crate::reports::district_xlsx::district_xlsx(&report)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+    if let (Some(path), Some(bytes)) = (xlsx, files.xlsx) {
         std::fs::write(path, bytes).map_err(|e| failed(path, &e))?;
         eprintln!("已生成 {}", path.display());
     }
-    if let Some(path) = html {
-        let renderer = crate::reports::html::Html::new(templates)
-            .map_err(|e| CliError::Invalid(format!("报表模板有误：{e}")))?;
-        let page = renderer
-            .dashboard(&report)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+    if let (Some(path), Some(page)) = (html, files.html) {
         std::fs::write(path, page).map_err(|e| failed(path, &e))?;
         eprintln!("已生成 {}", path.display());
     }
+    let report = files.report;
     let scope = report.street.clone().unwrap_or_else(|| "全区".into());
     println!("{year} 年度档案工作年检情况（{scope}）");
     for sentence in &report.sentences {

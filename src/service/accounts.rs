@@ -31,7 +31,7 @@ fn hash_password(password: &str) -> ServiceResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(format!("密码加密失败：{e}")))
+        .map_err(|e| ServiceError::fault("密码加密失败", e))
 }
 
 fn check_password(password: &str) -> ServiceResult<()> {
@@ -76,7 +76,7 @@ pub fn add_user(
         let unit_id = match (role, unit_code) {
             (Role::Unit, Some(code)) => Some(
                 queries::units::find_by_code(conn, code)?
-                    .ok_or_else(|| ServiceError::BadRequest(format!("名册中没有单位代码 {code}")))?
+                    .ok_or_else(|| ServiceError::not_on_roster(code))?
                     .id,
             ),
             (Role::Unit, None) => {
@@ -197,6 +197,45 @@ pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> Servic
     Ok(actor_of(&row))
 }
 
+/// A signed-in account: its token, when the token ends, and who it is.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub token: String,
+    /// UTC.
+    pub expires_at: chrono::NaiveDateTime,
+    /// The unit's code, for a unit account.
+    pub unit: Option<String>,
+}
+
+/// Signs in (the API and the login page): checks the password, issues a
+/// token valid for `hours`, answers the account's role and unit.
+pub fn sign_in(
+    conn: &mut DbConn,
+    clock: Clock,
+    username: &str,
+    password: &str,
+    hours: i64,
+) -> ServiceResult<SignedIn> {
+    let actor = authenticate(conn, username, password)?;
+    let token = issue_token(conn, &actor, hours, clock)?;
+    let unit = unit_code(conn, &actor)?;
+    Ok(SignedIn {
+        actor,
+        token,
+        expires_at: clock.now + Duration::hours(hours),
+        unit,
+    })
+}
+
+/// The code of the unit an account is bound to (unit accounts only).
+pub fn unit_code(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<String>> {
+    match actor.unit_id {
+        Some(id) => Ok(Some(queries::units::get(conn, id)?.code)),
+        None => Ok(None),
+    }
+}
+
 fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
@@ -212,7 +251,7 @@ pub fn issue_token(
         .user_id
         .ok_or_else(|| ServiceError::BadRequest("命令行身份不能签发令牌".into()))?;
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("随机数：{e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ServiceError::fault("生成令牌随机数失败", e))?;
     let token = hex(&bytes);
     let expires = clock.now + Duration::hours(hours);
     write(conn, |conn| {

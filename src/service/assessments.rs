@@ -80,7 +80,7 @@ fn unit_filter(
     let wanted = match unit_code {
         Some(code) => Some(
             queries::units::find_by_code(conn, code)?
-                .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?
+                .ok_or_else(|| ServiceError::not_on_roster(code))?
                 .id,
         ),
         None => None,
@@ -182,8 +182,8 @@ pub fn find(
     match sort {
         "name" => all.sort_by(|a, b| a.unit.name.cmp(&b.unit.name)),
         "street" => all.sort_by(|a, b| a.unit.street.cmp(&b.unit.street)),
-        "total" => all.sort_by(|a, b| b.total.cmp(&a.total)),
-        "-total" => all.sort_by(|a, b| a.total.cmp(&b.total)),
+        "total" => all.sort_by_key(|a| std::cmp::Reverse(a.total)),
+        "-total" => all.sort_by_key(|a| a.total),
         _ => all.sort_by(|a, b| a.unit.code.cmp(&b.unit.code)),
     }
     Ok(paging.cut(all))
@@ -588,7 +588,7 @@ pub fn history(
     unit_code: &str,
 ) -> ServiceResult<Vec<HistoryEntry>> {
     let unit = queries::units::find_by_code(conn, unit_code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(unit_code))?;
     actor.require_read_unit(unit.id)?;
     let mut entries = Vec::new();
     for submission in queries::submissions::of_unit(conn, unit.id)? {

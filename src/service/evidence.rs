@@ -60,9 +60,8 @@ pub fn attach(
     actor: &Actor,
     attachment: Attachment,
 ) -> ServiceResult<Vec<EvidenceView>> {
-    let unit = queries::units::find_by_code(conn, &attachment.unit_code)?.ok_or_else(|| {
-        ServiceError::NotFound(format!("名册中没有单位代码 {}", attachment.unit_code))
-    })?;
+    let unit = queries::units::find_by_code(conn, &attachment.unit_code)?
+        .ok_or_else(|| ServiceError::not_on_roster(&attachment.unit_code))?;
     match actor.role {
         Role::Admin | Role::Inspector => {}
         Role::Unit if actor.unit_id == Some(unit.id) => {}
@@ -174,7 +173,7 @@ pub fn board(
 ) -> ServiceResult<EvidenceBoard> {
     let files = list(conn, actor, unit_code, year)?;
     let unit = queries::units::find_by_code(conn, unit_code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(unit_code))?;
     let campaign = super::campaign_of_year(conn, year)?;
     let current = queries::assessments::current(conn, campaign.id, Some(unit.id))?;
     let items = match current.first() {
@@ -200,7 +199,7 @@ pub fn list(
     year: i32,
 ) -> ServiceResult<Vec<EvidenceView>> {
     let unit = queries::units::find_by_code(conn, unit_code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(unit_code))?;
     actor.require_read_unit(unit.id)?;
     let campaign = super::campaign_of_year(conn, year)?;
     Ok(queries::evidence::of_unit(conn, unit.id, campaign.id)?
@@ -217,7 +216,7 @@ pub fn file(
     id: i64,
 ) -> ServiceResult<(String, Vec<u8>)> {
     let unit = queries::units::find_by_code(conn, unit_code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {unit_code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(unit_code))?;
     actor.require_read_unit(unit.id)?;
     let row = queries::evidence::get(conn, id)?
         .filter(|r| r.unit_id == unit.id)

@@ -139,9 +139,12 @@ impl Search {
 mod tests {
     use super::*;
 
+    /// (page, per_page) asked → (page, per_page) answered, or refused.
+    type Case = (Option<i64>, Option<i64>, Option<(u32, u32)>);
+
     #[test]
     fn pages_are_checked_and_cut() {
-        let cases: &[(Option<i64>, Option<i64>, Option<(u32, u32)>)] = &[
+        let cases: &[Case] = &[
             (None, None, Some((1, 100))),
             (Some(3), Some(10), Some((3, 10))),
             (Some(0), None, None),

@@ -23,6 +23,7 @@ pub mod reviews;
 pub mod roster;
 pub mod samples;
 pub mod scoring;
+pub mod templates;
 pub mod unit_home;
 pub mod uploads;
 
@@ -35,9 +36,12 @@ use crate::domain::{Decimal, InputValue, ItemAnswer, Points};
 use crate::ingest::checklists::{Catalog, hex};
 use crate::ingest::self_check::Problem;
 use crate::ingest::workbook::Limits;
+use crate::reports::ReportError;
 use crate::store::StoreError;
 
-/// Why a use case refused or failed. The web layer maps each to one status.
+/// Why a use case refused or failed. The web layer maps each [`Kind`] to
+/// one status; a server fault keeps its cause (`source()`), so the one place
+/// that logs it (`web::error`) writes the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// A workbook or file with problems, each with its sheet and cell (422).
@@ -59,8 +63,88 @@ pub enum ServiceError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A report, workbook or page could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("读写文件失败：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("JSON 处理失败：{0}")]
+    Json(#[from] serde_json::Error),
+    /// Another library failed; `what` says what we were doing.
+    #[error("{what}：{source}")]
+    Fault {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Something that cannot happen did: a broken invariant, no cause to keep.
     #[error("{0}")]
     Internal(String),
+    /// One failure answering several requests (the files of a group stored
+    /// together): each gets the same kind and message.
+    #[error(transparent)]
+    Shared(std::sync::Arc<ServiceError>),
+}
+
+/// What kind of answer a [`ServiceError`] calls for: the web layer has one
+/// status per kind, the command line one exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Invalid,
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    /// No capacity now (the database pool timed out): try again shortly.
+    Busy,
+    /// A fault of the server: logged with its cause, answered without it.
+    Fault,
+}
+
+impl ServiceError {
+    pub fn kind(&self) -> Kind {
+        match self {
+            ServiceError::Invalid(_) => Kind::Invalid,
+            ServiceError::BadRequest(_) => Kind::BadRequest,
+            ServiceError::Unauthenticated(_) => Kind::Unauthenticated,
+            ServiceError::Forbidden(_) => Kind::Forbidden,
+            ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound) => Kind::NotFound,
+            ServiceError::Conflict(_) => Kind::Conflict,
+            ServiceError::Store(StoreError::Pool(_)) => Kind::Busy,
+            ServiceError::Store(_)
+            | ServiceError::Report(_)
+            | ServiceError::Io(_)
+            | ServiceError::Json(_)
+            | ServiceError::Fault { .. }
+            | ServiceError::Internal(_) => Kind::Fault,
+            ServiceError::Shared(e) => e.kind(),
+        }
+    }
+
+    /// A fault of another library, its cause kept.
+    pub fn fault(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> ServiceError {
+        ServiceError::Fault {
+            what: what.into(),
+            source: Box::new(source),
+        }
+    }
+
+    /// A unit code (in a path, a query or a form) that the roster does not
+    /// hold: one fact, one answer (404) wherever it is asked.
+    pub fn not_on_roster(code: &str) -> ServiceError {
+        ServiceError::NotFound(format!("名册中没有单位代码 {code}"))
+    }
+}
+
+/// A file a use case made: its name (in Chinese, as people save it) and bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Download {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -24,6 +24,31 @@ use super::{Actor, Clock, Env, ServiceError, ServiceResult};
 const ATTEMPTS: u32 = 5;
 
 /// A unit's notice for a year as printed: issued (numbered) now when the
+/// The notice as a file: printable HTML or a workbook.
+#[allow(clippy::too_many_arguments)]
+pub fn unit_notice_file(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    html: &crate::reports::html::Html,
+    bureau: &Bureau,
+    code: &str,
+    year: i32,
+    format: super::reports::NoticeFormat,
+) -> ServiceResult<super::Download> {
+    let notice = unit_notice(conn, env, actor, bureau, code, year)?;
+    let (bytes, extension) = match format {
+        super::reports::NoticeFormat::Html => (html.notice(&notice)?.into_bytes(), "html"),
+        super::reports::NoticeFormat::Xlsx => {
+            (crate::reports::notice_xlsx::notice_xlsx(&notice)?, "xlsx")
+        }
+    };
+    Ok(super::Download {
+        file_name: format!("{}-{year}年度整改通知书.{extension}", notice.unit_name),
+        bytes,
+    })
+}
+
 /// bureau produces it the first time and there is something to rectify.
 pub fn unit_notice(
     conn: &mut DbConn,

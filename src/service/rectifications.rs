@@ -170,7 +170,7 @@ pub fn list(
     let unit_id = match (&filter.unit, actor.role) {
         (Some(code), _) => {
             let unit = queries::units::find_by_code(conn, code)?
-                .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+                .ok_or_else(|| ServiceError::not_on_roster(code))?;
             actor.require_read_unit(unit.id)?;
             Some(unit.id)
         }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::domain::scoring::ItemAnswer;
 use crate::domain::{Answers, Checklist, Points, Scorecard, score};
+use crate::reports::district_xlsx::district_xlsx;
 use crate::reports::explain;
+use crate::reports::html::Html;
 use crate::reports::model::{
     self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput,
     Tier, UnitCard, UnitFacts,
@@ -17,7 +19,8 @@ use crate::store::{DbConn, queries};
 use super::assessments::unit_infos;
 use super::reviews::stored_answers;
 use super::{
-    Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_input, rectifications,
+    Actor, Download, Env, Role, ServiceError, ServiceResult, checklists, decode_input,
+    rectifications,
 };
 
 /// The answers and scorecard behind a stored assessment, recomputed from
@@ -377,7 +380,7 @@ pub fn unit_card(
     year: i32,
 ) -> ServiceResult<UnitCard> {
     let unit = queries::units::find_by_code(conn, code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(code))?;
     actor.require_read_unit(unit.id)?;
     let campaign = super::campaigns::by_year(conn, year)?;
     let row = queries::assessments::current(conn, campaign.id, Some(unit.id))?
@@ -470,4 +473,112 @@ pub fn unit_card(
         orders,
         generated_at: env.clock.local_now(),
     })
+}
+
+// ---------------------------------------------------------------------------
+// The files people download: the renderers are called here, not in web or cli.
+
+/// The district summary workbook (seven sheets) of a year or one street.
+pub fn district_workbook(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<Download> {
+    let report = district(conn, env, actor, year, street)?;
+    let scope = street.unwrap_or("全区");
+    Ok(Download {
+        file_name: format!("{year}年度档案年检汇总-{scope}.xlsx"),
+        bytes: district_xlsx(&report)?,
+    })
+}
+
+/// The leadership dashboard of a year (or one street) as one HTML page.
+pub fn district_page(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    html: &Html,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<String> {
+    let report = district(conn, env, actor, year, street)?;
+    Ok(html.dashboard(&report)?)
+}
+
+/// A unit's report card as one HTML page.
+pub fn unit_card_page(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    html: &Html,
+    code: &str,
+    year: i32,
+) -> ServiceResult<String> {
+    let card = unit_card(conn, env, actor, code, year)?;
+    Ok(html.unit_card(&card)?)
+}
+
+/// How a 整改通知书 is wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeFormat {
+    Html,
+    Xlsx,
+}
+
+impl NoticeFormat {
+    /// `html` or `xlsx` (the extension); anything else is no such page (404).
+    pub fn parse(text: &str) -> ServiceResult<NoticeFormat> {
+        match text {
+            "html" => Ok(NoticeFormat::Html),
+            "xlsx" => Ok(NoticeFormat::Xlsx),
+            _ => Err(ServiceError::NotFound(
+                "整改通知书格式应为 html 或 xlsx".into(),
+            )),
+        }
+    }
+}
+
+/// What `nianjian report` writes besides its summary lines.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted<'a> {
+    pub xlsx: bool,
+    pub html: bool,
+    /// A folder whose templates replace the built-in ones.
+    pub templates: Option<&'a std::path::Path>,
+}
+
+/// The district summary with the files asked for.
+pub struct DistrictFiles {
+    pub report: DistrictReport,
+    pub xlsx: Option<Vec<u8>>,
+    pub html: Option<String>,
+}
+
+/// The district summary of a year (or a street) and, as wanted, its
+/// workbook and dashboard (the command line). A template folder that does
+/// not compile is a bad argument.
+pub fn district_files(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+    wanted: Wanted<'_>,
+) -> ServiceResult<DistrictFiles> {
+    let report = district(conn, env, actor, year, street)?;
+    let xlsx = if wanted.xlsx {
+        Some(district_xlsx(&report)?)
+    } else {
+        None
+    };
+    let html = if wanted.html {
+        let renderer = Html::new(wanted.templates)
+            .map_err(|e| ServiceError::BadRequest(format!("报表模板有误：{e}")))?;
+        Some(renderer.dashboard(&report)?)
+    } else {
+        None
+    };
+    Ok(DistrictFiles { report, xlsx, html })
 }

@@ -42,7 +42,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UnitView>> {
 
 pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitView> {
     let unit = queries::units::find_by_code(conn, code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("名册中没有单位代码 {code}")))?;
+        .ok_or_else(|| ServiceError::not_on_roster(code))?;
     actor.require_read_unit(unit.id)?;
     let street = queries::units::street_name(conn, unit.street_id)?;
     Ok(UnitView {
@@ -60,11 +60,18 @@ pub fn own(conn: &mut DbConn, actor: &Actor) -> ServiceResult<UnitView> {
     if actor.role != super::Role::Unit {
         return Err(ServiceError::Forbidden("仅单位账号可以进行此操作".into()));
     }
-    let id = actor
-        .unit_id
-        .ok_or_else(|| ServiceError::Forbidden("账号未绑定单位".into()))?;
-    let code = queries::units::get(conn, id)?.code;
-    get(conn, actor, &code)
+    of_account(conn, actor)?.ok_or_else(|| ServiceError::Forbidden("账号未绑定单位".into()))
+}
+
+/// The unit a unit account is bound to; none for other accounts.
+pub fn of_account(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Option<UnitView>> {
+    match actor.unit_id {
+        Some(id) => {
+            let code = queries::units::get(conn, id)?.code;
+            get(conn, actor, &code).map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 /// What an import did.

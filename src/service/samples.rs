@@ -97,7 +97,8 @@ pub fn create(
         Some(_) => return Err(ServiceError::BadRequest("seed 应小于 2^53".into())),
         None => {
             let mut bytes = [0u8; 8];
-            getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| ServiceError::fault("生成抽样随机数失败", e))?;
             u64::from_le_bytes(bytes) % MAX_SEED
         }
     };

@@ -130,8 +130,8 @@ pub fn commit_all(
             Ok(done) => results.extend(done),
             // The group's commit itself failed: none of it is stored.
             Err(e) => {
-                let message = e.to_string();
-                results.extend((0..size).map(|_| Err(ServiceError::Internal(message.clone()))));
+                let e = std::sync::Arc::new(e);
+                results.extend((0..size).map(|_| Err(ServiceError::Shared(e.clone()))));
             }
         }
     }
@@ -223,8 +223,7 @@ fn keep_rejected(
     problems: &[Problem],
     clock: Clock,
 ) -> ServiceResult<()> {
-    let problems_json =
-        serde_json::to_string(problems).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let problems_json = serde_json::to_string(problems)?;
     {
         let since = clock.now - chrono::Duration::days(REJECTED_RETENTION_DAYS);
         let kept = queries::submissions::rejected_bytes_kept(conn, actor.user_id, since)?;
@@ -378,7 +377,12 @@ fn unit_for(
         return Ok((unit.id, notes));
     }
     if !actor.role.is_bureau() {
-        return Err(ServiceError::Forbidden("名册中没有该单位".into()));
+        // A unit account's own unit is on the roster: a code that is not
+        // is another unit's (403), as for any other unit's records.
+        return Err(ServiceError::Forbidden(format!(
+            "只能上传本单位的自查表（名册中没有单位代码 {}）",
+            check.unit.code
+        )));
     }
     let street_id = match &check.unit.street {
         Some(name) => Some(queries::units::street_id(conn, name, clock.now)?),

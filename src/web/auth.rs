@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::service::{Actor, ServiceError, accounts};
 
+use super::error::messages;
 use super::{ApiError, AppState};
 
 /// The signed-in caller.
@@ -43,12 +44,10 @@ impl FromRequest for Auth {
                 .map(|c| c.value().to_string())
         });
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Busy)?;
+            let state = state
+                .ok_or_else(|| ApiError::from(ServiceError::Internal(messages::NO_STATE.into())))?;
             let Some(token) = token else {
-                return Err(ServiceError::Unauthenticated(
-                    "请先登录（Authorization: Bearer 令牌）".into(),
-                )
-                .into());
+                return Err(ServiceError::Unauthenticated(messages::SIGN_IN_FIRST.into()).into());
             };
             let actor = state
                 .run(move |conn, env| accounts::actor_for_token(conn, &token, env.clock))

@@ -197,13 +197,13 @@ impl Application {
                 App::new()
                     .app_data(data.clone())
                     .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(
-                        |e, _| ApiError::BadRequest(format!("请求内容不是有效的 JSON：{e}")).into(),
+                        |e, _| ApiError::BadRequest(error::messages::bad_json(&e)).into(),
                     ))
                     .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                        ApiError::BadRequest(format!("查询参数有误：{e}")).into()
+                        ApiError::BadRequest(error::messages::bad_query(&e)).into()
                     }))
                     .app_data(web::PathConfig::default().error_handler(|e, _| {
-                        ApiError::BadRequest(format!("路径参数有误：{e}")).into()
+                        ApiError::BadRequest(error::messages::bad_path(&e)).into()
                     }))
                     .wrap(actix_web::middleware::from_fn(
                         pages::browser::api_links_for_people,

@@ -1,8 +1,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::reports::template::{Prefill, self_check_template};
-use crate::service::ServiceError;
+use crate::service::templates;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -65,37 +64,10 @@ pub async fn template(
 ) -> Result<HttpResponse, ApiError> {
     let reference = reference.into_inner();
     let TemplateQuery { unit, year } = query.into_inner();
-    let (name, bytes) = state
+    let file = state
         .run(move |conn, env| {
-            let checklist = env
-                .catalog
-                .get(&reference)
-                .cloned()
-                .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))?;
-            let own = match actor.unit_id {
-                Some(id) => Some(crate::store::queries::units::get(conn, id)?.code),
-                None => None,
-            };
-            let code = own.or(unit);
-            let mut prefill = Prefill {
-                year,
-                ..Prefill::default()
-            };
-            if let Some(code) = code {
-                let unit = crate::service::roster::get(conn, &actor, &code)?;
-                prefill.unit_name = Some(unit.name);
-                prefill.unit_code = Some(unit.code);
-                prefill.unit_kind = Some(unit.kind);
-                prefill.street = unit.street;
-            }
-            let bytes = self_check_template(&checklist, &prefill)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let name = match &prefill.unit_name {
-                Some(unit) => format!("{unit}-{}-自查表.xlsx", checklist.reference()),
-                None => format!("{}-自查表.xlsx", checklist.reference()),
-            };
-            Ok((name, bytes))
+            templates::self_check(conn, env, &actor, Some(&reference), unit.as_deref(), year)
         })
         .await?;
-    Ok(crate::web::download(&name, bytes))
+    Ok(crate::web::download(&file.file_name, file.bytes))
 }

@@ -1,9 +1,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::reports::district_xlsx::district_xlsx;
 use crate::reports::model::DistrictReport;
-use crate::reports::notice_xlsx::notice_xlsx;
+use crate::service::reports::NoticeFormat;
 use crate::service::{ServiceError, notices, reports};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -19,10 +18,6 @@ pub struct ReportQuery {
 
 fn year_of(year: Option<i32>) -> Result<i32, ApiError> {
     year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()).into())
-}
-
-fn internal(e: crate::reports::ReportError) -> ServiceError {
-    ServiceError::Internal(e.to_string())
 }
 
 /// The district summary as data (the figures of the xlsx and HTML reports).
@@ -57,15 +52,12 @@ pub async fn district_workbook(
 ) -> Result<HttpResponse, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
-    let (name, bytes) = state
+    let file = state
         .run(move |conn, env| {
-            let report = reports::district(conn, env, &actor, year, street.as_deref())?;
-            let bytes = district_xlsx(&report).map_err(internal)?;
-            let scope = street.unwrap_or_else(|| "全区".into());
-            Ok((format!("{year}年度档案年检汇总-{scope}.xlsx"), bytes))
+            reports::district_workbook(conn, env, &actor, year, street.as_deref())
         })
         .await?;
-    Ok(crate::web::download(&name, bytes))
+    Ok(crate::web::download(&file.file_name, file.bytes))
 }
 
 /// The leadership dashboard as one printable HTML page (a street's page with `street`).
@@ -83,8 +75,7 @@ pub async fn district_page(
     let html = state.html.clone();
     let page = state
         .run(move |conn, env| {
-            let report = reports::district(conn, env, &actor, year, street.as_deref())?;
-            html.dashboard(&report).map_err(internal)
+            reports::district_page(conn, env, &actor, &html, year, street.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -113,10 +104,7 @@ pub async fn unit_card(
     let year = year_of(query.year)?;
     let html = state.html.clone();
     let page = state
-        .run(move |conn, env| {
-            let card = reports::unit_card(conn, env, &actor, &code, year)?;
-            html.unit_card(&card).map_err(internal)
-        })
+        .run(move |conn, env| reports::unit_card_page(conn, env, &actor, &html, &code, year))
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -138,34 +126,18 @@ pub async fn unit_notice(
     query: crate::web::extract::Query<UnitYear>,
 ) -> Result<HttpResponse, ApiError> {
     let (code, format) = path.into_inner();
-    if format != "html" && format != "xlsx" {
-        return Err(ServiceError::NotFound("整改通知书格式应为 html 或 xlsx".into()).into());
-    }
+    let format = NoticeFormat::parse(&format)?;
     let year = year_of(query.year)?;
     let (html, bureau) = (state.html.clone(), state.settings.bureau.clone());
-    let (name, bytes) = state
+    let file = state
         .run(move |conn, env| {
-            let notice = notices::unit_notice(conn, env, &actor, &bureau, &code, year)?;
-            let name = format!("{}-{year}年度整改通知书.{format}", notice.unit_name);
-            Ok((name, notice_bytes(&html, &notice, &format)?))
+            notices::unit_notice_file(conn, env, &actor, &html, &bureau, &code, year, format)
         })
         .await?;
-    if name.ends_with(".html") {
+    if format == NoticeFormat::Html {
         return Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(bytes));
+            .body(file.bytes));
     }
-    Ok(crate::web::download(&name, bytes))
-}
-
-/// A notice as HTML or as xlsx.
-fn notice_bytes(
-    html: &crate::reports::html::Html,
-    notice: &crate::reports::model::Notice,
-    format: &str,
-) -> Result<Vec<u8>, ServiceError> {
-    Ok(match format {
-        "html" => html.notice(notice).map_err(internal)?.into_bytes(),
-        _ => notice_xlsx(notice).map_err(internal)?,
-    })
+    Ok(crate::web::download(&file.file_name, file.bytes))
 }

@@ -39,26 +39,20 @@ pub async fn create(
 ) -> Result<web::Json<SessionAnswer>, ApiError> {
     let login = login.into_inner();
     let hours = state.settings.token_hours;
-    let answer = state
+    let signed = state
         .run(move |conn, env| {
-            let actor = accounts::authenticate(conn, &login.username, &login.password)?;
-            let token = accounts::issue_token(conn, &actor, hours, env.clock)?;
-            let unit = match actor.unit_id {
-                Some(id) => Some(crate::store::queries::units::get(conn, id)?.code),
-                None => None,
-            };
-            let expires = env.clock.now + chrono::Duration::hours(hours);
-            Ok(SessionAnswer {
-                token,
-                expires_at: format!("{}Z", expires.format("%Y-%m-%dT%H:%M:%S")),
-                user: Me {
-                    username: actor.name,
-                    role: actor.role,
-                    unit,
-                },
-            })
+            accounts::sign_in(conn, env.clock, &login.username, &login.password, hours)
         })
         .await?;
+    let answer = SessionAnswer {
+        token: signed.token,
+        expires_at: format!("{}Z", signed.expires_at.format("%Y-%m-%dT%H:%M:%S")),
+        user: Me {
+            username: signed.actor.name,
+            role: signed.actor.role,
+            unit: signed.unit,
+        },
+    };
     Ok(web::Json(answer))
 }
 
@@ -82,14 +76,10 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(state: web::Data<AppState>, Auth(actor): Auth) -> Result<web::Json<Me>, ApiError> {
-    let unit = match actor.unit_id {
-        Some(id) => Some(
-            state
-                .run(move |conn, _| Ok(crate::store::queries::units::get(conn, id)?.code))
-                .await?,
-        ),
-        None => None,
-    };
+    let account = actor.clone();
+    let unit = state
+        .run(move |conn, _| accounts::unit_code(conn, &account))
+        .await?;
     Ok(web::Json(Me {
         username: actor.name,
         role: actor.role,

@@ -145,9 +145,18 @@ async fn commit(
             .into_iter()
             .map(|r| r.map_err(ApiError::from))
             .collect(),
+        // The run itself failed (a panic is a fault, 500; a pool that timed
+        // out is busy, 503): every file gets that same answer, each logged
+        // with its file name by `refused`.
         Err(e) => {
-            tracing::error!(files = names.len(), error = %e, cause = ?e, "storing an upload failed");
-            names.iter().map(|_| Err(ApiError::Busy)).collect()
+            let e = std::sync::Arc::new(match e {
+                ApiError::Service(e) => e,
+                other => ServiceError::Internal(other.to_string()),
+            });
+            names
+                .iter()
+                .map(|_| Err(ApiError::Service(ServiceError::Shared(e.clone()))))
+                .collect()
         }
     };
     outcomes.reverse();
@@ -164,7 +173,12 @@ async fn commit(
                         outcome: Box::new(outcome),
                     },
                     Some(Err(e)) => refused(name, &e),
-                    None => refused(name, &ApiError::Busy),
+                    None => refused(
+                        name,
+                        &ApiError::from(ServiceError::Internal(
+                            "a file was left unanswered".into(),
+                        )),
+                    ),
                 }
             })
         })

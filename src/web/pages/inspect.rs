@@ -80,15 +80,13 @@ pub(super) fn bureau(viewer: &Viewer) -> Result<(), PageError> {
 /// A refusal the page can show beside the form (with its status); server
 /// faults become the error page.
 pub(super) fn shown(e: ApiError) -> Result<(String, StatusCode), PageError> {
-    match &e {
-        ApiError::Service(ServiceError::Store(_) | ServiceError::Internal(_)) | ApiError::Busy => {
-            Err(PageError(e))
-        }
-        _ => Ok((
-            e.public_message(),
-            actix_web::ResponseError::status_code(&e),
-        )),
+    if e.is_server_fault() {
+        return Err(PageError(e));
     }
+    Ok((
+        e.public_message(),
+        actix_web::ResponseError::status_code(&e),
+    ))
 }
 
 /// A number typed into a form: empty is none, anything else must parse.

@@ -109,14 +109,10 @@ async fn submit(
     let hours = state.settings.token_hours;
     let (username, password) = (form.username.clone(), form.password.clone());
     let result = state
-        .run(move |conn, env| {
-            let actor = accounts::authenticate(conn, &username, &password)?;
-            let token = accounts::issue_token(conn, &actor, hours, env.clock)?;
-            Ok((actor, token))
-        })
+        .run(move |conn, env| accounts::sign_in(conn, env.clock, &username, &password, hours))
         .await;
     match result {
-        Ok((actor, token)) => {
+        Ok(accounts::SignedIn { actor, token, .. }) => {
             let next = safe_next(Some(&form.next));
             let target = if next.is_empty() {
                 home_of(actor.role).to_string()

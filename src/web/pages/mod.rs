@@ -189,11 +189,7 @@ impl<'a, T: Serialize> Page<'a, T> {
         let html = state
             .html
             .render(&format!("pages/{}", self.template), &frame)
-            .map_err(|e| {
-                PageError(ApiError::from(crate::service::ServiceError::Internal(
-                    e.to_string(),
-                )))
-            })?;
+            .map_err(|e| PageError(ApiError::from(crate::service::ServiceError::from(e))))?;
         Ok(HttpResponse::build(self.status)
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))
@@ -375,15 +371,8 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let api = self.0.error_response();
-        let message = match &self.0 {
-            ApiError::Service(
-                crate::service::ServiceError::Store(_) | crate::service::ServiceError::Internal(_),
-            ) => "服务器内部错误，请稍后再试或联系管理员".to_string(),
-            other => other.to_string(),
-        };
-        let _ = api;
-        browser::error_page(status, &message)
+        self.0.log();
+        browser::error_page(status, &self.0.public_message())
     }
 }
 

@@ -6,11 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::reports::template::{Prefill, self_check_template};
-use crate::service::campaigns;
 use crate::service::evidence::{self, Attachment, EvidenceFile, MAX_FILES};
 use crate::service::rectifications::{self, ActionRequest, Evidence, RectificationDetail};
 use crate::service::roster::{self, UnitView};
+use crate::service::templates;
 use crate::service::unit_home::{self, UnitHome};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
@@ -124,37 +123,13 @@ async fn template(
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let unit = own_unit(&state, &viewer).await?;
+    require(&viewer.actor, &[Role::Unit])?;
+    let actor = viewer.actor.clone();
     let year = query.year;
-    let (name, bytes) = state
-        .run(move |conn, env| {
-            let row = campaigns::by_year(conn, year)?;
-            let campaign = campaigns::view(conn, &row)?;
-            let reference = campaign
-                .checklists
-                .iter()
-                .find(|k| k.unit_kind == unit.kind)
-                .map(|k| k.checklist.clone())
-                .ok_or_else(|| {
-                    ServiceError::NotFound(format!("{year} 年度的年检未安排{}", unit.kind))
-                })?;
-            let checklist = crate::service::checklists::get(conn, env.catalog, &reference)?;
-            let bytes = self_check_template(
-                &checklist,
-                &Prefill {
-                    unit_name: Some(unit.name.clone()),
-                    unit_code: Some(unit.code.clone()),
-                    unit_kind: Some(unit.kind.clone()),
-                    street: unit.street.clone(),
-                    year: Some(year),
-                    ..Prefill::default()
-                },
-            )
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            Ok((format!("{}-{year}年度自查表.xlsx", unit.name), bytes))
-        })
+    let file = state
+        .run(move |conn, env| templates::self_check(conn, env, &actor, None, None, Some(year)))
         .await?;
-    Ok(crate::web::download(&name, bytes))
+    Ok(crate::web::download(&file.file_name, file.bytes))
 }
 
 /// The result page of an upload: the score, or every problem with its cell.
