@@ -11,6 +11,7 @@ mod helpers;
 mod listing;
 mod notices;
 mod openapi;
+mod pages;
 mod rectifications;
 mod reports;
 mod reviews;
