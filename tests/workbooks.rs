@@ -409,3 +409,28 @@ fn every_fixture_file_has_an_expected_result() {
         );
     }
 }
+
+/// The JSON of `score --json` as outside scripts read it (contract §3),
+/// kept as a snapshot: one scored workbook and one refused, file paths
+/// made relative.
+#[test]
+fn score_json_is_as_snapshotted() {
+    let dir = fixtures();
+    let files = ["clean-community2013.xlsx", "broken-many.xlsx"];
+    let out = Command::new(env!("CARGO_BIN_EXE_nianjian"))
+        .arg("score")
+        .arg("--json")
+        .arg("--checklists")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists"))
+        .args(files.iter().map(|f| dir.join(f)))
+        .output()
+        .expect("run nianjian score");
+    let text = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .replace(&format!("{}/", dir.display()), "");
+    let value: Value = serde_json::from_str(&text).expect("json");
+    insta::assert_snapshot!(
+        "score_json",
+        serde_json::to_string_pretty(&value).expect("pretty")
+    );
+}
