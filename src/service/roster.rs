@@ -55,6 +55,36 @@ pub fn get(conn: &mut DbConn, actor: &Actor, code: &str) -> ServiceResult<UnitVi
     })
 }
 
+/// The roster a page at a time: units whose name or code holds every word
+/// of `search`, in one street if asked, by code.
+pub fn find(
+    conn: &mut DbConn,
+    actor: &Actor,
+    search: Option<&str>,
+    street: Option<&str>,
+    paging: super::listing::PageRequest,
+) -> ServiceResult<super::listing::Paged<UnitView>> {
+    let search = super::listing::Search::new(search);
+    let mut units: Vec<UnitView> = list(conn, actor)?
+        .into_iter()
+        .filter(|u| street.is_none_or(|s| u.street.as_deref() == Some(s)))
+        .filter(|u| search.matches(&[&u.code, &u.name]))
+        .collect();
+    units.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(paging.cut(units))
+}
+
+/// Every street named on the roster, sorted.
+pub fn streets(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<String>> {
+    let mut streets: Vec<String> = list(conn, actor)?
+        .into_iter()
+        .filter_map(|u| u.street)
+        .collect();
+    streets.sort();
+    streets.dedup();
+    Ok(streets)
+}
+
 /// A unit account's own unit.
 pub fn own(conn: &mut DbConn, actor: &Actor) -> ServiceResult<UnitView> {
     if actor.role != super::Role::Unit {

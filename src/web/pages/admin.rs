@@ -349,13 +349,17 @@ struct UnitsQuery {
     q: String,
     street: String,
     edit: String,
+    page: Option<String>,
     flash: Option<String>,
 }
+
+/// Units per page of the roster.
+const UNITS_PER_PAGE: u32 = 100;
 
 #[derive(Serialize)]
 struct UnitsPage {
     units: Vec<UnitView>,
-    all: usize,
+    pager: super::Pager,
     q: String,
     street_choices: Vec<Choice>,
     form: UnitForm,
@@ -382,26 +386,35 @@ async fn units_page(
     form: Option<UnitForm>,
 ) -> Result<Page<'static, UnitsPage>, PageError> {
     let actor = viewer.actor.clone();
-    let all = state.run(move |conn, _| roster::list(conn, &actor)).await?;
-    let form = match form {
-        Some(f) => f,
-        None => all
-            .iter()
-            .find(|u| u.code == query.edit)
-            .cloned()
-            .map(UnitForm::of)
-            .unwrap_or_default(),
-    };
+    let (q, street) = (query.q.trim().to_string(), query.street.trim().to_string());
+    let paging = PageRequest::of_page(query.page.as_deref(), UNITS_PER_PAGE);
     // Editing a unit of the roster (its code is then fixed), or adding one.
-    let editing = all.iter().any(|u| u.code == form.code.trim());
-    let streets: BTreeSet<String> = all.iter().filter_map(|u| u.street.clone()).collect();
-    let q = query.q.trim().to_string();
-    let total = all.len();
-    let units: Vec<UnitView> = all
-        .into_iter()
-        .filter(|u| q.is_empty() || u.code.contains(&q) || u.name.contains(&q))
-        .filter(|u| query.street.is_empty() || u.street.as_deref() == Some(&query.street))
-        .collect();
+    let code = form
+        .as_ref()
+        .map_or(query.edit.trim(), |f| f.code.trim())
+        .to_string();
+    let (wanted, within) = (q.clone(), street.clone());
+    let (found, streets, edited) = state
+        .run(move |conn, _| {
+            let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+            let found = roster::find(
+                conn,
+                &actor,
+                some(&wanted).as_deref(),
+                some(&within).as_deref(),
+                paging,
+            )?;
+            let edited = match code.is_empty() {
+                true => None,
+                false => roster::get(conn, &actor, &code).ok(),
+            };
+            Ok((found, roster::streets(conn, &actor)?, edited))
+        })
+        .await?;
+    let editing = edited.is_some();
+    let form = form.unwrap_or_else(|| edited.map(UnitForm::of).unwrap_or_default());
+    let pager = super::Pager::of(&found, "/admin/units", &[("q", &q), ("street", &street)]);
+    let units = found.items;
     let kinds = unit_kinds(state)
         .into_iter()
         .map(|k| Choice {
@@ -416,12 +429,12 @@ async fn units_page(
         "/admin",
         UnitsPage {
             units,
-            all: total,
+            pager,
             q,
             street_choices: streets
                 .into_iter()
                 .map(|s| Choice {
-                    selected: s == query.street,
+                    selected: s == street,
                     label: s.clone(),
                     value: s,
                 })
