@@ -26,7 +26,7 @@ pub enum Incoming {
     File { name: String, bytes: Vec<u8> },
     /// Read and scored already (the web does it within its parse slots; an
     /// archive's entry refused unread is prepared as refused).
-    Prepared(Prepared),
+    Prepared(Box<Prepared>),
     /// Refused before it could be read (unreadable, or the server too
     /// busy to read it): answered so, nothing stored.
     Refused { name: String, error: ServiceError },
@@ -84,7 +84,7 @@ pub fn upload(
                 let prepared = uploads::prepare(env, &name, bytes);
                 (name, Ok(prepared))
             }
-            Incoming::Prepared(p) => (p.file_name.clone(), Ok(p)),
+            Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
             Incoming::Refused { name, error } => (name, Err(error)),
         })
         .collect();
