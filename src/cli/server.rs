@@ -132,13 +132,14 @@ pub fn import(
     files: &[PathBuf],
 ) -> Result<ExitCode, CliError> {
     use rayon::prelude::*;
+    use service::upload_batch::{self, Incoming};
     let (db, catalog) = open(database, checklists, 2)?;
     let mut conn = db.get()?;
     let limits = Limits::default();
     let actor = Actor::command_line();
     let mut invalid = 0;
-    // A group is read and scored on all cores, then stored in order in one
-    // transaction (a savepoint per file), then reported.
+    // A group is read from disk, then read, scored and stored by the batch
+    // upload (each file its own savepoint), then reported.
     for chunk in files.chunks(service::uploads::GROUP) {
         let env = Env {
             catalog: &catalog,
@@ -146,76 +147,10 @@ pub fn import(
             clock: now(),
             plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
-        let read: Vec<Result<service::uploads::Prepared, String>> = chunk
-            .par_iter()
-            .map(|path| {
-                let file_name = path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                read_limited(path, limits.max_file_bytes)
-                    .map(|bytes| service::uploads::prepare(env, &file_name, bytes))
-            })
-            .collect();
-        // Files that could not even be read are reported; the rest stored.
-        let mut failures: Vec<Option<String>> = Vec::with_capacity(read.len());
-        let mut ready = Vec::with_capacity(read.len());
-        for r in read {
-            match r {
-                Ok(p) => {
-                    ready.push(p);
-                    failures.push(None);
-                }
-                Err(message) => failures.push(Some(message)),
-            }
-        }
-        let mut stored =
-            service::uploads::commit_all(&mut conn, env, &actor, ready, false).into_iter();
-        for (path, failure) in chunk.iter().zip(failures) {
-            let name = path.display().to_string();
-            let outcome = match failure {
-                None => stored.next(),
-                Some(message) => Some(Err(ServiceError::Invalid(vec![
-                    service::scoring::file_problem(message),
-                ]))),
-            };
-            match outcome {
-                Some(Ok(o)) => {
-                    let r = &o.result;
-                    println!(
-                        "✓ {name}\t{}（{}）\t{} 年度\t总分 {}\t{}\t自查表 {}{}{}",
-                        r.unit.name,
-                        r.unit.code,
-                        r.year,
-                        r.total,
-                        r.tier.as_ref().map_or("未达到等级", |t| t.name.as_str()),
-                        o.submission_id.unwrap_or_default(),
-                        if o.duplicate {
-                            "（与已有自查表相同）"
-                        } else {
-                            ""
-                        },
-                        if o.late { "（逾期）" } else { "" },
-                    );
-                }
-                Some(Err(ServiceError::Invalid(problems))) => {
-                    invalid += 1;
-                    println!("✗ {name}\t{} 个问题", problems.len());
-                    for p in problems {
-                        println!("    {p}");
-                    }
-                }
-                Some(Err(
-                    e @ (ServiceError::Conflict(_)
-                    | ServiceError::Forbidden(_)
-                    | ServiceError::BadRequest(_)),
-                )) => {
-                    invalid += 1;
-                    println!("✗ {name}\t{e}");
-                }
-                Some(Err(other)) => return Err(other.into()),
-                None => return Err(CliError::Failed(format!("{name}：没有结果"))),
-            }
+        let read: Vec<Incoming> = chunk.par_iter().map(|p| incoming(p, &limits)).collect();
+        let outcomes = upload_batch::upload(&mut conn, env, &actor, read, Default::default());
+        for (path, outcome) in chunk.iter().zip(outcomes) {
+            invalid += print_outcome(&path.display().to_string(), outcome.result)?;
         }
     }
     eprintln!(
@@ -228,6 +163,69 @@ pub fn import(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A file to import as the batch upload takes it: read (within the size
+/// limit), or refused as unreadable.
+fn incoming(path: &Path, limits: &Limits) -> service::upload_batch::Incoming {
+    use service::upload_batch::Incoming;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    match read_limited(path, limits.max_file_bytes) {
+        Ok(bytes) => Incoming::File { name, bytes },
+        Err(message) => Incoming::Refused {
+            name,
+            error: ServiceError::Invalid(vec![service::scoring::file_problem(message)]),
+        },
+    }
+}
+
+/// Prints one file's outcome; 1 when it was refused. A failure of the
+/// server (not of the file) stops the import.
+fn print_outcome(
+    name: &str,
+    result: Result<service::upload_batch::Accepted, ServiceError>,
+) -> Result<usize, CliError> {
+    match result {
+        Ok(accepted) => {
+            let o = accepted.outcome;
+            let r = &o.result;
+            println!(
+                "✓ {name}\t{}（{}）\t{} 年度\t总分 {}\t{}\t自查表 {}{}{}",
+                r.unit.name,
+                r.unit.code,
+                r.year,
+                r.total,
+                r.tier.as_ref().map_or("未达到等级", |t| t.name.as_str()),
+                o.submission_id.unwrap_or_default(),
+                if o.duplicate {
+                    "（与已有自查表相同）"
+                } else {
+                    ""
+                },
+                if o.late { "（逾期）" } else { "" },
+            );
+            Ok(0)
+        }
+        Err(ServiceError::Invalid(problems)) => {
+            println!("✗ {name}\t{} 个问题", problems.len());
+            for p in problems {
+                println!("    {p}");
+            }
+            Ok(1)
+        }
+        Err(
+            e @ (ServiceError::Conflict(_)
+            | ServiceError::Forbidden(_)
+            | ServiceError::BadRequest(_)),
+        ) => {
+            println!("✗ {name}\t{e}");
+            Ok(1)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub fn add_user(

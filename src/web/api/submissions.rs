@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::service::assessments::AssessmentDetail;
 use crate::service::reviews::{self, ReviewRequest};
+use crate::service::upload_batch::{self, FileOutcome, Incoming};
 use crate::service::uploads::{self, SubmissionView, UploadOutcome};
 use crate::service::{Actor, ServiceError};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
-use crate::web::upload::read_files;
-use crate::web::{ApiError, AppState};
+use crate::web::upload::{UploadedFile, read_files};
+use crate::web::{ApiError, AppState, Settings};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
@@ -115,127 +116,87 @@ fn refused(file: String, error: &ApiError) -> FileAnswer {
     }
 }
 
-/// Stores the prepared files in the order sent (in groups, each file all
-/// or nothing) and answers per file.
-async fn commit(
-    state: &web::Data<AppState>,
-    actor: &Actor,
-    prepared: Vec<(String, Result<uploads::Prepared, ApiError>)>,
-    dry_run: bool,
-) -> Vec<FileAnswer> {
-    let mut answers: Vec<Option<FileAnswer>> = Vec::with_capacity(prepared.len());
-    let mut ready = Vec::new();
-    let mut names = Vec::new();
-    for (name, p) in prepared {
-        match p {
-            Ok(p) => {
-                names.push(p.file_name.clone());
-                ready.push(p);
-                answers.push(None);
-            }
-            Err(e) => answers.push(Some(refused(name, &e))),
-        }
-    }
-    let actor = actor.clone();
-    let stored = state
-        .run(move |conn, env| Ok(uploads::commit_all(conn, env, &actor, ready, dry_run)))
-        .await;
-    let mut outcomes: Vec<Result<UploadOutcome, ApiError>> = match stored {
-        Ok(list) => list
-            .into_iter()
-            .map(|r| r.map_err(ApiError::from))
-            .collect(),
-        // The run itself failed (a panic is a fault, 500; a pool that timed
-        // out is busy, 503): every file gets that same answer, each logged
-        // with its file name by `refused`.
-        Err(e) => {
-            let e = std::sync::Arc::new(match e {
-                ApiError::Service(e) => e,
-                other => ServiceError::Internal(other.to_string()),
-            });
-            names
-                .iter()
-                .map(|_| Err(ApiError::Service(ServiceError::Shared(e.clone()))))
-                .collect()
-        }
-    };
-    outcomes.reverse();
-    names.reverse();
-    answers
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|| {
-                let name = names.pop().unwrap_or_default();
-                match outcomes.pop() {
-                    Some(Ok(outcome)) => FileAnswer::Accepted {
-                        file: name,
-                        ok: true,
-                        outcome: Box::new(outcome),
-                    },
-                    Some(Err(e)) => refused(name, &e),
-                    None => refused(
-                        name,
-                        &ApiError::from(ServiceError::Internal(
-                            "a file was left unanswered".into(),
-                        )),
-                    ),
-                }
-            })
-        })
-        .collect()
-}
-
-/// Uploads self-check workbooks (form field `file`, one or more; a `.zip`
-/// of workbooks counts as its workbooks). One file: its result at the top
-/// level (and in `files`), 422 with its problems when invalid. Several: a
-/// result per file in `files`; 200 unless every file was refused.
-#[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions", security(("bearer" = [])),
-    params(UploadQuery),
-    request_body(content = UploadForm, content_type = "multipart/form-data", description = "field `file`: .xlsx .xlsm .xls .ods or .zip"),
-    responses(
-        (status = 200, description = "Per file: the `nianjian score --json` element plus submission_id; one file at the top level, several with their counts", body = UploadAnswer),
-        (status = 400, description = "No file, a form that cannot be read, or (every file refused) the first file's refusal", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, description = "The campaign is closed, not open, or uses another checklist", body = ErrorBody),
-        (status = 413, description = "A file over the size limit", body = ErrorBody),
-        (status = 422, description = "An invalid workbook: its problems in details. When every file was refused, the answer also holds the file's result (or `accepted`, `refused`) and `files`", body = ErrorBody)))]
-pub async fn create(
-    state: web::Data<AppState>,
-    Auth(actor): Auth,
-    req: HttpRequest,
-    query: crate::web::extract::Query<UploadQuery>,
-    payload: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    if actor.role == crate::service::Role::Leader {
-        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()).into());
-    }
-    // Refuse an oversized body before reading it.
+/// The refusal of a body whose declared length is over the bulk limit,
+/// before a byte of it is read.
+pub(crate) fn over_bulk_limit(req: &HttpRequest, settings: &Settings) -> Option<String> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.settings.max_bulk_bytes + 64 * 1024) {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "上传内容超过 {} MB 的上限",
-            state.settings.max_bulk_bytes / (1024 * 1024)
-        )));
+    declared
+        .is_some_and(|n| n > settings.max_bulk_bytes + 64 * 1024)
+        .then(|| {
+            format!(
+                "上传内容超过 {} MB 的上限",
+                settings.max_bulk_bytes / (1024 * 1024)
+            )
+        })
+}
+
+/// An error of the web as the service's, for a file's answer.
+fn as_service(e: ApiError) -> ServiceError {
+    match e {
+        ApiError::Service(e) => e,
+        other => ServiceError::Internal(other.to_string()),
     }
-    // Held until the answer is built: the files stay in memory that long.
-    let mut guard = state.uploads.enter(&actor).await?;
-    let (files, fields) = read_files(payload, &state.settings, &mut guard).await?;
-    fields.only(&["dry_run"])?;
-    let dry_run = query.dry_run || fields.flag("dry_run");
-    // Read and score all files at once (bounded by the parse slots), then
-    // store them in the order they were sent.
-    let prepared = futures_util::future::join_all(files.into_iter().map(|f| {
+}
+
+/// The batch upload ([`upload_batch::upload`]) of files read from a form,
+/// for the API and both upload pages: each file read and scored within the
+/// parse slots (all at once, bounded by the slots), then all stored in the
+/// order sent in one turn on a connection. When that turn itself fails (a
+/// panic is a fault, 500; a pool that timed out is busy, 503) every file
+/// gets that same answer.
+pub(crate) async fn upload_files(
+    state: &AppState,
+    actor: &Actor,
+    files: Vec<UploadedFile>,
+    options: upload_batch::Options,
+) -> Vec<FileOutcome> {
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let incoming = futures_util::future::join_all(files.into_iter().map(|f| async move {
         let name = f.name.clone();
-        let state = &state;
-        async move { (name, state.prepare_upload(f).await) }
+        match state.prepare_upload(f).await {
+            Ok(p) => Incoming::Prepared(Box::new(p)),
+            Err(e) => Incoming::Refused {
+                name,
+                error: as_service(e),
+            },
+        }
     }))
     .await;
-    let answers = commit(&state, &actor, prepared, dry_run).await;
+    let actor = actor.clone();
+    let stored = state
+        .run(move |conn, env| Ok(upload_batch::upload(conn, env, &actor, incoming, options)))
+        .await;
+    stored.unwrap_or_else(|e| {
+        let e = std::sync::Arc::new(as_service(e));
+        names
+            .into_iter()
+            .map(|file| FileOutcome {
+                file,
+                result: Err(ServiceError::Shared(e.clone())),
+            })
+            .collect()
+    })
+}
 
+/// One file's outcome as its answer.
+fn file_answer(outcome: FileOutcome) -> FileAnswer {
+    match outcome.result {
+        Ok(accepted) => FileAnswer::Accepted {
+            file: outcome.file,
+            ok: true,
+            outcome: Box::new(accepted.outcome),
+        },
+        Err(e) => refused(outcome.file, &ApiError::from(e)),
+    }
+}
+
+/// The answer to an upload: see [`create`].
+fn upload_answer(outcomes: Vec<FileOutcome>) -> HttpResponse {
+    let answers: Vec<FileAnswer> = outcomes.into_iter().map(file_answer).collect();
     let all_refused = answers
         .iter()
         .all(|a| !matches!(a, FileAnswer::Accepted { .. }));
@@ -285,7 +246,43 @@ pub async fn create(
         map.insert("error".into(), message.into());
         map.insert("details".into(), details.into());
     }
-    Ok(HttpResponse::build(status).json(body))
+    HttpResponse::build(status).json(body)
+}
+
+/// Uploads self-check workbooks (form field `file`, one or more; a `.zip`
+/// of workbooks counts as its workbooks). One file: its result at the top
+/// level (and in `files`), 422 with its problems when invalid. Several: a
+/// result per file in `files`; 200 unless every file was refused.
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions", security(("bearer" = [])),
+    params(UploadQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "field `file`: .xlsx .xlsm .xls .ods or .zip"),
+    responses(
+        (status = 200, description = "Per file: the `nianjian score --json` element plus submission_id; one file at the top level, several with their counts", body = UploadAnswer),
+        (status = 400, description = "No file, a form that cannot be read, or (every file refused) the first file's refusal", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The campaign is closed, not open, or uses another checklist", body = ErrorBody),
+        (status = 413, description = "A file over the size limit", body = ErrorBody),
+        (status = 422, description = "An invalid workbook: its problems in details. When every file was refused, the answer also holds the file's result (or `accepted`, `refused`) and `files`", body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    query: crate::web::extract::Query<UploadQuery>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    if actor.role == crate::service::Role::Leader {
+        return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()).into());
+    }
+    if let Some(message) = over_bulk_limit(&req, &state.settings) {
+        return Err(ApiError::PayloadTooLarge(message));
+    }
+    // Held until the answer is built: the files stay in memory that long.
+    let mut guard = state.uploads.enter(&actor).await?;
+    let (files, fields) = read_files(payload, &state.settings, &mut guard).await?;
+    fields.only(&["dry_run"])?;
+    let dry_run = query.dry_run || fields.flag("dry_run");
+    let outcomes = upload_files(&state, &actor, files, upload_batch::Options { dry_run }).await;
+    Ok(upload_answer(outcomes))
 }
 
 /// A stored submission.

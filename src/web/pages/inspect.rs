@@ -24,9 +24,11 @@ use crate::service::rectifications::{
 use crate::service::reviews::{self, InputOverride, ItemOverride, ReviewKind, ReviewRequest};
 use crate::service::roster::{self, UnitView};
 use crate::service::samples::{self, SampleRequest, SampleView};
+use crate::service::upload_batch::{FileOutcome, Options};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
 use crate::service::{board, campaigns};
+use crate::web::api::submissions::{over_bulk_limit, upload_files};
 use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
@@ -788,6 +790,53 @@ fn refused_line(file: String, error: ApiError) -> Result<(FileLine, StatusCode),
     ))
 }
 
+impl UploadPage {
+    /// The form again, empty.
+    fn form() -> UploadPage {
+        UploadPage {
+            dry_run: false,
+            done: false,
+            files: Vec::new(),
+            accepted: 0,
+            refused: 0,
+        }
+    }
+
+    /// The result page of a batch, with its status (every file refused:
+    /// the first refusal's).
+    fn of(
+        dry_run: bool,
+        outcomes: Vec<FileOutcome>,
+    ) -> Result<(UploadPage, StatusCode), PageError> {
+        let mut files = Vec::with_capacity(outcomes.len());
+        let mut first_refusal = None;
+        for o in outcomes {
+            match o.result {
+                Ok(accepted) => files.push(accepted_line(o.file, accepted.outcome)),
+                Err(e) => {
+                    let (line, status) = refused_line(o.file, e.into())?;
+                    first_refusal.get_or_insert(status);
+                    files.push(line);
+                }
+            }
+        }
+        let accepted = files.iter().filter(|l| l.ok).count();
+        let refused = files.len() - accepted;
+        let status = match accepted {
+            0 => first_refusal.unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+            _ => StatusCode::OK,
+        };
+        let page = UploadPage {
+            dry_run,
+            done: true,
+            files,
+            accepted,
+            refused,
+        };
+        Ok((page, status))
+    }
+}
+
 async fn upload(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -795,35 +844,18 @@ async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     bureau(&viewer)?;
-    let again = |message: String, status: StatusCode| {
+    let again = |(message, status): (String, StatusCode)| {
         Page::new(
             "inspect-upload",
             "批量上传",
             "/inspect/upload",
-            UploadPage {
-                dry_run: false,
-                done: false,
-                files: Vec::new(),
-                accepted: 0,
-                refused: 0,
-            },
+            UploadPage::form(),
         )
         .error(message, status)
         .render(&state, Some(&viewer))
     };
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.settings.max_bulk_bytes + 64 * 1024) {
-        return again(
-            format!(
-                "上传内容超过 {} MB 的上限",
-                state.settings.max_bulk_bytes / (1024 * 1024)
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        );
+    if let Some(message) = over_bulk_limit(&req, &state.settings) {
+        return again((message, StatusCode::PAYLOAD_TOO_LARGE));
     }
     let rules = FormRules {
         unpack_zips: true,
@@ -832,56 +864,17 @@ async fn upload(
     };
     let mut guard = state.uploads.enter(&viewer.actor).await?;
     let (files, fields) = match read_checked(payload, &state.settings, &mut guard, &rules).await {
-        Ok(x) => x,
-        Err(refused) => {
-            let (message, status) = shown(refused.error)?;
-            return again(message, status);
-        }
+        Ok(read) => read,
+        Err(refused) => return again(shown(refused.error)?),
     };
     if files.is_empty() {
-        return again("请选择要上传的自查表".into(), StatusCode::BAD_REQUEST);
+        return again(("请选择要上传的自查表".into(), StatusCode::BAD_REQUEST));
     }
     let dry_run = fields.flag("dry_run");
-    let prepared =
-        futures_util::future::join_all(files.into_iter().map(|f| state.prepare_upload(f))).await;
-    let mut lines = Vec::with_capacity(prepared.len());
-    let mut first_refusal = None;
-    for p in prepared {
-        let p = match p {
-            Ok(p) => p,
-            Err(e) => return Err(PageError(e)),
-        };
-        let name = p.file_name.clone();
-        let actor = viewer.actor.clone();
-        let result = state
-            .run(move |conn, env| uploads::commit(conn, env, &actor, p, dry_run))
-            .await;
-        match result {
-            Ok(outcome) => lines.push(accepted_line(name, outcome)),
-            Err(e) => {
-                let (line, status) = refused_line(name, e)?;
-                first_refusal.get_or_insert(status);
-                lines.push(line);
-            }
-        }
-    }
-    let accepted = lines.iter().filter(|l| l.ok).count();
-    let refused = lines.len() - accepted;
-    let mut page = Page::new(
-        "inspect-upload",
-        "上传结果",
-        "/inspect/upload",
-        UploadPage {
-            dry_run,
-            done: true,
-            files: lines,
-            accepted,
-            refused,
-        },
-    );
-    if accepted == 0 {
-        page.status = first_refusal.unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    let outcomes = upload_files(&state, &viewer.actor, files, Options { dry_run }).await;
+    let (body, status) = UploadPage::of(dry_run, outcomes)?;
+    let mut page = Page::new("inspect-upload", "上传结果", "/inspect/upload", body);
+    page.status = status;
     page.render(&state, Some(&viewer))
 }
 

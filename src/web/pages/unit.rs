@@ -11,10 +11,12 @@ use crate::service::rectifications::{self, ActionRequest, Evidence, Rectificatio
 use crate::service::roster::{self, UnitView};
 use crate::service::templates;
 use crate::service::unit_home::{self, UnitHome};
-use crate::service::uploads::{self, UploadOutcome};
+use crate::service::upload_batch::{Accepted, FileOutcome, Options};
+use crate::service::uploads::UploadOutcome;
 use crate::service::{Role, ServiceError};
+use crate::web::AppState;
+use crate::web::api::submissions::upload_files;
 use crate::web::upload::{FormRules, read_checked};
-use crate::web::{ApiError, AppState};
 
 use super::inspect::shown;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
@@ -150,6 +152,58 @@ struct LostLine {
     earned: String,
 }
 
+impl UploadResult {
+    fn refused(file: String, message: String) -> UploadResult {
+        UploadResult {
+            file,
+            outcome: None,
+            lost: Vec::new(),
+            problems: Vec::new(),
+            message: Some(message),
+        }
+    }
+
+    /// The page of one file's outcome, with its status.
+    fn of(outcome: FileOutcome) -> Result<(UploadResult, StatusCode), PageError> {
+        let file = outcome.file;
+        Ok(match outcome.result {
+            Ok(Accepted { outcome, lost }) => {
+                let lost = lost
+                    .into_iter()
+                    .map(|l| LostLine {
+                        code: l.code,
+                        title: l.title,
+                        full: l.full.to_string(),
+                        earned: l.earned.to_string(),
+                    })
+                    .collect();
+                let body = UploadResult {
+                    file,
+                    outcome: Some(outcome),
+                    lost,
+                    problems: Vec::new(),
+                    message: None,
+                };
+                (body, StatusCode::OK)
+            }
+            Err(ServiceError::Invalid(problems)) => {
+                let body = UploadResult {
+                    file,
+                    outcome: None,
+                    lost: Vec::new(),
+                    problems,
+                    message: None,
+                };
+                (body, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => {
+                let (message, status) = shown(e.into())?;
+                (UploadResult::refused(file, message), status)
+            }
+        })
+    }
+}
+
 async fn upload(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -164,94 +218,21 @@ async fn upload(
     };
     // Held while the files are read and used (the account's share of uploads).
     let mut guard = state.uploads.enter(&viewer.actor).await?;
-    let mut files = match read_checked(payload, &state.settings, &mut guard, &rules).await {
-        Ok((files, _)) => files,
+    let read = read_checked(payload, &state.settings, &mut guard, &rules).await;
+    let (body, status) = match read {
+        Ok((files, _)) if files.is_empty() => {
+            return Ok(see_other("/unit", Some(Done::NoFileChosen)));
+        }
+        Ok((files, _)) => {
+            let outcomes = upload_files(&state, &viewer.actor, files, Options::default()).await;
+            let first = outcomes.into_iter().next().ok_or_else(|| {
+                PageError(ServiceError::Internal("a file was left unanswered".into()).into())
+            })?;
+            UploadResult::of(first)?
+        }
         Err(refused) => {
             let (message, status) = shown(refused.error)?;
-            let mut page = Page::new(
-                "unit-upload",
-                "上传结果",
-                "/unit",
-                UploadResult {
-                    file: String::new(),
-                    outcome: None,
-                    lost: Vec::new(),
-                    problems: Vec::new(),
-                    message: Some(message),
-                },
-            );
-            page.status = status;
-            return page.render(&state, Some(&viewer));
-        }
-    };
-    if files.is_empty() {
-        return Ok(see_other("/unit", Some(Done::NoFileChosen)));
-    }
-    let file = files.remove(0);
-    let name = file.name.clone();
-    let actor = viewer.actor.clone();
-    let result = state
-        .run_parsing(move |conn, env| {
-            uploads::upload(conn, env, &actor, &file.name, &file.bytes, false)
-        })
-        .await;
-    let (body, status) = match result {
-        Ok(outcome) => {
-            let checklist = state.catalog.get(&outcome.result.checklist).cloned();
-            let title = |code: &str| {
-                checklist
-                    .as_ref()
-                    .and_then(|c| c.item(code))
-                    .map(|i| i.title.clone())
-                    .unwrap_or_default()
-            };
-            let lost = outcome
-                .result
-                .items
-                .iter()
-                .filter_map(|i| {
-                    let earned = i.points.filter(|p| i.applicable && *p < i.max)?;
-                    Some(LostLine {
-                        code: i.code.clone(),
-                        title: title(&i.code),
-                        full: i.max.to_string(),
-                        earned: earned.to_string(),
-                    })
-                })
-                .collect();
-            (
-                UploadResult {
-                    file: name,
-                    outcome: Some(outcome),
-                    lost,
-                    problems: Vec::new(),
-                    message: None,
-                },
-                StatusCode::OK,
-            )
-        }
-        Err(ApiError::Service(ServiceError::Invalid(problems))) => (
-            UploadResult {
-                file: name,
-                outcome: None,
-                lost: Vec::new(),
-                problems,
-                message: None,
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(e) => {
-            let (message, status) = shown(e)?;
-            (
-                UploadResult {
-                    file: name,
-                    outcome: None,
-                    lost: Vec::new(),
-                    problems: Vec::new(),
-                    message: Some(message),
-                },
-                status,
-            )
+            (UploadResult::refused(String::new(), message), status)
         }
     };
     let mut page = Page::new("unit-upload", "上传结果", "/unit", body);

@@ -1,0 +1,139 @@
+//! A batch upload, the one use case behind every way files arrive (the
+//! API, the unit's and the bureau's upload pages, `nianjian import`): the
+//! files as received are read and scored (the costly part, in parallel),
+//! stored in the order given with one rule for every caller — each file all
+//! or nothing, committed in groups of [`uploads::GROUP`] — and answered per
+//! file: accepted (or recognised as a duplicate) with its result and the
+//! items that lost points, or refused with its problems.
+
+use rayon::prelude::*;
+
+use crate::domain::Points;
+
+use super::uploads::{self, Prepared, UploadOutcome};
+use super::{Actor, Env, ServiceError};
+
+/// How to store a batch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Score and check without storing anything.
+    pub dry_run: bool,
+}
+
+/// One file as received.
+pub enum Incoming {
+    /// Its name and bytes, to be read and scored here.
+    File { name: String, bytes: Vec<u8> },
+    /// Read and scored already (the web does it within its parse slots; an
+    /// archive's entry refused unread is prepared as refused).
+    Prepared(Box<Prepared>),
+    /// Refused before it could be read (unreadable, or the server too
+    /// busy to read it): answered so, nothing stored.
+    Refused { name: String, error: ServiceError },
+}
+
+/// An item of an accepted workbook that earned less than its full points.
+#[derive(Clone, Debug)]
+pub struct LostItem {
+    pub code: String,
+    /// Its title in the checklist (empty if the checklist is unknown).
+    pub title: String,
+    pub full: Points,
+    pub earned: Points,
+}
+
+/// An accepted file (`outcome.duplicate` when the same bytes were already
+/// the unit's current submission).
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub outcome: UploadOutcome,
+    /// The applicable items that lost points, in checklist order.
+    pub lost: Vec<LostItem>,
+}
+
+/// One file's answer, in the order the files were given.
+#[derive(Debug)]
+pub struct FileOutcome {
+    /// The file's name (for an archive's entry, `archive/entry`).
+    pub file: String,
+    /// Accepted, or refused: `ServiceError::Invalid` with the workbook's
+    /// problems, another error with its reason.
+    pub result: Result<Accepted, ServiceError>,
+}
+
+impl FileOutcome {
+    pub fn accepted(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// Reads and scores what needs it (in parallel), then stores every file in
+/// the order given (unless `dry_run`): each file its own savepoint, files
+/// committed in groups. One answer per incoming file, in order.
+pub fn upload(
+    conn: &mut crate::store::DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    files: Vec<Incoming>,
+    options: Options,
+) -> Vec<FileOutcome> {
+    let ready: Vec<(String, Result<Prepared, ServiceError>)> = files
+        .into_par_iter()
+        .map(|file| match file {
+            Incoming::File { name, bytes } => {
+                let prepared = uploads::prepare(env, &name, bytes);
+                (name, Ok(prepared))
+            }
+            Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
+            Incoming::Refused { name, error } => (name, Err(error)),
+        })
+        .collect();
+    let mut names = Vec::with_capacity(ready.len());
+    let mut slots = Vec::with_capacity(ready.len());
+    let mut to_store = Vec::new();
+    for (name, r) in ready {
+        names.push(name);
+        match r {
+            Ok(p) => {
+                to_store.push(p);
+                slots.push(None);
+            }
+            Err(e) => slots.push(Some(Err(e))),
+        }
+    }
+    let mut stored = uploads::commit_all(conn, env, actor, to_store, options.dry_run).into_iter();
+    names
+        .into_iter()
+        .zip(slots)
+        .map(|(file, slot)| {
+            let result = slot
+                .or_else(|| stored.next())
+                .unwrap_or_else(|| Err(ServiceError::Internal("a file was left unanswered".into())))
+                .map(|outcome| accepted(env, outcome));
+            FileOutcome { file, result }
+        })
+        .collect()
+}
+
+/// An accepted outcome with the items that lost points.
+fn accepted(env: Env<'_>, outcome: UploadOutcome) -> Accepted {
+    let checklist = env.catalog.get(&outcome.result.checklist);
+    let lost = outcome
+        .result
+        .items
+        .iter()
+        .filter_map(|i| {
+            let earned = i.points.filter(|p| i.applicable && *p < i.max)?;
+            Some(LostItem {
+                code: i.code.clone(),
+                title: checklist
+                    .and_then(|c| c.item(&i.code))
+                    .map(|item| item.title.clone())
+                    .unwrap_or_default(),
+                full: i.max,
+                earned,
+            })
+        })
+        .collect();
+    Accepted { outcome, lost }
+}
