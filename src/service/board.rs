@@ -41,24 +41,7 @@ pub fn board(
         year: Some(year),
         ..filter.clone()
     };
-    // One read: the counts ignore the state and overdue filters, the list keeps them.
-    let all = rectifications::list(
-        conn,
-        actor,
-        &Filter {
-            state: None,
-            overdue: None,
-            ..filter.clone()
-        },
-        today,
-    )?;
-    let counts = Counts::of(&all);
-    let orders = paging.cut(
-        all.into_iter()
-            .filter(|i| filter.state.as_ref().is_none_or(|s| &i.state == s))
-            .filter(|i| filter.overdue.is_none_or(|o| i.overdue == o))
-            .collect(),
-    );
+    let (counts, orders) = rectifications::page_with_counts(conn, actor, &filter, today, paging)?;
     let streets: BTreeSet<String> = roster::list(conn, actor)?
         .into_iter()
         .filter_map(|u| u.street)

@@ -143,13 +143,13 @@ fn action_schema() -> utoipa::openapi::Object {
     one_of(Action::ALL.map(Action::as_str))
 }
 
-/// Orders tracked in a year, filtered; overdue first, then by due date.
-pub fn list(
+/// The campaign and unit a filter reads (checked: year given, state and
+/// kind known, the unit readable); none when the year has no campaign.
+fn scope(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &Filter,
-    today: NaiveDate,
-) -> ServiceResult<Vec<RectificationItem>> {
+) -> ServiceResult<Option<(i64, Option<i64>)>> {
     let year = filter
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
@@ -177,14 +177,24 @@ pub fn list(
         (None, Role::Unit) => Some(actor.unit_id.unwrap_or(-1)),
         (None, _) => None,
     };
-    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+    Ok(queries::campaigns::find_by_year(conn, year)?.map(|c| (c.id, unit_id)))
+}
+
+/// Orders tracked in a year, filtered; overdue first, then by due date.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+) -> ServiceResult<Vec<RectificationItem>> {
+    let Some((campaign_id, unit_id)) = scope(conn, actor, filter)? else {
         return Ok(Vec::new());
     };
     let years = campaign_years(conn)?;
     let units = unit_infos(conn)?;
     let search = Search::new(filter.q.as_deref());
     let mut items: Vec<RectificationItem> =
-        queries::rectifications::in_campaign(conn, campaign.id, unit_id)?
+        queries::rectifications::in_campaign(conn, campaign_id, unit_id)?
             .iter()
             .map(|r| item_view(r, &years, &units, today))
             .filter(|i| {
@@ -221,6 +231,130 @@ pub fn list(
     Ok(items)
 }
 
+/// An order as a list filters and sorts it (no long texts).
+struct Key {
+    row: crate::store::models::OrderKeyRow,
+    state: State,
+    overdue: bool,
+    days_overdue: i64,
+}
+
+/// The orders `filter` selects, as keys, before its state and overdue
+/// conditions; none when the year has no campaign.
+fn keys(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+) -> ServiceResult<Vec<Key>> {
+    let Some((campaign_id, unit_id)) = scope(conn, actor, filter)? else {
+        return Ok(Vec::new());
+    };
+    let units = unit_infos(conn)?;
+    let search = Search::new(filter.q.as_deref());
+    Ok(
+        queries::rectifications::keys_in_campaign(conn, campaign_id, unit_id)?
+            .into_iter()
+            .filter(|k| {
+                let unit = units.get(&k.unit_id);
+                let street = unit.and_then(|(_, i)| i.street.as_deref());
+                let (code, name) =
+                    unit.map_or(("", ""), |(r, _)| (r.code.as_str(), r.name.as_str()));
+                filter.street.as_deref().is_none_or(|s| street == Some(s))
+                    && filter
+                        .category
+                        .as_ref()
+                        .is_none_or(|c| k.category_code.as_ref() == Some(c))
+                    && filter.kind.as_ref().is_none_or(|kind| &k.kind == kind)
+                    && search.matches(&[
+                        code,
+                        name,
+                        k.item_code.as_deref().unwrap_or_default(),
+                        &k.title,
+                    ])
+            })
+            .map(|row| {
+                let state = State::parse(&row.state).unwrap_or(State::Open);
+                Key {
+                    overdue: rules::is_overdue(state, row.due, today),
+                    days_overdue: rules::days_overdue(state, row.due, today),
+                    state,
+                    row,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Counts of keys by state and overdue.
+fn count_keys(keys: &[Key]) -> Counts {
+    let mut c = Counts {
+        total: keys.len(),
+        ..Counts::default()
+    };
+    for k in keys {
+        match k.state {
+            State::Open => c.open += 1,
+            State::Submitted => c.submitted += 1,
+            State::Verified => c.verified += 1,
+            State::Returned => c.returned += 1,
+            State::Waived => c.waived += 1,
+        }
+        c.overdue += usize::from(k.overdue);
+    }
+    c
+}
+
+/// A page of the orders `filter` selects, in [`list`]'s order, and the
+/// counts by state (which ignore the filter's state and overdue): the
+/// keys of every order are read, the whole rows of this page only.
+pub fn page_with_counts(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+    paging: PageRequest,
+) -> ServiceResult<(Counts, Paged<RectificationItem>)> {
+    let all = keys(conn, actor, filter, today)?;
+    let counts = count_keys(&all);
+    let mut wanted: Vec<Key> = all
+        .into_iter()
+        .filter(|k| {
+            filter
+                .state
+                .as_deref()
+                .is_none_or(|s| k.state.as_str() == s)
+        })
+        .filter(|k| filter.overdue.is_none_or(|o| k.overdue == o))
+        .collect();
+    wanted.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then(b.days_overdue.cmp(&a.days_overdue))
+            .then(a.row.due.cmp(&b.row.due))
+            .then(a.row.id.cmp(&b.row.id))
+    });
+    let cut = paging.cut(wanted);
+    let ids: Vec<i64> = cut.items.iter().map(|k| k.row.id).collect();
+    let rows: HashMap<i64, RectificationRow> = queries::rectifications::by_ids(conn, &ids)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let years = campaign_years(conn)?;
+    let units = unit_infos(conn)?;
+    let page = Paged {
+        items: ids
+            .iter()
+            .filter_map(|id| rows.get(id))
+            .map(|r| item_view(r, &years, &units, today))
+            .collect(),
+        total: cut.total,
+        page: cut.page,
+        per_page: cut.per_page,
+    };
+    Ok((counts, page))
+}
+
 /// A page of [`list`] (the list API and the board).
 pub fn page(
     conn: &mut DbConn,
@@ -229,7 +363,7 @@ pub fn page(
     today: NaiveDate,
     paging: PageRequest,
 ) -> ServiceResult<Paged<RectificationItem>> {
-    Ok(paging.cut(list(conn, actor, filter, today)?))
+    Ok(page_with_counts(conn, actor, filter, today, paging)?.1)
 }
 
 /// Counts by state (and overdue) for a year, optionally one street or unit.

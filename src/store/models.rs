@@ -290,6 +290,22 @@ pub struct RectificationRow {
     pub defects: Option<String>,
 }
 
+/// What a list of orders filters and sorts on, without the long texts
+/// (requirements, defects): a board of 100,000 orders reads only these,
+/// then the whole rows of the page it shows.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectifications, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OrderKeyRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub kind: String,
+    pub item_code: Option<String>,
+    pub category_code: Option<String>,
+    pub title: String,
+    pub state: String,
+    pub due: NaiveDate,
+}
+
 #[derive(Clone, Debug, Insertable)]
 #[diesel(treat_none_as_default_value = false, table_name = rectifications)]
 pub struct NewRectification<'a> {

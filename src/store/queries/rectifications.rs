@@ -3,7 +3,8 @@ use diesel::prelude::*;
 
 use crate::on_backend;
 use crate::store::models::{
-    EvidenceRow, NewRectification, NewRectificationEvent, RectificationEventRow, RectificationRow,
+    EvidenceRow, NewRectification, NewRectificationEvent, OrderKeyRow, RectificationEventRow,
+    RectificationRow,
 };
 use crate::store::schema::{
     assessments, rectification_events, rectification_evidence, rectifications,
@@ -82,6 +83,30 @@ pub fn in_campaign(
         Some(unit) => query.filter(rectifications::unit_id.eq(unit)).load(conn)?,
         None => query.load(conn)?,
     })
+}
+
+/// The keys of a campaign's orders (or one unit's), by id.
+pub fn keys_in_campaign(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_id: Option<i64>,
+) -> StoreResult<Vec<OrderKeyRow>> {
+    let query = rectifications::table
+        .filter(rectifications::campaign_id.eq(campaign_id))
+        .order(rectifications::id.asc())
+        .select(OrderKeyRow::as_select());
+    Ok(match unit_id {
+        Some(unit) => query.filter(rectifications::unit_id.eq(unit)).load(conn)?,
+        None => query.load(conn)?,
+    })
+}
+
+/// Whole rows of the orders named, in no particular order.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<RectificationRow>> {
+    Ok(rectifications::table
+        .filter(rectifications::id.eq_any(ids))
+        .select(RectificationRow::as_select())
+        .load(conn)?)
 }
 
 pub fn set_state(
