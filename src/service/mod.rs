@@ -25,6 +25,7 @@ pub mod samples;
 pub mod scoring;
 pub mod templates;
 pub mod unit_home;
+pub mod unit_record;
 pub mod upload_batch;
 pub mod uploads;
 

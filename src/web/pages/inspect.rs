@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::service::assessments::{self, AssessmentDetail, HistoryEntry, InputDetail, ItemDetail};
+use crate::service::assessments::{AssessmentDetail, HistoryEntry, InputDetail, ItemDetail};
 use crate::service::flags;
 use crate::service::listing::PageRequest;
 use crate::service::progress::{self, ProgressFilter, UnitState, YearProgress};
@@ -22,12 +22,12 @@ use crate::service::rectifications::{
     self, ActionRequest, Counts, Filter, RectificationDetail, RectificationItem,
 };
 use crate::service::reviews::{self, InputOverride, ItemOverride, ReviewKind, ReviewRequest};
-use crate::service::roster::{self, UnitView};
+use crate::service::roster::UnitView;
 use crate::service::samples::{self, SampleRequest, SampleView};
 use crate::service::upload_batch::{FileOutcome, Options};
 use crate::service::uploads::{self, UploadOutcome};
 use crate::service::{Role, ServiceError};
-use crate::service::{board, campaigns};
+use crate::service::{board, campaigns, unit_record};
 use crate::web::api::submissions::{over_bulk_limit, upload_files};
 use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
@@ -398,22 +398,16 @@ async fn unit_data(
     typed: &ReviewTyped,
 ) -> Result<UnitPage, PageError> {
     let actor = viewer.actor.clone();
-    let (unit, years, year, history, detail) = state
-        .run(move |conn, env| {
-            let unit = roster::get(conn, &actor, &code)?;
-            let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
-            let history = assessments::history(conn, &actor, &code)?;
-            let year = year
-                .or_else(|| history.iter().map(|h| h.year).max())
-                .or_else(|| years.first().copied())
-                .unwrap_or(0);
-            let detail = match assessments::list(conn, &actor, year, Some(&code))?.first() {
-                Some(s) => Some(assessments::detail(conn, env, &actor, s.assessment_id)?),
-                None => None,
-            };
-            Ok((unit, years, year, history, detail))
-        })
+    let record = state
+        .run(move |conn, env| unit_record::unit_record(conn, env, &actor, &code, year))
         .await?;
+    let unit_record::UnitRecord {
+        unit,
+        year,
+        years,
+        history,
+        detail,
+    } = record;
     let assessed = detail.map(|d| assessed(d, typed));
     let kinds = REVIEW_KINDS
         .iter()

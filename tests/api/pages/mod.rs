@@ -1155,6 +1155,20 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
         .get("/inspect/rectifications?year=2012&state=submitted")
         .await
         .assert(200, &[UNIT_NAME, "验收销号"]);
+    // The unit's own orders, from its page: the board narrowed to it.
+    let own = inspector
+        .get(&format!("/inspect/rectifications?year=2012&unit={UNIT}"))
+        .await;
+    own.assert(200, &["只看单位 330102301", UNIT_NAME, "共 "]);
+    inspector
+        .get(&format!("/inspect/units/{UNIT}?year=2012"))
+        .await
+        .assert(
+            200,
+            &[&format!(
+                "/inspect/rectifications?year=2012&amp;unit={UNIT}"
+            )],
+        );
     let page = inspector
         .get(&format!("/inspect/rectifications/{id}"))
         .await;
