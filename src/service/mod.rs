@@ -4,6 +4,7 @@
 //! reads it.
 
 pub mod accounts;
+pub mod administration;
 pub mod assessments;
 pub mod audit;
 pub mod batch;

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::accounts::{self, UserView};
-use crate::service::audit::{self, AuditView};
+use crate::service::administration;
 use crate::service::campaigns::{self, CampaignChange, CampaignView, KindChecklist};
 use crate::service::listing::PageRequest;
 use crate::service::roster::{self, RosterResult, UnitView};
@@ -68,16 +68,6 @@ struct Choice {
 
 // ------------------------------------------------------------- overview
 
-#[derive(Serialize)]
-struct Overview {
-    users: usize,
-    disabled: usize,
-    units: usize,
-    streets: usize,
-    campaigns: Vec<CampaignView>,
-    audit: Vec<AuditView>,
-}
-
 async fn overview(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -86,29 +76,7 @@ async fn overview(
     admin(&viewer)?;
     let actor = viewer.actor.clone();
     let data = state
-        .run(move |conn, _| {
-            let users = accounts::list_users(conn, &actor)?;
-            let units = roster::list(conn, &actor)?;
-            let streets: BTreeSet<&String> =
-                units.iter().filter_map(|u| u.street.as_ref()).collect();
-            Ok(Overview {
-                disabled: users.iter().filter(|u| u.disabled).count(),
-                users: users.len(),
-                streets: streets.len(),
-                units: units.len(),
-                campaigns: campaigns::list(conn)?,
-                audit: audit::list(
-                    conn,
-                    &actor,
-                    &audit::AuditQuery::default(),
-                    PageRequest {
-                        page: 1,
-                        per_page: 20,
-                    },
-                )?
-                .items,
-            })
-        })
+        .run(move |conn, _| administration::overview(conn, &actor))
         .await?;
     Page::new("admin", "管理", "/admin", data)
         .flash(flash.into_inner().flash)
