@@ -20,8 +20,8 @@ pub struct KindChecklist {
     pub unit_kind: String,
     /// `id@version`
     pub checklist: String,
-    /// The checklist's title, as people know it (shown, never sent).
-    #[serde(default, skip_deserializing)]
+    /// The checklist's title, as people know it (answered; ignored when sent).
+    #[serde(default)]
     pub title: String,
 }
 

@@ -425,7 +425,7 @@ impl Modify for ClosedForms {
         let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
             return;
         };
-        for name in ["UploadForm", "RosterForm", "ActionForm"] {
+        for name in ["UploadForm", "RosterForm", "ActionForm", "EvidenceForm"] {
             if let Some(RefOr::T(Schema::Object(form))) = schemas.get_mut(name) {
                 form.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }

@@ -60,8 +60,10 @@ impl<T: Serialize> Items<T> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PagingQuery {
     /// The page, from 1 (default 1).
+    #[param(minimum = 1, maximum = 4294967295_i64)]
     pub page: Option<i64>,
     /// Items per page (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 

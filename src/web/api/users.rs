@@ -44,7 +44,8 @@ pub struct NewUser {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     request_body = NewUser,
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, description = "The user name is taken", body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, description = "The unit is not on the roster", body = ErrorBody),
+        (status = 409, description = "The user name is taken", body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     Auth(actor): Auth,
