@@ -2,8 +2,6 @@
 //! counted by state, then a page of them, narrowed by street, unit, state,
 //! overdue and a search.
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -35,22 +33,19 @@ pub fn board(
     paging: PageRequest,
 ) -> ServiceResult<Board> {
     actor.require_bureau()?;
-    let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+    let years = campaigns::years(conn)?;
     let year = filter.year.or_else(|| years.first().copied()).unwrap_or(0);
     let filter = Filter {
         year: Some(year),
         ..filter.clone()
     };
     let (counts, orders) = rectifications::page_with_counts(conn, actor, &filter, today, paging)?;
-    let streets: BTreeSet<String> = roster::list(conn, actor)?
-        .into_iter()
-        .filter_map(|u| u.street)
-        .collect();
+    let streets = roster::streets(conn, actor)?;
     Ok(Board {
         year,
         years,
         counts,
-        streets: streets.into_iter().collect(),
+        streets,
         orders,
     })
 }

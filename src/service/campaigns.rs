@@ -144,6 +144,14 @@ pub fn view(conn: &mut DbConn, row: &CampaignRow) -> ServiceResult<CampaignView>
     })
 }
 
+/// Every campaign's year, as [`list`] orders them.
+pub fn years(conn: &mut DbConn) -> ServiceResult<Vec<i32>> {
+    Ok(queries::campaigns::list(conn)?
+        .iter()
+        .map(|c| c.year)
+        .collect())
+}
+
 pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<CampaignView>> {
     let rows = queries::campaigns::list(conn)?;
     rows.iter().map(|r| view(conn, r)).collect()

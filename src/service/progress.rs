@@ -194,7 +194,7 @@ pub fn year(
     paging: PageRequest,
 ) -> ServiceResult<YearProgress> {
     actor.require_bureau()?;
-    let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+    let years = campaigns::years(conn)?;
     let year = filter.year.or_else(|| years.first().copied()).unwrap_or(0);
     let campaign = match campaigns::by_year(conn, year) {
         Ok(row) => Some(campaigns::view(conn, &row)?),

@@ -384,38 +384,12 @@ pub fn counts(
     filter: &Filter,
     today: NaiveDate,
 ) -> ServiceResult<Counts> {
-    let items = list(
-        conn,
-        actor,
-        &Filter {
-            state: None,
-            overdue: None,
-            ..filter.clone()
-        },
-        today,
-    )?;
-    Ok(Counts::of(&items))
-}
-
-impl Counts {
-    /// Counts of orders already listed.
-    pub fn of(items: &[RectificationItem]) -> Counts {
-        let mut c = Counts {
-            total: items.len(),
-            ..Counts::default()
-        };
-        for i in items {
-            match i.state.as_str() {
-                "open" => c.open += 1,
-                "submitted" => c.submitted += 1,
-                "verified" => c.verified += 1,
-                "returned" => c.returned += 1,
-                _ => c.waived += 1,
-            }
-            c.overdue += usize::from(i.overdue);
-        }
-        c
-    }
+    let unfiltered = Filter {
+        state: None,
+        overdue: None,
+        ..filter.clone()
+    };
+    Ok(count_keys(&keys(conn, actor, &unfiltered, today)?))
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

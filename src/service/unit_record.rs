@@ -30,7 +30,7 @@ pub fn unit_record(
     year: Option<i32>,
 ) -> ServiceResult<UnitRecord> {
     let unit = roster::get(conn, actor, code)?;
-    let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+    let years = campaigns::years(conn)?;
     let history = assessments::history(conn, actor, code)?;
     let year = year
         .or_else(|| history.iter().map(|h| h.year).max())

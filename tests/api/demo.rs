@@ -1,7 +1,5 @@
 //! `serve --demo`: the demonstration district on an empty database.
 
-use serde_json::Value;
-
 use nianjian::ingest::workbook::Limits;
 use std::collections::BTreeSet;
 
@@ -28,16 +26,7 @@ async fn the_demo_fills_an_empty_database_once() {
         "a database with data is left alone"
     );
 
-    let response = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&serde_json::json!({"username": "inspector", "password": demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 200);
-    let token: Value = response.json().await.expect("json");
-    let token = token["token"].as_str().expect("token").to_string();
+    let token = app.login_with("inspector", demo::DEMO_PASSWORD).await;
 
     let (status, units) = app.get(Some(&token), "/api/v1/units").await;
     assert_eq!(status, 200, "{units}");

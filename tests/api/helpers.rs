@@ -82,6 +82,21 @@ impl TestApp {
     }
 
     /// A server on a database with no accounts at all (the demo fills it).
+    /// An empty database filled with the demo district (`serve --demo`),
+    /// dated from now; its accounts sign in with `demo::DEMO_PASSWORD`.
+    pub async fn spawn_demo() -> TestApp {
+        let app = TestApp::spawn_empty().await;
+        let limits = nianjian::ingest::workbook::Limits::default();
+        let env = nianjian::service::Env {
+            catalog: &app.catalog,
+            limits: &limits,
+            clock: nianjian::service::Clock::at(chrono::Utc::now()),
+            plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
+        };
+        nianjian::service::demo::populate(&mut app.conn(), env).expect("demo");
+        app
+    }
+
     pub async fn spawn_empty() -> TestApp {
         Self::start(Settings::default(), false).await
     }
@@ -162,10 +177,14 @@ impl TestApp {
 
     /// Signs in and returns the token.
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let response = self
             .client
             .post(self.url("/api/v1/session"))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .expect("login request");

@@ -4,30 +4,14 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use nianjian::ingest::workbook::Limits;
-use nianjian::service::{Clock, Env, demo};
+use nianjian::service::demo;
 
 use crate::helpers::TestApp;
 
 async fn demo_app() -> (TestApp, String) {
-    let app = TestApp::spawn_empty().await;
-    let limits = Limits::default();
-    let env = Env {
-        catalog: &app.catalog,
-        limits: &limits,
-        clock: Clock::at(chrono::Utc::now()),
-        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
-    };
-    demo::populate(&mut app.conn(), env).expect("demo");
-    let response = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&serde_json::json!({"username": "inspector", "password": demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    let token: Value = response.json().await.expect("json");
-    (app, token["token"].as_str().expect("token").to_string())
+    let app = TestApp::spawn_demo().await;
+    let token = app.login_with("inspector", demo::DEMO_PASSWORD).await;
+    (app, token)
 }
 
 fn codes(list: &Value, key: &str) -> Vec<String> {

@@ -901,7 +901,7 @@ async fn samples_data(
     let actor = viewer.actor.clone();
     let (years, mut list) = state
         .run(move |conn, _| {
-            let years: Vec<i32> = campaigns::list(conn)?.iter().map(|c| c.year).collect();
+            let years = campaigns::years(conn)?;
             Ok((years, samples::list(conn, &actor, None)?))
         })
         .await?;

@@ -69,15 +69,7 @@ fn the_word_check_catches_english() {
 /// and the user names of the demo's accounts).
 #[actix_web::test]
 async fn no_page_of_the_demo_shows_english() {
-    let app = TestApp::spawn_empty().await;
-    let limits = nianjian::ingest::workbook::Limits::default();
-    let env = nianjian::service::Env {
-        catalog: &app.catalog,
-        limits: &limits,
-        clock: nianjian::service::Clock::at(chrono::Utc::now()),
-        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
-    };
-    nianjian::service::demo::populate(&mut app.conn(), env).expect("demo");
+    let app = TestApp::spawn_demo().await;
     let allowed = [
         "Excel",
         "WPS",
