@@ -70,6 +70,17 @@ impl Catalog {
         self.by_reference.is_empty()
     }
 
+    /// Adds a version not known yet (one authored on the pages); a known
+    /// reference keeps its first definition and `false` is returned.
+    pub fn add(&mut self, loaded: LoadedChecklist) -> bool {
+        let reference = loaded.checklist.reference();
+        if self.by_reference.contains_key(&reference) {
+            return false;
+        }
+        self.by_reference.insert(reference, loaded);
+        true
+    }
+
     /// Builds a catalog from (relative file name, text) pairs: every file is
     /// checked and every problem returned.
     pub fn from_sources<'a>(

@@ -268,24 +268,7 @@ impl Reader {
         sheet: &Sheet,
         catalog: &Catalog,
     ) -> (Option<Basic>, Option<Arc<Checklist>>) {
-        // Label → the cell to its right. The first occurrence counts.
-        let mut found: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
-        for (row, cells) in sheet.rows() {
-            for (col, cell) in cells {
-                if let CellValue::Text(text) = cell {
-                    let folded = fold_label(text);
-                    if let Some(label) = REQUIRED_LABELS
-                        .iter()
-                        .chain(OPTIONAL_LABELS.iter())
-                        .find(|l| **l == folded)
-                    {
-                        found
-                            .entry(*label)
-                            .or_insert((row, value_col(sheet, row, *col)));
-                    }
-                }
-            }
-        }
+        let found = labelled_cells(sheet);
         let name = SHEET_BASIC;
         let value =
             |reader: &mut Reader, label: &str, required: bool| -> Option<(String, (u32, u32))> {
@@ -524,6 +507,59 @@ fn label_beside_a_gap(book: &workbook::Workbook) -> bool {
 }
 
 /// The value column of a label: the next column, or past a merged label cell.
+/// Label of 基本情况 → the cell to its right. The first occurrence counts.
+fn labelled_cells(sheet: &Sheet) -> BTreeMap<&'static str, (u32, u32)> {
+    let mut found: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
+    for (row, cells) in sheet.rows() {
+        for (col, cell) in cells {
+            if let CellValue::Text(text) = cell {
+                let folded = fold_label(text);
+                if let Some(label) = REQUIRED_LABELS
+                    .iter()
+                    .chain(OPTIONAL_LABELS.iter())
+                    .find(|l| **l == folded)
+                {
+                    found
+                        .entry(*label)
+                        .or_insert((row, value_col(sheet, row, *col)));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// What a workbook's 基本情况 says it is, read on its own: which checklist
+/// version it was made from, for which year and kind of unit. Read when a
+/// workbook has problems, so that one filled against the wrong version
+/// (last year's template) is told so in one message rather than in the
+/// dozens of cell errors the other version's sheets give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub year: Option<i32>,
+    pub unit_kind: Option<String>,
+    /// `id@version` as written, folded and in lower case.
+    pub checklist: String,
+}
+
+pub fn named_version(bytes: &[u8], limits: &Limits) -> Option<Named> {
+    let wanted = |name: &str| fold_label(name) == SHEET_BASIC;
+    let book = workbook::read_workbook(bytes, &wanted, limits).ok()?;
+    let sheet = book.sheets.iter().find(|s| fold_label(&s.name) == SHEET_BASIC)?;
+    let found = labelled_cells(sheet);
+    let text = |label: &str| {
+        found
+            .get(label)
+            .and_then(|&(r, c)| text_of(sheet.get(r, c)))
+            .map(|t| fold_label(&t))
+    };
+    Some(Named {
+        year: text("年度").as_deref().and_then(parse_year),
+        unit_kind: text("单位类型"),
+        checklist: text("考核细则")?.to_lowercase(),
+    })
+}
+
 fn value_col(sheet: &Sheet, row: u32, col: u32) -> u32 {
     sheet
         .merged()

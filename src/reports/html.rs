@@ -136,6 +136,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pages/admin-campaigns",
         include_str!("../../report-templates/pages/admin-campaigns.hbs"),
     ),
+    (
+        "pages/admin-checklists",
+        include_str!("../../report-templates/pages/admin-checklists.hbs"),
+    ),
+    (
+        "pages/admin-checklist",
+        include_str!("../../report-templates/pages/admin-checklist.hbs"),
+    ),
 ];
 
 /// The application pages' own style, beside report.css.

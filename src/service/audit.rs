@@ -26,6 +26,8 @@ pub enum Entity {
     /// 佐证材料 attached to an item.
     Evidence(i64),
     Roster,
+    /// A checklist version, by `id@version`.
+    Checklist(String),
 }
 
 impl Entity {
@@ -42,6 +44,7 @@ impl Entity {
             Entity::Rectification(id) => ("rectification", Some(id.to_string())),
             Entity::Evidence(id) => ("evidence", Some(id.to_string())),
             Entity::Roster => ("roster", None),
+            Entity::Checklist(reference) => ("checklist", Some(reference.clone())),
         }
     }
 }
@@ -113,6 +116,9 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("rectification.waive", "免于整改"),
     ("rectification.due", "调整整改期限"),
     ("rectification.sync", "按评分更新整改事项"),
+    ("checklist.draft", "导入考核细则草稿"),
+    ("checklist.draft_refused", "考核细则草稿有误"),
+    ("checklist.publish", "发布考核细则"),
 ];
 
 /// One audit action in Chinese.

@@ -29,6 +29,7 @@ pub fn refused_entry(
             cell: None,
             message,
         }]),
+        named: None,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::store::models::CampaignRow;
 use crate::store::{DbConn, queries, write};
 
 use super::audit::{self, Entity};
+use super::checklists;
 use super::{Actor, Clock, Role, ServiceError, ServiceResult};
 
 /// Which checklist version a kind of unit is assessed against.
@@ -217,7 +218,7 @@ pub fn create(
         }
         let id = queries::campaigns::insert(conn, year, deadline, clock.now)?;
         for m in &change.checklists {
-            queries::campaigns::set_checklist(conn, id, &m.unit_kind, &m.checklist)?;
+            checklists::adopt(conn, id, &m.unit_kind, &m.checklist, actor, clock)?;
         }
         queries::campaigns::update(
             conn,
@@ -290,7 +291,7 @@ pub fn update(
                     m.unit_kind
                 )));
             }
-            queries::campaigns::set_checklist(conn, row.id, &m.unit_kind, &m.checklist)?;
+            checklists::adopt(conn, row.id, &m.unit_kind, &m.checklist, actor, clock)?;
         }
         queries::campaigns::update(conn, row.id, deadline, closed, rectify_days)?;
         if let (Some(days), true) = (rectify_days, rectify_days != row.rectify_days) {

@@ -1,5 +1,6 @@
-//! Checklist versions in the database: each version used is stored with
-//! its text and fingerprint, and may never change afterwards.
+//! Checklist versions in the database: every version is stored with its
+//! text and fingerprint; once published (by an admin, or adopted by a
+//! campaign) or used by an assessment it may never change afterwards.
 
 use std::sync::Arc;
 
@@ -27,9 +28,15 @@ pub fn sync(conn: &mut DbConn, catalog: &Catalog, clock: Clock) -> ServiceResult
                     clock.now,
                 )?,
                 Some(row) if row.fingerprint == loaded.fingerprint => {}
-                Some(_) => {
+                Some(row) => {
                     let used = queries::checklists::times_used(conn, &reference)?;
-                    if used > 0 {
+                    if row.published_at.is_some() && used == 0 {
+                        refused.push(format!(
+                            "{}：考核细则 {reference} 已发布，内容不能再修改；\
+                             请恢复原文件，并把修改写成新版本（新建 {}/<新版本>.toml）",
+                            loaded.file, loaded.checklist.id
+                        ));
+                    } else if used > 0 {
                         refused.push(format!(
                             "{}：考核细则 {reference} 已被 {used} 份考核结果使用，内容不能再修改；\
                              请恢复原文件，并把修改写成新版本（新建 {}/<新版本>.toml）",
@@ -76,4 +83,44 @@ pub fn get(conn: &mut DbConn, catalog: &Catalog, reference: &str) -> ServiceResu
         ))
     })?;
     Ok(loaded.checklist)
+}
+
+/// A campaign adopts a version for a kind of unit: the version is
+/// published from now on (frozen), as if an admin had published it.
+pub(crate) fn adopt(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_kind: &str,
+    reference: &str,
+    actor: &super::Actor,
+    clock: Clock,
+) -> ServiceResult<()> {
+    queries::campaigns::set_checklist(conn, campaign_id, unit_kind, reference)?;
+    queries::checklists::publish(conn, reference, actor.user_id, clock.now)?;
+    Ok(())
+}
+
+/// The catalog the service works with: the checklist folder's versions and
+/// the versions authored on the pages (kept only in the database).
+pub fn with_authored(conn: &mut DbConn, files: &Catalog) -> ServiceResult<Catalog> {
+    let mut catalog = files.clone();
+    for row in queries::checklists::authored(conn)? {
+        if catalog.get(&row.reference).is_some() {
+            continue;
+        }
+        let (id, version) = row.reference.split_once('@').unwrap_or((&row.reference, ""));
+        match parse_file(&format!("{id}/{version}.toml"), &row.source) {
+            Ok(loaded) => {
+                catalog.add(loaded);
+            }
+            // Stored after the same checks; a row that no longer parses (a
+            // newer validation) is left out and said, not fatal.
+            Err(problems) => tracing::warn!(
+                reference = %row.reference,
+                "已存储的考核细则草稿无法解析：{}",
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            ),
+        }
+    }
+    Ok(catalog)
 }

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::{InputValue, plausibility};
-use crate::ingest::self_check::{Problem, SelfCheck};
+use crate::ingest::self_check::{Named, Problem, SelfCheck, named_version};
 use crate::store::models::{NewSubmission, NewUnit, SubmissionRow};
 use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
+use super::checklists;
 use super::recording;
 use super::scoring::{ScoreView, Scored, score_workbook};
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
@@ -44,17 +45,25 @@ pub struct Prepared {
     pub bytes: Vec<u8>,
     pub digest: String,
     pub scored: Result<Scored, Vec<Problem>>,
+    /// What a refused workbook's 基本情况 says it was made from (to tell a
+    /// workbook of another checklist version in one message).
+    pub named: Option<Named>,
 }
 
 /// Reads and scores a workbook.
 pub fn prepare(env: Env<'_>, file_name: &str, bytes: Vec<u8>) -> Prepared {
     let digest = sha256(&bytes);
     let scored = score_workbook(&bytes, env.catalog, env.limits);
+    let named = match &scored {
+        Ok(_) => None,
+        Err(_) => named_version(&bytes, env.limits),
+    };
     Prepared {
         file_name: file_name.to_string(),
         bytes,
         digest,
         scored,
+        named,
     }
 }
 
@@ -152,10 +161,20 @@ fn commit_in(
         bytes,
         digest,
         scored,
+        named,
     } = prepared;
     let scored = match scored {
         Ok(scored) => scored,
         Err(problems) => {
+            // Last year's template is one mistake, not dozens of cell errors.
+            let wrong = match &named {
+                Some(named) => wrong_version(conn, actor, named)?,
+                None => None,
+            };
+            let problems = match &wrong {
+                Some(message) => vec![super::scoring::file_problem(message.clone())],
+                None => problems,
+            };
             if !dry_run {
                 savepoint(conn, |conn| {
                     keep_rejected(
@@ -163,7 +182,10 @@ fn commit_in(
                     )
                 })?;
             }
-            return Err(ServiceError::Invalid(problems));
+            return Err(match wrong {
+                Some(message) => ServiceError::Conflict(message),
+                None => ServiceError::Invalid(problems),
+            });
         }
     };
     check_unit_rights(conn, actor, &scored.check)?;
@@ -301,7 +323,7 @@ fn check_campaign(
                 return Ok((0, false));
             }
             let id = queries::campaigns::insert(conn, year, None, clock.now)?;
-            queries::campaigns::set_checklist(conn, id, kind, &reference)?;
+            checklists::adopt(conn, id, kind, &reference, actor, clock)?;
             audit::record(
                 conn,
                 actor,
@@ -326,13 +348,13 @@ fn check_campaign(
     match queries::campaigns::checklist_for(conn, campaign.id, kind)? {
         Some(expected) if expected == reference => {}
         Some(expected) => {
-            return Err(ServiceError::Conflict(format!(
-                "{year} 年度{kind}应使用考核细则 {expected}，文件使用的是 {reference}；请下载本年度的自查表重新填写"
-            )));
+            return Err(ServiceError::Conflict(wrong_version_message(
+                conn, actor, year, kind, &expected, &reference,
+            )?));
         }
         None if actor.role.is_bureau() => {
             if open_if_missing {
-                queries::campaigns::set_checklist(conn, campaign.id, kind, &reference)?;
+                checklists::adopt(conn, campaign.id, kind, &reference, actor, clock)?;
                 audit::record(
                     conn,
                     actor,
@@ -351,6 +373,54 @@ fn check_campaign(
     }
     let late = campaign.deadline.is_some_and(|d| clock.today > d);
     Ok((campaign.id, late))
+}
+
+/// A refused workbook made from another version of the checklist than the
+/// year's campaign uses for its kind of unit: the one message to give.
+fn wrong_version(
+    conn: &mut DbConn,
+    actor: &Actor,
+    named: &Named,
+) -> ServiceResult<Option<String>> {
+    let (Some(year), Some(kind)) = (named.year, named.unit_kind.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(None);
+    };
+    match queries::campaigns::checklist_for(conn, campaign.id, kind)? {
+        Some(expected) if expected != named.checklist => {
+            wrong_version_message(conn, actor, year, kind, &expected, &named.checklist).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// "This workbook was made from version X; the year's campaign uses Y;
+/// download Y's workbook here."
+fn wrong_version_message(
+    conn: &mut DbConn,
+    actor: &Actor,
+    year: i32,
+    kind: &str,
+    expected: &str,
+    found: &str,
+) -> ServiceResult<String> {
+    let mut title = |reference: &str| -> ServiceResult<String> {
+        Ok(queries::checklists::find(conn, reference)?
+            .map(|row| format!("《{}》", row.title))
+            .unwrap_or_default())
+    };
+    let (found_title, expected_title) = (title(found)?, title(expected)?);
+    let download = if actor.role == Role::Unit {
+        format!("请在本单位首页点“下载本单位的自查表”（/unit/template?year={year}）")
+    } else {
+        format!("请下载本年度的自查表（/api/v1/checklists/{expected}/template，或“批量上传”页面）")
+    };
+    Ok(format!(
+        "这份自查表是按考核细则 {found}{found_title} 填写的，而 {year} 年度{kind}的年检使用 {expected}{expected_title}。\
+         {download}，把内容转填后重新上传"
+    ))
 }
 
 /// The unit of a workbook: from the roster, or (by the bureau) created.

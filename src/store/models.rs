@@ -63,6 +63,13 @@ pub struct ChecklistVersionRow {
     pub source: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `file` (from `checklists/`) or `workbook` (authored on the pages).
+    pub origin: String,
+    pub workbook_sha256: Option<String>,
+    pub workbook_name: Option<String>,
+    /// Set when an admin publishes the version or a campaign adopts it.
+    pub published_at: Option<NaiveDateTime>,
+    pub published_by: Option<i64>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -55,6 +55,11 @@ diesel::table! {
         source -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        origin -> Text,
+        workbook_sha256 -> Nullable<Text>,
+        workbook_name -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<BigInt>,
     }
 }
 

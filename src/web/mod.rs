@@ -13,7 +13,7 @@ pub mod routes;
 pub mod upload;
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -69,11 +69,46 @@ impl Default for Settings {
     }
 }
 
+/// The checklists in use: the folder's, plus the versions authored on the
+/// pages. Replaced whole when a draft is imported, so that every request
+/// works with one consistent catalog from start to end.
+pub struct Catalogs {
+    files: Arc<Catalog>,
+    current: RwLock<Arc<Catalog>>,
+}
+
+impl Catalogs {
+    fn new(files: Catalog) -> Catalogs {
+        let files = Arc::new(files);
+        Catalogs {
+            current: RwLock::new(files.clone()),
+            files,
+        }
+    }
+
+    fn current(&self) -> Arc<Catalog> {
+        // A writer never panics while holding the lock (it only swaps an
+        // Arc), so a poisoned lock still holds a whole catalog.
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, catalog: Catalog) {
+        let catalog = Arc::new(catalog);
+        match self.current.write() {
+            Ok(mut c) => *c = catalog,
+            Err(poisoned) => *poisoned.into_inner() = catalog,
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub catalog: Arc<Catalog>,
+    catalogs: Arc<Catalogs>,
     pub limits: Arc<Limits>,
     pub settings: Arc<Settings>,
     pub parse_slots: Arc<tokio::sync::Semaphore>,
@@ -97,16 +132,40 @@ impl AppState {
         let html = crate::reports::html::Html::new(settings.templates.as_deref())?
             .with_zone(settings.zone);
         let pages_html = html.clone().with_links(pages::leader::links());
+        let catalogs = Catalogs::new(catalog);
+        // Drafts authored on the pages live in the database only.
+        match db.get().map_err(crate::service::ServiceError::from).and_then(|mut conn| {
+            crate::service::checklists::with_authored(&mut conn, &catalogs.files)
+        }) {
+            Ok(with_drafts) => catalogs.replace(with_drafts),
+            Err(e) => tracing::warn!("未能读取页面导入的考核细则：{e}"),
+        }
         Ok(AppState {
             html: Arc::new(html),
             pages_html: Arc::new(pages_html),
             db,
-            catalog: Arc::new(catalog),
+            catalogs: Arc::new(catalogs),
             limits: Arc::new(limits),
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
             uploads: Arc::new(upload::UploadGate::new(&settings)),
             settings: Arc::new(settings),
         })
+    }
+
+    /// The checklists in use now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalogs.current()
+    }
+
+    /// Reads the versions authored on the pages again (after a draft was
+    /// imported), so that uploads and campaigns see them.
+    pub async fn refresh_catalog(&self) -> Result<(), ApiError> {
+        let files = self.catalogs.files.clone();
+        let catalog = self
+            .run(move |conn, _| crate::service::checklists::with_authored(conn, &files))
+            .await?;
+        self.catalogs.replace(catalog);
+        Ok(())
     }
 
     /// Runs blocking work (database, workbooks) off the async threads, with
@@ -122,8 +181,9 @@ impl AppState {
         web::block(move || {
             let _entered = span.enter();
             let mut conn = state.db.get()?;
+            let catalog = state.catalog();
             let env = Env {
-                catalog: &state.catalog,
+                catalog: &catalog,
                 limits: &state.limits,
                 clock,
                 plausibility: &state.settings.plausibility,
@@ -150,8 +210,9 @@ impl AppState {
         let state = self.clone();
         let clock = Clock::at_in(chrono::Utc::now(), self.settings.zone);
         Ok(web::block(move || {
+            let catalog = state.catalog();
             let env = Env {
-                catalog: &state.catalog,
+                catalog: &catalog,
                 limits: &state.limits,
                 clock,
                 plausibility: &state.settings.plausibility,

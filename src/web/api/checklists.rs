@@ -28,7 +28,7 @@ pub async fn list(
 ) -> Result<web::Json<Items<ChecklistSummary>>, ApiError> {
     Items::page(
         state
-            .catalog
+            .catalog()
             .iter()
             .map(|l| ChecklistSummary {
                 reference: l.checklist.reference(),

@@ -340,8 +340,8 @@ struct UnitsPage {
 /// The unit kinds some checklist applies to.
 fn unit_kinds(state: &AppState) -> Vec<String> {
     let kinds: BTreeSet<String> = state
-        .catalog
-        .iter()
+            .catalog()
+            .iter()
         .flat_map(|l| l.checklist.unit_kinds.clone())
         .collect();
     kinds.into_iter().collect()
@@ -627,8 +627,8 @@ fn campaign_form(state: &AppState, typed: &CampaignTyped) -> CampaignForm {
             }];
             options.extend(
                 state
-                    .catalog
-                    .iter()
+            .catalog()
+            .iter()
                     .filter(|l| l.checklist.applies_to(&kind))
                     .map(|l| {
                         let reference = l.checklist.reference();
@@ -684,12 +684,13 @@ async fn campaigns_data(
 /// newest version of the only checklist that applies to it, if only one does.
 fn next_campaign(state: &AppState, latest: Option<&CampaignView>) -> CampaignTyped {
     let newest = |kind: &str, id: Option<&str>| -> Option<String> {
-        let fitting: Vec<_> = state
-            .catalog
+        let catalog = state.catalog();
+        let mut fitting: Vec<_> = catalog
             .iter()
             .map(|l| &l.checklist)
             .filter(|c| c.applies_to(kind) && id.is_none_or(|id| c.id == id))
             .collect();
+        fitting.sort_by(|a, b| crate::service::versions::version_order(&a.version, &b.version));
         let ids: BTreeSet<&str> = fitting.iter().map(|c| c.id.as_str()).collect();
         (ids.len() == 1)
             .then(|| fitting.iter().map(|c| c.reference()).next_back())

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod browser;
+pub mod checklists;
 pub mod inspect;
 pub mod leader;
 pub mod login;
@@ -239,10 +240,12 @@ pub enum Done {
     AnswerSubmitted,
     EvidenceAttached,
     NoFileChosen,
+    DraftImported,
+    ChecklistPublished,
 }
 
 impl Done {
-    pub const ALL: [Done; 20] = [
+    pub const ALL: [Done; 22] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -263,6 +266,8 @@ impl Done {
         Done::AnswerSubmitted,
         Done::EvidenceAttached,
         Done::NoFileChosen,
+        Done::DraftImported,
+        Done::ChecklistPublished,
     ];
 
     pub fn code(self) -> &'static str {
@@ -287,6 +292,8 @@ impl Done {
             Done::AnswerSubmitted => "answer-submitted",
             Done::EvidenceAttached => "evidence-attached",
             Done::NoFileChosen => "no-file",
+            Done::DraftImported => "draft-imported",
+            Done::ChecklistPublished => "checklist-published",
         }
     }
 
@@ -312,6 +319,8 @@ impl Done {
             Done::AnswerSubmitted => "已提交整改情况，等待区档案局验收",
             Done::EvidenceAttached => "佐证材料已上传，检查组复核时可以看到",
             Done::NoFileChosen => "请先选择要上传的自查表文件",
+            Done::DraftImported => "草稿已导入：请核对下面的摘要、修订对照和试算结果，确认后发布",
+            Done::ChecklistPublished => "考核细则已发布，开启年度年检时可以选用；发布后不能再修改",
         }
     }
 
@@ -455,6 +464,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     leader::routes(cfg);
     inspect::routes(cfg);
     admin::routes(cfg);
+    checklists::routes(cfg);
     cfg.default_service(web::to(browser::not_found));
 }
 

@@ -53,8 +53,28 @@ fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
             !FILE_ENDINGS.iter().any(|e| lower.contains(e))
         })
         .filter(|token| !allowed.contains(token))
+        .filter(|token| !is_checklist_reference(token))
         .map(str::to_string)
         .collect()
+}
+
+/// `community@2013`: how a checklist version is named in the workbooks'
+/// 考核细则 cell and on the bureau's version pages (contract §1), so a
+/// name people meet in their files, not an English word.
+fn is_checklist_reference(token: &str) -> bool {
+    match token.split_once('@') {
+        Some((id, version)) => {
+            !id.is_empty()
+                && !version.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && version
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        }
+        None => false,
+    }
 }
 
 #[test]
@@ -62,6 +82,8 @@ fn the_word_check_catches_english() {
     let html = "<p title=\"x\">总分 88 <b>below</b> 90</p><style>.a{color:red}</style><p>filled.xlsx Excel</p>";
     let text = visible_text(html);
     assert_eq!(english_words(&text, &["Excel"]), vec!["below".to_string()]);
+    let named = visible_text("<p>community@2013 jiangsu-5a-digital@v1 draft@</p>");
+    assert_eq!(english_words(&named, &[]), vec!["draft@".to_string()]);
 }
 
 /// Every page a role can reach by following links from its home, on the

@@ -42,6 +42,11 @@ fn book_lowering(app: &TestApp, code: &str, points: i32) -> Vec<u8> {
     app.workbook_with(&Book::default(), answers)
 }
 
+/// A workbook of the campaign's version with C1 at 1.3, off its 0.5 step.
+fn off_step_book(app: &TestApp) -> Vec<u8> {
+    book_lowering(app, "C1", 13)
+}
+
 /// Uploads through the API as the inspector (opens 2012 and the unit).
 async fn upload_as_inspector(app: &TestApp, bytes: Vec<u8>) -> Value {
     let token = app.login("inspector").await;
@@ -815,11 +820,7 @@ async fn a_bulk_upload_lists_each_file() {
     let (b, _) = sign_in(&app, "inspector").await;
     let csrf = b.get("/inspect/upload").await.csrf();
     let good = excellent_book(&app);
-    let broken = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/workbooks/broken-off-step.xlsx"),
-    )
-    .expect("fixture");
+    let broken = off_step_book(&app);
     // A dry run stores nothing.
     let dry = b
         .post_multipart(
@@ -1072,19 +1073,38 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
     assert!(result.by_id("total").parse::<f64>().is_ok());
 
     // A broken one: every problem with its cell.
-    let broken = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/workbooks/broken-off-step.xlsx"),
-    )
-    .expect("fixture");
     let refused = b
         .post_multipart(
             "/unit/upload",
             &[("csrf", &csrf)],
-            vec![("broken-off-step.xlsx".into(), broken)],
+            vec![("broken-off-step.xlsx".into(), off_step_book(&app))],
         )
         .await;
     refused.assert(422, &["未保存", "自查评分!"]);
+
+    // Last year's template (community@2012, with a mistake of its own):
+    // one message naming both versions and where the right one is.
+    let last_year = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/workbooks/broken-off-step.xlsx"),
+    )
+    .expect("fixture");
+    let wrong = b
+        .post_multipart(
+            "/unit/upload",
+            &[("csrf", &csrf)],
+            vec![("去年的自查表.xlsx".into(), last_year)],
+        )
+        .await;
+    wrong.assert(
+        409,
+        &[
+            "按考核细则 community@2012 填写",
+            "使用 community@2013",
+            "/unit/template?year=2012",
+        ],
+    );
+    assert!(!wrong.html.contains("自查评分!D"), "no cell errors of the other version");
 
     // Home, later: the upload that counts with its score, the way to its
     // card, and each order with its own 答复 button; the history links too.

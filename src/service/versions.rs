@@ -1,0 +1,298 @@
+//! Checklist versions as the bureau sees them (考核细则版本): each version
+//! with its status (草稿 / 已发布), where it came from, which campaigns use
+//! it and how many assessments it scored, and the version before it; and
+//! publishing a draft. A version is a draft until an admin publishes it or
+//! a campaign adopts it; from then on it is frozen.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::domain::Checklist;
+use crate::ingest::checklists::Catalog;
+use crate::store::models::ChecklistVersionRow;
+use crate::store::{DbConn, queries, write};
+
+use super::audit::{self, Entity};
+use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
+
+/// One version as the versions page and the API show it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    /// `id@version`
+    pub reference: String,
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub unit_kinds: Vec<String>,
+    /// `draft` or `published`.
+    pub status: &'static str,
+    /// 草稿 / 已发布.
+    pub status_label: &'static str,
+    pub published_at: Option<NaiveDateTime>,
+    /// 细则目录 (a file) or 工作簿 (authored on the pages).
+    pub origin_label: &'static str,
+    /// The workbook a draft was imported from.
+    pub workbook_name: Option<String>,
+    /// "2013 年度·社区" for every campaign that uses it.
+    pub campaigns: Vec<String>,
+    /// Assessments scored against it.
+    pub assessments: i64,
+    /// The version of the same checklist just before it, if any.
+    pub previous: Option<String>,
+    pub items: usize,
+    pub tiers: Vec<String>,
+}
+
+impl VersionView {
+    pub fn is_draft(&self) -> bool {
+        self.status == "draft"
+    }
+}
+
+/// Who may see the versions: the bureau and its leaders.
+fn may_read(actor: &Actor) -> ServiceResult<()> {
+    if actor.role == Role::Unit {
+        return Err(ServiceError::Forbidden(
+            "单位账号不能查看考核细则的版本管理".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every version known (the catalog and what the database keeps), grouped
+/// by checklist and ordered by version.
+pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Vec<VersionView>> {
+    may_read(actor)?;
+    let rows: BTreeMap<String, ChecklistVersionRow> = queries::checklists::all(conn)?
+        .into_iter()
+        .map(|r| (r.reference.clone(), r))
+        .collect();
+    let counts: BTreeMap<String, i64> = queries::checklists::assessment_counts(conn)?
+        .into_iter()
+        .collect();
+    let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (reference, year, kind) in queries::checklists::campaign_uses(conn)? {
+        uses.entry(reference)
+            .or_default()
+            .push(format!("{year} 年度·{kind}"));
+    }
+    let mut known: Vec<Arc<Checklist>> = env.catalog.iter().map(|l| l.checklist.clone()).collect();
+    // Versions only the database still has (a file removed after use).
+    for reference in rows.keys() {
+        if env.catalog.get(reference).is_none()
+            && let Ok(c) = checklists::get(conn, env.catalog, reference)
+        {
+            known.push(c);
+        }
+    }
+    known.sort_by(|a, b| a.id.cmp(&b.id).then(version_order(&a.version, &b.version)));
+    let mut views = Vec::with_capacity(known.len());
+    for (n, c) in known.iter().enumerate() {
+        let reference = c.reference();
+        let row = rows.get(&reference);
+        let previous = n
+            .checked_sub(1)
+            .map(|p| &known[p])
+            .filter(|p| p.id == c.id)
+            .map(|p| p.reference());
+        let assessments = counts.get(&reference).copied().unwrap_or(0);
+        let campaigns = uses.remove(&reference).unwrap_or_default();
+        let published =
+            row.is_some_and(|r| r.published_at.is_some()) || assessments > 0 || !campaigns.is_empty();
+        views.push(VersionView {
+            id: c.id.clone(),
+            version: c.version.clone(),
+            title: c.title.clone(),
+            unit_kinds: c.unit_kinds.clone(),
+            status: if published { "published" } else { "draft" },
+            status_label: if published { "已发布" } else { "草稿" },
+            published_at: row.and_then(|r| r.published_at),
+            origin_label: match row.map(|r| r.origin.as_str()) {
+                Some("workbook") => "工作簿导入",
+                _ => "细则目录",
+            },
+            workbook_name: row.and_then(|r| r.workbook_name.clone()),
+            campaigns,
+            assessments,
+            previous,
+            items: c.items.len(),
+            tiers: c.tiers.iter().map(|t| t.name.clone()).collect(),
+            reference,
+        });
+    }
+    Ok(views)
+}
+
+/// One version, as [`list`] shows it.
+pub fn find(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+) -> ServiceResult<VersionView> {
+    list(conn, env, actor)?
+        .into_iter()
+        .find(|v| v.reference == reference)
+        .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))
+}
+
+/// A category as the version's summary lists it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryLine {
+    pub code: String,
+    pub name: String,
+    /// The most it earns (its items and capped groups).
+    #[schema(value_type = f64)]
+    pub max: crate::domain::Points,
+    pub items: usize,
+}
+
+/// One version with what it says, in brief: for the page that decides
+/// whether to publish it.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionDetail {
+    #[serde(flatten)]
+    pub version: VersionView,
+    #[serde(skip)]
+    pub checklist: Arc<Checklist>,
+    pub total: crate::domain::Points,
+    pub categories: Vec<CategoryLine>,
+    pub inputs: usize,
+    pub vetoes: usize,
+    pub tiers: Vec<crate::reports::explain::TierNeeds>,
+    /// Years with a campaign, to preview this version against.
+    pub years: Vec<i32>,
+}
+
+pub fn detail(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+) -> ServiceResult<VersionDetail> {
+    let version = find(conn, env, actor, reference)?;
+    let checklist = checklists::get(conn, env.catalog, reference)?;
+    let categories = checklist
+        .categories
+        .iter()
+        .map(|c| CategoryLine {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            max: checklist.category_max(&c.code),
+            items: checklist.items.iter().filter(|i| i.category == c.code).count(),
+        })
+        .collect();
+    let mut years = super::campaigns::years(conn)?;
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(VersionDetail {
+        version,
+        total: checklist.total,
+        categories,
+        inputs: checklist.inputs.len(),
+        vetoes: checklist.vetoes.len(),
+        tiers: crate::reports::explain::tier_requirements(&checklist),
+        years,
+        checklist,
+    })
+}
+
+/// Publishes a draft: from now on it is frozen, and campaigns may adopt it.
+pub fn publish(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+) -> ServiceResult<VersionView> {
+    actor.require_admin()?;
+    let view = find(conn, env, actor, reference)?;
+    if !view.is_draft() {
+        return Err(ServiceError::Conflict(format!(
+            "考核细则 {reference} 已发布，不需要再发布"
+        )));
+    }
+    write(conn, |conn| {
+        if queries::checklists::find(conn, reference)?.is_none() {
+            // A catalog version not recorded yet (the folder changed while
+            // running): recorded as it is now, then published.
+            checklists::sync(conn, env.catalog, env.clock)?;
+        }
+        queries::checklists::publish(conn, reference, actor.user_id, env.clock.now)?;
+        audit::record(
+            conn,
+            actor,
+            env.clock,
+            "checklist.publish",
+            Entity::Checklist(reference.to_string()),
+            format!("发布《{}》（{reference}）", view.title),
+        )
+    })?;
+    find(conn, env, actor, reference)
+}
+
+/// Versions in the order people number them: runs of digits compare as
+/// numbers ("v2" before "v10", "2013" before "2013-2").
+pub fn version_order(a: &str, b: &str) -> Ordering {
+    let runs = |s: &str| -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, run)) if *d == digit => run.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    };
+    let (ra, rb) = (runs(a), runs(b));
+    for (x, y) in ra.iter().zip(&rb) {
+        let order = match (x, y) {
+            ((true, p), (true, q)) => {
+                let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+            }
+            ((_, p), (_, q)) => p.cmp(q),
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    ra.len().cmp(&rb.len()).then_with(|| a.cmp(b))
+}
+
+/// The version before `reference` among those known (the diff's default).
+pub fn previous_of(catalog: &Catalog, checklist: &Checklist) -> Option<String> {
+    catalog
+        .iter()
+        .map(|l| &l.checklist)
+        .filter(|c| {
+            c.id == checklist.id && version_order(&c.version, &checklist.version) == Ordering::Less
+        })
+        .max_by(|a, b| version_order(&a.version, &b.version))
+        .map(|c| c.reference())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_as_numbered() {
+        let cases = [
+            ("2012", "2013", Ordering::Less),
+            ("v2", "v10", Ordering::Less),
+            ("2013", "2013-2", Ordering::Less),
+            ("2013-2", "2013-10", Ordering::Less),
+            ("2014", "2013-9", Ordering::Greater),
+            ("v1", "v1", Ordering::Equal),
+            ("1.9", "1.10", Ordering::Less),
+            ("007", "7", Ordering::Less),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(version_order(a, b), expected, "{a} vs {b}");
+        }
+    }
+}
