@@ -408,8 +408,8 @@ fn wrong_version_message(
 ) -> ServiceResult<String> {
     let mut title = |reference: &str| -> ServiceResult<String> {
         Ok(queries::checklists::find(conn, reference)?
-            .map(|row| format!("《{}》", row.title))
-            .unwrap_or_default())
+            .map(|row| format!("《{}》（{reference}）", row.title))
+            .unwrap_or_else(|| reference.to_string()))
     };
     let (found_title, expected_title) = (title(found)?, title(expected)?);
     let download = if actor.role == Role::Unit {
@@ -418,7 +418,7 @@ fn wrong_version_message(
         format!("请下载本年度的自查表（/api/v1/checklists/{expected}/template，或“批量上传”页面）")
     };
     Ok(format!(
-        "这份自查表是按考核细则 {found}{found_title} 填写的，而 {year} 年度{kind}的年检使用 {expected}{expected_title}。\
+        "这份自查表是按考核细则{found_title}填写的，而 {year} 年度{kind}的年检使用{expected_title}。\
          {download}，把内容转填后重新上传"
     ))
 }

@@ -1099,8 +1099,8 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
     wrong.assert(
         409,
         &[
-            "按考核细则 community@2012 填写",
-            "使用 community@2013",
+            "按考核细则《社区档案工作考核细则（2012版）》（community@2012）填写",
+            "使用《社区档案工作考核细则（2013版）》（community@2013）",
             "/unit/template?year=2012",
         ],
     );
