@@ -1,0 +1,239 @@
+//! Cells of the authoring workbook: tables found by their header row,
+//! values read with a problem at their cell when they cannot be, and the
+//! map from the checklist's key paths (`items[B1].max`) to the cells their
+//! values came from, so that validation speaks of cells too.
+
+use std::collections::BTreeMap;
+
+use crate::domain::authoring::{SheetSpec, number_of_f64, parse_number, parse_yes_no};
+use crate::domain::checklist::RawNumber;
+use crate::domain::text::fold_label;
+
+use super::super::values::{shown, text_of};
+use super::super::workbook::{CellValue, Sheet, cell_ref};
+use super::AuthoringProblem;
+
+/// Key suffix under which a detail row's points cell is kept, beside its
+/// text cell (a level's name and its points share one key path).
+pub(super) const POINTS: &str = "#分值";
+
+#[derive(Default)]
+pub(super) struct Reader {
+    pub problems: Vec<AuthoringProblem>,
+    /// Key path → (sheet, A1 reference).
+    cells: BTreeMap<String, (String, String)>,
+    /// Key paths (and everything under them) whose values the reader could
+    /// not take: validation's complaints about them would only repeat it.
+    tainted: Vec<String>,
+}
+
+/// A table sheet: its header row and the column of each header found.
+pub(super) struct Table<'a> {
+    pub sheet: &'a Sheet,
+    pub name: &'static str,
+    columns: BTreeMap<&'static str, u32>,
+    pub header_row: u32,
+}
+
+impl Reader {
+    pub fn problem(&mut self, sheet: &str, cell: Option<String>, message: String) {
+        self.problems.push(AuthoringProblem {
+            sheet: sheet.to_string(),
+            cell: cell.unwrap_or_default(),
+            message,
+        });
+    }
+
+    pub fn remember(&mut self, key: impl Into<String>, sheet: &str, cell: String) {
+        self.cells.insert(key.into(), (sheet.to_string(), cell));
+    }
+
+    pub fn taint(&mut self, key: impl Into<String>) {
+        self.tainted.push(key.into());
+    }
+
+    /// A problem validation found at `key`, placed on its cell: the key's
+    /// own, else that of the nearest enclosing key; a message about points
+    /// goes to a detail row's points cell.
+    pub fn validation_problem(&mut self, key: &str, message: String) {
+        let under = |k: &str, p: &str| {
+            k == p || (k.starts_with(p) && matches!(k.as_bytes().get(p.len()), Some(b'.' | b'[')))
+        };
+        if self.tainted.iter().any(|t| under(key, t)) {
+            return;
+        }
+        let mut at = key.to_string();
+        let found = loop {
+            if message.contains("分值")
+                && let Some(found) = self.cells.get(&format!("{at}{POINTS}"))
+            {
+                break Some(found.clone());
+            }
+            if let Some(found) = self.cells.get(&at) {
+                break Some(found.clone());
+            }
+            match at.rfind(['.', '[']) {
+                Some(cut) => at.truncate(cut),
+                None => break None,
+            }
+        };
+        let (sheet, cell) = found.unwrap_or_else(|| (root_sheet(key).to_string(), String::new()));
+        self.problems.push(AuthoringProblem {
+            sheet,
+            cell,
+            message,
+        });
+    }
+
+    /// Finds the header row of `spec`'s sheet (the first row holding every
+    /// required header); a missing column is a problem.
+    pub fn table<'a>(&mut self, sheet: &'a Sheet, spec: &SheetSpec) -> Option<Table<'a>> {
+        let required: Vec<&str> = spec
+            .columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.header)
+            .collect();
+        let mut best: Option<(u32, BTreeMap<&'static str, u32>)> = None;
+        for (row, cells) in sheet.rows() {
+            let mut columns = BTreeMap::new();
+            for (col, cell) in cells {
+                if let CellValue::Text(text) = cell {
+                    let folded = fold_label(text);
+                    if let Some(c) = spec.columns.iter().find(|c| fold_label(c.header) == folded) {
+                        columns.entry(c.header).or_insert(*col);
+                    }
+                }
+            }
+            if required.iter().all(|h| columns.contains_key(h)) {
+                return Some(Table {
+                    sheet,
+                    name: spec.name,
+                    columns,
+                    header_row: row,
+                });
+            }
+            if best.as_ref().is_none_or(|(_, b)| columns.len() > b.len()) {
+                best = Some((row, columns));
+            }
+        }
+        let found = best.map(|(_, c)| c).unwrap_or_default();
+        let missing: Vec<&str> = required
+            .into_iter()
+            .filter(|h| !found.contains_key(h))
+            .collect();
+        self.problem(
+            spec.name,
+            None,
+            format!("找不到栏目行：缺少栏目“{}”", missing.join("”“")),
+        );
+        None
+    }
+}
+
+/// The sheet a key path's values come from.
+fn root_sheet(key: &str) -> &'static str {
+    use crate::domain::authoring::*;
+    let root = key.split(['.', '[']).next().unwrap_or_default();
+    match root {
+        "inputs" => SHEET_INPUTS,
+        "categories" => SHEET_CATEGORIES,
+        "groups" => SHEET_GROUPS,
+        "items" => SHEET_ITEMS,
+        "vetoes" => SHEET_VETOES,
+        "tiers" => SHEET_TIERS,
+        "grades" => SHEET_GRADES,
+        _ => SHEET_BASICS,
+    }
+}
+
+impl<'a> Table<'a> {
+    /// Data rows below the header that hold something in a known column.
+    pub fn rows(&self) -> Vec<u32> {
+        let known: Vec<u32> = self.columns.values().copied().collect();
+        self.sheet
+            .rows()
+            .filter(|(row, cells)| {
+                *row > self.header_row
+                    && cells.iter().any(|(col, cell)| {
+                        known.contains(col) && text_of(Some(cell)).is_some()
+                    })
+            })
+            .map(|(row, _)| row)
+            .collect()
+    }
+
+    /// The A1 reference of a column in a row ("细则!F12"); a column the
+    /// sheet lacks points at its header row's end.
+    pub fn at(&self, row: u32, header: &str) -> String {
+        let col = self.columns.get(header).copied().unwrap_or(0);
+        format!("{}!{}", self.name, cell_ref(row, col))
+    }
+
+    fn cell(&self, row: u32, header: &str) -> Option<&'a CellValue> {
+        let col = *self.columns.get(header)?;
+        self.sheet.get(row, col)
+    }
+
+    /// Text of a cell; numbers as written ("2014"), empty as `None`.
+    pub fn text(&self, r: &mut Reader, row: u32, header: &str) -> Option<String> {
+        match self.cell(row, header) {
+            Some(CellValue::Error(e)) => {
+                let at = self.at(row, header);
+                r.problem(self.name, Some(at), format!("单元格是错误值 {e}"));
+                None
+            }
+            cell => text_of(cell),
+        }
+    }
+
+    /// Text that must be there; an empty cell is a problem, reported as
+    /// “<header>未填写”.
+    pub fn required(&self, r: &mut Reader, row: u32, header: &str) -> String {
+        self.text(r, row, header).unwrap_or_else(|| {
+            let at = self.at(row, header);
+            r.problem(self.name, Some(at), format!("“{header}”未填写"));
+            String::new()
+        })
+    }
+
+    /// A number, from a number cell or text that reads as one.
+    pub fn number(&self, r: &mut Reader, row: u32, header: &str) -> Result<Option<RawNumber>, ()> {
+        let cell = self.cell(row, header);
+        let parsed = match cell {
+            None => return Ok(None),
+            Some(CellValue::Number { value, .. }) => Some(number_of_f64(*value)),
+            Some(CellValue::Text(t)) if t.trim().is_empty() => return Ok(None),
+            Some(CellValue::Text(t)) => parse_number(t),
+            Some(_) => None,
+        };
+        parsed.map(Some).ok_or_else(|| {
+            let shown = cell.map(shown).unwrap_or_default();
+            let at = self.at(row, header);
+            r.problem(
+                self.name,
+                Some(at),
+                format!("“{header}”应为数值，实际为“{shown}”"),
+            );
+        })
+    }
+
+    /// 是 / 否; empty is 否.
+    pub fn yes_no(&self, r: &mut Reader, row: u32, header: &str) -> Result<bool, ()> {
+        match self.cell(row, header) {
+            None => Ok(false),
+            Some(CellValue::Bool(b)) => Ok(*b),
+            Some(cell) => {
+                let text = shown(cell);
+                parse_yes_no(&text).ok_or_else(|| {
+                    let at = self.at(row, header);
+                    r.problem(
+                        self.name,
+                        Some(at),
+                        format!("“{header}”应填“是”或“否”，实际为“{text}”"),
+                    );
+                })
+            }
+        }
+    }
+}
