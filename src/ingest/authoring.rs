@@ -10,6 +10,7 @@
 //! through the map kept while reading (`cells.rs`).
 
 mod cells;
+mod file;
 mod sheets;
 
 use std::fmt;
@@ -23,6 +24,7 @@ use crate::domain::text::fold_label;
 use super::checklists::{LoadedChecklist, parse_file};
 use super::workbook::{self, Limits};
 use cells::Reader;
+pub use file::to_toml;
 
 /// A workbook read into a valid checklist.
 #[derive(Clone, Debug)]
@@ -110,16 +112,6 @@ pub fn read_authoring(
             .collect::<Vec<_>>()
     })?;
     Ok(Authored { loaded, raw, toml })
-}
-
-/// The checklist file: a comment saying where it came from, then the keys
-/// in the order of the shipped files.
-pub fn to_toml(raw: &RawChecklist) -> String {
-    let body = toml::to_string(raw).unwrap_or_default();
-    format!(
-        "# {}（{}@{}）\n# 由考核细则编制表导入（nianjian checklist import）。\n\n{body}",
-        raw.title, raw.id, raw.version
-    )
 }
 
 fn capped(mut problems: Vec<AuthoringProblem>) -> Vec<AuthoringProblem> {
