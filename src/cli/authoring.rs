@@ -28,7 +28,12 @@ pub(super) fn export(
 pub(super) fn import(file: &Path, out_dir: &Path) -> Result<ExitCode, CliError> {
     match authoring::import(file, out_dir) {
         Ok(done) => {
-            println!("{}\t{}\t{}", done.reference, done.file.display(), done.title);
+            println!(
+                "{}\t{}\t{}",
+                done.reference,
+                done.file.display(),
+                done.title
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(ServiceError::Invalid(problems)) => {

@@ -194,7 +194,12 @@ enum ChecklistCommand {
         #[arg(value_name = "文件")]
         file: PathBuf,
         /// 考核细则目录（默认 checklists）。
-        #[arg(short = 'o', long = "output", value_name = "目录", default_value = "checklists")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "目录",
+            default_value = "checklists"
+        )]
         output: PathBuf,
     },
 }

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use super::checklist::{Assessor, InputGroup, InputType, ItemKind, RawMinValue, RawNumber, RuleKind};
+use super::checklist::{
+    Assessor, InputGroup, InputType, ItemKind, RawMinValue, RawNumber, RuleKind,
+};
 use super::text::fold_width;
 
 pub const SHEET_BASICS: &str = "基本信息";
@@ -129,15 +131,55 @@ pub const BASICS: SheetSpec = SheetSpec {
     name: SHEET_BASICS,
     about: "考核细则的基本信息：A 列是项目名称（不要改动），B 列填写内容。",
     columns: &[
-        col(B_ID, true, 0, "细则的英文代码，只能用小写字母、数字和 -，如 community。同一细则的各个版本代码相同。"),
-        col(B_VERSION, true, 0, "版本号，只能用字母、数字、. 和 -，如 2013。已用于考核的版本不能再修改，修改时请另起新版本号。"),
-        col(B_TITLE, true, 0, "细则的完整中文名称，如“社区档案工作考核细则（2013版）”。"),
-        col(B_UNIT_KINDS, true, 0, "适用的单位类型，多个用顿号“、”隔开，如“机关、企事业单位、学校”。"),
-        col(B_TOTAL, true, 0, "满分，通常为 100。各类别（基本项）满分之和须等于它（类别设了权重时除外）。"),
+        col(
+            B_ID,
+            true,
+            0,
+            "细则的英文代码，只能用小写字母、数字和 -，如 community。同一细则的各个版本代码相同。",
+        ),
+        col(
+            B_VERSION,
+            true,
+            0,
+            "版本号，只能用字母、数字、. 和 -，如 2013。已用于考核的版本不能再修改，修改时请另起新版本号。",
+        ),
+        col(
+            B_TITLE,
+            true,
+            0,
+            "细则的完整中文名称，如“社区档案工作考核细则（2013版）”。",
+        ),
+        col(
+            B_UNIT_KINDS,
+            true,
+            0,
+            "适用的单位类型，多个用顿号“、”隔开，如“机关、企事业单位、学校”。",
+        ),
+        col(
+            B_TOTAL,
+            true,
+            0,
+            "满分，通常为 100。各类别（基本项）满分之和须等于它（类别设了权重时除外）。",
+        ),
         col(B_DECIMALS, false, 0, "总分保留几位小数：1 或 2，不填为 1。"),
-        col(B_RECTIFY_DAYS, false, 0, "检查后整改的默认期限（天），不填为 30。"),
-        col(B_BONUS_MAX, false, 0, "加分项合计最多加几分；不填则为全部加分项分值之和。"),
-        col(B_CAP_TOTAL, false, 0, "填“是”时，加分后的总分不超过满分；不填或“否”则可以超过。"),
+        col(
+            B_RECTIFY_DAYS,
+            false,
+            0,
+            "检查后整改的默认期限（天），不填为 30。",
+        ),
+        col(
+            B_BONUS_MAX,
+            false,
+            0,
+            "加分项合计最多加几分；不填则为全部加分项分值之和。",
+        ),
+        col(
+            B_CAP_TOTAL,
+            false,
+            0,
+            "填“是”时，加分后的总分不超过满分；不填或“否”则可以超过。",
+        ),
     ],
 };
 
@@ -145,13 +187,38 @@ pub const INPUTS: SheetSpec = SheetSpec {
     name: SHEET_INPUTS,
     about: "单位在自查表“人财物投入”中填报的数据，每行一项。",
     columns: &[
-        col(I_KEY, true, 22, "英文代码，只能用小写字母、数字和 _，不能重复，如 room_area。同一含义在各细则中用同一代码。"),
+        col(
+            I_KEY,
+            true,
+            22,
+            "英文代码，只能用小写字母、数字和 _，不能重复，如 room_area。同一含义在各细则中用同一代码。",
+        ),
         col(I_LABEL, true, 30, "自查表中显示的名称，如“档案室面积”。"),
-        col(I_UNIT, false, 10, "计量单位，如 平方米、人、元、台；是否型可不填。"),
-        col(I_TYPE, true, 10, "整数、数值、百分比（0–100）、是否，或 选项（从“选项”一栏中选一个）。"),
+        col(
+            I_UNIT,
+            false,
+            10,
+            "计量单位，如 平方米、人、元、台；是否型可不填。",
+        ),
+        col(
+            I_TYPE,
+            true,
+            10,
+            "整数、数值、百分比（0–100）、是否，或 选项（从“选项”一栏中选一个）。",
+        ),
         col(I_GROUP, true, 8, "自查表中归在哪一类：人、财、物 或 其他。"),
-        col(I_OPTIONS, false, 30, "类型为“选项”时的可选答案，用顿号“、”隔开，如“社区文书、其他人员、无”。"),
-        col(I_NOTE, false, 40, "给填表单位的简短说明（怎么数、填什么），可不填。"),
+        col(
+            I_OPTIONS,
+            false,
+            30,
+            "类型为“选项”时的可选答案，用顿号“、”隔开，如“社区文书、其他人员、无”。",
+        ),
+        col(
+            I_NOTE,
+            false,
+            40,
+            "给填表单位的简短说明（怎么数、填什么），可不填。",
+        ),
     ],
 };
 
@@ -161,7 +228,12 @@ pub const CATEGORIES: SheetSpec = SheetSpec {
     columns: &[
         col(C_CODE, true, 10, "类别编号，如 A、B，不能重复。"),
         col(C_NAME, true, 30, "类别名称，如“组织领导与人员”。"),
-        col(C_WEIGHT, false, 12, "权重（百分数）。要么每个类别都填、合计 100，要么都不填。"),
+        col(
+            C_WEIGHT,
+            false,
+            12,
+            "权重（百分数）。要么每个类别都填、合计 100，要么都不填。",
+        ),
     ],
 };
 
@@ -169,10 +241,20 @@ pub const GROUPS: SheetSpec = SheetSpec {
     name: SHEET_GROUPS,
     about: "二级指标（分组），可不用；条目在“细则”的“分组”一栏写分组编号。",
     columns: &[
-        col(G_CODE, true, 10, "分组编号，如 A1、G1，不能与类别、条目编号重复。"),
+        col(
+            G_CODE,
+            true,
+            10,
+            "分组编号，如 A1、G1，不能与类别、条目编号重复。",
+        ),
         col(G_CATEGORY, true, 10, "分组所属类别的编号（从下拉中选）。"),
         col(G_TITLE, true, 30, "分组标题，如“（一）管理职责”。"),
-        col(G_MAX, false, 10, "封顶分：分组内条目合计最多得几分；不填则不封顶。"),
+        col(
+            G_MAX,
+            false,
+            10,
+            "封顶分：分组内条目合计最多得几分；不填则不封顶。",
+        ),
     ],
 };
 
@@ -181,20 +263,75 @@ pub const ITEMS: SheetSpec = SheetSpec {
     about: "考核条目，每行一条，按自查表中的顺序排列。扣分项、等级、分档和选项分值写在“扣分与档次”中。",
     columns: &[
         col(T_CODE, true, 8, "条目编号，如 A1，不能重复。"),
-        col(T_CATEGORY, false, 8, "所属类别编号（从下拉中选）；写了分组时可不填。"),
-        col(T_GROUP, false, 8, "所属分组编号（从下拉中选），可不填。加分项、扣分项不能写分组。"),
-        col(T_TITLE, true, 40, "考核内容，自查表和整改通知书中显示的文字。"),
-        col(T_KIND, false, 8, "基本项、加分项或扣分项；不填为基本项。只有基本项计入满分。"),
+        col(
+            T_CATEGORY,
+            false,
+            8,
+            "所属类别编号（从下拉中选）；写了分组时可不填。",
+        ),
+        col(
+            T_GROUP,
+            false,
+            8,
+            "所属分组编号（从下拉中选），可不填。加分项、扣分项不能写分组。",
+        ),
+        col(
+            T_TITLE,
+            true,
+            40,
+            "考核内容，自查表和整改通知书中显示的文字。",
+        ),
+        col(
+            T_KIND,
+            false,
+            8,
+            "基本项、加分项或扣分项；不填为基本项。只有基本项计入满分。",
+        ),
         col(T_MAX, true, 8, "条目分值，最小单位 0.01 分。"),
-        col(T_RULE, true, 10, "评分方式：自评（单位自己打分）、是否（投入项为“是”得满分）、分档（按投入项数值分档，档位写在“扣分与档次”）、每项计分（所列投入项每有一项得“每项得分”）、按比例（分值×数值÷满分所需数值）、扣分（按“扣分与档次”中的扣分项扣分，扣完为止）、分级（从“扣分与档次”中的等级选一个）、选项（按选项型投入项的答案得分）、公式（按“公式”一栏计算）。"),
-        col(T_INPUT, false, 18, "评分用到的投入项代码：是否、分档、按比例、选项写一个；每项计分写多个，用顿号“、”隔开。"),
+        col(
+            T_RULE,
+            true,
+            10,
+            "评分方式：自评（单位自己打分）、是否（投入项为“是”得满分）、分档（按投入项数值分档，档位写在“扣分与档次”）、每项计分（所列投入项每有一项得“每项得分”）、按比例（分值×数值÷满分所需数值）、扣分（按“扣分与档次”中的扣分项扣分，扣完为止）、分级（从“扣分与档次”中的等级选一个）、选项（按选项型投入项的答案得分）、公式（按“公式”一栏计算）。",
+        ),
+        col(
+            T_INPUT,
+            false,
+            18,
+            "评分用到的投入项代码：是否、分档、按比例、选项写一个；每项计分写多个，用顿号“、”隔开。",
+        ),
         col(T_EACH, false, 8, "每项计分：每有一项得几分。"),
-        col(T_STEP, false, 8, "自评的打分步长（不填为 0.5）；按比例、公式的向下取整单位。"),
+        col(
+            T_STEP,
+            false,
+            8,
+            "自评的打分步长（不填为 0.5）；按比例、公式的向下取整单位。",
+        ),
         col(T_FULL_AT, false, 10, "按比例：数值达到多少得满分。"),
-        col(T_FORMULA, false, 30, "公式：条件成立得满分，或计算出的分数，写法见 checklists/README.md“表达式”。"),
-        col(T_OPTIONAL, false, 8, "填“是”时单位可答“不适用”（只限自评、分级、扣分）。"),
-        col(T_ASSESSED_BY, false, 10, "“检查组”表示由检查组评分，单位不填（只限自评、分级、扣分）；不填为单位自评。"),
-        col(T_REQUIREMENT, false, 30, "整改通知书上写的具体整改要求，可不填。"),
+        col(
+            T_FORMULA,
+            false,
+            30,
+            "公式：条件成立得满分，或计算出的分数，写法见 checklists/README.md“表达式”。",
+        ),
+        col(
+            T_OPTIONAL,
+            false,
+            8,
+            "填“是”时单位可答“不适用”（只限自评、分级、扣分）。",
+        ),
+        col(
+            T_ASSESSED_BY,
+            false,
+            10,
+            "“检查组”表示由检查组评分，单位不填（只限自评、分级、扣分）；不填为单位自评。",
+        ),
+        col(
+            T_REQUIREMENT,
+            false,
+            30,
+            "整改通知书上写的具体整改要求，可不填。",
+        ),
         col(T_EVIDENCE, false, 30, "检查时查看的佐证材料，可不填。"),
     ],
 };
@@ -204,8 +341,18 @@ pub const DETAILS: SheetSpec = SheetSpec {
     about: "条目的扣分项、等级、分档和选项分值，每行一个，按顺序排列；条目编号须在“细则”中。",
     columns: &[
         col(D_ITEM, true, 10, "所属条目的编号。"),
-        col(D_KIND, true, 10, "扣分（扣分方式的一项扣分）、等级（分级方式的一个等级）、分档（分档方式的一档）或 选项（选项方式中一个选项的得分）。"),
-        col(D_TEXT, true, 40, "扣分：扣分原因；等级：等级名称；分档：投入项达到的数值（门槛，从高到低排列）；选项：选项的文字。"),
+        col(
+            D_KIND,
+            true,
+            10,
+            "扣分（扣分方式的一项扣分）、等级（分级方式的一个等级）、分档（分档方式的一档）或 选项（选项方式中一个选项的得分）。",
+        ),
+        col(
+            D_TEXT,
+            true,
+            40,
+            "扣分：扣分原因；等级：等级名称；分档：投入项达到的数值（门槛，从高到低排列）；选项：选项的文字。",
+        ),
         col(D_POINTS, true, 8, "扣分：每发现一处扣几分；其余：得几分。"),
         col(D_ONCE, false, 10, "扣分：填“是”时最多扣一次。"),
     ],
@@ -216,8 +363,18 @@ pub const VETOES: SheetSpec = SheetSpec {
     about: "一票否决：出现时不评任何等级、结论为最低一档。每行一项，投入项和条件二选一。",
     columns: &[
         col(V_INPUT, false, 20, "是否型投入项的代码，答“是”即否决。"),
-        col(V_WHEN, false, 40, "或者写一个条件，成立即否决，如 ${safety_incidents_5y} > 0。"),
-        col(V_REASON, true, 40, "否决原因，如“年度内发生档案损毁、丢失或泄密事件”。"),
+        col(
+            V_WHEN,
+            false,
+            40,
+            "或者写一个条件，成立即否决，如 ${safety_incidents_5y} > 0。",
+        ),
+        col(
+            V_REASON,
+            true,
+            40,
+            "否决原因，如“年度内发生档案损毁、丢失或泄密事件”。",
+        ),
     ],
 };
 
@@ -225,13 +382,43 @@ pub const TIERS: SheetSpec = SheetSpec {
     name: SHEET_TIERS,
     about: "可达到的等级（如市级规范化、省级示范档案室），从低到高每行一个。",
     columns: &[
-        col(R_CODE, true, 18, "等级的英文代码，如 province-model，不能重复。"),
+        col(
+            R_CODE,
+            true,
+            18,
+            "等级的英文代码，如 province-model，不能重复。",
+        ),
         col(R_NAME, true, 24, "等级名称，如“省级示范档案室”。"),
-        col(R_MIN_TOTAL, true, 10, "达到该等级的最低总分；从上到下不能下降。"),
-        col(R_REQUIRED_ITEMS, false, 24, "必须得满分的条目编号，用顿号“、”隔开。"),
-        col(R_FLOOR, false, 12, "每个类别得分不低于其满分的百分之几（0–100），可不填。"),
-        col(R_MIN_INPUTS, false, 40, "投入项的最低要求，用顿号隔开：数值型写“代码>=数值”，如 room_area>=40；是否型写“代码=是”。"),
-        col(R_REQUIRES, false, 30, "还须成立的条件，可不填，如 points(A3) >= 3。"),
+        col(
+            R_MIN_TOTAL,
+            true,
+            10,
+            "达到该等级的最低总分；从上到下不能下降。",
+        ),
+        col(
+            R_REQUIRED_ITEMS,
+            false,
+            24,
+            "必须得满分的条目编号，用顿号“、”隔开。",
+        ),
+        col(
+            R_FLOOR,
+            false,
+            12,
+            "每个类别得分不低于其满分的百分之几（0–100），可不填。",
+        ),
+        col(
+            R_MIN_INPUTS,
+            false,
+            40,
+            "投入项的最低要求，用顿号隔开：数值型写“代码>=数值”，如 room_area>=40；是否型写“代码=是”。",
+        ),
+        col(
+            R_REQUIRES,
+            false,
+            30,
+            "还须成立的条件，可不填，如 points(A3) >= 3。",
+        ),
     ],
 };
 
@@ -240,7 +427,12 @@ pub const GRADES: SheetSpec = SheetSpec {
     about: "年检结论（如不合格、合格、优秀），从低到高每行一个；没有结论可留空。",
     columns: &[
         col(R_NAME, true, 16, "结论名称，如“合格”。"),
-        col(R_MIN_TOTAL, true, 10, "得出该结论的最低总分；从上到下不能下降。"),
+        col(
+            R_MIN_TOTAL,
+            true,
+            10,
+            "得出该结论的最低总分；从上到下不能下降。",
+        ),
         col(R_REQUIRES, false, 30, "还须成立的条件，可不填。"),
     ],
 };
@@ -370,10 +562,14 @@ pub fn parse_item_kind(written: &str) -> Option<ItemKind> {
 }
 
 pub fn parse_assessor(written: &str) -> Option<Assessor> {
-    find(written, &[Assessor::Unit, Assessor::Inspector], |a| match a {
-        Assessor::Unit => vec!["单位", "单位自评", "unit"],
-        Assessor::Inspector => vec!["检查组", "检查组评定", "inspector"],
-    })
+    find(
+        written,
+        &[Assessor::Unit, Assessor::Inspector],
+        |a| match a {
+            Assessor::Unit => vec!["单位", "单位自评", "unit"],
+            Assessor::Inspector => vec!["检查组", "检查组评定", "inspector"],
+        },
+    )
 }
 
 pub fn parse_detail_kind(written: &str) -> Option<DetailKind> {
@@ -523,9 +719,15 @@ mod tests {
 
     #[test]
     fn lists_and_minimums() {
-        assert_eq!(split_list("机关、企事业单位；学校, "), ["机关", "企事业单位", "学校"]);
+        assert_eq!(
+            split_list("机关、企事业单位；学校, "),
+            ["机关", "企事业单位", "学校"]
+        );
         let mut min = BTreeMap::new();
-        min.insert("room_area".to_string(), RawMinValue::Number(RawNumber::Int(40)));
+        min.insert(
+            "room_area".to_string(),
+            RawMinValue::Number(RawNumber::Int(40)),
+        );
         min.insert("has_budget".to_string(), RawMinValue::Bool(true));
         let text = min_inputs_text(&min);
         assert_eq!(text, "has_budget=是、room_area>=40");
@@ -535,8 +737,17 @@ mod tests {
             .collect();
         assert_eq!(back, min);
         let cases = [
-            ("room_area ≥ 40", Ok(("room_area".to_string(), RawMinValue::Number(RawNumber::Int(40))))),
-            ("room_area", Err("“room_area”应写作 代码>=数值 或 代码=是".to_string())),
+            (
+                "room_area ≥ 40",
+                Ok((
+                    "room_area".to_string(),
+                    RawMinValue::Number(RawNumber::Int(40)),
+                )),
+            ),
+            (
+                "room_area",
+                Err("“room_area”应写作 代码>=数值 或 代码=是".to_string()),
+            ),
             (">=3", Err("“>=3”缺少投入项代码".to_string())),
             ("a=很多", Err("“a=很多”中的“很多”应为数值或 是".to_string())),
         ];

@@ -31,7 +31,14 @@ use crate::domain::checklist::{ItemKind, RawChecklist, RawItem, RawNumber};
 /// Columns that hold numbers (every other column is formatted as text).
 const NUMERIC: [&str; 9] = [
     G_MAX,
-    T_MAX, T_EACH, T_STEP, T_FULL_AT, D_POINTS, C_WEIGHT, R_MIN_TOTAL, R_FLOOR,
+    T_MAX,
+    T_EACH,
+    T_STEP,
+    T_FULL_AT,
+    D_POINTS,
+    C_WEIGHT,
+    R_MIN_TOTAL,
+    R_FLOOR,
 ];
 
 /// Rows a drop-down covers below the header: far more than any checklist.
@@ -58,7 +65,10 @@ pub fn write_authoring(raw: &RawChecklist) -> Result<Vec<u8>, ReportError> {
         s.opt(I_UNIT, i.unit.as_deref())?;
         s.text(I_TYPE, input_type_word(i.kind))?;
         s.text(I_GROUP, i.group.label_zh())?;
-        s.text(I_OPTIONS, &join_list(i.options.as_deref().unwrap_or_default()))?;
+        s.text(
+            I_OPTIONS,
+            &join_list(i.options.as_deref().unwrap_or_default()),
+        )?;
         s.opt(I_NOTE, i.note.as_deref())?;
         s.next();
     }
@@ -235,7 +245,10 @@ fn basics_sheet(raw: &RawChecklist, f: &Formats) -> Result<Worksheet, XlsxError>
         (B_UNIT_KINDS, Value::Text(join_list(&raw.unit_kinds))),
         (B_TOTAL, Value::Number(number(Some(raw.total)))),
         (B_DECIMALS, Value::Number(raw.decimals.map(f64::from))),
-        (B_RECTIFY_DAYS, Value::Number(raw.rectify_days.map(f64::from))),
+        (
+            B_RECTIFY_DAYS,
+            Value::Number(raw.rectify_days.map(f64::from)),
+        ),
         (B_BONUS_MAX, Value::Number(number(raw.bonus_max))),
         (
             B_CAP_TOTAL,

@@ -25,9 +25,8 @@ pub fn export(catalog: &Catalog, reference: &str) -> ServiceResult<Download> {
     })?;
     // The file as written, not the validated model: defaults left out stay
     // left out in the workbook and in the file it comes back as.
-    let raw: RawChecklist = toml::from_str(&loaded.source).map_err(|e| {
-        ServiceError::Internal(format!("考核细则 {reference} 无法重新读取：{e}"))
-    })?;
+    let raw: RawChecklist = toml::from_str(&loaded.source)
+        .map_err(|e| ServiceError::Internal(format!("考核细则 {reference} 无法重新读取：{e}")))?;
     Ok(Download {
         file_name: file_name(&raw),
         bytes: write_authoring(&raw)?,

@@ -155,9 +155,9 @@ impl<'a> Table<'a> {
             .rows()
             .filter(|(row, cells)| {
                 *row > self.header_row
-                    && cells.iter().any(|(col, cell)| {
-                        known.contains(col) && text_of(Some(cell)).is_some()
-                    })
+                    && cells
+                        .iter()
+                        .any(|(col, cell)| known.contains(col) && text_of(Some(cell)).is_some())
             })
             .map(|(row, _)| row)
             .collect()

@@ -93,7 +93,11 @@ fn basics(r: &mut Reader, sheet: &Sheet, raw: &mut RawChecklist) {
         for (col, cell) in cells {
             if let CellValue::Text(text) = cell {
                 let folded = fold_label(text);
-                if let Some(c) = BASICS.columns.iter().find(|c| fold_label(c.header) == folded) {
+                if let Some(c) = BASICS
+                    .columns
+                    .iter()
+                    .find(|c| fold_label(c.header) == folded)
+                {
                     at.entry(c.header).or_insert((row, col + 1));
                 }
             }
@@ -102,7 +106,10 @@ fn basics(r: &mut Reader, sheet: &Sheet, raw: &mut RawChecklist) {
     let name = SHEET_BASICS;
     let value = |r: &mut Reader, label: &'static str, key: &str| {
         let Some(&(row, col)) = at.get(label) else {
-            let required = BASICS.columns.iter().any(|c| c.header == label && c.required);
+            let required = BASICS
+                .columns
+                .iter()
+                .any(|c| c.header == label && c.required);
             if required {
                 r.problem(name, None, format!("缺少“{label}”一栏"));
                 r.taint(key);
@@ -141,7 +148,11 @@ fn basics(r: &mut Reader, sheet: &Sheet, raw: &mut RawChecklist) {
         };
         if parsed.is_none() {
             let shown = found.map(super::super::values::shown).unwrap_or_default();
-            r.problem(name, Some(cell), format!("“{label}”应为数值，实际为“{shown}”"));
+            r.problem(
+                name,
+                Some(cell),
+                format!("“{label}”应为数值，实际为“{shown}”"),
+            );
             r.taint(key);
         }
         parsed
@@ -175,7 +186,11 @@ fn basics(r: &mut Reader, sheet: &Sheet, raw: &mut RawChecklist) {
             Some(c) => {
                 let t = super::super::values::shown(c);
                 parse_yes_no(&t).unwrap_or_else(|| {
-                    r.problem(name, Some(cell), format!("“{B_CAP_TOTAL}”应填“是”或“否”，实际为“{t}”"));
+                    r.problem(
+                        name,
+                        Some(cell),
+                        format!("“{B_CAP_TOTAL}”应填“是”或“否”，实际为“{t}”"),
+                    );
                     false
                 })
             }
@@ -236,7 +251,13 @@ fn required_number(r: &mut Reader, t: &Table<'_>, row: u32, header: &str, base: 
 }
 
 /// An optional number; one that cannot be read taints the element.
-fn optional_number(r: &mut Reader, t: &Table<'_>, row: u32, header: &str, base: &str) -> Option<RawNumber> {
+fn optional_number(
+    r: &mut Reader,
+    t: &Table<'_>,
+    row: u32,
+    header: &str,
+    base: &str,
+) -> Option<RawNumber> {
     t.number(r, row, header).unwrap_or_else(|()| {
         r.taint(base);
         None
@@ -250,7 +271,20 @@ fn inputs(r: &mut Reader, t: &Table<'_>) -> Vec<RawInput> {
     for row in t.rows() {
         let key = t.required(r, row, I_KEY);
         let base = format!("inputs[{}]", display_key(&key, out.len()));
-        remember_row(r, t, row, &base, &[("", I_KEY), ("key", I_KEY), ("label", I_LABEL), ("type", I_TYPE), ("group", I_GROUP), ("options", I_OPTIONS)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", I_KEY),
+                ("key", I_KEY),
+                ("label", I_LABEL),
+                ("type", I_TYPE),
+                ("group", I_GROUP),
+                ("options", I_OPTIONS),
+            ],
+        );
         let label = t.required(r, row, I_LABEL);
         let kind = word(r, t, row, I_TYPE, parse_input_type, &types);
         let group = word(r, t, row, I_GROUP, parse_input_group, &groups);
@@ -258,7 +292,11 @@ fn inputs(r: &mut Reader, t: &Table<'_>) -> Vec<RawInput> {
             r.problem(t.name, Some(t.at(row, I_TYPE)), format!("“{I_TYPE}”未填写"));
         }
         if t.text(r, row, I_GROUP).is_none() {
-            r.problem(t.name, Some(t.at(row, I_GROUP)), format!("“{I_GROUP}”未填写"));
+            r.problem(
+                t.name,
+                Some(t.at(row, I_GROUP)),
+                format!("“{I_GROUP}”未填写"),
+            );
         }
         if kind.is_none() || group.is_none() {
             r.taint(&base);
@@ -282,7 +320,18 @@ fn categories(r: &mut Reader, t: &Table<'_>) -> Vec<RawCategory> {
     for row in t.rows() {
         let code = t.required(r, row, C_CODE);
         let base = format!("categories[{}]", display_key(&code, out.len()));
-        remember_row(r, t, row, &base, &[("", C_CODE), ("code", C_CODE), ("name", C_NAME), ("weight", C_WEIGHT)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", C_CODE),
+                ("code", C_CODE),
+                ("name", C_NAME),
+                ("weight", C_WEIGHT),
+            ],
+        );
         let name = t.required(r, row, C_NAME);
         let weight = optional_number(r, t, row, C_WEIGHT, "categories");
         out.push(RawCategory { code, name, weight });
@@ -297,7 +346,19 @@ fn groups(r: &mut Reader, t: &Table<'_>) -> Vec<RawGroup> {
     for row in t.rows() {
         let code = t.required(r, row, G_CODE);
         let base = format!("groups[{}]", display_key(&code, out.len()));
-        remember_row(r, t, row, &base, &[("", G_CODE), ("code", G_CODE), ("category", G_CATEGORY), ("title", G_TITLE), ("max", G_MAX)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", G_CODE),
+                ("code", G_CODE),
+                ("category", G_CATEGORY),
+                ("title", G_TITLE),
+                ("max", G_MAX),
+            ],
+        );
         let category = t.required(r, row, G_CATEGORY);
         let title = t.required(r, row, G_TITLE);
         let max = optional_number(r, t, row, G_MAX, &base);
@@ -352,7 +413,10 @@ fn items(r: &mut Reader, t: &Table<'_>) -> Vec<RawItem> {
             }
         };
         let kind = word(r, t, row, T_KIND, parse_item_kind, &kinds);
-        let assessors = [assessor_word(Assessor::Unit), assessor_word(Assessor::Inspector)];
+        let assessors = [
+            assessor_word(Assessor::Unit),
+            assessor_word(Assessor::Inspector),
+        ];
         let assessed_by = word(r, t, row, T_ASSESSED_BY, parse_assessor, &assessors);
         if rule.is_none() {
             r.taint(&base);
@@ -406,7 +470,10 @@ fn details(r: &mut Reader, t: &Table<'_>, items: &mut [RawItem]) {
             }
         };
         let points = t.number(r, row, D_POINTS);
-        let Some(index) = items.iter().position(|i| !code.is_empty() && i.code == code) else {
+        let Some(index) = items
+            .iter()
+            .position(|i| !code.is_empty() && i.code == code)
+        else {
             if !code.is_empty() {
                 r.problem(
                     t.name,
@@ -425,7 +492,11 @@ fn details(r: &mut Reader, t: &Table<'_>, items: &mut [RawItem]) {
         let points = match points {
             Ok(Some(p)) => p,
             Ok(None) => {
-                r.problem(t.name, Some(t.at(row, D_POINTS)), format!("“{D_POINTS}”未填写"));
+                r.problem(
+                    t.name,
+                    Some(t.at(row, D_POINTS)),
+                    format!("“{D_POINTS}”未填写"),
+                );
                 r.taint(&base);
                 continue;
             }
@@ -488,7 +559,18 @@ fn vetoes(r: &mut Reader, t: &Table<'_>) -> Vec<RawVeto> {
     let mut out = Vec::new();
     for row in t.rows() {
         let base = format!("vetoes[{}]", out.len());
-        remember_row(r, t, row, &base, &[("", V_REASON), ("input", V_INPUT), ("when", V_WHEN), ("reason", V_REASON)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", V_REASON),
+                ("input", V_INPUT),
+                ("when", V_WHEN),
+                ("reason", V_REASON),
+            ],
+        );
         out.push(RawVeto {
             input: t.text(r, row, V_INPUT),
             when: t.text(r, row, V_WHEN),
@@ -503,7 +585,22 @@ fn tiers(r: &mut Reader, t: &Table<'_>) -> Vec<RawTier> {
     for row in t.rows() {
         let code = t.required(r, row, R_CODE);
         let base = format!("tiers[{}]", display_key(&code, out.len()));
-        remember_row(r, t, row, &base, &[("", R_CODE), ("code", R_CODE), ("name", R_NAME), ("min_total", R_MIN_TOTAL), ("required_items", R_REQUIRED_ITEMS), ("category_floor", R_FLOOR), ("min_inputs", R_MIN_INPUTS), ("requires", R_REQUIRES)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", R_CODE),
+                ("code", R_CODE),
+                ("name", R_NAME),
+                ("min_total", R_MIN_TOTAL),
+                ("required_items", R_REQUIRED_ITEMS),
+                ("category_floor", R_FLOOR),
+                ("min_inputs", R_MIN_INPUTS),
+                ("requires", R_REQUIRES),
+            ],
+        );
         let name = t.required(r, row, R_NAME);
         // Tiers are checked against one another (rising thresholds).
         let min_total = required_number(r, t, row, R_MIN_TOTAL, "tiers");
@@ -536,7 +633,18 @@ fn grades(r: &mut Reader, t: &Table<'_>) -> Vec<RawGrade> {
     let mut out = Vec::new();
     for row in t.rows() {
         let base = format!("grades[{}]", out.len());
-        remember_row(r, t, row, &base, &[("", R_NAME), ("name", R_NAME), ("min_total", R_MIN_TOTAL), ("requires", R_REQUIRES)]);
+        remember_row(
+            r,
+            t,
+            row,
+            &base,
+            &[
+                ("", R_NAME),
+                ("name", R_NAME),
+                ("min_total", R_MIN_TOTAL),
+                ("requires", R_REQUIRES),
+            ],
+        );
         out.push(RawGrade {
             name: t.required(r, row, R_NAME),
             min_total: required_number(r, t, row, R_MIN_TOTAL, "grades"),
