@@ -176,7 +176,7 @@ enum ChecklistCommand {
         #[arg(value_name = "目录", default_value = "checklists")]
         dir: PathBuf,
     },
-    /// 把考核细则导出为考核细则编制表（Excel 工作簿），供在 Excel 或 WPS 中编辑。
+    /// 把考核细则导出为考核细则编制表（.xlsx 工作簿），供在电子表格软件中编辑。
     Export {
         /// 考核细则，写作 ID@VERSION（如 community@2013）。
         #[arg(value_name = "ID@VERSION")]
@@ -188,12 +188,12 @@ enum ChecklistCommand {
         #[arg(long, value_name = "目录")]
         checklists: Option<PathBuf>,
     },
-    /// 读入考核细则编制表（.xlsx .ods），校验后写成 <目录>/<id>/<version>.toml；已有的版本不覆盖。
+    /// 读入考核细则编制表（.xlsx .xls .ods），校验后写入考核细则目录，每个版本一个文件；已有的版本不覆盖。
     Import {
         /// 考核细则编制表。
         #[arg(value_name = "文件")]
         file: PathBuf,
-        /// 考核细则目录（默认 checklists）。
+        /// 考核细则目录（默认 ./checklists）。
         #[arg(
             short = 'o',
             long = "output",
