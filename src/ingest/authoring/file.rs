@@ -27,9 +27,9 @@ pub fn to_toml(raw: &RawChecklist) -> String {
         ..raw.clone()
     };
     out.push_str(&toml::to_string(&top).unwrap_or_default());
-    section(&mut out, "inputs", &raw.inputs, |e| table(e));
-    section(&mut out, "categories", &raw.categories, |e| table(e));
-    section(&mut out, "groups", &raw.groups, |e| table(e));
+    section(&mut out, "inputs", &raw.inputs, table);
+    section(&mut out, "categories", &raw.categories, table);
+    section(&mut out, "groups", &raw.groups, table);
     section(&mut out, "items", &raw.items, |item| {
         let mut plain = item.clone();
         plain.points = None;
@@ -43,7 +43,7 @@ pub fn to_toml(raw: &RawChecklist) -> String {
         }
         text
     });
-    section(&mut out, "vetoes", &raw.vetoes, |e| table(e));
+    section(&mut out, "vetoes", &raw.vetoes, table);
     section(&mut out, "tiers", &raw.tiers, |tier| {
         let mut plain = tier.clone();
         plain.min_inputs.clear();
@@ -53,7 +53,7 @@ pub fn to_toml(raw: &RawChecklist) -> String {
         }
         text
     });
-    section(&mut out, "grades", &raw.grades, |e| table(e));
+    section(&mut out, "grades", &raw.grades, table);
     out
 }
 
@@ -65,7 +65,7 @@ fn section<T>(out: &mut String, name: &str, elements: &[T], body: impl Fn(&T) ->
 }
 
 /// `key = value` lines of a table without nested tables.
-fn table(value: &impl Serialize) -> String {
+fn table<T: Serialize>(value: &T) -> String {
     toml::to_string(value).unwrap_or_default()
 }
 
