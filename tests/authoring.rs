@@ -493,3 +493,41 @@ fn cli_refuses_a_bad_workbook_with_exit_code_2() {
     }
     assert!(!out.exists());
 }
+
+// ---------------------------------------------------------------------------
+// What people read: the workbook's sheets and the file written
+
+/// Every sheet of a workbook as the project's reader sees it: a line per
+/// row, `A1=value` per non-empty cell.
+fn grid(bytes: &[u8]) -> String {
+    use nianjian::ingest::values::shown;
+    use nianjian::ingest::workbook::{cell_ref, read_workbook};
+    let book = read_workbook(bytes, &|_| true, &Limits::default()).expect("readable");
+    let mut out = String::new();
+    for sheet in &book.sheets {
+        out.push_str(&format!("== {}\n", sheet.name));
+        for (row, cells) in sheet.rows() {
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|(col, v)| format!("{}={}", cell_ref(row, *col), shown(v)))
+                .collect();
+            out.push_str(&cells.join(" | "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn the_workbook_and_the_file_read_well() {
+    let (catalog, bytes) = every_construct();
+    insta::assert_snapshot!("authoring_workbook_every_construct", grid(&bytes));
+    let authored = read(&bytes).expect("imports");
+    insta::assert_snapshot!("authoring_file_every_construct", authored.toml);
+    // The names of the download and of the sheets.
+    let download = export(&catalog, "every-construct@2014").unwrap();
+    assert_eq!(
+        download.file_name,
+        "考核细则编制表-every-construct@2014.xlsx"
+    );
+}

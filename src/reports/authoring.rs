@@ -432,3 +432,86 @@ impl<'a> Table<'a> {
         self.ws
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Read};
+
+    use super::*;
+
+    const MINIMAL: &str = r#"
+id = "mini"
+version = "1"
+title = "最小细则"
+unit_kinds = ["社区"]
+total = 4
+
+[[categories]]
+code = "A"
+name = "组织"
+
+[[items]]
+code = "A1"
+category = "A"
+title = "分管领导"
+max = 4
+rule = "self"
+"#;
+
+    /// The XML of the workbook's `n`th sheet (rust_xlsxwriter's numbering).
+    fn sheet_xml(bytes: &[u8], n: usize) -> String {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut part = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap();
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        xml
+    }
+
+    #[test]
+    fn headers_are_frozen_and_columns_offer_their_words() {
+        let raw: RawChecklist = toml::from_str(MINIMAL).unwrap();
+        let bytes = write_authoring(&raw).unwrap();
+        // Sheets in order: 填写说明, 基本信息, 投入项, 类别, 分组, 细则, 扣分与档次 …
+        let items = sheet_xml(&bytes, 6);
+        assert!(items.contains(r#"state="frozen""#), "{items}");
+        let cases = [
+            // 评分方式 (G): the rule words.
+            (
+                "G2:G2001",
+                "\"自评,是否,分档,每项计分,按比例,扣分,分级,选项,公式\"",
+            ),
+            // 类别 (B) and 分组 (C): the codes on their sheets.
+            ("B2:B2001", "'类别'!$A$2:$A$2001"),
+            ("C2:C2001", "'分组'!$A$2:$A$2001"),
+            ("E2:E2001", "\"基本项,加分项,扣分项\""),
+        ];
+        for (range, list) in cases {
+            let at = items
+                .find(&format!(r#"sqref="{range}""#))
+                .unwrap_or_else(|| panic!("no validation on {range}"));
+            let end = at + items[at..].find("</dataValidation>").unwrap();
+            assert!(
+                items[at..end].contains(list),
+                "{range}: {}",
+                &items[at..end]
+            );
+        }
+        let inputs = sheet_xml(&bytes, 3);
+        assert!(
+            inputs.contains("\"整数,数值,百分比,是否,选项\""),
+            "{inputs}"
+        );
+        let details = sheet_xml(&bytes, 7);
+        assert!(details.contains("'细则'!$A$2:$A$2001"), "{details}");
+        assert_eq!(file_name(&raw), "考核细则编制表-mini@1.xlsx");
+    }
+
+    #[test]
+    fn the_same_checklist_gives_the_same_bytes() {
+        let raw: RawChecklist = toml::from_str(MINIMAL).unwrap();
+        assert_eq!(
+            write_authoring(&raw).unwrap(),
+            write_authoring(&raw).unwrap()
+        );
+    }
+}

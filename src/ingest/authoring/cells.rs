@@ -237,3 +237,69 @@ impl<'a> Table<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problems_land_on_the_nearest_remembered_cell() {
+        let mut r = Reader::default();
+        r.remember("items[A1]", "细则", "细则!A2".into());
+        r.remember("items[A1].max", "细则", "细则!F2".into());
+        r.remember("items[A3].levels[1]", "扣分与档次", "扣分与档次!C8".into());
+        r.remember(
+            format!("items[A3].levels[1]{POINTS}"),
+            "扣分与档次",
+            "扣分与档次!D8".into(),
+        );
+        r.remember("tiers[best]", "等级", "等级!A3".into());
+        r.taint("tiers[good]");
+        let cases = [
+            (
+                "items[A1].max",
+                "应为 0.01 的倍数",
+                Some(("细则", "细则!F2")),
+            ),
+            // Not remembered itself: the item's row.
+            (
+                "items[A1].formula",
+                "缺少 formula",
+                Some(("细则", "细则!A2")),
+            ),
+            (
+                "items[A3].levels[1]",
+                "重复的等级名称“好”",
+                Some(("扣分与档次", "扣分与档次!C8")),
+            ),
+            (
+                "items[A3].levels[1]",
+                "等级分值 3 超过条目分值 2",
+                Some(("扣分与档次", "扣分与档次!D8")),
+            ),
+            (
+                "tiers[best].requires",
+                "第 1 个字符：…",
+                Some(("等级", "等级!A3")),
+            ),
+            // Nothing remembered: the sheet the key belongs to, no cell.
+            ("grades[0].name", "不能为空", Some(("评定", ""))),
+            ("decimals", "应为 1 或 2", Some(("基本信息", ""))),
+            // Tainted: the reader already said why.
+            ("tiers[good].min_total", "分数线下降", None),
+            ("tiers[good]", "…", None),
+        ];
+        for (key, message, want) in cases {
+            let before = r.problems.len();
+            r.validation_problem(key, message.to_string());
+            let got = r
+                .problems
+                .get(before)
+                .map(|p| (p.sheet.as_str(), p.cell.as_str()));
+            assert_eq!(got, want, "{key}: {message}");
+        }
+        // A key that merely starts like a tainted one is not tainted.
+        r.validation_problem("tiers[good2].code", "x".into());
+        assert_eq!(r.problems.last().unwrap().sheet, "等级");
+    }
+}
