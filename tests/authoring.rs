@@ -158,27 +158,41 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Rewrites existing cells of an xlsx: `(sheet, "F12", value)`. Sheets are
-/// found through workbook.xml's sheetId, which rust_xlsxwriter numbers as
-/// its `sheetN.xml` parts.
-fn edit(bytes: &[u8], edits: &[(&str, &str, New)]) -> Vec<u8> {
+/// The parts of an xlsx, in zip order.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
-    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut parts = Vec::new();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).expect("entry");
         let mut data = Vec::new();
         entry.read_to_end(&mut data).expect("read");
         parts.push((entry.name().expect("name").to_string(), data));
     }
-    let workbook = String::from_utf8(
-        parts
-            .iter()
-            .find(|(n, _)| n == "xl/workbook.xml")
-            .expect("workbook.xml")
-            .1
-            .clone(),
-    )
-    .unwrap();
+    parts
+}
+
+fn rezip(parts: Vec<(String, Vec<u8>)>) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file(name, options).expect("start");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+fn part_text(parts: &[(String, Vec<u8>)], name: &str) -> String {
+    let data = &parts.iter().find(|(n, _)| n == name).expect(name).1;
+    String::from_utf8(data.clone()).unwrap()
+}
+
+/// Rewrites existing cells of an xlsx: `(sheet, "F12", value)`. Sheets are
+/// found through workbook.xml's sheetId, which rust_xlsxwriter numbers as
+/// its `sheetN.xml` parts.
+fn edit(bytes: &[u8], edits: &[(&str, &str, New)]) -> Vec<u8> {
+    let mut parts = unzip(bytes);
+    let workbook = part_text(&parts, "xl/workbook.xml");
     for (sheet, cell, value) in edits {
         let at = workbook
             .find(&format!("<sheet name=\"{sheet}\""))
@@ -189,8 +203,7 @@ fn edit(bytes: &[u8], edits: &[(&str, &str, New)]) -> Vec<u8> {
             .take_while(char::is_ascii_digit)
             .collect();
         let part = format!("xl/worksheets/sheet{id}.xml");
-        let data = &mut parts.iter_mut().find(|(n, _)| *n == part).expect("part").1;
-        let xml = String::from_utf8(data.clone()).unwrap();
+        let xml = part_text(&parts, &part);
         let start = xml
             .find(&format!("<c r=\"{cell}\""))
             .unwrap_or_else(|| panic!("{sheet}!{cell} is not written"));
@@ -207,16 +220,28 @@ fn edit(bytes: &[u8], edits: &[(&str, &str, New)]) -> Vec<u8> {
             ),
             New::Number(n) => format!("<c r=\"{cell}\"><v>{n}</v></c>"),
         };
+        let data = &mut parts.iter_mut().find(|(n, _)| *n == part).expect("part").1;
         *data = format!("{}{new}{}", &xml[..start], &xml[end..]).into_bytes();
     }
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in parts {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        out.start_file(name, options).expect("start");
-        out.write_all(&data).expect("write");
-    }
-    out.finish().expect("finish").into_inner()
+    rezip(parts)
+}
+
+/// Renames a sheet (in workbook.xml only, where names live).
+fn rename_sheet(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let mut parts = unzip(bytes);
+    let workbook = part_text(&parts, "xl/workbook.xml");
+    let renamed = workbook.replace(
+        &format!("<sheet name=\"{from}\""),
+        &format!("<sheet name=\"{to}\""),
+    );
+    assert_ne!(renamed, workbook, "sheet {from}");
+    let data = &mut parts
+        .iter_mut()
+        .find(|(n, _)| n == "xl/workbook.xml")
+        .unwrap()
+        .1;
+    *data = renamed.into_bytes();
+    rezip(parts)
 }
 
 fn every_construct() -> (Catalog, Vec<u8>) {
@@ -349,6 +374,25 @@ fn every_problem_is_reported_at_once_and_nothing_is_written() {
         other => panic!("{other:?}"),
     }
     assert!(!out.exists(), "nothing is written while a problem exists");
+}
+
+#[test]
+fn a_missing_sheet_or_column_is_named() {
+    let (_, bytes) = every_construct();
+    let renamed = rename_sheet(&bytes, "否决项", "否决");
+    assert_eq!(
+        shown(&read(&renamed).map(|_| ()).expect_err("a sheet is missing")),
+        ["否决项：缺少工作表“否决项”"]
+    );
+    let no_column = edit(&bytes, &[("细则", "G1", New::Text("方式"))]);
+    assert_eq!(
+        shown(
+            &read(&no_column)
+                .map(|_| ())
+                .expect_err("a column is missing")
+        ),
+        ["细则：找不到栏目行：缺少栏目“评分方式”"]
+    );
 }
 
 #[test]

@@ -88,10 +88,17 @@ pub fn read_authoring(
 
     let mut reader = Reader::default();
     let raw = sheets::checklist(&mut reader, &book);
-    // Validation runs even when reading found problems, so that the author
-    // hears about everything at once; what the reader already reported is
-    // not repeated (a number it could not read is a placeholder here).
-    if let Err(found) = Checklist::from_raw(raw.clone()) {
+    // Validation runs even when reading found problems in cells, so that
+    // the author hears about everything at once; what the reader already
+    // reported is not repeated (a number it could not read is a placeholder
+    // here). A missing sheet or column comes first: validating what is left
+    // would only list its consequences.
+    let validated = if reader.structural {
+        Ok(())
+    } else {
+        Checklist::from_raw(raw.clone()).map(|_| ())
+    };
+    if let Err(found) = validated {
         for p in found {
             reader.validation_problem(&p.key, p.message);
         }
@@ -125,4 +132,26 @@ fn capped(mut problems: Vec<AuthoringProblem>) -> Vec<AuthoringProblem> {
         });
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_capped_and_the_rest_counted() {
+        let one = |n: usize| AuthoringProblem {
+            sheet: "细则".into(),
+            cell: format!("细则!A{n}"),
+            message: "x".into(),
+        };
+        let few: Vec<_> = (0..MAX_PROBLEMS).map(one).collect();
+        assert_eq!(capped(few.clone()), few);
+        let many = capped((0..MAX_PROBLEMS + 5).map(one).collect());
+        assert_eq!(many.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            many.last().unwrap().to_string(),
+            "还有 5 个问题未列出；请先改正以上问题后重新导入"
+        );
+    }
 }

@@ -25,6 +25,9 @@ pub(super) struct Reader {
     /// Key paths (and everything under them) whose values the reader could
     /// not take: validation's complaints about them would only repeat it.
     tainted: Vec<String>,
+    /// A sheet or a column is missing: what was read is too partial for
+    /// validation to say anything useful about it.
+    pub structural: bool,
 }
 
 /// A table sheet: its header row and the column of each header found.
@@ -127,6 +130,7 @@ impl Reader {
             None,
             format!("找不到栏目行：缺少栏目“{}”", missing.join("”“")),
         );
+        self.structural = true;
         None
     }
 }

@@ -29,6 +29,7 @@ fn sheet<'a>(r: &mut Reader, book: &'a Workbook, name: &str) -> Option<&'a Sheet
         .find(|s| fold_label(&s.name) == fold_label(name));
     if found.is_none() {
         r.problem(name, None, format!("缺少工作表“{name}”"));
+        r.structural = true;
     }
     found
 }
@@ -68,11 +69,12 @@ pub(super) fn checklist(r: &mut Reader, book: &Workbook) -> RawChecklist {
     if let Some(t) = table(r, &GROUPS) {
         raw.groups = groups(r, &t);
     }
+    // Without the items, their details could only be called unknown.
     if let Some(t) = table(r, &ITEMS) {
         raw.items = items(r, &t);
-    }
-    if let Some(t) = table(r, &DETAILS) {
-        details(r, &t, &mut raw.items);
+        if let Some(t) = table(r, &DETAILS) {
+            details(r, &t, &mut raw.items);
+        }
     }
     if let Some(t) = table(r, &VETOES) {
         raw.vetoes = vetoes(r, &t);
