@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::authoring::{SheetSpec, number_of_f64, parse_number, parse_yes_no};
 use crate::domain::checklist::RawNumber;
+use crate::domain::number::Decimal;
 use crate::domain::text::fold_label;
 
 use super::super::values::{shown, text_of};
@@ -135,6 +136,16 @@ impl Reader {
     }
 }
 
+/// A fraction shown as a percentage, as the number shown (0.3 → 30),
+/// computed exactly.
+fn percent(fraction: f64) -> Option<RawNumber> {
+    let shown = Decimal::from_f64(fraction)?.checked_mul_int(100)?;
+    Some(match shown.as_i64() {
+        Some(whole) if shown.is_integer() => RawNumber::Int(whole),
+        _ => RawNumber::Float(shown.to_f64()),
+    })
+}
+
 /// The sheet a key path's values come from.
 fn root_sheet(key: &str) -> &'static str {
     use crate::domain::authoring::*;
@@ -206,6 +217,11 @@ impl<'a> Table<'a> {
         let cell = self.cell(row, header);
         let parsed = match cell {
             None => return Ok(None),
+            // A cell shown as "30%" means 30, as the author sees it.
+            Some(CellValue::Number {
+                value,
+                percent_format: true,
+            }) => percent(*value),
             Some(CellValue::Number { value, .. }) => Some(number_of_f64(*value)),
             Some(CellValue::Text(t)) if t.trim().is_empty() => return Ok(None),
             Some(CellValue::Text(t)) => parse_number(t),
@@ -305,5 +321,17 @@ mod tests {
         // A key that merely starts like a tainted one is not tainted.
         r.validation_problem("tiers[good2].code", "x".into());
         assert_eq!(r.problems.last().unwrap().sheet, "等级");
+    }
+
+    #[test]
+    fn a_percentage_cell_is_the_number_shown() {
+        let cases = [
+            (0.3, Some(RawNumber::Int(30))),
+            (0.125, Some(RawNumber::Float(12.5))),
+            (1.0, Some(RawNumber::Int(100))),
+        ];
+        for (fraction, want) in cases {
+            assert_eq!(percent(fraction), want, "{fraction}");
+        }
     }
 }
