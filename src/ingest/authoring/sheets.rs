@@ -223,6 +223,22 @@ fn word<T>(
     found
 }
 
+/// A word that must be there: empty is “<header>未填写”.
+fn required_word<T>(
+    r: &mut Reader,
+    t: &Table<'_>,
+    row: u32,
+    header: &str,
+    parse: fn(&str) -> Option<T>,
+    allowed: &[&str],
+) -> Option<T> {
+    if t.text(r, row, header).is_none() {
+        r.problem(t.name, Some(t.at(row, header)), format!("“{header}”未填写"));
+        return None;
+    }
+    word(r, t, row, header, parse, allowed)
+}
+
 /// Remembers the cell of each listed field of an element at `base`.
 fn remember_row(r: &mut Reader, t: &Table<'_>, row: u32, base: &str, fields: &[(&str, &str)]) {
     for (field, header) in fields {
@@ -288,18 +304,8 @@ fn inputs(r: &mut Reader, t: &Table<'_>) -> Vec<RawInput> {
             ],
         );
         let label = t.required(r, row, I_LABEL);
-        let kind = word(r, t, row, I_TYPE, parse_input_type, &types);
-        let group = word(r, t, row, I_GROUP, parse_input_group, &groups);
-        if t.text(r, row, I_TYPE).is_none() {
-            r.problem(t.name, Some(t.at(row, I_TYPE)), format!("“{I_TYPE}”未填写"));
-        }
-        if t.text(r, row, I_GROUP).is_none() {
-            r.problem(
-                t.name,
-                Some(t.at(row, I_GROUP)),
-                format!("“{I_GROUP}”未填写"),
-            );
-        }
+        let kind = required_word(r, t, row, I_TYPE, parse_input_type, &types);
+        let group = required_word(r, t, row, I_GROUP, parse_input_group, &groups);
         if kind.is_none() || group.is_none() {
             r.taint(&base);
         }
@@ -407,13 +413,7 @@ fn items(r: &mut Reader, t: &Table<'_>) -> Vec<RawItem> {
         remember_row(r, t, row, &base, &ITEM_FIELDS);
         let title = t.required(r, row, T_TITLE);
         let max = required_number(r, t, row, T_MAX, &base);
-        let rule = match t.text(r, row, T_RULE) {
-            Some(_) => word(r, t, row, T_RULE, parse_rule_kind, &rules),
-            None => {
-                r.problem(t.name, Some(t.at(row, T_RULE)), format!("“{T_RULE}”未填写"));
-                None
-            }
-        };
+        let rule = required_word(r, t, row, T_RULE, parse_rule_kind, &rules);
         let kind = word(r, t, row, T_KIND, parse_item_kind, &kinds);
         let assessors = [
             assessor_word(Assessor::Unit),
@@ -464,13 +464,7 @@ fn details(r: &mut Reader, t: &Table<'_>, items: &mut [RawItem]) {
     let kinds: Vec<&str> = DetailKind::ALL.iter().map(|k| k.word()).collect();
     for row in t.rows() {
         let code = t.required(r, row, D_ITEM);
-        let kind = match t.text(r, row, D_KIND) {
-            Some(_) => word(r, t, row, D_KIND, parse_detail_kind, &kinds),
-            None => {
-                r.problem(t.name, Some(t.at(row, D_KIND)), format!("“{D_KIND}”未填写"));
-                None
-            }
-        };
+        let kind = required_word(r, t, row, D_KIND, parse_detail_kind, &kinds);
         let points = t.number(r, row, D_POINTS);
         let Some(index) = items
             .iter()
