@@ -326,6 +326,27 @@ const CASES: &[(&str, &str, &str, New, &[&str])] = &[
         &["等级!C3：“最低总分”应为数值，实际为“九十”"],
     ),
     (
+        "missing total",
+        "基本信息",
+        "B6",
+        New::Text(""),
+        &["基本信息!B6：“总分”未填写"],
+    ),
+    (
+        "decimals not whole",
+        "基本信息",
+        "B7",
+        New::Number("1.5"),
+        &["基本信息!B7：“总分保留小数位数”应为不小于 0 的整数，实际为 1.5"],
+    ),
+    (
+        "cap_total neither yes nor no",
+        "基本信息",
+        "B10",
+        New::Text("也许"),
+        &["基本信息!B10：“总分不超过满分”应填“是”或“否”，实际为“也许”"],
+    ),
+    (
         "missing version",
         "基本信息",
         "B3",
@@ -350,7 +371,7 @@ fn each_problem_is_named_by_its_cell() {
 #[test]
 fn every_problem_is_reported_at_once_and_nothing_is_written() {
     let (_, bytes) = every_construct();
-    let picked = [0, 3, 6, 7, 8];
+    let picked = [0, 3, 6, 7, 11];
     let edits: Vec<(&str, &str, New)> = picked
         .iter()
         .map(|&n| (CASES[n].1, CASES[n].2, CASES[n].3))

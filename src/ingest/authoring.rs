@@ -9,6 +9,7 @@
 //! (`items[B1].max`), which is mapped back to the cell the value came from
 //! through the map kept while reading (`cells.rs`).
 
+mod basics;
 mod cells;
 mod file;
 mod sheets;

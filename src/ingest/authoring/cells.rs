@@ -214,21 +214,7 @@ impl<'a> Table<'a> {
 
     /// A number, from a number cell or text that reads as one.
     pub fn number(&self, r: &mut Reader, row: u32, header: &str) -> Result<Option<RawNumber>, ()> {
-        let cell = self.cell(row, header);
-        let parsed = match cell {
-            None => return Ok(None),
-            // A cell shown as "30%" means 30, as the author sees it.
-            Some(CellValue::Number {
-                value,
-                percent_format: true,
-            }) => percent(*value),
-            Some(CellValue::Number { value, .. }) => Some(number_of_f64(*value)),
-            Some(CellValue::Text(t)) if t.trim().is_empty() => return Ok(None),
-            Some(CellValue::Text(t)) => parse_number(t),
-            Some(_) => None,
-        };
-        parsed.map(Some).ok_or_else(|| {
-            let shown = cell.map(shown).unwrap_or_default();
+        number_in(self.cell(row, header)).map_err(|shown| {
             let at = self.at(row, header);
             r.problem(
                 self.name,
@@ -240,20 +226,44 @@ impl<'a> Table<'a> {
 
     /// 是 / 否; empty is 否.
     pub fn yes_no(&self, r: &mut Reader, row: u32, header: &str) -> Result<bool, ()> {
-        match self.cell(row, header) {
-            None => Ok(false),
-            Some(CellValue::Bool(b)) => Ok(*b),
-            Some(cell) => {
-                let text = shown(cell);
-                parse_yes_no(&text).ok_or_else(|| {
-                    let at = self.at(row, header);
-                    r.problem(
-                        self.name,
-                        Some(at),
-                        format!("“{header}”应填“是”或“否”，实际为“{text}”"),
-                    );
-                })
-            }
+        yes_no_in(self.cell(row, header)).map_err(|shown| {
+            let at = self.at(row, header);
+            r.problem(
+                self.name,
+                Some(at),
+                format!("“{header}”应填“是”或“否”，实际为“{shown}”"),
+            );
+        })
+    }
+}
+
+/// A cell's number, `None` when empty; the cell as shown when it is not one.
+pub(super) fn number_in(cell: Option<&CellValue>) -> Result<Option<RawNumber>, String> {
+    let parsed = match cell {
+        None => return Ok(None),
+        // A cell shown as "30%" means 30, as the author sees it.
+        Some(CellValue::Number {
+            value,
+            percent_format: true,
+        }) => percent(*value),
+        Some(CellValue::Number { value, .. }) => Some(number_of_f64(*value)),
+        Some(CellValue::Text(t)) if t.trim().is_empty() => return Ok(None),
+        Some(CellValue::Text(t)) => parse_number(t),
+        Some(_) => None,
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| cell.map(shown).unwrap_or_default())
+}
+
+/// A cell's 是 / 否 (empty is 否); the cell as shown when it is neither.
+pub(super) fn yes_no_in(cell: Option<&CellValue>) -> Result<bool, String> {
+    match cell {
+        None => Ok(false),
+        Some(CellValue::Bool(b)) => Ok(*b),
+        Some(cell) => {
+            let text = shown(cell);
+            parse_yes_no(&text).ok_or(text)
         }
     }
 }

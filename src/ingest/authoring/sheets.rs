@@ -10,7 +10,7 @@ use crate::domain::checklist::{
 };
 use crate::domain::text::fold_label;
 
-use super::super::workbook::{CellValue, Sheet, Workbook, cell_ref};
+use super::super::workbook::{Sheet, Workbook};
 use super::cells::{POINTS, Reader, Table};
 
 /// Names an element as validation does: by its code, or by its position.
@@ -54,7 +54,7 @@ pub(super) fn checklist(r: &mut Reader, book: &Workbook) -> RawChecklist {
         grades: Vec::new(),
     };
     if let Some(s) = sheet(r, book, SHEET_BASICS) {
-        basics(r, s, &mut raw);
+        super::basics::read(r, s, &mut raw);
     }
     let table = |r: &mut Reader, spec: &SheetSpec| {
         let s = sheet(r, book, spec.name)?;
@@ -86,119 +86,6 @@ pub(super) fn checklist(r: &mut Reader, book: &Workbook) -> RawChecklist {
         raw.grades = grades(r, &t);
     }
     raw
-}
-
-/// 基本信息: a label, its value in the cell to its right.
-fn basics(r: &mut Reader, sheet: &Sheet, raw: &mut RawChecklist) {
-    let mut at: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
-    for (row, cells) in sheet.rows() {
-        for (col, cell) in cells {
-            if let CellValue::Text(text) = cell {
-                let folded = fold_label(text);
-                if let Some(c) = BASICS
-                    .columns
-                    .iter()
-                    .find(|c| fold_label(c.header) == folded)
-                {
-                    at.entry(c.header).or_insert((row, col + 1));
-                }
-            }
-        }
-    }
-    let name = SHEET_BASICS;
-    let value = |r: &mut Reader, label: &'static str, key: &str| {
-        let Some(&(row, col)) = at.get(label) else {
-            let required = BASICS
-                .columns
-                .iter()
-                .any(|c| c.header == label && c.required);
-            if required {
-                r.problem(name, None, format!("缺少“{label}”一栏"));
-                r.taint(key);
-            }
-            return None;
-        };
-        let cell = format!("{name}!{}", cell_ref(row, col));
-        r.remember(key, name, cell.clone());
-        Some((sheet.get(row, col), cell))
-    };
-    let text = |r: &mut Reader, label: &'static str, key: &str| -> String {
-        let Some((found, cell)) = value(r, label, key) else {
-            return String::new();
-        };
-        match super::super::values::text_of(found) {
-            Some(t) => t,
-            None => {
-                r.problem(name, Some(cell), format!("“{label}”未填写"));
-                r.taint(key);
-                String::new()
-            }
-        }
-    };
-    raw.id = text(r, B_ID, "id");
-    raw.version = text(r, B_VERSION, "version");
-    raw.title = text(r, B_TITLE, "title");
-    raw.unit_kinds = split_list(&text(r, B_UNIT_KINDS, "unit_kinds"));
-    let number = |r: &mut Reader, label: &'static str, key: &str| -> Option<RawNumber> {
-        let (found, cell) = value(r, label, key)?;
-        let parsed = match found {
-            None => return None,
-            Some(CellValue::Number { value, .. }) => Some(number_of_f64(*value)),
-            Some(CellValue::Text(t)) if t.trim().is_empty() => return None,
-            Some(CellValue::Text(t)) => parse_number(t),
-            Some(_) => None,
-        };
-        if parsed.is_none() {
-            let shown = found.map(super::super::values::shown).unwrap_or_default();
-            r.problem(
-                name,
-                Some(cell),
-                format!("“{label}”应为数值，实际为“{shown}”"),
-            );
-            r.taint(key);
-        }
-        parsed
-    };
-    match number(r, B_TOTAL, "total") {
-        Some(n) => raw.total = n,
-        None => {
-            if !r.problems.iter().any(|p| p.message.contains(B_TOTAL)) {
-                r.problem(name, None, format!("“{B_TOTAL}”未填写"));
-            }
-            r.taint("total");
-        }
-    }
-    raw.bonus_max = number(r, B_BONUS_MAX, "bonus_max");
-    let whole = |r: &mut Reader, n: Option<RawNumber>, label: &str, key: &str| match n {
-        None => None,
-        Some(RawNumber::Int(i)) if (0..=i64::from(u32::MAX)).contains(&i) => Some(i as u32),
-        Some(other) => {
-            r.problem(name, None, format!("“{label}”应为整数，实际为 {other}"));
-            r.taint(key);
-            None
-        }
-    };
-    let decimals = number(r, B_DECIMALS, "decimals");
-    raw.decimals = whole(r, decimals, B_DECIMALS, "decimals").map(|d| d.min(255) as u8);
-    let days = number(r, B_RECTIFY_DAYS, "rectify_days");
-    raw.rectify_days = whole(r, days, B_RECTIFY_DAYS, "rectify_days");
-    if let Some((found, cell)) = value(r, B_CAP_TOTAL, "cap_total") {
-        raw.cap_total = match found {
-            Some(CellValue::Bool(b)) => *b,
-            Some(c) => {
-                let t = super::super::values::shown(c);
-                parse_yes_no(&t).unwrap_or_else(|| {
-                    r.problem(
-                        name,
-                        Some(cell),
-                        format!("“{B_CAP_TOTAL}”应填“是”或“否”，实际为“{t}”"),
-                    );
-                    false
-                })
-            }
-            None => false,
-        };
-    }
 }
 
 /// Reads a word through `parse`, with a problem naming the words allowed.
