@@ -352,90 +352,69 @@ fn details(r: &mut Reader, t: &Table<'_>, items: &mut [RawItem]) {
     for row in t.rows() {
         let code = t.required(r, row, D_ITEM);
         let kind = required_word(r, t, row, D_KIND, parse_detail_kind, &kinds);
-        let points = t.number(r, row, D_POINTS);
-        let Some(index) = items
-            .iter()
-            .position(|i| !code.is_empty() && i.code == code)
+        let Some(item) = items
+            .iter_mut()
+            .find(|i| !code.is_empty() && i.code == code)
         else {
             if !code.is_empty() {
-                r.problem(
-                    t.name,
-                    Some(t.at(row, D_ITEM)),
-                    format!("条目编号“{code}”不在“{SHEET_ITEMS}”中"),
-                );
+                let message = format!("条目编号“{code}”不在“{SHEET_ITEMS}”中");
+                r.problem(t.name, Some(t.at(row, D_ITEM)), message);
             }
             continue;
         };
-        let item = &mut items[index];
         let base = format!("items[{code}]");
-        let Some(kind) = kind else {
-            r.taint(&base);
-            continue;
-        };
-        let points = match points {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                r.problem(
-                    t.name,
-                    Some(t.at(row, D_POINTS)),
-                    format!("“{D_POINTS}”未填写"),
-                );
-                r.taint(&base);
-                continue;
-            }
-            Err(()) => {
-                r.taint(&base);
-                continue;
-            }
-        };
-        let (field, n) = match kind {
-            DetailKind::Deduction => {
-                let text = t.required(r, row, D_TEXT);
-                let once = t.yes_no(r, row, D_ONCE).unwrap_or(false);
-                let list = item.deductions.get_or_insert_with(Vec::new);
-                list.push(RawDeduction { text, points, once });
-                ("deductions", list.len() - 1)
-            }
-            DetailKind::Level => {
-                let name = t.required(r, row, D_TEXT);
-                let list = item.levels.get_or_insert_with(Vec::new);
-                list.push((name, points));
-                ("levels", list.len() - 1)
-            }
-            DetailKind::Band => {
-                let threshold = match t.number(r, row, D_TEXT) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => {
-                        r.problem(t.name, Some(t.at(row, D_TEXT)), "分档应填写门槛数值".into());
-                        r.taint(&base);
-                        continue;
-                    }
-                    Err(()) => {
-                        r.taint(&base);
-                        continue;
-                    }
-                };
-                let list = item.bands.get_or_insert_with(Vec::new);
-                list.push((threshold, points));
-                ("bands", list.len() - 1)
-            }
-            DetailKind::ChoicePoints => {
-                let option = t.required(r, row, D_TEXT);
-                let key = format!("{base}.points.{option}");
-                r.remember(&key, t.name, t.at(row, D_TEXT));
-                r.remember(format!("{key}{POINTS}"), t.name, t.at(row, D_POINTS));
-                item.points
-                    .get_or_insert_with(BTreeMap::new)
-                    .insert(option, points);
-                continue;
-            }
-        };
-        let key = format!("{base}.{field}[{n}]");
-        r.remember(&key, t.name, t.at(row, D_TEXT));
-        r.remember(format!("{key}.text"), t.name, t.at(row, D_TEXT));
-        r.remember(format!("{key}.points"), t.name, t.at(row, D_POINTS));
-        r.remember(format!("{key}{POINTS}"), t.name, t.at(row, D_POINTS));
+        let points = required_number(r, t, row, D_POINTS, &base);
+        match kind {
+            Some(kind) => attach(r, t, row, item, kind, points, &base),
+            None => r.taint(&base),
+        }
     }
+}
+
+/// One row of 扣分与档次 onto its item, its cells remembered by key path
+/// (`items[A2].deductions[0]`, `items[A1].points.社区文书`).
+fn attach(
+    r: &mut Reader,
+    t: &Table<'_>,
+    row: u32,
+    item: &mut RawItem,
+    kind: DetailKind,
+    points: RawNumber,
+    base: &str,
+) {
+    let key = match kind {
+        DetailKind::Deduction => {
+            let text = t.required(r, row, D_TEXT);
+            let once = t.yes_no(r, row, D_ONCE).unwrap_or(false);
+            let list = item.deductions.get_or_insert_with(Vec::new);
+            list.push(RawDeduction { text, points, once });
+            format!("{base}.deductions[{}]", list.len() - 1)
+        }
+        DetailKind::Level => {
+            let name = t.required(r, row, D_TEXT);
+            let list = item.levels.get_or_insert_with(Vec::new);
+            list.push((name, points));
+            format!("{base}.levels[{}]", list.len() - 1)
+        }
+        DetailKind::Band => {
+            let threshold = required_number(r, t, row, D_TEXT, base);
+            let list = item.bands.get_or_insert_with(Vec::new);
+            list.push((threshold, points));
+            format!("{base}.bands[{}]", list.len() - 1)
+        }
+        DetailKind::ChoicePoints => {
+            let option = t.required(r, row, D_TEXT);
+            let key = format!("{base}.points.{option}");
+            item.points
+                .get_or_insert_with(BTreeMap::new)
+                .insert(option, points);
+            key
+        }
+    };
+    r.remember(&key, t.name, t.at(row, D_TEXT));
+    r.remember(format!("{key}.text"), t.name, t.at(row, D_TEXT));
+    r.remember(format!("{key}.points"), t.name, t.at(row, D_POINTS));
+    r.remember(format!("{key}{POINTS}"), t.name, t.at(row, D_POINTS));
 }
 
 fn vetoes(r: &mut Reader, t: &Table<'_>) -> Vec<RawVeto> {
