@@ -91,6 +91,11 @@ fn every_checklist_comes_back_equal() {
         let again: RawChecklist = toml::from_str(&authored.toml).expect("the written file parses");
         assert!(same_raw(&again, &authored.raw), "{reference}");
         assert_eq!(authored.loaded.file, reference.replace('@', "/") + ".toml");
+        // The same version to the service too: its fingerprint (values, not
+        // layout or comments) is the original's, so a database that knows
+        // the original takes the imported file as unchanged.
+        let original_fingerprint = &catalog.loaded(reference).unwrap().fingerprint;
+        assert_eq!(&authored.loaded.fingerprint, original_fingerprint, "{reference}");
     }
 }
 
