@@ -95,7 +95,10 @@ fn every_checklist_comes_back_equal() {
         // layout or comments) is the original's, so a database that knows
         // the original takes the imported file as unchanged.
         let original_fingerprint = &catalog.loaded(reference).unwrap().fingerprint;
-        assert_eq!(&authored.loaded.fingerprint, original_fingerprint, "{reference}");
+        assert_eq!(
+            &authored.loaded.fingerprint, original_fingerprint,
+            "{reference}"
+        );
     }
 }
 

@@ -26,7 +26,7 @@ use rust_xlsxwriter::{
 use super::ReportError;
 use super::district_xlsx::properties;
 use crate::domain::authoring::{self as words, *};
-use crate::domain::checklist::{ItemKind, RawChecklist, RawItem, RawNumber};
+use crate::domain::checklist::{Assessor, ItemKind, RawChecklist, RawItem, RawNumber};
 
 /// Columns that hold numbers (every other column is formatted as text).
 const NUMERIC: [&str; 9] = [
@@ -150,8 +150,8 @@ fn items_sheet(raw: &RawChecklist, f: &Formats) -> Result<Worksheet, XlsxError> 
     s.list(T_RULE, &rules)?;
     s.list(T_OPTIONAL, &[YES, NO])?;
     let assessors = [
-        assessor_word(crate::domain::checklist::Assessor::Unit),
-        assessor_word(crate::domain::checklist::Assessor::Inspector),
+        assessor_word(Assessor::Unit),
+        assessor_word(Assessor::Inspector),
     ];
     s.list(T_ASSESSED_BY, &assessors)?;
     Ok(s.done())
@@ -179,7 +179,7 @@ fn item_row(s: &mut Table<'_>, item: &RawItem) -> Result<(), XlsxError> {
     if item.optional {
         s.text(T_OPTIONAL, YES)?;
     }
-    if item.assessed_by != crate::domain::checklist::Assessor::Unit {
+    if item.assessed_by != Assessor::Unit {
         s.text(T_ASSESSED_BY, assessor_word(item.assessed_by))?;
     }
     s.opt(T_REQUIREMENT, item.requirement.as_deref())?;
