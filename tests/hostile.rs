@@ -327,6 +327,49 @@ fn every_hostile_file_is_refused_or_scored_under_a_1g_address_space_limit() {
     );
 }
 
+/// `checklist import` reads workbooks through the same bounded reader.
+/// None of the corpus is an authoring workbook (考核细则编制表), so each file
+/// is refused — exit 2, in Chinese, nothing written — under the same
+/// address-space limit, never a crash. (The corpus's lies sit in the
+/// self-check sheets, which this reader does not ask for; what it does
+/// meet are the container lies and the sheet list.)
+#[test]
+fn checklist_import_refuses_every_hostile_file_under_the_limit() {
+    let (files, _) = corpus();
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-import");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let mut failures = Vec::new();
+    for file in files.iter().filter(|f| !f.is_archive()) {
+        let out = limited(SCORE_LIMIT_KIB, bin())
+            .args(["checklist", "import"])
+            .arg(&file.path)
+            .arg("-o")
+            .arg(&out_dir)
+            .env("NIANJIAN_LOG", "warn")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run nianjian checklist import");
+        let name = file.path.display().to_string();
+        // The file's own name is quoted in the message; the rest is ours.
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(&name, "“文件”");
+        if out.status.code() != Some(2) {
+            failures.push(format!("{name}: {}", how_it_ended(&out)));
+        } else if !has_cjk(&stderr) {
+            failures.push(format!("{name}: not in Chinese: {stderr}"));
+        } else if let Some(words) = english_in(&stderr) {
+            failures.push(format!("{name}: English “{words}” in: {stderr}"));
+        }
+    }
+    assert!(!out_dir.exists(), "nothing may be written");
+    assert!(
+        failures.is_empty(),
+        "{} problems importing the hostile corpus:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
 // ----------------------------------------------------------------------------- the server
 
 /// The server process; killed when the test ends, however it ends.

@@ -1,6 +1,7 @@
 //! The `nianjian` command line (contract §3). Results go to stdout, progress
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
+mod authoring;
 mod bureau;
 mod help;
 mod server;
@@ -175,6 +176,32 @@ enum ChecklistCommand {
         #[arg(value_name = "目录", default_value = "checklists")]
         dir: PathBuf,
     },
+    /// 把考核细则导出为考核细则编制表（.xlsx 工作簿），供在电子表格软件中编辑。
+    Export {
+        /// 考核细则，写作 ID@VERSION（如 community@2013）。
+        #[arg(value_name = "ID@VERSION")]
+        reference: String,
+        /// 编制表写到这个文件（.xlsx）。
+        #[arg(short = 'o', long = "output", value_name = "文件")]
+        output: PathBuf,
+        /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+        #[arg(long, value_name = "目录")]
+        checklists: Option<PathBuf>,
+    },
+    /// 读入考核细则编制表（.xlsx .xls .ods），校验后写入考核细则目录，每个版本一个文件；已有的版本不覆盖。
+    Import {
+        /// 考核细则编制表。
+        #[arg(value_name = "文件")]
+        file: PathBuf,
+        /// 考核细则目录（默认 ./checklists）。
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "目录",
+            default_value = "checklists"
+        )]
+        output: PathBuf,
+    },
 }
 
 /// Exit code for invalid input (a workbook, a checklist, an argument).
@@ -228,6 +255,17 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Checklist {
             command: ChecklistCommand::Validate { dir },
         } => validate(&dir),
+        Command::Checklist {
+            command:
+                ChecklistCommand::Export {
+                    reference,
+                    output,
+                    checklists,
+                },
+        } => authoring::export(&reference, &output, checklists.as_deref()),
+        Command::Checklist {
+            command: ChecklistCommand::Import { file, output },
+        } => authoring::import(&file, &output),
         Command::Template {
             checklist,
             output,

@@ -2,6 +2,7 @@
 //! Every problem found is collected with its file, sheet and cell.
 
 pub mod archive;
+pub mod authoring;
 pub mod checklists;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,5 +1,6 @@
 //! Outputs: the self-check template workbook now; district reports later.
 
+pub mod authoring;
 pub mod bureau;
 pub mod district_xlsx;
 pub mod explain;

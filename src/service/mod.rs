@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod administration;
 pub mod assessments;
 pub mod audit;
+pub mod authoring;
 pub mod batch;
 pub mod board;
 pub mod campaigns;

@@ -1,0 +1,120 @@
+//! The authoring workbook (考核细则编制表) as a use case: a checklist out as
+//! a workbook bureau staff edit in Excel or WPS, and such a workbook back in
+//! as a new checklist file, validated, never over an existing version.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::domain::checklist::RawChecklist;
+use crate::ingest::authoring::{AuthoringProblem, read_authoring};
+use crate::ingest::checklists::Catalog;
+use crate::ingest::self_check::Problem;
+use crate::ingest::workbook::Limits;
+use crate::reports::authoring::{file_name, write_authoring};
+
+use super::{Download, ServiceError, ServiceResult};
+
+/// The authoring workbook of checklist `reference` (`id@version`). An
+/// unknown checklist is [`ServiceError::NotFound`], listing the known ones.
+pub fn export(catalog: &Catalog, reference: &str) -> ServiceResult<Download> {
+    let loaded = catalog.loaded(reference).ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "未知的考核细则 {reference}；可用的有：{}",
+            catalog.references().join("、")
+        ))
+    })?;
+    // The file as written, not the validated model: defaults left out stay
+    // left out in the workbook and in the file it comes back as.
+    let raw: RawChecklist = toml::from_str(&loaded.source)
+        .map_err(|e| ServiceError::Internal(format!("考核细则 {reference} 无法重新读取：{e}")))?;
+    Ok(Download {
+        file_name: file_name(&raw),
+        bytes: write_authoring(&raw)?,
+    })
+}
+
+/// What an import wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// `id@version`.
+    pub reference: String,
+    pub title: String,
+    /// `<out_dir>/<id>/<version>.toml`.
+    pub file: PathBuf,
+}
+
+/// Reads the authoring workbook at `path` and writes the checklist to
+/// `out_dir/<id>/<version>.toml`. Every problem of the workbook comes back
+/// at once as [`ServiceError::Invalid`] and nothing is written; an existing
+/// version is never overwritten ([`ServiceError::Conflict`]).
+pub fn import(path: &Path, out_dir: &Path) -> ServiceResult<Imported> {
+    let limits = Limits::default();
+    let name = path.display().to_string();
+    let bytes = read_within(path, limits.max_file_bytes)?;
+    let authored = read_authoring(&name, &bytes, &limits)
+        .map_err(|found| ServiceError::Invalid(found.into_iter().map(problem).collect()))?;
+    let raw = &authored.raw;
+    let file = out_dir.join(&raw.id).join(format!("{}.toml", raw.version));
+    let exists = || {
+        ServiceError::Conflict(format!(
+            "{} 已存在，不会覆盖：考核细则 {}@{} 已有此版本；请在“基本信息”中改用新的版本号",
+            file.display(),
+            raw.id,
+            raw.version
+        ))
+    };
+    if file.exists() {
+        return Err(exists());
+    }
+    std::fs::create_dir_all(out_dir.join(&raw.id))?;
+    // create_new: a file that appeared since the check is not overwritten either.
+    let mut out = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+        Err(e) => return Err(e.into()),
+    };
+    out.write_all(authored.toml.as_bytes())?;
+    Ok(Imported {
+        reference: authored.loaded.checklist.reference(),
+        title: authored.loaded.checklist.title.clone(),
+        file,
+    })
+}
+
+/// The file's bytes, refusing one over `limit` without reading it all.
+fn read_within(path: &Path, limit: usize) -> ServiceResult<Vec<u8>> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| {
+        ServiceError::Invalid(vec![Problem {
+            sheet: None,
+            cell: None,
+            message: format!("无法读取 {}：{e}", path.display()),
+        }])
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() > limit {
+        return Err(ServiceError::Invalid(vec![Problem {
+            sheet: None,
+            cell: None,
+            message: format!("文件超过 {} MB 的上限", limit / (1024 * 1024)),
+        }]));
+    }
+    Ok(bytes)
+}
+
+fn problem(p: AuthoringProblem) -> Problem {
+    let some = |s: String| (!s.is_empty()).then_some(s);
+    Problem {
+        sheet: some(p.sheet),
+        cell: some(p.cell),
+        message: p.message,
+    }
+}
