@@ -9,7 +9,7 @@
 //!   inline strings the way LibreOffice writes them): each problem named by
 //!   its sheet and cell, all of them at once, nothing written.
 //! * The command line: export, import, no overwrite, exit 2 on a bad file.
-//! * Files re-saved by LibreOffice (xlsx and ods, committed fixtures).
+//! * Files re-saved by LibreOffice (xlsx, ods and xls, committed fixtures).
 //! * Damaged bytes: an error, never a panic.
 
 use std::io::{Cursor, Read, Write};
@@ -448,7 +448,11 @@ fn numbers_as_text_and_codes_as_numbers_are_read_as_meant() {
 fn workbooks_resaved_by_libreoffice_import_equal() {
     let (catalog, _) = every_construct();
     let original = raw_of(&catalog, "every-construct@2014");
-    for name in ["lo-every-construct.xlsx", "lo-every-construct.ods"] {
+    for name in [
+        "lo-every-construct.xlsx",
+        "lo-every-construct.ods",
+        "lo-every-construct.xls",
+    ] {
         let bytes = std::fs::read(fixtures().join(name)).expect(name);
         let authored = read(&bytes).unwrap_or_else(|p| panic!("{name}: {:#?}", shown(&p)));
         assert!(

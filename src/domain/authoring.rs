@@ -442,6 +442,16 @@ pub const SHEETS: [SheetSpec; 9] = [
     BASICS, INPUTS, CATEGORIES, GROUPS, ITEMS, DETAILS, VETOES, TIERS, GRADES,
 ];
 
+/// How conditions and formulas are written, in brief, for 填写说明 (the
+/// full grammar is in checklists/README.md, 表达式).
+pub const EXPRESSION_HELP: [&str; 5] = [
+    "公式与条件（细则的“公式”、否决项的“条件”、等级和评定的“附加条件”）的写法：",
+    "${代码} 是投入项的值，如 ${room_area}；points(A3) 是条目得分，full(A3) 表示条目得满分，category(A) 是类别得分率（%）——这三种只能用于否决项、等级和评定；total 是总分，只能用于等级和评定。",
+    "比较用 >= <= > < == !=，并且 and，或者 or，取反 not，运算 + - * /，还有 min(…)、max(…)、count(…)、if 条件 then 值 else 值；文字用半角双引号，如 ${keeper} == \"社区文书\"。",
+    "例：min(${rooms} * 0.5, 2)（公式：每间库房 0.5 分，最多 2 分）；${loss_incident} 或 ${safety_incidents_5y} > 0（否决条件）；points(A3) >= 3（附加条件）。",
+    "全部符号都用半角（英文）字符；编号直接写，如 A3，不加引号。",
+];
+
 pub const YES: &str = "是";
 pub const NO: &str = "否";
 

@@ -299,8 +299,8 @@ fn help_sheet(f: &Formats) -> Result<Worksheet, XlsxError> {
         "列表（多个单位类型、多个条目编号等）用顿号“、”隔开。带下拉箭头的栏目请从下拉中选择。",
     ];
     let mut row = 1;
-    for text in intro {
-        ws.write_string_with_format(row, 2, text, &f.wrap)?;
+    for text in intro.iter().chain(&EXPRESSION_HELP) {
+        ws.write_string_with_format(row, 2, *text, &f.wrap)?;
         row += 1;
     }
     for sheet in words::SHEETS {
