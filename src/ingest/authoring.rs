@@ -46,6 +46,18 @@ pub struct AuthoringProblem {
     pub message: String,
 }
 
+impl AuthoringProblem {
+    /// As a workbook problem, the shape every upload answer lists.
+    pub fn into_problem(self) -> super::self_check::Problem {
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        super::self_check::Problem {
+            sheet: some(self.sheet),
+            cell: some(self.cell),
+            message: self.message,
+        }
+    }
+}
+
 impl fmt::Display for AuthoringProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.cell.is_empty() {

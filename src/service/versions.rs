@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::domain::Checklist;
+use crate::ingest::authoring::{AuthoringProblem, read_authoring};
 use crate::ingest::checklists::Catalog;
 use crate::store::models::ChecklistVersionRow;
 use crate::store::{DbConn, queries, write};
@@ -139,6 +140,107 @@ pub fn find(
         .into_iter()
         .find(|v| v.reference == reference)
         .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))
+}
+
+/// Saves a draft authored in Excel (考核细则编制表) after every check the
+/// checklist files get, and keeps the workbook. Returns the draft's
+/// reference; the caller refreshes its catalog so the draft can be
+/// compared and previewed. A workbook with problems is kept too (a file
+/// sent is never lost) and its problems are returned, each with its cell.
+pub fn import_draft(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+) -> ServiceResult<String> {
+    actor.require_admin()?;
+    let digest = super::sha256(bytes);
+    let authored = match read_authoring(file_name, bytes, env.limits) {
+        Ok(authored) => authored,
+        Err(problems) => {
+            write(conn, |conn| {
+                queries::submissions::store_file(conn, &digest, bytes, env.clock.now)?;
+                audit::record(
+                    conn,
+                    actor,
+                    env.clock,
+                    "checklist.draft_refused",
+                    Entity::Checklist(file_name.to_string()),
+                    format!(
+                        "考核细则编制表“{file_name}”有 {} 处问题，未保存（sha256 {digest}）",
+                        problems.len()
+                    ),
+                )
+            })?;
+            return Err(ServiceError::Invalid(
+                problems
+                    .into_iter()
+                    .map(AuthoringProblem::into_problem)
+                    .collect(),
+            ));
+        }
+    };
+    let checklist = &authored.loaded.checklist;
+    let reference = checklist.reference();
+    write(conn, |conn| {
+        if let Some(row) = queries::checklists::find(conn, &reference)? {
+            if row.origin != "workbook" || row.published_at.is_some() {
+                return Err(ServiceError::Conflict(format!(
+                    "考核细则 {reference} 已经存在{}，不能用草稿替换；请在编制表“基本信息”中改用新的版本号",
+                    if row.published_at.is_some() {
+                        "并已发布"
+                    } else {
+                        "（细则目录中的文件）"
+                    }
+                )));
+            }
+        }
+        queries::submissions::store_file(conn, &digest, bytes, env.clock.now)?;
+        queries::checklists::save_draft(
+            conn,
+            &queries::checklists::DraftVersion {
+                reference: &reference,
+                title: &checklist.title,
+                fingerprint: &authored.loaded.fingerprint,
+                source: &authored.toml,
+                workbook_sha256: &digest,
+                workbook_name: file_name,
+            },
+            env.clock.now,
+        )?;
+        audit::record(
+            conn,
+            actor,
+            env.clock,
+            "checklist.draft",
+            Entity::Checklist(reference.clone()),
+            format!(
+                "从“{file_name}”导入考核细则草稿《{}》（{reference}）",
+                checklist.title
+            ),
+        )
+    })?;
+    Ok(reference)
+}
+
+/// The workbook a version is edited in: the one a draft was imported from
+/// as it was sent, else the version written out as a new authoring
+/// workbook. With the file name to give it.
+pub fn workbook(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+) -> ServiceResult<(String, Vec<u8>)> {
+    may_read(actor)?;
+    if let Some(row) = queries::checklists::find(conn, reference)?
+        && let (Some(sha), Some(name)) = (row.workbook_sha256, row.workbook_name)
+    {
+        return Ok((name, queries::submissions::file_content(conn, &sha)?));
+    }
+    let file = super::authoring::export(env.catalog, reference)?;
+    Ok((file.file_name, file.bytes))
 }
 
 /// A category as the version's summary lists it.

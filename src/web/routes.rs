@@ -49,8 +49,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(campaigns::get)
                         .patch(campaigns::update),
                 )
-                .service(at("/checklists").get(checklists::list))
+                .service(
+                    at("/checklists")
+                        .get(checklists::list)
+                        .post(checklists::create),
+                )
+                .service(at("/checklists/{reference}").get(checklists::get))
                 .service(at("/checklists/{reference}/template").get(checklists::template))
+                .service(at("/checklists/{reference}/workbook").get(checklists::workbook))
+                .service(at("/checklists/{reference}/publish").post(checklists::publish))
                 .service(at("/samples").post(samples::create).get(samples::list))
                 .service(at("/samples/{id}").get(samples::get))
                 .service(at("/flags").get(flags::list))

@@ -10,9 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::service::Role;
 use crate::service::versions::{self, VersionDetail, VersionView};
-use crate::web::AppState;
+use crate::service::{Role, ServiceError};
+use crate::web::upload::{FormRules, read_checked};
+use crate::web::{ApiError, AppState};
 
 use super::inspect::form_config;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
@@ -24,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(import_draft)),
     )
     .route("/admin/checklists/{reference}", web::get().to(version))
+    .route(
+        "/admin/checklists/{reference}/workbook",
+        web::get().to(workbook),
+    )
     .service(
         web::resource("/admin/checklists/{reference}/publish")
             .app_data(form_config())
@@ -76,16 +81,49 @@ async fn list(
         .render(&state, Some(&viewer))
 }
 
+/// An authoring workbook sent as a new draft: saved and shown, or the
+/// versions page again with every problem and its cell.
 async fn import_draft(
     state: web::Data<AppState>,
     viewer: Viewer,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Admin])?;
-    drop(payload);
-    let page = list_page(&state, &viewer).await?;
-    page.error("尚未支持".into(), StatusCode::BAD_REQUEST)
-        .render(&state, Some(&viewer))
+    let rules = FormRules {
+        csrf: Some(&viewer.csrf),
+        max_files: Some(1),
+        too_many: "一次只能上传一份考核细则编制表",
+        ..FormRules::default()
+    };
+    let mut guard = state.uploads.enter(&viewer.actor).await?;
+    let (files, _) = read_checked(payload, &state.settings, &mut guard, &rules)
+        .await
+        .map_err(|refused| refused.error)?;
+    let Some(file) = files.into_iter().next() else {
+        return Ok(see_other("/admin/checklists", Some(Done::NoFileChosen)));
+    };
+    let actor = viewer.actor.clone();
+    let imported = state
+        .run(move |conn, env| versions::import_draft(conn, env, &actor, &file.name, &file.bytes))
+        .await;
+    match imported {
+        Ok(reference) => {
+            state.refresh_catalog().await?;
+            let path = format!("/admin/checklists/{}", super::encode(&reference));
+            Ok(see_other(&path, Some(Done::DraftImported)))
+        }
+        Err(ApiError::Service(ServiceError::Invalid(problems))) => {
+            let mut page = list_page(&state, &viewer).await?;
+            let message = format!(
+                "编制表有 {} 处问题，草稿未保存；请逐条改正后重新上传",
+                problems.len()
+            );
+            page.body.problems = problems;
+            page.error(message, StatusCode::UNPROCESSABLE_ENTITY)
+                .render(&state, Some(&viewer))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Serialize)]
@@ -147,4 +185,19 @@ async fn publish(
         &format!("/admin/checklists/{}", super::encode(&published.reference)),
         Some(Done::ChecklistPublished),
     ))
+}
+
+/// The version as an authoring workbook, to edit into the next draft.
+async fn workbook(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    reader(&viewer)?;
+    let actor = viewer.actor.clone();
+    let reference = reference.into_inner();
+    let (name, bytes) = state
+        .run(move |conn, env| versions::workbook(conn, env, &actor, &reference))
+        .await?;
+    Ok(crate::web::download(&name, bytes))
 }
