@@ -1,6 +1,7 @@
 //! Outputs: the self-check template workbook now; district reports later.
 
 pub mod bureau;
+pub mod checklist_diff;
 pub mod district_xlsx;
 pub mod explain;
 pub mod html;

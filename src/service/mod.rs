@@ -10,6 +10,7 @@ pub mod audit;
 pub mod batch;
 pub mod board;
 pub mod campaigns;
+pub mod checklist_diff;
 pub mod checklists;
 pub mod demo;
 pub mod evidence;

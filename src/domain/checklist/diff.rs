@@ -539,8 +539,17 @@ fn tiers(old: &Checklist, new: &Checklist, renames: &Renames) -> Vec<TierChange>
         &new.tiers,
         &[&|t: &Tier| t.code.clone(), &|t: &Tier| fold_label(&t.name)],
     );
+    // Minimum inputs in the order the checklist asks the inputs (the file's
+    // table is alphabetical), inputs gone last.
+    let position = |key: &str| new.inputs.iter().position(|i| i.key == key).unwrap_or(usize::MAX);
     changes(&pairs, &old.tiers, &new.tiers, |o, n| {
-        tier_fields(o, n, renames)
+        let mut fields = tier_fields(o, n, renames);
+        fields.sort_by_key(|f| match f {
+            TierField::MinInput { key, .. } => (1, position(key)),
+            TierField::Requires(_) => (2, 0),
+            _ => (0, 0),
+        });
+        fields
     })
 }
 
@@ -553,10 +562,18 @@ fn tier_fields(old: &Tier, new: &Tier, renames: &Renames) -> Vec<TierField> {
     .into_iter()
     .flatten()
     .collect();
-    let old_required: Vec<String> = old
+    // An old code counts as its matched item's new code; a removed item's
+    // code may name another item now, so it matches nothing.
+    let still = |c: &String| {
+        renames
+            .items
+            .get(c)
+            .is_some_and(|n| new.required_items.contains(n))
+    };
+    let old_required: Vec<&String> = old
         .required_items
         .iter()
-        .map(|c| rename(&renames.items, c))
+        .filter_map(|c| renames.items.get(c))
         .collect();
     let added: Vec<String> = new
         .required_items
@@ -567,7 +584,7 @@ fn tier_fields(old: &Tier, new: &Tier, renames: &Renames) -> Vec<TierField> {
     let removed: Vec<String> = old
         .required_items
         .iter()
-        .filter(|c| !new.required_items.contains(&rename(&renames.items, c)))
+        .filter(|c| !still(c))
         .cloned()
         .collect();
     if !added.is_empty() || !removed.is_empty() {
