@@ -13,16 +13,16 @@ use serde::Serialize;
 
 use super::ReportError;
 use super::html::Html;
+use crate::domain::Points;
 use crate::domain::checklist::diff::{
-    BasicChange, Change, ChecklistDiff, GradeField, GroupField, InputField, ItemField, Pair,
-    Piece, TierField, VetoField, wording_diff,
+    BasicChange, Change, ChecklistDiff, GradeField, GroupField, InputField, ItemField, Pair, Piece,
+    TierField, VetoField, wording_diff,
 };
 use crate::domain::checklist::{Checklist, Item};
-use crate::domain::Points;
 
 use describe::{
     assessor, bands, category_name, choice_points, deduction, floor, input_name, input_names,
-    item_brief, kind_of_input, levels, min_input, options, points, quoted, rule, yes_no,
+    item_brief, kind_of_input, levels, min_input, options, points, quoted, readable, rule, yes_no,
 };
 
 /// One change as shown: who, what, old and new value, and a remark. The
@@ -195,7 +195,9 @@ fn sections(diff: &ChecklistDiff, old: &Checklist, new: &Checklist) -> Vec<Secti
                 format!("{} {}", cat.code, cat.name),
                 format!("满分 {}", points(old.category_max(&cat.code))),
             )],
-            Change::Changed { new: cat, fields, .. } => fields
+            Change::Changed {
+                new: cat, fields, ..
+            } => fields
                 .iter()
                 .map(|f| category_line(&format!("{} {}", cat.code, cat.name), f))
                 .collect(),
@@ -204,7 +206,7 @@ fn sections(diff: &ChecklistDiff, old: &Checklist, new: &Checklist) -> Vec<Secti
         counted("考核条目", &diff.items, |c| item_lines(c, old, new)),
         counted("一票否决", &diff.vetoes, |c| veto_lines(c, old, new)),
         counted("档案室等级", &diff.tiers, |c| tier_lines(c, old, new)),
-        counted("年检结论", &diff.grades, grade_lines),
+        counted("年检结论", &diff.grades, |c| grade_lines(c, old, new)),
     ]
 }
 
@@ -219,19 +221,15 @@ fn basic_line(change: &BasicChange) -> Line {
             format!("{} 位", p.old),
             format!("{} 位", p.new),
         ),
-        BasicChange::RectifyDays(p) => c(
-            "整改期限",
-            format!("{} 天", p.old),
-            format!("{} 天", p.new),
-        ),
+        BasicChange::RectifyDays(p) => {
+            c("整改期限", format!("{} 天", p.old), format!("{} 天", p.new))
+        }
         BasicChange::BonusMax(p) => c("加分上限", points(p.old), points(p.new)),
         BasicChange::CapTotal(p) => c("总分不超过满分", yes_no(p.old), yes_no(p.new)),
     }
 }
 
-fn input_lines(
-    change: &Change<crate::domain::checklist::Input, InputField>,
-) -> Vec<Line> {
+fn input_lines(change: &Change<crate::domain::checklist::Input, InputField>) -> Vec<Line> {
     match change {
         Change::Added(i) => vec![Line::added(i.label.clone(), kind_of_input(i))],
         Change::Removed(i) => vec![Line::removed(i.label.clone(), kind_of_input(i))],
@@ -240,13 +238,12 @@ fn input_lines(
             fields
                 .iter()
                 .map(|f| match f {
-                    InputField::Key(p) => Line::changed(&subject, "代码", p.old.clone(), p.new.clone()),
-                    InputField::Label(p) => Line::changed(
-                        &old.label,
-                        "名称",
-                        quoted(&p.old),
-                        quoted(&p.new),
-                    ),
+                    InputField::Key(p) => {
+                        Line::changed(&subject, "代码", p.old.clone(), p.new.clone())
+                    }
+                    InputField::Label(p) => {
+                        Line::changed(&old.label, "名称", quoted(&p.old), quoted(&p.new))
+                    }
                     InputField::Type(p) => Line::changed(
                         &subject,
                         "填报类型",
@@ -281,7 +278,9 @@ fn category_line(subject: &str, field: &crate::domain::checklist::diff::Category
         F::Code(p) => Line::changed(subject, "编号", p.old.clone(), p.new.clone()),
         F::Name(p) => Line::changed(subject, "名称", quoted(&p.old), quoted(&p.new)),
         F::Weight(p) => {
-            let w = |w: Option<crate::domain::Decimal>| w.map_or("不加权".into(), |w| format!("{w}%"));
+            let w = |w: Option<crate::domain::Decimal>| {
+                w.map_or("不加权".into(), |w| format!("{w}%"))
+            };
             Line::changed(subject, "权重", w(p.old), w(p.new))
         }
         F::Max(p) => Line::changed(subject, "满分", points(p.old), points(p.new)),
@@ -297,18 +296,28 @@ fn group_lines(
     match change {
         Change::Added(g) => vec![Line::added(
             format!("{} {}", g.code, g.title),
-            format!("属“{}”，{}", category_name(new_list, &g.category), cap(g.max)),
+            format!(
+                "属“{}”，{}",
+                category_name(new_list, &g.category),
+                cap(g.max)
+            ),
         )],
         Change::Removed(g) => vec![Line::removed(
             format!("{} {}", g.code, g.title),
-            format!("属“{}”，{}", category_name(old_list, &g.category), cap(g.max)),
+            format!(
+                "属“{}”，{}",
+                category_name(old_list, &g.category),
+                cap(g.max)
+            ),
         )],
         Change::Changed { new, fields, .. } => {
             let subject = format!("{} {}", new.code, new.title);
             fields
                 .iter()
                 .map(|f| match f {
-                    GroupField::Code(p) => Line::changed(&subject, "编号", p.old.clone(), p.new.clone()),
+                    GroupField::Code(p) => {
+                        Line::changed(&subject, "编号", p.old.clone(), p.new.clone())
+                    }
                     GroupField::Title(p) => Line::reworded(
                         &new.code,
                         "名称",
@@ -321,7 +330,9 @@ fn group_lines(
                         quoted(category_name(new_list, &p.old)),
                         quoted(category_name(new_list, &p.new)),
                     ),
-                    GroupField::Cap(p) => Line::changed(&subject, "分值上限", cap(p.old), cap(p.new)),
+                    GroupField::Cap(p) => {
+                        Line::changed(&subject, "分值上限", cap(p.old), cap(p.new))
+                    }
                 })
                 .collect()
         }
@@ -343,11 +354,60 @@ fn item_lines(
             }
             let subject = new.code.as_str();
             for field in fields {
-                lines.extend(item_field_line(subject, old, new, field, old_list, new_list));
+                let each = match field {
+                    ItemField::Levels(p) => {
+                        each_named(subject, "等次", &pairs_of(&p.old), &pairs_of(&p.new))
+                    }
+                    ItemField::ChoicePoints(p) => each_named(subject, "选项", &p.old, &p.new),
+                    _ => None,
+                };
+                match each {
+                    Some(each) => lines.extend(each),
+                    None => lines.extend(item_field_line(
+                        subject, old, new, field, old_list, new_list,
+                    )),
+                }
             }
             lines
         }
     }
+}
+
+fn pairs_of(levels: &[crate::domain::checklist::Level]) -> Vec<(String, Points)> {
+    levels.iter().map(|l| (l.name.clone(), l.points)).collect()
+}
+
+/// Levels or options with the same names on both sides: one line per name
+/// whose points changed ("A2 等次“范围不全（扣3分）”得分 2 → 1"); otherwise
+/// `None`, and the whole lists are shown.
+fn each_named(
+    subject: &str,
+    what: &str,
+    old: &[(String, Points)],
+    new: &[(String, Points)],
+) -> Option<Vec<Line>> {
+    let mut old_names: Vec<&String> = old.iter().map(|(n, _)| n).collect();
+    let mut new_names: Vec<&String> = new.iter().map(|(n, _)| n).collect();
+    old_names.sort();
+    new_names.sort();
+    if old_names != new_names {
+        return None;
+    }
+    Some(
+        new.iter()
+            .filter_map(|(name, p)| {
+                let (_, was) = old.iter().find(|(n, _)| n == name)?;
+                (was != p).then(|| {
+                    Line::changed(
+                        subject,
+                        &format!("{what}“{name}”得分"),
+                        points(*was),
+                        points(*p),
+                    )
+                })
+            })
+            .collect(),
+    )
 }
 
 /// "C2 改为 C5（内容未变，从“基础设施”移到“档案管理”）": the renumbering and the
@@ -372,18 +432,22 @@ fn renumbered(
         _ => None,
     });
     let reworded = fields.iter().any(|f| matches!(f, ItemField::Title(_)));
-    let from_to = moved.map(|p| {
-        format!(
-            "从“{}”移到“{}”",
-            name(&p.old),
-            name(&p.new)
-        )
-    });
+    let from_to = moved.map(|p| format!("从“{}”移到“{}”", name(&p.old), name(&p.new)));
     match (code, from_to) {
         (Some(p), from_to) => {
-            let mut note = vec![if reworded { "内容有改动" } else { "内容未变" }.to_string()];
+            let mut note = vec![
+                if reworded {
+                    "内容有改动"
+                } else {
+                    "内容未变"
+                }
+                .to_string(),
+            ];
             note.extend(from_to);
-            Some(Line::changed(&p.old, "编号", p.old.clone(), p.new.clone()).renumber(note.join("，")))
+            Some(
+                Line::changed(&p.old, "编号", p.old.clone(), p.new.clone())
+                    .renumber(note.join("，")),
+            )
         }
         (None, Some(from_to)) => Some(Line {
             text: format!("{} {from_to}", new.code),
@@ -452,7 +516,11 @@ fn item_field_line(
         ),
         ItemField::Bands(p) => {
             let unit = |list: &Checklist, item: &Item| {
-                item.rule.inputs().first().and_then(|k| list.input(k)).and_then(|i| i.unit.clone())
+                item.rule
+                    .inputs()
+                    .first()
+                    .and_then(|k| list.input(k))
+                    .and_then(|i| i.unit.clone())
             };
             c(
                 "分档",
@@ -483,12 +551,12 @@ fn item_field_line(
         }
         ItemField::Levels(p) => c("评分等次", levels(&p.old), levels(&p.new)),
         ItemField::ChoicePoints(p) => c("各选项得分", choice_points(&p.old), choice_points(&p.new)),
-        ItemField::Formula(p) => c("计分公式", p.old.clone(), p.new.clone()),
-        ItemField::Optional(p) => c(
-            "可填“不适用”",
-            yes_no(p.old).into(),
-            yes_no(p.new).into(),
+        ItemField::Formula(p) => c(
+            "计分公式",
+            readable(&p.old, old_list),
+            readable(&p.new, new_list),
         ),
+        ItemField::Optional(p) => c("可填“不适用”", yes_no(p.old).into(), yes_no(p.new).into()),
         ItemField::AssessedBy(p) => c("评分人", assessor(p.old).into(), assessor(p.new).into()),
         ItemField::Requirement(p) => Some(Line::reworded(subject, "整改要求", &p.old, &p.new)),
         ItemField::Evidence(p) => Some(Line::reworded(subject, "佐证材料", &p.old, &p.new)),
@@ -503,7 +571,9 @@ fn veto_lines(
     let trigger = |list: &Checklist, v: &crate::domain::checklist::Veto| match v.input() {
         Some(key) => format!("填报项“{}”为“是”时否决", input_name(list, key)),
         None => match &v.trigger {
-            crate::domain::checklist::VetoTrigger::When(c) => format!("条件 {}", c.source),
+            crate::domain::checklist::VetoTrigger::When(c) => {
+                format!("条件 {} 成立时否决", readable(&c.source, list))
+            }
             crate::domain::checklist::VetoTrigger::Input(_) => String::new(),
         },
     };
@@ -582,8 +652,12 @@ fn tier_lines(
                     TierField::Requires(p) => Line::changed(
                         &s,
                         "附加条件",
-                        p.old.clone().unwrap_or_else(|| "无".into()),
-                        p.new.clone().unwrap_or_else(|| "无".into()),
+                        p.old
+                            .as_deref()
+                            .map_or("无".into(), |c| readable(c, old_list)),
+                        p.new
+                            .as_deref()
+                            .map_or("无".into(), |c| readable(c, new_list)),
                     ),
                 })
                 .collect()
@@ -634,7 +708,11 @@ fn required_line(
     }
 }
 
-fn grade_lines(change: &Change<crate::domain::checklist::Grade, GradeField>) -> Vec<Line> {
+fn grade_lines(
+    change: &Change<crate::domain::checklist::Grade, GradeField>,
+    old_list: &Checklist,
+    new_list: &Checklist,
+) -> Vec<Line> {
     let subject = |name: &str| format!("结论“{name}”");
     match change {
         Change::Added(g) => vec![Line::added(
@@ -648,14 +726,21 @@ fn grade_lines(change: &Change<crate::domain::checklist::Grade, GradeField>) -> 
         Change::Changed { new, fields, .. } => fields
             .iter()
             .map(|f| match f {
-                GradeField::MinTotal(p) => {
-                    Line::changed(&subject(&new.name), "最低总分", points(p.old), points(p.new))
-                }
+                GradeField::MinTotal(p) => Line::changed(
+                    &subject(&new.name),
+                    "最低总分",
+                    points(p.old),
+                    points(p.new),
+                ),
                 GradeField::Requires(p) => Line::changed(
                     &subject(&new.name),
                     "附加条件",
-                    p.old.clone().unwrap_or_else(|| "无".into()),
-                    p.new.clone().unwrap_or_else(|| "无".into()),
+                    p.old
+                        .as_deref()
+                        .map_or("无".into(), |c| readable(c, old_list)),
+                    p.new
+                        .as_deref()
+                        .map_or("无".into(), |c| readable(c, new_list)),
                 ),
             })
             .collect(),
@@ -768,7 +853,11 @@ struct NumberedSection {
 
 fn view<'a>(diff: &ChecklistDiff, old: &'a Checklist, new: &'a Checklist) -> View<'a> {
     View {
-        title: format!("考核细则变更对照：{} → {}", old.reference(), new.reference()),
+        title: format!(
+            "考核细则变更对照：{} → {}",
+            old.reference(),
+            new.reference()
+        ),
         old_reference: old.reference(),
         new_reference: new.reference(),
         old_title: &old.title,

@@ -43,7 +43,11 @@ pub enum Change<T, F> {
     Added(T),
     Removed(T),
     /// The same entry in both versions, and what differs (never empty).
-    Changed { old: T, new: T, fields: Vec<F> },
+    Changed {
+        old: T,
+        new: T,
+        fields: Vec<F>,
+    },
 }
 
 impl<T, F> Change<T, F> {
@@ -220,7 +224,9 @@ pub fn diff(old: &Checklist, new: &Checklist) -> ChecklistDiff {
     let inputs = matching::by_keys(
         &old.inputs,
         &new.inputs,
-        &[&|i: &Input| i.key.clone(), &|i: &Input| fold_label(&i.label)],
+        &[&|i: &Input| i.key.clone(), &|i: &Input| {
+            fold_label(&i.label)
+        }],
     );
     renames.inputs = renamed(&inputs, &old.inputs, &new.inputs, |i| &i.key);
     let categories = matching::by_keys(
@@ -234,7 +240,9 @@ pub fn diff(old: &Checklist, new: &Checklist) -> ChecklistDiff {
     let groups = matching::by_keys(
         &old.groups,
         &new.groups,
-        &[&|g: &Group| g.code.clone(), &|g: &Group| fold_label(&g.title)],
+        &[&|g: &Group| g.code.clone(), &|g: &Group| {
+            fold_label(&g.title)
+        }],
     );
     renames.groups = renamed(&groups, &old.groups, &new.groups, |g| &g.code);
     let items = match_items(&old.items, &new.items);
@@ -399,8 +407,7 @@ fn item_fields(old: &Item, new: &Item, renames: &Renames) -> Vec<ItemField> {
         [
             Pair::of(old.optional, new.optional).map(ItemField::Optional),
             Pair::of(old.assessed_by, new.assessed_by).map(ItemField::AssessedBy),
-            Pair::of(old.requirement.clone(), new.requirement.clone())
-                .map(ItemField::Requirement),
+            Pair::of(old.requirement.clone(), new.requirement.clone()).map(ItemField::Requirement),
             Pair::of(old.evidence.clone(), new.evidence.clone()).map(ItemField::Evidence),
         ]
         .into_iter()
@@ -462,7 +469,16 @@ fn rule_fields(old: &Rule, new: &Rule, renames: &Renames) -> Vec<ItemField> {
         (Rule::Choice { points: a, .. }, Rule::Choice { points: b, .. }) => {
             Pair::of(a.clone(), b.clone()).map(ItemField::ChoicePoints)
         }
-        (Rule::Formula { formula: a, step: sa }, Rule::Formula { formula: b, step: sb }) => {
+        (
+            Rule::Formula {
+                formula: a,
+                step: sa,
+            },
+            Rule::Formula {
+                formula: b,
+                step: sb,
+            },
+        ) => {
             fields.extend(Pair::of(*sa, *sb).map(ItemField::Step));
             // The formula names the inputs itself; its text says it all.
             fields.retain(|f| !matches!(f, ItemField::Inputs(_)));
@@ -541,7 +557,12 @@ fn tiers(old: &Checklist, new: &Checklist, renames: &Renames) -> Vec<TierChange>
     );
     // Minimum inputs in the order the checklist asks the inputs (the file's
     // table is alphabetical), inputs gone last.
-    let position = |key: &str| new.inputs.iter().position(|i| i.key == key).unwrap_or(usize::MAX);
+    let position = |key: &str| {
+        new.inputs
+            .iter()
+            .position(|i| i.key == key)
+            .unwrap_or(usize::MAX)
+    };
     changes(&pairs, &old.tiers, &new.tiers, |o, n| {
         let mut fields = tier_fields(o, n, renames);
         fields.sort_by_key(|f| match f {

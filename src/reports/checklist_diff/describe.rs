@@ -1,7 +1,9 @@
 //! Values of a checklist said in Chinese, as the printed 考核细则 says them:
 //! "档案室面积 ≥40平方米得2分，≥20平方米得1分", "每处扣0.5分".
 
-use crate::domain::checklist::{Assessor, Checklist, Deduction, Input, Item, ItemKind, Level, MinInput, Rule};
+use crate::domain::checklist::{
+    Assessor, Checklist, Deduction, Input, Item, ItemKind, Level, MinInput, Rule,
+};
 use crate::domain::{Decimal, Points};
 
 pub(super) fn points(p: Points) -> String {
@@ -25,7 +27,8 @@ pub(super) fn assessor(a: Assessor) -> &'static str {
 
 /// An input's label, its key when the checklist lacks it.
 pub(super) fn input_name(list: &Checklist, key: &str) -> String {
-    list.input(key).map_or_else(|| key.to_string(), |i| i.label.clone())
+    list.input(key)
+        .map_or_else(|| key.to_string(), |i| i.label.clone())
 }
 
 /// Labels of inputs (keys as the new version calls them), looked up in the
@@ -129,11 +132,19 @@ pub(super) fn rule(rule: &Rule, max: Points, list: &Checklist) -> String {
         Rule::SelfScored { step } => format!("自评，按{step}分计"),
         Rule::YesNo { input } => format!("“{}”为“是”得{max}分", label(input)),
         Rule::Bands { input, bands: b } => {
-            format!("按“{}”分档：{}", label(input), bands(b, unit(input).as_deref()))
+            format!(
+                "按“{}”分档：{}",
+                label(input),
+                bands(b, unit(input).as_deref())
+            )
         }
         Rule::Each { inputs, each } => format!(
             "“{}”每具备一项得{each}分，最高{max}分",
-            inputs.iter().map(|k| label(k)).collect::<Vec<_>>().join("、")
+            inputs
+                .iter()
+                .map(|k| label(k))
+                .collect::<Vec<_>>()
+                .join("、")
         ),
         Rule::Linear {
             input,
@@ -146,13 +157,17 @@ pub(super) fn rule(rule: &Rule, max: Points, list: &Checklist) -> String {
         ),
         Rule::Deduct { deductions } => format!(
             "扣分：{}，扣完为止",
-            deductions.iter().map(deduction).collect::<Vec<_>>().join("；")
+            deductions
+                .iter()
+                .map(deduction)
+                .collect::<Vec<_>>()
+                .join("；")
         ),
         Rule::Level { levels: l } => format!("分级：{}", levels(l)),
         Rule::Choice { input, points } => {
             format!("按“{}”的选项：{}", label(input), choice_points(points))
         }
-        Rule::Formula { formula, .. } => format!("公式：{}", formula.source),
+        Rule::Formula { formula, .. } => format!("公式：{}", readable(&formula.source, list)),
     }
 }
 
@@ -181,4 +196,22 @@ pub(super) fn item_brief(item: &Item, list: &Checklist) -> String {
         category_name(list, &item.category),
         rule(&item.rule, item.max, list)
     )
+}
+
+/// An expression as written, each `${key}` shown as the input's label
+/// (`${archivist_role} == "无"` → `“档案人员担任情况” == "无"`).
+pub(super) fn readable(source: &str, list: &Checklist) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let key = &rest[start + 2..start + len];
+        out.push_str(&rest[..start]);
+        out.push_str(&quoted(input_name(list, key)));
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }

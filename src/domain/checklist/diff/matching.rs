@@ -73,7 +73,11 @@ pub(crate) fn by_keys<T>(old: &[T], new: &[T], keys: &[&dyn Fn(&T) -> String]) -
             free_new.entry(key(n)).or_default().push(j);
         }
         let mut free_old: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, o) in old.iter().enumerate().filter(|(i, _)| old_to_new[*i].is_none()) {
+        for (i, o) in old
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| old_to_new[*i].is_none())
+        {
             free_old.entry(key(o)).or_default().push(i);
         }
         for (k, olds) in free_old {
@@ -102,7 +106,11 @@ pub(crate) fn by_wording<C: AsRef<str> + PartialEq, T: AsRef<str>>(
         for (j, (new_code, new_title)) in new.iter().enumerate() {
             let same_code = old_code == new_code;
             let score = similarity(old_title.as_ref(), new_title.as_ref());
-            let bar = if same_code { SIMILAR_SAME_CODE } else { SIMILAR };
+            let bar = if same_code {
+                SIMILAR_SAME_CODE
+            } else {
+                SIMILAR
+            };
             if score >= bar {
                 candidates.push((score, same_code, i, j));
             }
@@ -174,13 +182,11 @@ pub fn wording_diff(old: &str, new: &str) -> Vec<Piece> {
         }
     }
     let mut pieces: Vec<Piece> = Vec::new();
-    let push = |pieces: &mut Vec<Piece>, piece: Piece| {
-        match (pieces.last_mut(), &piece) {
-            (Some(Piece::Same(t)), Piece::Same(s))
-            | (Some(Piece::Deleted(t)), Piece::Deleted(s))
-            | (Some(Piece::Inserted(t)), Piece::Inserted(s)) => t.push_str(s),
-            _ => pieces.push(piece),
-        }
+    let push = |pieces: &mut Vec<Piece>, piece: Piece| match (pieces.last_mut(), &piece) {
+        (Some(Piece::Same(t)), Piece::Same(s))
+        | (Some(Piece::Deleted(t)), Piece::Deleted(s))
+        | (Some(Piece::Inserted(t)), Piece::Inserted(s)) => t.push_str(s),
+        _ => pieces.push(piece),
     };
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {

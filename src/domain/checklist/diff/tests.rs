@@ -46,7 +46,12 @@ fn item_rule_changes() {
         ),
         (
             "re-worded",
-            |t| t.replace("title = \"明确分管领导\"", "title = \"明确分管领导并写入职责\""),
+            |t| {
+                t.replace(
+                    "title = \"明确分管领导\"",
+                    "title = \"明确分管领导并写入职责\"",
+                )
+            },
             vec![ItemField::Title(Pair {
                 old: "明确分管领导".into(),
                 new: "明确分管领导并写入职责".into(),
@@ -182,7 +187,10 @@ fn swapped_codes_follow_the_wording() {
         t.replace("code = \"A1\"", "code = \"TMP\"")
             .replace("code = \"A3\"", "code = \"A1\"")
             .replace("code = \"TMP\"", "code = \"A3\"")
-            .replace("required_items = [\"A1\", \"B1\"]", "required_items = [\"A3\", \"B1\"]")
+            .replace(
+                "required_items = [\"A1\", \"B1\"]",
+                "required_items = [\"A3\", \"B1\"]",
+            )
     });
     let codes: Vec<(String, String)> = diff
         .items
@@ -303,7 +311,12 @@ fn input_changes() {
         ),
         (
             "label and unit",
-            |t| t.replace("label = \"档案室面积\"\nunit = \"平方米\"", "label = \"库房面积\"\nunit = \"㎡\""),
+            |t| {
+                t.replace(
+                    "label = \"档案室面积\"\nunit = \"平方米\"",
+                    "label = \"库房面积\"\nunit = \"㎡\"",
+                )
+            },
             vec![
                 InputField::Label(Pair {
                     old: "档案室面积".into(),
@@ -327,7 +340,10 @@ fn input_changes() {
 
 #[test]
 fn a_renamed_key_is_matched_by_its_label_and_followed_into_rules() {
-    let diff = after(|t| t.replace("\"room_area\"", "\"area\"").replace("room_area =", "area ="));
+    let diff = after(|t| {
+        t.replace("\"room_area\"", "\"area\"")
+            .replace("room_area =", "area =")
+    });
     assert_eq!(
         diff.inputs,
         [Change::Changed {
@@ -349,10 +365,19 @@ fn a_renamed_key_is_matched_by_its_label_and_followed_into_rules() {
 #[test]
 fn basics_vetoes_and_grades() {
     let diff = after(|t| {
-        t.replace("title = \"社区档案工作考核细则（2013版）\"", "title = \"社区档案工作考核细则（2014版）\"")
-            .replace("rectify_days = 30", "rectify_days = 45")
-            .replace("reason = \"年度内发生档案损毁、丢失或泄密事件\"", "reason = \"发生档案损毁、丢失\"")
-            .replace("name = \"合格\"\nmin_total = 12", "name = \"合格\"\nmin_total = 13")
+        t.replace(
+            "title = \"社区档案工作考核细则（2013版）\"",
+            "title = \"社区档案工作考核细则（2014版）\"",
+        )
+        .replace("rectify_days = 30", "rectify_days = 45")
+        .replace(
+            "reason = \"年度内发生档案损毁、丢失或泄密事件\"",
+            "reason = \"发生档案损毁、丢失\"",
+        )
+        .replace(
+            "name = \"合格\"\nmin_total = 12",
+            "name = \"合格\"\nmin_total = 13",
+        )
     });
     assert_eq!(
         diff.basics,
