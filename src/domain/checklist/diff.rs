@@ -520,23 +520,19 @@ fn trigger(veto: &Veto, inputs: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// Vetoes: by their trigger, then by their reason.
+/// Vetoes: by their trigger (old input keys as the new version calls
+/// them), then by their reason.
 fn vetoes(old: &Checklist, new: &Checklist, renames: &Renames) -> Vec<VetoChange> {
     let none = BTreeMap::new();
-    let pairs = matching::by_keys(
-        &old.vetoes,
-        &new.vetoes,
-        &[
-            &|v: &Veto| {
-                // Old triggers in the new version's keys; new ones as they are.
-                if old.vetoes.iter().any(|o| std::ptr::eq(o, v)) {
-                    trigger(v, &renames.inputs)
-                } else {
-                    trigger(v, &none)
-                }
-            },
-            &|v: &Veto| fold_label(&v.reason),
-        ],
+    let keys = |vetoes: &[Veto], inputs: &BTreeMap<String, String>| -> Vec<Vec<String>> {
+        vetoes
+            .iter()
+            .map(|v| vec![trigger(v, inputs), fold_label(&v.reason)])
+            .collect()
+    };
+    let pairs = matching::by_key_lists(
+        &keys(&old.vetoes, &renames.inputs),
+        &keys(&new.vetoes, &none),
     );
     changes(&pairs, &old.vetoes, &new.vetoes, |o, n| {
         [

@@ -215,3 +215,94 @@ pub(super) fn readable(source: &str, list: &Checklist) -> String {
     out.push_str(rest);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checklist::tests::sample;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::parse(text).expect("decimal")
+    }
+
+    #[test]
+    fn values_read_as_the_printed_checklist() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                bands(
+                    &[(d("40"), Points(200)), (d("20"), Points(150))],
+                    Some("平方米"),
+                ),
+                "≥40平方米得2分，≥20平方米得1.5分",
+            ),
+            (bands(&[(d("50"), Points(200))], None), "≥50得2分"),
+            (floor(None), "不要求"),
+            (floor(Some(800)), "80%"),
+            (floor(Some(755)), "75.5%"),
+            (min_input(None, None), "不要求"),
+            (min_input(Some(&MinInput::Yes(true)), None), "须为“是”"),
+            (min_input(Some(&MinInput::Yes(false)), None), "不要求"),
+            (
+                min_input(Some(&MinInput::AtLeast(d("40"))), Some("平方米")),
+                "≥40平方米",
+            ),
+            (
+                deduction(&Deduction {
+                    text: "未归档".into(),
+                    points: Points(50),
+                    once: false,
+                }),
+                "“未归档”每处扣0.5分",
+            ),
+            (
+                deduction(&Deduction {
+                    text: "未备案".into(),
+                    points: Points(100),
+                    once: true,
+                }),
+                "“未备案”扣1分（只计一次）",
+            ),
+        ];
+        for (got, expected) in cases {
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn expressions_name_inputs_by_their_labels() {
+        let list = sample();
+        let cases = [
+            ("${room_area} >= 40", "“档案室面积” >= 40"),
+            (
+                "${has_budget} and ${unknown_key}",
+                "“档案经费列入预算” and “unknown_key”",
+            ),
+            ("points(A3) >= 3", "points(A3) >= 3"),
+            ("${unclosed", "${unclosed"),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(readable(source, &list), expected, "{source}");
+        }
+    }
+
+    #[test]
+    fn rules_in_words() {
+        let list = sample();
+        let words: Vec<String> = list
+            .items
+            .iter()
+            .map(|i| rule(&i.rule, i.max, &list))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "自评，按0.5分计",
+                "自评，按0.5分计",
+                "“档案经费列入预算”为“是”得2分",
+                "按“档案室面积”分档：≥40平方米得4分，≥20平方米得2分，≥10平方米得1分",
+                "“空调、扫描仪”每具备一项得2分，最高3分",
+                "按“数字化率”比例计分，达到80得满分，按0.5分取整",
+            ]
+        );
+    }
+}

@@ -54,32 +54,47 @@ fn lcs(a: &[char], b: &[char]) -> usize {
 /// 2 × common characters / both lengths (difflib's ratio), in 0..=1, over
 /// the normalised wordings; character-level because Chinese has no spaces.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (normalise(a), normalise(b));
+    normalised_similarity(&normalise(a), &normalise(b))
+}
+
+fn normalised_similarity(a: &[char], b: &[char]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let common = lcs(&a, &b) as f64;
+    let common = lcs(a, b) as f64;
     2.0 * common / (a.len() + b.len()) as f64
 }
 
 /// Pairs entries by each key in turn among those still unpaired (code,
 /// then folded name, …); a key must be unique on both sides to pair.
 pub(crate) fn by_keys<T>(old: &[T], new: &[T], keys: &[&dyn Fn(&T) -> String]) -> Vec<Pairing> {
+    let lists = |entries: &[T]| -> Vec<Vec<String>> {
+        entries
+            .iter()
+            .map(|e| keys.iter().map(|k| k(e)).collect())
+            .collect()
+    };
+    by_key_lists(&lists(old), &lists(new))
+}
+
+/// As [`by_keys`], with each entry's keys given (in the order tried), for
+/// entries whose old keys must first be translated.
+pub(crate) fn by_key_lists(old: &[Vec<String>], new: &[Vec<String>]) -> Vec<Pairing> {
     let mut old_to_new: Vec<Option<usize>> = vec![None; old.len()];
     let mut taken = vec![false; new.len()];
-    for key in keys {
-        let mut free_new: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (j, n) in new.iter().enumerate().filter(|(j, _)| !taken[*j]) {
-            free_new.entry(key(n)).or_default().push(j);
-        }
-        let mut free_old: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, o) in old
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| old_to_new[*i].is_none())
-        {
-            free_old.entry(key(o)).or_default().push(i);
-        }
+    let rounds = old.iter().chain(new).map(Vec::len).max().unwrap_or(0);
+    for round in 0..rounds {
+        let free = |entries: &[Vec<String>], free: &dyn Fn(usize) -> bool| {
+            let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (n, keys) in entries.iter().enumerate().filter(|(n, _)| free(*n)) {
+                if let Some(k) = keys.get(round) {
+                    by_key.entry(k.clone()).or_default().push(n);
+                }
+            }
+            by_key
+        };
+        let free_new = free(new, &|j| !taken[j]);
+        let free_old = free(old, &|i| old_to_new[i].is_none());
         for (k, olds) in free_old {
             if let (Some(news), [i]) = (free_new.get(&k), olds.as_slice())
                 && let [j] = news.as_slice()
@@ -102,10 +117,12 @@ pub(crate) fn by_wording<C: AsRef<str> + PartialEq, T: AsRef<str>>(
     let mut old_to_new: Vec<Option<usize>> = vec![None; old.len()];
     let mut taken = vec![false; new.len()];
     let mut candidates = Vec::new();
+    let new_words: Vec<Vec<char>> = new.iter().map(|(_, t)| normalise(t.as_ref())).collect();
     for (i, (old_code, old_title)) in old.iter().enumerate() {
-        for (j, (new_code, new_title)) in new.iter().enumerate() {
+        let old_words = normalise(old_title.as_ref());
+        for (j, (new_code, _)) in new.iter().enumerate() {
             let same_code = old_code == new_code;
-            let score = similarity(old_title.as_ref(), new_title.as_ref());
+            let score = normalised_similarity(&old_words, &new_words[j]);
             let bar = if same_code {
                 SIMILAR_SAME_CODE
             } else {

@@ -421,3 +421,39 @@ fn similarity_and_wording_diff() {
     assert_eq!(wording_diff("", "新"), [Piece::Inserted("新".into())]);
     assert_eq!(wording_diff("旧", ""), [Piece::Deleted("旧".into())]);
 }
+
+#[test]
+fn a_tier_requiring_a_reused_code_requires_another_item() {
+    // A1 is replaced by another item under the same code; the tier that
+    // required A1 now requires the new item, and no longer the old one.
+    let diff = after(|t| t.replace("title = \"明确分管领导\"", "title = \"照片档案整理编目\""));
+    match diff.tiers.as_slice() {
+        [Change::Changed { fields, .. }] => assert_eq!(
+            fields,
+            &[TierField::RequiredItems {
+                added: vec!["A1".into()],
+                removed: vec!["A1".into()],
+            }]
+        ),
+        other => panic!("{other:#?}"),
+    }
+}
+
+#[test]
+fn a_veto_follows_its_renamed_input() {
+    let diff = after(|t| {
+        t.replace("\"loss_incident\"", "\"incident\"").replace(
+            "reason = \"年度内发生档案损毁、丢失或泄密事件\"",
+            "reason = \"发生损毁丢失\"",
+        )
+    });
+    // Matched by the trigger (the input as renamed), only the reason changed.
+    assert!(
+        matches!(
+            diff.vetoes.as_slice(),
+            [Change::Changed { fields, .. }] if matches!(fields.as_slice(), [VetoField::Reason(_)])
+        ),
+        "{:#?}",
+        diff.vetoes
+    );
+}
