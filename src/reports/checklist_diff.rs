@@ -630,3 +630,78 @@ pub fn diff_fragment(
 ) -> Result<String, ReportError> {
     html.render("partials/checklist-diff", &view(diff, old, new))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checklist::diff::diff;
+    use crate::domain::checklist::tests::{parse, sample, sample_toml};
+
+    /// The text's change lines (indented) after an edit of the sample.
+    fn lines_after(edit: impl Fn(&str) -> String) -> Vec<String> {
+        let (old, new) = (sample(), parse(&edit(sample_toml())).expect("valid"));
+        diff_text(&diff(&old, &new), &old, &new)
+            .lines()
+            .filter_map(|l| l.strip_prefix("  "))
+            .filter(|l| *l != "无变更")
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn one_line_per_change_as_a_reviewer_writes_it() {
+        type Case = (fn(&str) -> String, &'static [&'static str]);
+        let cases: [Case; 4] = [
+            (
+                |t| {
+                    t.replace("max = 4\nrule = \"bands\"", "max = 5\nrule = \"bands\"")
+                        .replace("total = 20", "total = 21")
+                },
+                &[
+                    "考核细则 满分 20 → 21",
+                    "B 设施 满分 12 → 13",
+                    "B1 分值 4 → 5",
+                ],
+            ),
+            (
+                // A2 becomes B4, wording unchanged: moved, not removed and added.
+                |t| {
+                    t.replace(
+                        "code = \"A2\"\ncategory = \"A\"",
+                        "code = \"B4\"\ncategory = \"B\"",
+                    )
+                },
+                &[
+                    "A 组织 满分 8 → 6",
+                    "B 设施 满分 12 → 14",
+                    "A2 改为 B4（内容未变，从“组织”移到“设施”）",
+                ],
+            ),
+            (
+                |t| t.replace("min_total = 18", "min_total = 19"),
+                &["等级“省级示范档案室” 最低总分 18 → 19"],
+            ),
+            (
+                |t| t.replace("title = \"设备\"", "title = \"温湿度设备\""),
+                &["B2 考核内容改为 “温湿度设备”（原为 “设备”）"],
+            ),
+        ];
+        for (edit, expected) in cases {
+            assert_eq!(lines_after(edit), expected);
+        }
+    }
+
+    #[test]
+    fn a_reworded_text_is_struck_and_highlighted_in_the_document() {
+        let old = sample();
+        let new = parse(&sample_toml().replace("title = \"设备\"", "title = \"温湿度设备\""))
+            .expect("valid");
+        let html = Html::new(None).expect("templates");
+        let page = diff_fragment(&html, &diff(&old, &new), &old, &new).expect("renders");
+        assert!(
+            page.contains("<td class=\"text\">设备</td>"),
+            "old text kept"
+        );
+        assert!(page.contains("<ins>温湿度</ins>设备"), "{page}");
+    }
+}
