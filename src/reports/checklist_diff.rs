@@ -312,7 +312,7 @@ fn group_lines(
                 cap(g.max)
             ),
         )],
-        Change::Changed { new, fields, .. } => {
+        Change::Changed { old, new, fields } => {
             let subject = format!("{} {}", new.code, new.title);
             fields
                 .iter()
@@ -326,11 +326,11 @@ fn group_lines(
                         &Some(p.old.clone()),
                         &Some(p.new.clone()),
                     ),
-                    GroupField::Category(p) => Line::changed(
+                    GroupField::Category(_) => Line::changed(
                         &subject,
                         "所属类别",
-                        quoted(category_name(new_list, &p.old)),
-                        quoted(category_name(new_list, &p.new)),
+                        quoted(category_name(old_list, &old.category)),
+                        quoted(category_name(new_list, &new.category)),
                     ),
                     GroupField::Cap(p) => {
                         Line::changed(&subject, "分值上限", cap(p.old), cap(p.new))

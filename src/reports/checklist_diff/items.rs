@@ -22,7 +22,7 @@ pub(super) fn item_lines(
         Change::Removed(i) => vec![Line::removed(i.code.clone(), item_brief(i, old_list))],
         Change::Changed { old, new, fields } => {
             let mut lines = Vec::new();
-            if let Some(moved) = renumbered(new, fields, old_list, new_list) {
+            if let Some(moved) = renumbered(old, new, fields, old_list, new_list) {
                 lines.push(moved);
             }
             let subject = new.code.as_str();
@@ -86,26 +86,31 @@ fn each_named(
 /// "C2 改为 C5（内容未变，从“基础设施”移到“档案管理”）": the renumbering and the
 /// move in one line, as a reviewer says it.
 fn renumbered(
+    old: &Item,
     new: &Item,
     fields: &[ItemField],
     old_list: &Checklist,
     new_list: &Checklist,
 ) -> Option<Line> {
-    // The old category is named as the new version calls it, unless it is gone.
-    let name = |code: &str| match new_list.category(code) {
-        Some(_) => category_name(new_list, code),
-        None => category_name(old_list, code),
-    };
     let code = fields.iter().find_map(|f| match f {
         ItemField::Code(p) => Some(p),
         _ => None,
     });
-    let moved = fields.iter().find_map(|f| match f {
-        ItemField::Category(p) => Some(p),
-        _ => None,
-    });
+    // Each side's category by that side's name (a code may name another
+    // category in the new version).
+    let moved = fields
+        .iter()
+        .any(|f| matches!(f, ItemField::Category(_)))
+        .then(|| {
+            (
+                category_name(old_list, &old.category),
+                category_name(new_list, &new.category),
+            )
+        });
     let reworded = fields.iter().any(|f| matches!(f, ItemField::Title(_)));
-    let from_to = moved.map(|p| format!("从“{}”移到“{}”", name(&p.old), name(&p.new)));
+    let from_to = moved
+        .as_ref()
+        .map(|(from, to)| format!("从“{from}”移到“{to}”"));
     match (code, from_to) {
         (Some(p), from_to) => {
             let mut note = vec![
@@ -126,8 +131,8 @@ fn renumbered(
             text: format!("{} {from_to}", new.code),
             subject: new.code.clone(),
             what: "所属类别".into(),
-            old: plain(name(&moved?.old)),
-            new: plain(name(&moved?.new)),
+            old: plain(moved.as_ref()?.0.clone()),
+            new: plain(moved?.1),
             note: String::new(),
         }),
         (None, None) => None,
