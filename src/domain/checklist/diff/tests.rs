@@ -457,3 +457,51 @@ fn a_veto_follows_its_renamed_input() {
         diff.vetoes
     );
 }
+
+#[test]
+fn groups_kinds_and_assessors() {
+    let with_group = |t: &str, title: &str| {
+        t.replace(
+            "[[items]]\ncode = \"B2\"",
+            &format!(
+                "[[groups]]\ncode = \"BG\"\ncategory = \"B\"\ntitle = \"{title}\"\nmax = 3\n\n\
+                 [[items]]\ncode = \"B2\"\ngroup = \"BG\""
+            ),
+        )
+        .replace(
+            "code = \"B2\"\ngroup = \"BG\"\ncategory = \"B\"",
+            "code = \"B2\"\ngroup = \"BG\"",
+        )
+    };
+    let old = parse(&with_group(sample_toml(), "设备")).expect("old valid");
+    let new_text = with_group(sample_toml(), "温湿度设备")
+        .replace("total = 20", "total = 16")
+        .replace(
+            "title = \"明确分管领导\"\nmax = 4\nrule = \"self\"",
+            "title = \"明确分管领导\"\nkind = \"bonus\"\nmax = 4\nrule = \"self\"\nassessed_by = \"inspector\"",
+        );
+    let new = parse(&new_text).expect("new valid");
+    let diff = diff(&old, &new);
+    assert!(matches!(
+        diff.groups.as_slice(),
+        [Change::Changed { fields, .. }] if fields == &[GroupField::Title(Pair { old: "设备".into(), new: "温湿度设备".into() })]
+    ));
+    let (_, _, fields) = changed_item(&diff);
+    assert_eq!(
+        fields,
+        [
+            ItemField::Kind(Pair {
+                old: ItemKind::Base,
+                new: ItemKind::Bonus
+            }),
+            ItemField::AssessedBy(Pair {
+                old: Assessor::Unit,
+                new: Assessor::Inspector
+            }),
+        ]
+    );
+    assert!(diff.basics.contains(&BasicChange::Total(Pair {
+        old: p(2000),
+        new: p(1600)
+    })));
+}
