@@ -747,13 +747,14 @@ fn below_only(layer: &str) -> (&'static [&'static str], &'static str) {
 
 /// The report modules that write files or pages: web and cli reach them
 /// through the service, not directly.
-const RENDERERS: [&str; 6] = [
+const RENDERERS: [&str; 7] = [
     "authoring",
     "district_xlsx",
     "notice_xlsx",
     "html",
     "svg",
     "template",
+    "checklist_diff",
 ];
 
 /// Arrows pointing up: always violations.

@@ -202,6 +202,21 @@ enum ChecklistCommand {
         )]
         output: PathBuf,
     },
+    /// 比较两个版本的考核细则：新增、删除、改写、调整分值或计分规则的条目，以及填报项、一票否决、等级和年检结论的变化。
+    Diff {
+        /// 原版本，写作 ID@VERSION（如 community@2012）。
+        #[arg(value_name = "原版本")]
+        from: String,
+        /// 新版本，写作 ID@VERSION（如 community@2013）。
+        #[arg(value_name = "新版本")]
+        to: String,
+        /// 另把变更对照写成可打印（A4）的网页文件。
+        #[arg(long, value_name = "文件")]
+        html: Option<PathBuf>,
+        /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+        #[arg(long, value_name = "目录")]
+        checklists: Option<PathBuf>,
+    },
 }
 
 /// Exit code for invalid input (a workbook, a checklist, an argument).
@@ -266,6 +281,15 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Checklist {
             command: ChecklistCommand::Import { file, output },
         } => authoring::import(&file, &output),
+        Command::Checklist {
+            command:
+                ChecklistCommand::Diff {
+                    from,
+                    to,
+                    html,
+                    checklists,
+                },
+        } => checklist_diff(checklists.as_deref(), &from, &to, html.as_deref()),
         Command::Template {
             checklist,
             output,
@@ -387,6 +411,29 @@ fn validate(dir: &Path) -> Result<ExitCode, CliError> {
             c.title
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `checklist diff`: the text to stdout, the document to `html`; exit 0
+/// whether or not anything changed.
+fn checklist_diff(
+    dir: Option<&Path>,
+    old: &str,
+    new: &str,
+    html: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let catalog = load_catalog(dir)?;
+    let comparison = crate::service::checklist_diff::compare(&catalog, old, new, html.is_some())
+        .map_err(|e| match e {
+            ServiceError::NotFound(m) => CliError::Invalid(m),
+            other => CliError::Failed(format!("比较考核细则失败：{other}")),
+        })?;
+    if let (Some(path), Some(document)) = (html, &comparison.document) {
+        std::fs::write(path, document)
+            .map_err(|e| CliError::Failed(format!("无法写入 {}：{e}", path.display())))?;
+        eprintln!("已生成 {}", path.display());
+    }
+    print!("{}", comparison.text);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -67,6 +67,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "rectification-notices",
         include_str!("../../report-templates/rectification-notices.hbs"),
     ),
+    (
+        "checklist-diff",
+        include_str!("../../report-templates/checklist-diff.hbs"),
+    ),
+    (
+        "partials/checklist-diff",
+        include_str!("../../report-templates/partials/checklist-diff.hbs"),
+    ),
     // The application's pages (src/web/pages).
     (
         "pages/pager",

@@ -2,6 +2,7 @@
 
 pub mod authoring;
 pub mod bureau;
+pub mod checklist_diff;
 pub mod district_xlsx;
 pub mod explain;
 pub mod html;

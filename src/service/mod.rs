@@ -11,6 +11,7 @@ pub mod authoring;
 pub mod batch;
 pub mod board;
 pub mod campaigns;
+pub mod checklist_diff;
 pub mod checklists;
 pub mod demo;
 pub mod evidence;

@@ -8,6 +8,7 @@
 //! problem found, each naming the offending key, so an author fixes a file
 //! in one pass.
 
+pub mod diff;
 mod raw;
 mod validate;
 
