@@ -56,3 +56,9 @@ pub fn fragment(catalog: &Catalog, html: &Html, old: &str, new: &str) -> Service
     let (a, b) = (version(catalog, old)?, version(catalog, new)?);
     Ok(diff_fragment(html, &diff(a, b), a, b)?)
 }
+
+/// The printable document of the comparison, with the server's templates.
+pub fn document(catalog: &Catalog, html: &Html, old: &str, new: &str) -> ServiceResult<String> {
+    let (a, b) = (version(catalog, old)?, version(catalog, new)?);
+    Ok(diff_document(html, &diff(a, b), a, b)?)
+}

@@ -14,11 +14,12 @@ use serde::Serialize;
 use crate::domain::Checklist;
 use crate::ingest::authoring::{AuthoringProblem, read_authoring};
 use crate::ingest::checklists::Catalog;
+use crate::reports::html::Html;
 use crate::store::models::ChecklistVersionRow;
 use crate::store::{DbConn, queries, write};
 
 use super::audit::{self, Entity};
-use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
+use super::{Actor, Env, Role, ServiceError, ServiceResult, checklist_diff, checklists};
 
 /// One version as the versions page and the API show it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -269,6 +270,8 @@ pub struct VersionDetail {
     pub tiers: Vec<crate::reports::explain::TierNeeds>,
     /// Years with a campaign, to preview this version against.
     pub years: Vec<i32>,
+    /// What changed from the version before (修订对照), as a page fragment.
+    pub diff_html: Option<String>,
 }
 
 pub fn detail(
@@ -276,8 +279,13 @@ pub fn detail(
     env: Env<'_>,
     actor: &Actor,
     reference: &str,
+    html: &Html,
 ) -> ServiceResult<VersionDetail> {
     let version = find(conn, env, actor, reference)?;
+    let diff_html = match &version.previous {
+        Some(previous) => Some(checklist_diff::fragment(env.catalog, html, previous, reference)?),
+        None => None,
+    };
     let checklist = checklists::get(conn, env.catalog, reference)?;
     let categories = checklist
         .categories
@@ -303,8 +311,31 @@ pub fn detail(
         vetoes: checklist.vetoes.len(),
         tiers: crate::reports::explain::tier_requirements(&checklist),
         years,
+        diff_html,
         checklist,
     })
+}
+
+/// The printable comparison (修订对照, A4) of `reference` with `against`,
+/// by default the version before it.
+pub fn diff_document(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+    against: Option<&str>,
+    html: &Html,
+) -> ServiceResult<String> {
+    let version = find(conn, env, actor, reference)?;
+    let against = match against.or(version.previous.as_deref()) {
+        Some(against) => against.to_string(),
+        None => {
+            return Err(ServiceError::NotFound(format!(
+                "考核细则 {reference} 没有更早的版本可以对照"
+            )));
+        }
+    };
+    checklist_diff::document(env.catalog, html, &against, reference)
 }
 
 /// Publishes a draft: from now on it is frozen, and campaigns may adopt it.

@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/admin/checklists/{reference}/workbook",
         web::get().to(workbook),
     )
+    .route("/admin/checklists/{reference}/diff", web::get().to(diff))
     .service(
         web::resource("/admin/checklists/{reference}/publish")
             .app_data(form_config())
@@ -142,8 +143,9 @@ async fn version(
     reader(&viewer)?;
     let actor = viewer.actor.clone();
     let reference = reference.into_inner();
+    let html = state.html.clone();
     let detail = state
-        .run(move |conn, env| versions::detail(conn, env, &actor, &reference))
+        .run(move |conn, env| versions::detail(conn, env, &actor, &reference, &html))
         .await?;
     let may_publish = viewer.actor.role == Role::Admin && detail.version.is_draft();
     let path = format!("/admin/checklists/{}", detail.version.reference);
@@ -200,4 +202,30 @@ async fn workbook(
         .run(move |conn, env| versions::workbook(conn, env, &actor, &reference))
         .await?;
     Ok(crate::web::download(&name, bytes))
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    against: Option<String>,
+}
+
+/// The printable comparison (修订对照) for the 审定会, A4.
+async fn diff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    reference: web::Path<String>,
+    query: super::PageQuery<DiffQuery>,
+) -> Result<HttpResponse, PageError> {
+    reader(&viewer)?;
+    let (actor, html) = (viewer.actor.clone(), state.html.clone());
+    let reference = reference.into_inner();
+    let against = query.into_inner().against;
+    let document = state
+        .run(move |conn, env| {
+            versions::diff_document(conn, env, &actor, &reference, against.as_deref(), &html)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(document))
 }
