@@ -65,6 +65,22 @@ fn imported(dir: &Path, db: &str) {
     );
 }
 
+/// How many assessments, submissions, orders and audit entries are stored.
+fn stored(db: &str) -> [i64; 4] {
+    use nianjian::store::queries;
+    let url = nianjian::store::DatabaseUrl::parse(db).expect("url");
+    let mut conn = nianjian::store::Db::open(&url, 1)
+        .expect("open")
+        .get()
+        .expect("conn");
+    [
+        queries::assessments::count(&mut conn).expect("count"),
+        queries::submissions::count(&mut conn).expect("count"),
+        queries::rectifications::count(&mut conn).expect("count"),
+        queries::audit::count(&mut conn, Default::default()).expect("count"),
+    ]
+}
+
 #[test]
 fn rescore_prints_the_preview_and_stores_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -73,7 +89,7 @@ fn rescore_prints_the_preview_and_stores_nothing() {
     let db_path = dir.path().join("a.db");
     let db = db_path.to_str().expect("path");
     imported(&books, db);
-    let before = std::fs::read(&db_path).expect("db");
+    let before = stored(db);
 
     let json = nianjian(&[
         "rescore",
@@ -114,8 +130,8 @@ fn rescore_prints_the_preview_and_stores_nothing() {
     assert_eq!(text.status.code(), Some(0));
     insta::assert_snapshot!("rescore_text_2013", stdout(&text));
 
-    // Previewing wrote nothing: the database file is byte for byte the same.
-    assert_eq!(std::fs::read(&db_path).expect("db"), before);
+    // Previewing wrote nothing.
+    assert_eq!(stored(db), before);
 }
 
 #[test]
@@ -127,12 +143,12 @@ fn a_draft_file_is_previewed_and_unknowns_are_exit_2() {
     let db = db_path.to_str().expect("path");
     imported(&books, db);
 
-    // A draft of community@2012 whose 省级示范 asks 95 instead of 90.
+    // A draft of community@2012 whose 省级示范 asks 99 instead of 90.
     let source = std::fs::read_to_string("checklists/community/2012.toml").expect("2012");
     assert!(source.contains("min_total = 90"));
     let draft = source
         .replace("version = \"2012\"", "version = \"2014-draft\"")
-        .replace("min_total = 90", "min_total = 95");
+        .replace("min_total = 90", "min_total = 99");
     let draft_path = dir.path().join("draft.toml");
     std::fs::write(&draft_path, draft).expect("draft");
     let out = nianjian(&[
@@ -157,14 +173,17 @@ fn a_draft_file_is_previewed_and_unknowns_are_exit_2() {
         // Same items, same answers: same totals, and nothing unknown.
         assert_eq!(u["delta"], 0.0, "{u}");
         assert_eq!(u["unknown"]["items"], serde_json::json!([]), "{u}");
-        let old = u["old_total"].as_f64().expect("total");
-        if old >= 90.0 && old < 95.0 && u["old_tier"]["code"] == "province-model" {
-            assert_eq!(u["direction"], "down", "{u}");
-        }
+        assert_eq!(u["movers"], serde_json::json!([]), "{u}");
     }
-    let first = &preview["units"][0];
-    assert_eq!(first["old_tier"]["code"], "province-model", "{first}");
-    assert_eq!(first["moved"], first["old_total"].as_f64().unwrap() < 95.0);
+    // 100 keeps 省级示范; 98.5 falls below the draft's 99.
+    let (first, second) = (&preview["units"][0], &preview["units"][1]);
+    assert_eq!(first["old_total"], 100.0, "{first}");
+    assert_eq!(first["moved"], false, "{first}");
+    assert_eq!(second["old_total"], 98.5, "{second}");
+    assert_eq!(second["old_tier"]["code"], "province-model", "{second}");
+    assert_eq!(second["direction"], "down", "{second}");
+    assert_eq!(second["new_tier"]["code"], "province-standard", "{second}");
+    assert_eq!(preview["counts"]["down"], 1);
 
     for (args, code) in [
         (vec!["--checklist", "community@1999"], 2),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::domain::{Checklist, Points};
-use crate::ingest::checklists::{Catalog, parse_file};
+use crate::ingest::checklists::{Catalog, parse_draft};
 use crate::ingest::workbook::Limits;
 use crate::service::rescore::{Preview, UnitPreview, preview, standing_name};
 use crate::service::{Actor, Env};
@@ -72,8 +72,8 @@ fn resolve(catalog: &Catalog, written: &str) -> Result<Arc<Checklist>, CliError>
     if written.ends_with(".toml") || path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Invalid(format!("无法读取 {written}：{e}")))?;
-        return parse_file(written, &text)
-            .map(|loaded| loaded.checklist)
+        return parse_draft(written, &text)
+            .map(Arc::new)
             .map_err(|problems| {
                 CliError::Invalid(format!("考核细则有误：\n{}", problems_text(&problems)))
             });
