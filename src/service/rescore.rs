@@ -484,7 +484,7 @@ fn title_of(new: &Checklist, old: &Checklist, code: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether a standing is a tier: for the text output.
+/// A result's standing as people read it (a tier's name, 未达标 or 待定).
 pub fn standing_name(tier: Option<&TierRef>, provisional: bool) -> String {
     rules::Standing::of(provisional, tier).name().to_string()
 }
