@@ -4,6 +4,7 @@
 mod authoring;
 mod bureau;
 mod help;
+mod rescore;
 mod server;
 mod summary;
 
@@ -127,6 +128,8 @@ enum Command {
         #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
     },
+    /// 重新计分预览：按另一版考核细则，用同样的答案为一个年度的现行考核结果重新计分；不保存任何内容。
+    Rescore(rescore::RescoreArgs),
     /// 用户账号。
     User {
         #[command(subcommand)]
@@ -363,6 +366,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Import { db, files } => {
             server::import(&db.database, db.checklists.as_deref(), &expand(&files))
         }
+        Command::Rescore(args) => rescore::run(&args),
         Command::User {
             command:
                 UserCommand::Add {

@@ -34,12 +34,12 @@ impl From<crate::store::StoreError> for CliError {
     }
 }
 
-fn now() -> Clock {
+pub(super) fn now() -> Clock {
     Clock::at(chrono::Utc::now())
 }
 
 /// Opens the database (migrations run) and records the checklist versions.
-fn open(
+pub(super) fn open(
     database: &str,
     checklists: Option<&Path>,
     connections: u32,

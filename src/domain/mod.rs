@@ -9,6 +9,7 @@ pub mod number;
 pub mod plausibility;
 pub mod random;
 pub mod rectification;
+pub mod rescore;
 pub mod sampling;
 pub mod scoring;
 pub mod text;

@@ -168,6 +168,39 @@ include!(concat!(env!("OUT_DIR"), "/embedded_checklists.rs"));
 /// Parses and validates one file; `file` is `<id>/<version>.toml`, which
 /// must agree with the `id` and `version` inside.
 pub fn parse_file(file: &str, text: &str) -> Result<LoadedChecklist, Vec<FileProblem>> {
+    let (value, checklist) = parse_anywhere(file, text)?;
+    let expected = format!("{}/{}.toml", checklist.id, checklist.version);
+    let normalised = file.replace('\\', "/");
+    if !normalised.ends_with(&expected) {
+        return Err(vec![FileProblem {
+            file: file.to_string(),
+            key: None,
+            message: format!(
+                "文件位置应为 {expected}（id = \"{}\", version = \"{}\"）",
+                checklist.id, checklist.version
+            ),
+        }]);
+    }
+
+    let canonical = toml::to_string(&value).unwrap_or_else(|_| text.to_string());
+    let fingerprint = hex(&Sha256::digest(canonical.as_bytes()));
+    Ok(LoadedChecklist {
+        checklist: Arc::new(checklist),
+        file: file.to_string(),
+        fingerprint,
+        source: text.to_string(),
+    })
+}
+
+/// Parses and validates a draft kept anywhere (`nianjian rescore
+/// --checklist FILE.toml`): the same checks, but its place is not that of
+/// a catalog file, and it is never recorded.
+pub fn parse_draft(file: &str, text: &str) -> Result<Checklist, Vec<FileProblem>> {
+    parse_anywhere(file, text).map(|(_, checklist)| checklist)
+}
+
+/// The TOML table and the validated checklist, wherever the file lies.
+fn parse_anywhere(file: &str, text: &str) -> Result<(toml::Table, Checklist), Vec<FileProblem>> {
     let problem = |key: Option<String>, message: String| FileProblem {
         file: file.to_string(),
         key,
@@ -189,27 +222,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<LoadedChecklist, Vec<FilePro
             .map(|p| problem(Some(p.key), p.message))
             .collect::<Vec<_>>()
     })?;
-
-    let expected = format!("{}/{}.toml", checklist.id, checklist.version);
-    let normalised = file.replace('\\', "/");
-    if !normalised.ends_with(&expected) {
-        return Err(vec![problem(
-            None,
-            format!(
-                "文件位置应为 {expected}（id = \"{}\", version = \"{}\"）",
-                checklist.id, checklist.version
-            ),
-        )]);
-    }
-
-    let canonical = toml::to_string(&value).unwrap_or_else(|_| text.to_string());
-    let fingerprint = hex(&Sha256::digest(canonical.as_bytes()));
-    Ok(LoadedChecklist {
-        checklist: Arc::new(checklist),
-        file: file.to_string(),
-        fingerprint,
-        source: text.to_string(),
-    })
+    Ok((value, checklist))
 }
 
 /// "（第 12 行第 3 列）" for where a TOML error was found, or nothing when

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod recording;
 pub mod rectifications;
 pub mod reports;
+pub mod rescore;
 pub mod reviews;
 pub mod roster;
 pub mod samples;

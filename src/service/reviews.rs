@@ -162,21 +162,40 @@ pub fn stored_answers(
     submission_id: i64,
     unit_kind: &str,
 ) -> ServiceResult<Answers> {
-    let mut answers = Answers {
+    let inputs = queries::submissions::inputs(conn, submission_id)?;
+    let rows = queries::submissions::answers(conn, submission_id)?;
+    Ok(answers_from_rows(
+        checklist,
+        unit_kind,
+        inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        rows.iter().map(|(c, a, _)| (c.as_str(), a.as_deref())),
+    ))
+}
+
+/// A submission's answers from its stored rows (facts as key and value,
+/// answers as item code and answer), read by `checklist`: what
+/// [`stored_answers`] loads, for callers that load many at once.
+pub fn answers_from_rows<'a>(
+    checklist: &Checklist,
+    unit_kind: &str,
+    inputs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    answers: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Answers {
+    let mut out = Answers {
         unit_kind: unit_kind.to_string(),
         ..Answers::default()
     };
-    for (key, value) in queries::submissions::inputs(conn, submission_id)? {
-        if let Some(v) = fact(checklist, &key, &value) {
-            answers.inputs.insert(key, v);
+    for (key, value) in inputs {
+        if let Some(v) = fact(checklist, key, value) {
+            out.inputs.insert(key.to_string(), v);
         }
     }
-    for (code, answer, _) in queries::submissions::answers(conn, submission_id)? {
-        if let Some(a) = answer.as_deref().and_then(decode_answer) {
-            answers.self_scores.insert(code, a);
+    for (code, answer) in answers {
+        if let Some(a) = answer.and_then(decode_answer) {
+            out.self_scores.insert(code.to_string(), a);
         }
     }
-    Ok(answers)
+    out
 }
 
 /// Records a review of a unit's current submission and recomputes it.

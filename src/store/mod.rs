@@ -295,6 +295,15 @@ where
     })
 }
 
+/// Reads in one transaction, so that several queries see one state of
+/// the database; takes no write lock.
+pub fn read<T, E>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    in_transaction(conn, work)
+}
+
 /// A savepoint inside the caller's transaction: when `work` fails, its
 /// changes alone are undone and the transaction goes on.
 pub fn savepoint<T, E>(

@@ -452,6 +452,7 @@ pub struct Binary(#[allow(dead_code)] Vec<u8>);
         api::session::create, api::session::delete, api::session::me,
         api::submissions::create, api::submissions::get, api::submissions::file, api::submissions::review,
         api::assessments::list, api::assessments::get, api::assessments::history,
+        api::rescore::preview,
         api::units::list, api::units::get, api::units::save, api::units::import,
         api::evidence::attach, api::evidence::list, api::evidence::file,
         api::campaigns::list, api::campaigns::get, api::campaigns::create, api::campaigns::update,

@@ -10,8 +10,8 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, evidence, flags, rectifications, reports, samples,
-    session, submissions, units, users,
+    assessments, audit, campaigns, checklists, evidence, flags, rectifications, reports, rescore,
+    samples, session, submissions, units, users,
 };
 use super::openapi;
 
@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/submissions/{id}/reviews").post(submissions::review))
                 .service(at("/assessments").get(assessments::list))
                 .service(at("/assessments/{id}").get(assessments::get))
+                .service(at("/rescore").get(rescore::preview))
                 .service(at("/units").get(units::list).post(units::save))
                 .service(at("/units/import").post(units::import))
                 .service(at("/units/{code}").get(units::get))

@@ -118,6 +118,7 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/assessments", "/api/v1/assessments?year=2012&unit={code_b}", Body::None, READ_B),
     row("GET", "/api/v1/assessments/{id}", "/api/v1/assessments/{asm_a}", Body::None, READ_A),
     row("GET", "/api/v1/assessments/{id}", "/api/v1/assessments/{asm_b}", Body::None, READ_B),
+    row("GET", "/api/v1/rescore", "/api/v1/rescore?year=2012&checklist=community@2013", Body::None, READERS),
     row("GET", "/api/v1/units", "/api/v1/units", Body::None, SIGNED_IN),
     row("POST", "/api/v1/units", "/api/v1/units", Body::Json(r#"{"code":"330102399","name":"新建社区","kind":"社区","street":"小营街道"}"#), ADMIN),
     row("POST", "/api/v1/units/import", "/api/v1/units/import", Body::Roster, ADMIN),

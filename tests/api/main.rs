@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod rectifications;
 mod reports;
+mod rescore;
 mod reviews;
 mod roster;
 mod samples;

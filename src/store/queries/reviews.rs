@@ -80,3 +80,22 @@ pub fn input_overrides_of(
     }
     Ok(all)
 }
+
+/// Every override (items and facts) of several reviews at once.
+pub fn overrides_of(conn: &mut DbConn, review_ids: &[i64]) -> StoreResult<Vec<ReviewOverrideRow>> {
+    let mut all = Vec::new();
+    for chunk in review_ids.chunks(500) {
+        all.extend(
+            review_overrides::table
+                .filter(review_overrides::review_id.eq_any(chunk))
+                .order((
+                    review_overrides::review_id.asc(),
+                    review_overrides::target.asc(),
+                    review_overrides::code.asc(),
+                ))
+                .select(ReviewOverrideRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(all)
+}

@@ -316,3 +316,24 @@ pub fn inputs_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<(i64, String
     }
     Ok(all)
 }
+
+/// (submission id, item code, answer as stored) for many submissions.
+pub fn answers_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> StoreResult<Vec<(i64, String, Option<String>)>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            submission_answers::table
+                .filter(submission_answers::submission_id.eq_any(chunk))
+                .select((
+                    submission_answers::submission_id,
+                    submission_answers::item_code,
+                    submission_answers::answer,
+                ))
+                .load::<(i64, String, Option<String>)>(conn)?,
+        );
+    }
+    Ok(all)
+}

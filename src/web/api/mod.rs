@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod flags;
 pub mod rectifications;
 pub mod reports;
+pub mod rescore;
 pub mod samples;
 pub mod session;
 pub mod submissions;
