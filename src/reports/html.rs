@@ -152,6 +152,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pages/admin-checklist",
         include_str!("../../report-templates/pages/admin-checklist.hbs"),
     ),
+    (
+        "pages/admin-preview",
+        include_str!("../../report-templates/pages/admin-preview.hbs"),
+    ),
 ];
 
 /// The application pages' own style, beside report.css.

@@ -283,7 +283,12 @@ pub fn detail(
 ) -> ServiceResult<VersionDetail> {
     let version = find(conn, env, actor, reference)?;
     let diff_html = match &version.previous {
-        Some(previous) => Some(checklist_diff::fragment(env.catalog, html, previous, reference)?),
+        Some(previous) => Some(checklist_diff::fragment(
+            env.catalog,
+            html,
+            previous,
+            reference,
+        )?),
         None => None,
     };
     let checklist = checklists::get(conn, env.catalog, reference)?;
@@ -433,4 +438,22 @@ mod tests {
             assert_eq!(version_order(a, b), expected, "{a} vs {b}");
         }
     }
+}
+
+/// What-if (试算) of a year's current results under version `reference`
+/// (a draft included): see [`super::rescore::preview`].
+pub fn preview(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+    year: i32,
+) -> ServiceResult<super::rescore::Preview> {
+    may_read(actor)?;
+    let checklist = env
+        .catalog
+        .get(reference)
+        .cloned()
+        .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))?;
+    super::rescore::preview(conn, env, actor, year, &checklist)
 }

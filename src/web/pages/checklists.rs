@@ -16,6 +16,7 @@ use crate::web::upload::{FormRules, read_checked};
 use crate::web::{ApiError, AppState};
 
 use super::inspect::form_config;
+use super::preview::PreviewPage;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -30,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(workbook),
     )
     .route("/admin/checklists/{reference}/diff", web::get().to(diff))
+    .route(
+        "/admin/checklists/{reference}/preview",
+        web::get().to(preview),
+    )
     .service(
         web::resource("/admin/checklists/{reference}/publish")
             .app_data(form_config())
@@ -228,4 +233,36 @@ async fn diff(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(document))
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    year: Option<i32>,
+}
+
+/// The what-if page (试算): how a year's results would stand under this
+/// version.
+async fn preview(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    reference: web::Path<String>,
+    query: super::PageQuery<PreviewQuery>,
+) -> Result<HttpResponse, PageError> {
+    reader(&viewer)?;
+    let actor = viewer.actor.clone();
+    let reference = reference.into_inner();
+    let year = query
+        .into_inner()
+        .year
+        .ok_or_else(|| ServiceError::BadRequest("请选择要试算的年度".into()))?;
+    let preview = state
+        .run(move |conn, env| versions::preview(conn, env, &actor, &reference, year))
+        .await?;
+    let path = format!(
+        "/admin/checklists/{}/preview",
+        super::encode(&preview.checklist)
+    );
+    let title = format!("试算 {} · {} 年度", preview.checklist, preview.year);
+    Page::new("admin-preview", &title, &path, PreviewPage::of(preview))
+        .render(&state, Some(&viewer))
 }

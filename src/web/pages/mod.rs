@@ -10,6 +10,7 @@ pub mod checklists;
 pub mod inspect;
 pub mod leader;
 pub mod login;
+mod preview;
 pub mod session;
 pub mod unit;
 

@@ -9,6 +9,7 @@
 
 mod client;
 mod crawl;
+mod versions;
 
 use std::collections::BTreeMap;
 
