@@ -11,6 +11,8 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "support/xlsx_edit.rs"]
+mod xlsx_edit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +22,7 @@ use base64_decode::decode as base64;
 use serde_json::{Value, json};
 
 use helpers::{Book, TestApp};
+use xlsx_edit::{Cell, at, edit};
 
 /// Base64 for screenshots, without pulling in a crate for it.
 mod base64_decode {
@@ -672,6 +675,115 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
         "pages wider than a phone:\n{}",
         sideways.join("\n")
     );
+}
+
+/// An admin revises the checklist as the bureau does: exports last year's
+/// version, edits it in "Excel", imports the draft, reads the changes and
+/// the 2012 preview, publishes.
+#[actix_web::test]
+async fn an_admin_authors_previews_and_publishes_a_version_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    for (code, name, quality) in [
+        ("330102301", "小营巷社区", 1.0),
+        ("330102302", "葵巷社区", 0.9),
+    ] {
+        let book = Book {
+            code,
+            name,
+            quality,
+            ..Book::default()
+        };
+        let (status, body) = app
+            .upload(&inspector, "seed.xlsx", app.workbook(&book))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let downloads = tempfile::tempdir().expect("downloads");
+    let browser = Browser::start(downloads.path()).await;
+    browser.go(&app.url("/")).await;
+    browser.sign_in(&app, "admin").await;
+    browser.wait_for_url(|u| u.ends_with("/inspect")).await;
+    browser.go(&app.url("/admin")).await;
+    browser.click("a[href='/admin/checklists']").await;
+    browser.wait_for_text("导入草稿").await;
+    browser.screenshot("20-admin-checklists").await;
+    browser
+        .click("a[href='/admin/checklists/community%402013']")
+        .await;
+    browser.wait_for_text("导出细则工作簿").await;
+    browser
+        .click("a[href='/admin/checklists/community%402013/workbook']")
+        .await;
+    let exported = std::fs::read(browser.downloaded(".xlsx").await).expect("workbook");
+
+    let draft = edit(
+        &exported,
+        &[
+            at(
+                &exported,
+                "基本信息",
+                "项目",
+                "版本",
+                "内容",
+                Cell::Text("2014"),
+            ),
+            at(
+                &exported,
+                "基本信息",
+                "项目",
+                "标题",
+                "内容",
+                Cell::Text("社区档案工作考核细则（2014版）"),
+            ),
+            at(
+                &exported,
+                "细则",
+                "编号",
+                "A3",
+                "考核内容",
+                Cell::Text("建立社区档案工作网络，绘制并公布档案管理网络图"),
+            ),
+            at(
+                &exported,
+                "等级",
+                "编号",
+                "province-model",
+                "最低总分",
+                Cell::Number("95"),
+            ),
+        ],
+    );
+    let path = downloads.path().join("社区细则2014.xlsx");
+    std::fs::write(&path, draft).expect("write");
+    browser.go(&app.url("/admin/checklists")).await;
+    browser
+        .type_into("#draft-form input[type=file]", &path.display().to_string())
+        .await;
+    browser.click("#draft-form button[type=submit]").await;
+    let version = browser.wait_for_text("修订对照").await;
+    assert!(
+        version.contains("草稿") && version.contains("95"),
+        "{version}"
+    );
+    browser.screenshot("21-admin-draft").await;
+
+    browser.click("#preview-form button[type=submit]").await;
+    let preview = browser.wait_for_text("等级变动表").await;
+    assert!(preview.contains("共 2 个单位"), "{preview}");
+    browser.screenshot("22-admin-preview").await;
+
+    browser
+        .go(&app.url("/admin/checklists/community%402014"))
+        .await;
+    browser.wait_for_text("发布此版本").await;
+    browser.click("#publish-form button[type=submit]").await;
+    let published = browser.wait_for_text("已发布").await;
+    assert!(!published.contains("发布此版本"), "{published}");
+    browser.screenshot("23-admin-published").await;
 }
 
 /// The 基本情况 sheet of a self-check workbook: each label and the value in

@@ -19,3 +19,5 @@ mod reviews;
 mod roster;
 mod samples;
 mod uploads;
+#[path = "../support/xlsx_edit.rs"]
+mod xlsx_edit;
