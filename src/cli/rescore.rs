@@ -21,7 +21,7 @@ pub struct RescoreArgs {
     /// 年度。
     #[arg(long, value_name = "年度")]
     year: i32,
-    /// 考核细则：ID@VERSION（如 community@2013），或一份尚未放入考核细则目录的 .toml 文件。
+    /// 考核细则：ID@VERSION（如 community@2013），或一份尚未放入考核细则目录的草稿：.toml 文件或考核细则编制表（.xlsx）。
     #[arg(long, value_name = "ID@VERSION|文件")]
     checklist: String,
     #[command(flatten)]
@@ -69,6 +69,11 @@ pub fn run(args: &RescoreArgs) -> Result<ExitCode, CliError> {
 /// `ID@VERSION` from the catalog, or a checklist file (a draft).
 fn resolve(catalog: &Catalog, written: &str) -> Result<Arc<Checklist>, CliError> {
     let path = Path::new(written);
+    let lower = written.to_lowercase();
+    if [".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|x| lower.ends_with(x)) {
+        // A draft still in its authoring workbook (考核细则编制表).
+        return Ok(Arc::new(crate::service::authoring::draft(path)?));
+    }
     if written.ends_with(".toml") || path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Invalid(format!("无法读取 {written}：{e}")))?;

@@ -4,9 +4,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::domain::Checklist;
 use crate::domain::checklist::RawChecklist;
-use crate::ingest::authoring::{AuthoringProblem, read_authoring};
+use crate::ingest::authoring::{Authored, AuthoringProblem, read_authoring};
 use crate::ingest::checklists::Catalog;
 use crate::ingest::self_check::Problem;
 use crate::ingest::workbook::Limits;
@@ -48,11 +50,7 @@ pub struct Imported {
 /// at once as [`ServiceError::Invalid`] and nothing is written; an existing
 /// version is never overwritten ([`ServiceError::Conflict`]).
 pub fn import(path: &Path, out_dir: &Path) -> ServiceResult<Imported> {
-    let limits = Limits::default();
-    let name = path.display().to_string();
-    let bytes = read_within(path, limits.max_file_bytes)?;
-    let authored = read_authoring(&name, &bytes, &limits)
-        .map_err(|found| ServiceError::Invalid(found.into_iter().map(problem).collect()))?;
+    let authored = read_file(path)?;
     let raw = &authored.raw;
     let file = out_dir.join(&raw.id).join(format!("{}.toml", raw.version));
     let exists = || {
@@ -85,6 +83,20 @@ pub fn import(path: &Path, out_dir: &Path) -> ServiceResult<Imported> {
     })
 }
 
+/// The checklist an authoring workbook describes, checked but written
+/// nowhere: a draft to preview (`rescore --checklist FILE.xlsx`).
+pub fn draft(path: &Path) -> ServiceResult<Checklist> {
+    Ok(Arc::unwrap_or_clone(read_file(path)?.loaded.checklist))
+}
+
+fn read_file(path: &Path) -> ServiceResult<Authored> {
+    let limits = Limits::default();
+    let bytes = read_within(path, limits.max_file_bytes)?;
+    read_authoring(&path.display().to_string(), &bytes, &limits).map_err(|found| {
+        ServiceError::Invalid(found.into_iter().map(AuthoringProblem::into_problem).collect())
+    })
+}
+
 /// The file's bytes, refusing one over `limit` without reading it all.
 fn read_within(path: &Path, limit: usize) -> ServiceResult<Vec<u8>> {
     use std::io::Read;
@@ -108,13 +120,4 @@ fn read_within(path: &Path, limit: usize) -> ServiceResult<Vec<u8>> {
         }]));
     }
     Ok(bytes)
-}
-
-fn problem(p: AuthoringProblem) -> Problem {
-    let some = |s: String| (!s.is_empty()).then_some(s);
-    Problem {
-        sheet: some(p.sheet),
-        cell: some(p.cell),
-        message: p.message,
-    }
 }
