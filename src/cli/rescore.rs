@@ -70,7 +70,10 @@ pub fn run(args: &RescoreArgs) -> Result<ExitCode, CliError> {
 fn resolve(catalog: &Catalog, written: &str) -> Result<Arc<Checklist>, CliError> {
     let path = Path::new(written);
     let lower = written.to_lowercase();
-    if [".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|x| lower.ends_with(x)) {
+    if [".xlsx", ".xlsm", ".xls", ".ods"]
+        .iter()
+        .any(|x| lower.ends_with(x))
+    {
         // A draft still in its authoring workbook (考核细则编制表).
         return Ok(Arc::new(crate::service::authoring::draft(path)?));
     }

@@ -545,7 +545,10 @@ pub struct Named {
 pub fn named_version(bytes: &[u8], limits: &Limits) -> Option<Named> {
     let wanted = |name: &str| fold_label(name) == SHEET_BASIC;
     let book = workbook::read_workbook(bytes, &wanted, limits).ok()?;
-    let sheet = book.sheets.iter().find(|s| fold_label(&s.name) == SHEET_BASIC)?;
+    let sheet = book
+        .sheets
+        .iter()
+        .find(|s| fold_label(&s.name) == SHEET_BASIC)?;
     let found = labelled_cells(sheet);
     let text = |label: &str| {
         found

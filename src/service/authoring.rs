@@ -93,7 +93,12 @@ fn read_file(path: &Path) -> ServiceResult<Authored> {
     let limits = Limits::default();
     let bytes = read_within(path, limits.max_file_bytes)?;
     read_authoring(&path.display().to_string(), &bytes, &limits).map_err(|found| {
-        ServiceError::Invalid(found.into_iter().map(AuthoringProblem::into_problem).collect())
+        ServiceError::Invalid(
+            found
+                .into_iter()
+                .map(AuthoringProblem::into_problem)
+                .collect(),
+        )
     })
 }
 

@@ -108,7 +108,10 @@ pub fn with_authored(conn: &mut DbConn, files: &Catalog) -> ServiceResult<Catalo
         if catalog.get(&row.reference).is_some() {
             continue;
         }
-        let (id, version) = row.reference.split_once('@').unwrap_or((&row.reference, ""));
+        let (id, version) = row
+            .reference
+            .split_once('@')
+            .unwrap_or((&row.reference, ""));
         match parse_file(&format!("{id}/{version}.toml"), &row.source) {
             Ok(loaded) => {
                 catalog.add(loaded);

@@ -377,11 +377,7 @@ fn check_campaign(
 
 /// A refused workbook made from another version of the checklist than the
 /// year's campaign uses for its kind of unit: the one message to give.
-fn wrong_version(
-    conn: &mut DbConn,
-    actor: &Actor,
-    named: &Named,
-) -> ServiceResult<Option<String>> {
+fn wrong_version(conn: &mut DbConn, actor: &Actor, named: &Named) -> ServiceResult<Option<String>> {
     let (Some(year), Some(kind)) = (named.year, named.unit_kind.as_deref()) else {
         return Ok(None);
     };

@@ -103,8 +103,9 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Vec
             .map(|p| p.reference());
         let assessments = counts.get(&reference).copied().unwrap_or(0);
         let campaigns = uses.remove(&reference).unwrap_or_default();
-        let published =
-            row.is_some_and(|r| r.published_at.is_some()) || assessments > 0 || !campaigns.is_empty();
+        let published = row.is_some_and(|r| r.published_at.is_some())
+            || assessments > 0
+            || !campaigns.is_empty();
         views.push(VersionView {
             id: c.id.clone(),
             version: c.version.clone(),
@@ -298,7 +299,11 @@ pub fn detail(
             code: c.code.clone(),
             name: c.name.clone(),
             max: checklist.category_max(&c.code),
-            items: checklist.items.iter().filter(|i| i.category == c.code).count(),
+            items: checklist
+                .items
+                .iter()
+                .filter(|i| i.category == c.code)
+                .count(),
         })
         .collect();
     let mut years = super::campaigns::years(conn)?;

@@ -134,9 +134,12 @@ impl AppState {
         let pages_html = html.clone().with_links(pages::leader::links());
         let catalogs = Catalogs::new(catalog);
         // Drafts authored on the pages live in the database only.
-        match db.get().map_err(crate::service::ServiceError::from).and_then(|mut conn| {
-            crate::service::checklists::with_authored(&mut conn, &catalogs.files)
-        }) {
+        match db
+            .get()
+            .map_err(crate::service::ServiceError::from)
+            .and_then(|mut conn| {
+                crate::service::checklists::with_authored(&mut conn, &catalogs.files)
+            }) {
             Ok(with_drafts) => catalogs.replace(with_drafts),
             Err(e) => tracing::warn!("未能读取页面导入的考核细则：{e}"),
         }

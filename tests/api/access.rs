@@ -43,6 +43,8 @@ enum Body {
     Roster,
     /// Multipart: one 佐证材料 file for item A1 of 2012.
     Evidence,
+    /// Multipart: an authoring workbook of a new draft, community@2099.
+    Draft,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -139,6 +141,10 @@ const TABLE: &[Row] = &[
     row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"rectify_days":20}"#), BUREAU),
     row("GET", "/api/v1/checklists", "/api/v1/checklists", Body::None, SIGNED_IN),
     row("GET", "/api/v1/checklists/{reference}/template", "/api/v1/checklists/community@2013/template", Body::None, SIGNED_IN),
+    row("POST", "/api/v1/checklists", "/api/v1/checklists", Body::Draft, ADMIN),
+    row("GET", "/api/v1/checklists/{reference}", "/api/v1/checklists/community@2099", Body::None, READERS),
+    row("GET", "/api/v1/checklists/{reference}/workbook", "/api/v1/checklists/community@2099/workbook", Body::None, READERS),
+    row("POST", "/api/v1/checklists/{reference}/publish", "/api/v1/checklists/community@2099/publish", Body::None, ADMIN),
     row("POST", "/api/v1/samples", "/api/v1/samples", Body::Json(r#"{"year":2012,"count":1,"seed":7}"#), BUREAU),
     row("GET", "/api/v1/samples", "/api/v1/samples?year=2012", Body::None, BUREAU),
     row("GET", "/api/v1/samples/{id}", "/api/v1/samples/{sample}", Body::None, BUREAU),
@@ -467,6 +473,15 @@ impl Fixture {
                     vec![("会议记录.pdf".into(), b"%PDF-1.4 minutes".to_vec())],
                 )
                 .await
+            }
+            Body::Draft => {
+                let loaded = app.catalog.loaded("community@2013").expect("checklist");
+                let mut raw: nianjian::domain::checklist::RawChecklist =
+                    toml::from_str(&loaded.source).expect("checklist file");
+                raw.version = "2099".into();
+                let bytes = nianjian::reports::authoring::write_authoring(&raw).expect("workbook");
+                app.post_form(token, path, &[], vec![("细则2099.xlsx".into(), bytes)])
+                    .await
             }
             Body::Json(text) => {
                 let body: Value = serde_json::from_str(text).expect("row body is JSON");

@@ -340,8 +340,8 @@ struct UnitsPage {
 /// The unit kinds some checklist applies to.
 fn unit_kinds(state: &AppState) -> Vec<String> {
     let kinds: BTreeSet<String> = state
-            .catalog()
-            .iter()
+        .catalog()
+        .iter()
         .flat_map(|l| l.checklist.unit_kinds.clone())
         .collect();
     kinds.into_iter().collect()
@@ -627,8 +627,8 @@ fn campaign_form(state: &AppState, typed: &CampaignTyped) -> CampaignForm {
             }];
             options.extend(
                 state
-            .catalog()
-            .iter()
+                    .catalog()
+                    .iter()
                     .filter(|l| l.checklist.applies_to(&kind))
                     .map(|l| {
                         let reference = l.checklist.reference();

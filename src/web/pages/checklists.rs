@@ -189,10 +189,7 @@ async fn publish(
         .await?;
     state.refresh_catalog().await?;
     Ok(see_other(
-        &format!(
-            "/admin/checklists/{}",
-            super::encode(&published.reference)
-        ),
+        &format!("/admin/checklists/{}", super::encode(&published.reference)),
         Some(Done::ChecklistPublished),
     ))
 }

@@ -1105,7 +1105,10 @@ async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
             "/unit/template?year=2012",
         ],
     );
-    assert!(!wrong.html.contains("自查评分!D"), "no cell errors of the other version");
+    assert!(
+        !wrong.html.contains("自查评分!D"),
+        "no cell errors of the other version"
+    );
 
     // Home, later: the upload that counts with its score, the way to its
     // card, and each order with its own 答复 button; the history links too.
