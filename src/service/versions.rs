@@ -185,17 +185,17 @@ pub fn import_draft(
     let checklist = &authored.loaded.checklist;
     let reference = checklist.reference();
     write(conn, |conn| {
-        if let Some(row) = queries::checklists::find(conn, &reference)? {
-            if row.origin != "workbook" || row.published_at.is_some() {
-                return Err(ServiceError::Conflict(format!(
-                    "考核细则 {reference} 已经存在{}，不能用草稿替换；请在编制表“基本信息”中改用新的版本号",
-                    if row.published_at.is_some() {
-                        "并已发布"
-                    } else {
-                        "（细则目录中的文件）"
-                    }
-                )));
-            }
+        if let Some(row) = queries::checklists::find(conn, &reference)?
+            && (row.origin != "workbook" || row.published_at.is_some())
+        {
+            return Err(ServiceError::Conflict(format!(
+                "考核细则 {reference} 已经存在{}，不能用草稿替换；请在编制表“基本信息”中改用新的版本号",
+                if row.published_at.is_some() {
+                    "并已发布"
+                } else {
+                    "（细则目录中的文件）"
+                }
+            )));
         }
         queries::submissions::store_file(conn, &digest, bytes, env.clock.now)?;
         queries::checklists::save_draft(
@@ -418,6 +418,24 @@ pub fn previous_of(catalog: &Catalog, checklist: &Checklist) -> Option<String> {
         .map(|c| c.reference())
 }
 
+/// What-if (试算) of a year's current results under version `reference`
+/// (a draft included): see [`super::rescore::preview`].
+pub fn preview(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    reference: &str,
+    year: i32,
+) -> ServiceResult<super::rescore::Preview> {
+    may_read(actor)?;
+    let checklist = env
+        .catalog
+        .get(reference)
+        .cloned()
+        .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))?;
+    super::rescore::preview(conn, env, actor, year, &checklist)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,22 +456,4 @@ mod tests {
             assert_eq!(version_order(a, b), expected, "{a} vs {b}");
         }
     }
-}
-
-/// What-if (试算) of a year's current results under version `reference`
-/// (a draft included): see [`super::rescore::preview`].
-pub fn preview(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    actor: &Actor,
-    reference: &str,
-    year: i32,
-) -> ServiceResult<super::rescore::Preview> {
-    may_read(actor)?;
-    let checklist = env
-        .catalog
-        .get(reference)
-        .cloned()
-        .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))?;
-    super::rescore::preview(conn, env, actor, year, &checklist)
 }

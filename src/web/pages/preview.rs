@@ -116,7 +116,7 @@ impl PreviewPage {
                 delta: i.delta,
             })
             .collect();
-        changed_items.sort_by(|a, b| b.units_changed.cmp(&a.units_changed));
+        changed_items.sort_by_key(|i| std::cmp::Reverse(i.units_changed));
         let (moved, moved_more) = capped(moved);
         let (unknown, unknown_more) = capped(unknown);
         PreviewPage {
