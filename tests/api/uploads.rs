@@ -199,7 +199,25 @@ async fn bulk_uploads_answer_per_file_and_store_the_valid_ones() {
         seed: 3,
         ..book()
     });
-    let broken = std::fs::read(concat!(
+    // The year's version with a score off its step: a cell error.
+    let broken = {
+        let checklist = app.catalog.get("community@2013").expect("checklist");
+        let mut answers = crate::helpers::full_marks(checklist);
+        answers.self_scores.insert(
+            "C1".into(),
+            nianjian::domain::ItemAnswer::Points(nianjian::domain::Points(130)),
+        );
+        app.workbook_with(
+            &Book {
+                code: "330102303",
+                name: "东园社区",
+                ..book()
+            },
+            answers,
+        )
+    };
+    // Last year's template (community@2012, with a mistake of its own).
+    let last_year = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/workbooks/broken-text-score.xlsx"
     ))
@@ -211,18 +229,28 @@ async fn bulk_uploads_answer_per_file_and_store_the_valid_ones() {
                 ("a.xlsx".into(), good_a),
                 ("broken.xlsx".into(), broken),
                 ("b.xlsx".into(), good_b),
+                ("last-year.xlsx".into(), last_year),
             ],
             "",
         )
         .await;
     assert_eq!(status, 200, "{body}");
     let files = body["files"].as_array().expect("files");
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
     assert_eq!(files[0]["ok"], true);
     assert_eq!(files[1]["ok"], false);
     assert_eq!(files[1]["status"], 422);
     assert!(files[1]["errors"][0]["cell"].is_string());
     assert_eq!(files[2]["ok"], true);
+    // One message naming both versions, not a cell error per changed item.
+    assert_eq!(files[3]["status"], 409, "{}", files[3]);
+    let said = files[3].to_string();
+    assert!(
+        said.contains("community@2012")
+            && said.contains("community@2013")
+            && said.contains("/template"),
+        "{said}"
+    );
     assert_eq!(body["accepted"], 2);
     let (_, list) = app.get(Some(&token), "/api/v1/assessments?year=2012").await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
