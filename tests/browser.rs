@@ -473,8 +473,27 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
 
     // A broken workbook: every problem named by its cell, nothing stored.
     browser.go(&app.url("/unit")).await;
-    let broken =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks/broken-off-step.xlsx");
+    // The year's version with a score off its step (1.3 where the step is 0.5).
+    let made = tempfile::tempdir().expect("dir");
+    let broken = made.path().join("自查表-有误.xlsx");
+    let mut answers = helpers::full_marks(app.catalog.get("community@2013").expect("checklist"));
+    answers.self_scores.insert(
+        "C1".into(),
+        nianjian::domain::ItemAnswer::Points(nianjian::domain::Points(130)),
+    );
+    std::fs::write(
+        &broken,
+        app.workbook_with(
+            &Book {
+                code: "330102301",
+                name: "小营巷社区",
+                street: "小营街道",
+                ..Book::default()
+            },
+            answers,
+        ),
+    )
+    .expect("write");
     browser
         .type_into(
             "form[action='/unit/upload'] input[type=file]",
