@@ -119,30 +119,11 @@ pub fn set_disabled(
     disabled: bool,
     clock: Clock,
 ) -> ServiceResult<UserView> {
-    actor.require_admin()?;
-    if actor.user_id == Some(user_id) && disabled {
-        return Err(ServiceError::Conflict("不能停用自己的账号".into()));
-    }
-    write(conn, |conn| {
-        let row = queries::users::get(conn, user_id)
-            .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
-        queries::users::set_disabled(conn, user_id, disabled)?;
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        audit::record(
-            conn,
-            actor,
-            clock,
-            action,
-            Entity::User(user_id),
-            row.username.clone(),
-        )?;
-        let row = queries::users::get(conn, user_id)?;
-        view(conn, &row)
-    })
+    let change = AccountChange {
+        password: None,
+        disabled: Some(disabled),
+    };
+    update_user(conn, actor, user_id, &change, None, clock)
 }
 
 pub fn set_password(
@@ -152,21 +133,88 @@ pub fn set_password(
     password: &str,
     clock: Clock,
 ) -> ServiceResult<()> {
-    if actor.user_id != Some(user_id) {
+    let change = AccountChange {
+        password: Some(password.to_string()),
+        disabled: None,
+    };
+    update_user(conn, actor, user_id, &change, None, clock).map(|_| ())
+}
+
+/// A change to an account: a new password, disabled or enabled.
+#[derive(Clone, Debug, Default)]
+pub struct AccountChange {
+    pub password: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes an account all or nothing: every check is made before any of it
+/// is written, and the writes are one transaction. A new password ends
+/// every session of the account but `keep_token` (the one that asked, when
+/// the account changes its own); disabling ends them all.
+pub fn update_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    change: &AccountChange,
+    keep_token: Option<&str>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    let own = actor.user_id == Some(user_id);
+    if !own || change.disabled.is_some() {
         actor.require_admin()?;
     }
-    check_password(password)?;
-    let hash = hash_password(password)?;
+    if own && change.disabled == Some(true) {
+        return Err(ServiceError::Conflict("不能停用自己的账号".into()));
+    }
+    let hash = match &change.password {
+        Some(password) => {
+            check_password(password)?;
+            Some(hash_password(password)?)
+        }
+        None => None,
+    };
+    let keep = keep_token.filter(|_| own).map(token_hash);
     write(conn, |conn| {
-        queries::users::set_password(conn, user_id, &hash)?;
-        audit::record(
-            conn,
-            actor,
-            clock,
-            "user.password",
-            Entity::User(user_id),
-            String::new(),
-        )
+        let row = queries::users::get(conn, user_id)
+            .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
+        if let Some(hash) = &hash {
+            queries::users::set_password(conn, user_id, hash)?;
+            queries::users::revoke_all(conn, user_id, keep.as_deref())?;
+            let detail = if own {
+                "本人修改密码"
+            } else {
+                "管理员重置密码"
+            };
+            audit::record(
+                conn,
+                actor,
+                clock,
+                "user.password",
+                Entity::User(user_id),
+                detail.into(),
+            )?;
+        }
+        if let Some(disabled) = change.disabled.filter(|&d| d != row.disabled) {
+            queries::users::set_disabled(conn, user_id, disabled)?;
+            if disabled {
+                queries::users::revoke_all(conn, user_id, None)?;
+            }
+            let action = if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
+            audit::record(
+                conn,
+                actor,
+                clock,
+                action,
+                Entity::User(user_id),
+                row.username.clone(),
+            )?;
+        }
+        let row = queries::users::get(conn, user_id)?;
+        view(conn, &row)
     })
 }
 
@@ -188,12 +236,15 @@ pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> Servic
         let _ = hash_password(password);
         return Err(denied());
     };
-    if row.disabled {
-        return Err(denied());
-    }
     Argon2::default()
         .verify_password(password.as_bytes(), row.password_hash.as_str())
         .map_err(|_| denied())?;
+    // Said only to whoever knows the password: a guesser learns nothing.
+    if row.disabled {
+        return Err(ServiceError::Forbidden(
+            "该账号已停用，请联系档案局的系统管理员".into(),
+        ));
+    }
     Ok(actor_of(&row))
 }
 

@@ -274,6 +274,7 @@ impl Application {
                     ))
                     .wrap(actix_web::middleware::from_fn(extract::text_rule))
                     .wrap(actix_web::middleware::Compress::default())
+                    .wrap(security_headers())
                     .wrap(tracing_middleware())
                     .configure(routes::routes)
                     .configure(pages::routes)
@@ -296,6 +297,17 @@ impl Application {
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// On every answer (where a handler set none of its own): never framed by
+/// another site (the pages' meta CSP cannot say frame-ancestors), never
+/// sniffed into another type, no full address sent to another site.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
 }
 
 fn tracing_middleware() -> actix_web::middleware::Logger {

@@ -3,6 +3,7 @@
 //! NIANJIAN_TEST_DATABASE=postgres://… is set (see README, "Tests").
 
 mod access;
+mod accounts;
 mod concurrency;
 mod conformance;
 mod demo;

@@ -107,6 +107,18 @@ pub fn revoke_token(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Ends every session of an account but the one whose token hash is `keep`.
+pub fn revoke_all(conn: &mut DbConn, user_id: i64, keep: Option<&str>) -> StoreResult<()> {
+    let of_user = api_tokens::table.filter(api_tokens::user_id.eq(user_id));
+    match keep {
+        Some(keep) => {
+            diesel::delete(of_user.filter(api_tokens::token_hash.ne(keep))).execute(conn)?
+        }
+        None => diesel::delete(of_user).execute(conn)?,
+    };
+    Ok(())
+}
+
 /// Drops expired tokens; called now and then, not on a hot path.
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(api_tokens::table.filter(api_tokens::expires_at.le(now))).execute(conn)?)

@@ -32,7 +32,8 @@ pub struct Me {
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
-    responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody),
+        (status = 403, description = "The account is disabled (said only with its right password)", body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     login: crate::web::extract::Json<Login>,

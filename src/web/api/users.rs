@@ -86,21 +86,18 @@ pub struct UserChange {
 pub async fn update(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    req: actix_web::HttpRequest,
     id: web::Path<i64>,
     body: crate::web::extract::Json<UserChange>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let id = id.into_inner();
-    let change = body.into_inner();
+    let UserChange { disabled, password } = body.into_inner();
+    let change = accounts::AccountChange { password, disabled };
+    let token = crate::web::auth::bearer(&req);
     Ok(web::Json(
         state
             .run(move |conn, env| {
-                if let Some(password) = &change.password {
-                    accounts::set_password(conn, &actor, id, password, env.clock)?;
-                }
-                match change.disabled {
-                    Some(disabled) => accounts::set_disabled(conn, &actor, id, disabled, env.clock),
-                    None => accounts::get_user(conn, &actor, id),
-                }
+                accounts::update_user(conn, &actor, id, &change, token.as_deref(), env.clock)
             })
             .await?,
     ))

@@ -131,6 +131,10 @@ async fn submit(
         Err(crate::web::ApiError::Service(crate::service::ServiceError::Unauthenticated(m))) => {
             again(&m, StatusCode::UNAUTHORIZED)
         }
+        // A disabled account, told so on the sign-in form.
+        Err(crate::web::ApiError::Service(crate::service::ServiceError::Forbidden(m))) => {
+            again(&m, StatusCode::FORBIDDEN)
+        }
         Err(e) => Err(PageError(e)),
     }
 }

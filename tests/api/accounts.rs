@@ -1,0 +1,145 @@
+//! Accounts as a bureau runs them: a change is all or nothing, a new
+//! password ends the other sessions, a disabled account is told so (only
+//! with its right password), and every answer carries the headers that
+//! keep pages from being framed or sniffed.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+async fn user_id(app: &TestApp, admin: &str, username: &str) -> i64 {
+    let (status, list) = app.get(Some(admin), "/api/v1/users").await;
+    assert_eq!(status, 200, "{list}");
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["username"] == username)
+        .and_then(|u| u["id"].as_i64())
+        .unwrap_or_else(|| panic!("no user {username}: {list}"))
+}
+
+async fn patch(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
+    app.send(
+        reqwest::Method::PATCH,
+        Some(token),
+        &format!("/api/v1/users/{id}"),
+        body,
+    )
+    .await
+}
+
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> (u16, Value) {
+    app.post(
+        None,
+        "/api/v1/session",
+        json!({"username": username, "password": password}),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_refused_change_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let leader = app.login("leader").await;
+    let id = user_id(&app, &admin, "leader").await;
+    // Its own password, and enabling itself (an admin's call): refused whole.
+    let (status, body) = patch(
+        &app,
+        &leader,
+        id,
+        json!({"password": "another-pass-1", "disabled": false}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        sign_in(&app, "leader", PASSWORD).await.0,
+        200,
+        "the old password still works"
+    );
+    assert_eq!(sign_in(&app, "leader", "another-pass-1").await.0, 401);
+    // Its own password alone: allowed.
+    let (status, body) = patch(&app, &leader, id, json!({"password": "another-pass-1"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], "leader");
+}
+
+#[actix_web::test]
+async fn a_new_password_ends_every_other_session() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let id = user_id(&app, &admin, "inspector").await;
+    let (first, second) = (app.login("inspector").await, app.login("inspector").await);
+    // Changed by the account itself: the session that asked stays.
+    let (status, body) = patch(&app, &first, id, json!({"password": "inspector-new-1"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.get(Some(&first), "/api/v1/me").await.0, 200);
+    assert_eq!(app.get(Some(&second), "/api/v1/me").await.0, 401);
+    // Reset by an admin: every session of the account ends.
+    let (status, body) = patch(&app, &admin, id, json!({"password": "inspector-new-2"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.get(Some(&first), "/api/v1/me").await.0, 401);
+    assert_eq!(
+        app.get(Some(&admin), "/api/v1/me").await.0,
+        200,
+        "the admin's own stays"
+    );
+    assert_eq!(sign_in(&app, "inspector", "inspector-new-2").await.0, 200);
+}
+
+#[actix_web::test]
+async fn a_disabled_account_is_told_so_only_with_its_password() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let leader = app.login("leader").await;
+    let id = user_id(&app, &admin, "leader").await;
+    let (status, body) = patch(&app, &admin, id, json!({"disabled": true})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        app.get(Some(&leader), "/api/v1/me").await.0,
+        401,
+        "its sessions end"
+    );
+    let (status, body) = sign_in(&app, "leader", PASSWORD).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("已停用")),
+        "{body}"
+    );
+    let (status, body) = sign_in(&app, "leader", "wrong-password").await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        !body.to_string().contains("停用"),
+        "a guesser learns nothing: {body}"
+    );
+}
+
+#[actix_web::test]
+async fn every_answer_forbids_framing_and_sniffing() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/healthz",
+        "/login",
+        "/api/v1/me",
+        "/api/openapi.json",
+        "/no-such-page",
+    ] {
+        let response = client.get(app.url(path)).send().await.expect("get");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert!(
+            header("content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}
