@@ -13,6 +13,7 @@ pub mod rescore;
 pub mod sampling;
 pub mod scoring;
 pub mod text;
+pub mod throttle;
 
 pub use checklist::{Checklist, ChecklistProblem, InputType, Item, Rule};
 pub use number::{Decimal, Points};

@@ -3,6 +3,8 @@
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::Duration;
+
+use crate::domain::throttle;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -25,6 +27,8 @@ pub struct UserView {
     /// The unit's code, for unit accounts.
     pub unit: Option<String>,
     pub disabled: bool,
+    /// Locked after too many failed sign-ins, until then (UTC).
+    pub locked_until: Option<chrono::NaiveDateTime>,
 }
 
 fn hash_password(password: &str) -> ServiceResult<String> {
@@ -46,12 +50,15 @@ fn view(conn: &mut DbConn, row: &UserRow) -> ServiceResult<UserView> {
         Some(id) => Some(queries::units::get(conn, id)?.code),
         None => None,
     };
+    let locked_until = queries::users::throttle(conn, &throttle_keys(&row.username, None)[0].0)?
+        .and_then(|r| r.locked_until);
     Ok(UserView {
         id: row.id,
         username: row.username.clone(),
         role: Role::parse(&row.role).unwrap_or(Role::Leader),
         unit,
         disabled: row.disabled,
+        locked_until,
     })
 }
 
@@ -120,8 +127,8 @@ pub fn set_disabled(
     clock: Clock,
 ) -> ServiceResult<UserView> {
     let change = AccountChange {
-        password: None,
         disabled: Some(disabled),
+        ..AccountChange::default()
     };
     update_user(conn, actor, user_id, &change, None, clock)
 }
@@ -135,7 +142,7 @@ pub fn set_password(
 ) -> ServiceResult<()> {
     let change = AccountChange {
         password: Some(password.to_string()),
-        disabled: None,
+        ..AccountChange::default()
     };
     update_user(conn, actor, user_id, &change, None, clock).map(|_| ())
 }
@@ -145,6 +152,8 @@ pub fn set_password(
 pub struct AccountChange {
     pub password: Option<String>,
     pub disabled: Option<bool>,
+    /// Lifts a lock of failed sign-ins (admins).
+    pub unlock: bool,
 }
 
 /// Changes an account all or nothing: every check is made before any of it
@@ -160,7 +169,7 @@ pub fn update_user(
     clock: Clock,
 ) -> ServiceResult<UserView> {
     let own = actor.user_id == Some(user_id);
-    if !own || change.disabled.is_some() {
+    if !own || change.disabled.is_some() || change.unlock {
         actor.require_admin()?;
     }
     if own && change.disabled == Some(true) {
@@ -213,6 +222,17 @@ pub fn update_user(
                 row.username.clone(),
             )?;
         }
+        if change.unlock {
+            queries::users::clear_throttle(conn, &throttle_keys(&row.username, None)[0].0)?;
+            audit::record(
+                conn,
+                actor,
+                clock,
+                "user.unlock",
+                Entity::User(user_id),
+                row.username.clone(),
+            )?;
+        }
         let row = queries::users::get(conn, user_id)?;
         view(conn, &row)
     })
@@ -260,15 +280,49 @@ pub struct SignedIn {
 }
 
 /// Signs in (the API and the login page): checks the password, issues a
-/// token valid for `hours`, answers the account's role and unit.
+/// token valid for `hours`, answers the account's role and unit. Failed
+/// sign-ins are counted per account and per address (`address`, the
+/// caller's); past the policy's number both are locked for a while
+/// ([`ServiceError::Locked`], 429), whatever password comes next.
 pub fn sign_in(
     conn: &mut DbConn,
     clock: Clock,
     username: &str,
     password: &str,
     hours: i64,
+    address: Option<&str>,
 ) -> ServiceResult<SignedIn> {
-    let actor = authenticate(conn, username, password)?;
+    let keys = throttle_keys(username, address);
+    for (key, _) in &keys {
+        if let Some(until) =
+            throttle::locked_until(queries::users::throttle(conn, key)?.as_ref(), clock.now)
+        {
+            return Err(locked(clock, until));
+        }
+    }
+    let actor = match authenticate(conn, username, password) {
+        Ok(actor) => actor,
+        Err(ServiceError::Unauthenticated(message)) => {
+            let lock = write(conn, |conn| {
+                let mut lock = None;
+                for (key, policy) in &keys {
+                    let before = queries::users::throttle(conn, key)?;
+                    let after = throttle::after_failure(before.as_ref(), *policy, clock.now);
+                    queries::users::save_throttle(conn, key, &after)?;
+                    lock = lock.or(after.locked_until);
+                }
+                Ok::<_, ServiceError>(lock)
+            })?;
+            return Err(match lock {
+                Some(until) => locked(clock, until),
+                None => ServiceError::Unauthenticated(message),
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    write(conn, |conn| {
+        queries::users::clear_throttle(conn, &keys[0].0)
+    })?;
     let token = issue_token(conn, &actor, hours, clock)?;
     let unit = unit_code(conn, &actor)?;
     Ok(SignedIn {
@@ -277,6 +331,25 @@ pub fn sign_in(
         expires_at: clock.now + Duration::hours(hours),
         unit,
     })
+}
+
+/// The throttle keys of a sign-in: its account first, then its address.
+fn throttle_keys(username: &str, address: Option<&str>) -> Vec<(String, throttle::Policy)> {
+    let mut keys = vec![(
+        format!("account:{}", username.trim().to_lowercase()),
+        throttle::ACCOUNT,
+    )];
+    if let Some(address) = address {
+        keys.push((format!("address:{address}"), throttle::ADDRESS));
+    }
+    keys
+}
+
+fn locked(clock: Clock, until: chrono::NaiveDateTime) -> ServiceError {
+    let minutes = (until - clock.now).num_minutes() + 1;
+    ServiceError::Locked(format!(
+        "登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试；急需时请档案局的系统管理员解锁"
+    ))
 }
 
 /// The code of the unit an account is bound to (unit accounts only).

@@ -68,6 +68,9 @@ pub enum ServiceError {
     /// Not allowed in the current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// Too many failed sign-ins: locked for a while (429).
+    #[error("{0}")]
+    Locked(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A report, workbook or page could not be written.
@@ -103,6 +106,8 @@ pub enum Kind {
     Forbidden,
     NotFound,
     Conflict,
+    /// Too many attempts: wait, or ask an admin.
+    Locked,
     /// No capacity now (the database pool timed out): try again shortly.
     Busy,
     /// A fault of the server: logged with its cause, answered without it.
@@ -118,6 +123,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => Kind::Forbidden,
             ServiceError::NotFound(_) | ServiceError::Store(StoreError::NotFound) => Kind::NotFound,
             ServiceError::Conflict(_) => Kind::Conflict,
+            ServiceError::Locked(_) => Kind::Locked,
             ServiceError::Store(StoreError::Pool(_)) => Kind::Busy,
             ServiceError::Store(_)
             | ServiceError::Report(_)

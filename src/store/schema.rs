@@ -261,6 +261,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        first_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     write_serial (id) {
         id -> BigInt,
         n -> BigInt,
@@ -299,6 +308,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sample_units,
     audit_log,
     write_serial,
+    sign_in_throttle,
     rectifications,
     rectification_events,
     rectification_evidence,

@@ -24,6 +24,12 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The caller's address, as this server sees it (a reverse proxy's own
+/// address when behind one: sign-in limits then count per proxy).
+pub fn address(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
 impl FromRequest for Auth {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Auth, ApiError>>>>;

@@ -114,6 +114,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
         Kind::Forbidden => StatusCode::FORBIDDEN,
         Kind::NotFound => StatusCode::NOT_FOUND,
         Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Locked => StatusCode::TOO_MANY_REQUESTS,
         Kind::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Fault => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -143,3 +143,38 @@ async fn every_answer_forbids_framing_and_sniffing() {
         );
     }
 }
+
+#[actix_web::test]
+async fn password_guessing_locks_the_account_until_an_admin_unlocks_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let id = user_id(&app, &admin, "leader").await;
+    for attempt in 1..=4 {
+        let (status, body) = sign_in(&app, "leader", "guess-number-x").await;
+        assert_eq!(status, 401, "attempt {attempt}: {body}");
+    }
+    let (status, body) = sign_in(&app, "leader", "guess-number-5").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("登录失败次数过多")),
+        "{body}"
+    );
+    // Locked: even the right password waits.
+    assert_eq!(sign_in(&app, "leader", PASSWORD).await.0, 429);
+    // Other accounts from the same address still sign in.
+    assert_eq!(sign_in(&app, "inspector", PASSWORD).await.0, 200);
+    let (_, users) = app.get(Some(&admin), "/api/v1/users").await;
+    assert!(users.to_string().contains("locked_until"), "{users}");
+    // Only an admin lifts it.
+    let inspector = app.login("inspector").await;
+    assert_eq!(
+        patch(&app, &inspector, id, json!({"unlock": true})).await.0,
+        403
+    );
+    let (status, body) = patch(&app, &admin, id, json!({"unlock": true})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["locked_until"].is_null(), "{body}");
+    assert_eq!(sign_in(&app, "leader", PASSWORD).await.0, 200);
+}

@@ -1,9 +1,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::throttle;
 use crate::on_backend;
 use crate::store::models::UserRow;
-use crate::store::schema::{api_tokens, users};
+use crate::store::schema::{api_tokens, sign_in_throttle, users};
 use crate::store::{DbConn, StoreResult};
 
 pub fn find_by_name(conn: &mut DbConn, username: &str) -> StoreResult<Option<UserRow>> {
@@ -122,4 +123,44 @@ pub fn revoke_all(conn: &mut DbConn, user_id: i64, keep: Option<&str>) -> StoreR
 /// Drops expired tokens; called now and then, not on a hot path.
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(api_tokens::table.filter(api_tokens::expires_at.le(now))).execute(conn)?)
+}
+
+/// The failed sign-ins kept under `key` (`account:NAME`, `address:IP`).
+pub fn throttle(conn: &mut DbConn, key: &str) -> StoreResult<Option<throttle::Record>> {
+    Ok(sign_in_throttle::table
+        .find(key)
+        .select((
+            sign_in_throttle::failures,
+            sign_in_throttle::first_at,
+            sign_in_throttle::locked_until,
+        ))
+        .first::<(i32, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+        .optional()?
+        .map(|(failures, first_at, locked_until)| throttle::Record {
+            failures,
+            first_at,
+            locked_until,
+        }))
+}
+
+pub fn save_throttle(conn: &mut DbConn, key: &str, record: &throttle::Record) -> StoreResult<()> {
+    let values = (
+        sign_in_throttle::failures.eq(record.failures),
+        sign_in_throttle::first_at.eq(record.first_at),
+        sign_in_throttle::locked_until.eq(record.locked_until),
+    );
+    let updated = diesel::update(sign_in_throttle::table.find(key))
+        .set(values)
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(sign_in_throttle::table)
+            .values((sign_in_throttle::key.eq(key), values))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn clear_throttle(conn: &mut DbConn, key: &str) -> StoreResult<()> {
+    diesel::delete(sign_in_throttle::table.find(key)).execute(conn)?;
+    Ok(())
 }

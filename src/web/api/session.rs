@@ -33,16 +33,21 @@ pub struct Me {
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
     responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody),
-        (status = 403, description = "The account is disabled (said only with its right password)", body = ErrorBody), (status = 400, body = ErrorBody)))]
+        (status = 403, description = "The account is disabled (said only with its right password)", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for the account or from the address: locked for a while", body = ErrorBody),
+        (status = 400, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     login: crate::web::extract::Json<Login>,
 ) -> Result<web::Json<SessionAnswer>, ApiError> {
     let login = login.into_inner();
     let hours = state.settings.token_hours;
+    let address = crate::web::auth::address(&req);
     let signed = state
         .run(move |conn, env| {
-            accounts::sign_in(conn, env.clock, &login.username, &login.password, hours)
+            let (name, password) = (&login.username, &login.password);
+            accounts::sign_in(conn, env.clock, name, password, hours, address.as_deref())
         })
         .await?;
     let answer = SessionAnswer {

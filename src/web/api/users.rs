@@ -73,12 +73,15 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub disabled: Option<bool>,
+    /// `true` lifts a lock of failed sign-ins (admins).
+    #[serde(default)]
+    pub unlock: bool,
     /// A new password (admin, or the account itself), at least 8 characters.
     #[schema(min_length = 8)]
     pub password: Option<String>,
 }
 
-/// Disables or enables an account, or sets its password.
+/// Disables or enables an account, sets its password, or lifts its sign-in lock; all or nothing.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = UserChange,
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -91,8 +94,16 @@ pub async fn update(
     body: crate::web::extract::Json<UserChange>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let id = id.into_inner();
-    let UserChange { disabled, password } = body.into_inner();
-    let change = accounts::AccountChange { password, disabled };
+    let UserChange {
+        disabled,
+        unlock,
+        password,
+    } = body.into_inner();
+    let change = accounts::AccountChange {
+        password,
+        disabled,
+        unlock,
+    };
     let token = crate::web::auth::bearer(&req);
     Ok(web::Json(
         state

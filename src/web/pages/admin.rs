@@ -244,9 +244,16 @@ async fn change_user(
                 })
             }
             "password" => {
-                accounts::get_user(conn, &actor, id)?;
                 accounts::set_password(conn, &actor, id, &form.password, env.clock)?;
                 Ok(Done::PasswordReset)
+            }
+            "unlock" => {
+                let change = accounts::AccountChange {
+                    unlock: true,
+                    ..Default::default()
+                };
+                accounts::update_user(conn, &actor, id, &change, None, env.clock)?;
+                Ok(Done::UserUnlocked)
             }
             _ => Err(ServiceError::BadRequest("未知的操作".into())),
         })

@@ -108,8 +108,18 @@ async fn submit(
     }
     let hours = state.settings.token_hours;
     let (username, password) = (form.username.clone(), form.password.clone());
+    let address = crate::web::auth::address(&req);
     let result = state
-        .run(move |conn, env| accounts::sign_in(conn, env.clock, &username, &password, hours))
+        .run(move |conn, env| {
+            accounts::sign_in(
+                conn,
+                env.clock,
+                &username,
+                &password,
+                hours,
+                address.as_deref(),
+            )
+        })
         .await;
     match result {
         Ok(accounts::SignedIn { actor, token, .. }) => {
@@ -131,9 +141,12 @@ async fn submit(
         Err(crate::web::ApiError::Service(crate::service::ServiceError::Unauthenticated(m))) => {
             again(&m, StatusCode::UNAUTHORIZED)
         }
-        // A disabled account, told so on the sign-in form.
+        // A disabled account, told so on the sign-in form; a locked one too.
         Err(crate::web::ApiError::Service(crate::service::ServiceError::Forbidden(m))) => {
             again(&m, StatusCode::FORBIDDEN)
+        }
+        Err(crate::web::ApiError::Service(crate::service::ServiceError::Locked(m))) => {
+            again(&m, StatusCode::TOO_MANY_REQUESTS)
         }
         Err(e) => Err(PageError(e)),
     }

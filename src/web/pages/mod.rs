@@ -233,6 +233,7 @@ pub enum Done {
     UserDisabled,
     UserEnabled,
     PasswordReset,
+    UserUnlocked,
     UnitSaved,
     CampaignOpened,
     CampaignSaved,
@@ -246,7 +247,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 22] = [
+    pub const ALL: [Done; 23] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -259,6 +260,7 @@ impl Done {
         Done::UserDisabled,
         Done::UserEnabled,
         Done::PasswordReset,
+        Done::UserUnlocked,
         Done::UnitSaved,
         Done::CampaignOpened,
         Done::CampaignSaved,
@@ -285,6 +287,7 @@ impl Done {
             Done::UserDisabled => "user-disabled",
             Done::UserEnabled => "user-enabled",
             Done::PasswordReset => "password-reset",
+            Done::UserUnlocked => "user-unlocked",
             Done::UnitSaved => "unit-saved",
             Done::CampaignOpened => "campaign-opened",
             Done::CampaignSaved => "campaign-saved",
@@ -312,6 +315,7 @@ impl Done {
             Done::UserDisabled => "账号已停用",
             Done::UserEnabled => "账号已启用",
             Done::PasswordReset => "已重设密码",
+            Done::UserUnlocked => "已解除登录锁定",
             Done::UnitSaved => "已保存单位信息",
             Done::CampaignOpened => "已开启新的年度年检",
             Done::CampaignSaved => "已保存年度年检的设置",
