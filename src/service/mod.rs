@@ -16,6 +16,7 @@ pub mod checklists;
 pub mod demo;
 pub mod evidence;
 pub mod flags;
+pub mod health;
 pub mod listing;
 pub mod notices;
 pub mod progress;
@@ -112,6 +113,8 @@ pub enum Kind {
     Busy,
     /// A fault of the server: logged with its cause, answered without it.
     Fault,
+    /// The server's disk is full: nothing was written (507).
+    Full,
 }
 
 impl ServiceError {
@@ -125,6 +128,8 @@ impl ServiceError {
             ServiceError::Conflict(_) => Kind::Conflict,
             ServiceError::Locked(_) => Kind::Locked,
             ServiceError::Store(StoreError::Pool(_)) => Kind::Busy,
+            ServiceError::Store(StoreError::Full(_)) => Kind::Full,
+            ServiceError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => Kind::Full,
             ServiceError::Store(_)
             | ServiceError::Report(_)
             | ServiceError::Io(_)

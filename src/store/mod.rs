@@ -58,15 +58,34 @@ pub enum StoreError {
     Query(diesel::result::Error),
     #[error("数据库连接池：{0}")]
     Pool(String),
+    /// The disk under the database is full: nothing was written.
+    #[error("数据库所在磁盘已满：{0}")]
+    Full(String),
 }
 
 impl From<diesel::result::Error> for StoreError {
     fn from(e: diesel::result::Error) -> StoreError {
         match e {
             diesel::result::Error::NotFound => StoreError::NotFound,
+            diesel::result::Error::DatabaseError(_, ref info) if disk_full(info.message()) => {
+                StoreError::Full(info.message().to_string())
+            }
             other => StoreError::Query(other),
         }
     }
+}
+
+/// SQLite's SQLITE_FULL, PostgreSQL's "could not extend file" or a plain
+/// ENOSPC, as each backend words it.
+fn disk_full(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    [
+        "database or disk is full",
+        "no space left on device",
+        "could not extend file",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
 }
 
 impl From<r2d2::PoolError> for StoreError {
@@ -188,6 +207,18 @@ pub fn establish(url: &DatabaseUrl) -> StoreResult<DbConn> {
             Ok(DbConn::Sqlite(conn))
         }
     }
+}
+
+/// How many migrations this binary has that the database has not run: 0
+/// when it is current (the readiness check).
+pub fn pending_migrations(conn: &mut DbConn) -> StoreResult<usize> {
+    let source = match conn {
+        DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+        DbConn::Postgres(_) => POSTGRES_MIGRATIONS,
+    };
+    conn.pending_migrations(source)
+        .map(|pending| pending.len())
+        .map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 /// Brings a database up to date; returns the versions applied now.

@@ -19,6 +19,7 @@ use crate::service::{Kind, ServiceError};
 pub mod messages {
     pub const FAULT: &str = "服务器内部错误，请稍后再试或联系管理员";
     pub const BUSY: &str = "服务器繁忙，请稍后再试";
+    pub const DISK_FULL: &str = "服务器磁盘已满，本次提交没有保存（已上传的文件和已有数据都未受影响）；请联系系统管理员清理磁盘后重试";
     pub const SIGN_IN_FIRST: &str = "请先登录（Authorization: Bearer 令牌）";
     pub const BLOCKING_FAILED: &str = "后台任务未能完成（崩溃或被取消）";
     pub const NO_STATE: &str = "服务未正确配置：缺少共享状态";
@@ -117,6 +118,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
         Kind::Locked => StatusCode::TOO_MANY_REQUESTS,
         Kind::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Fault => StatusCode::INTERNAL_SERVER_ERROR,
+        Kind::Full => StatusCode::INSUFFICIENT_STORAGE,
     }
 }
 
@@ -140,6 +142,7 @@ impl ApiError {
                 Kind::Invalid => messages::invalid_workbook(problems(e).map_or(0, <[_]>::len)),
                 Kind::Busy => messages::BUSY.into(),
                 Kind::Fault => messages::FAULT.into(),
+                Kind::Full => messages::DISK_FULL.into(),
                 _ => e.to_string(),
             },
             other => other.to_string(),
@@ -216,6 +219,21 @@ mod tests {
             (
                 ApiError::Service(ServiceError::fault("x", std::io::Error::other("disk"))),
                 500,
+            ),
+            (
+                ApiError::Service(ServiceError::Store(StoreError::from(
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::Unknown,
+                        Box::new("database or disk is full".to_string()),
+                    ),
+                ))),
+                507,
+            ),
+            (
+                ApiError::Service(ServiceError::Io(std::io::Error::from(
+                    std::io::ErrorKind::StorageFull,
+                ))),
+                507,
             ),
             (
                 ApiError::Service(ServiceError::Internal("secret detail".into())),

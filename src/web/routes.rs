@@ -17,6 +17,7 @@ use super::openapi;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(at("/healthz").get(|| async { HttpResponse::Ok().body("ok") }))
+        .service(at("/readyz").get(readyz))
         .service(at("/api/openapi.json").get(openapi::document))
         .service(openapi::swagger_ui())
         .service(
@@ -84,6 +85,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/users/{id}").patch(users::update))
                 .default_service(web::to(not_found)),
         );
+}
+
+/// Ready for traffic: the database answers and its schema is current (503
+/// otherwise, so a balancer sends requests elsewhere).
+async fn readyz(state: web::Data<super::AppState>) -> Result<HttpResponse, super::ApiError> {
+    let readiness = state
+        .run(|conn, _| crate::service::health::ready(conn))
+        .await?;
+    let mut answer = if readiness.ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    Ok(answer.json(readiness))
 }
 
 async fn not_found() -> Result<HttpResponse, super::ApiError> {

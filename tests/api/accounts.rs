@@ -1,7 +1,8 @@
 //! Accounts as a bureau runs them: a change is all or nothing, a new
 //! password ends the other sessions, a disabled account is told so (only
 //! with its right password), and every answer carries the headers that
-//! keep pages from being framed or sniffed.
+//! keep pages from being framed or sniffed; and /readyz, which a balancer
+//! asks before it sends traffic.
 
 use serde_json::{Value, json};
 
@@ -177,4 +178,25 @@ async fn password_guessing_locks_the_account_until_an_admin_unlocks_it() {
     assert_eq!(status, 200, "{body}");
     assert!(body["locked_until"].is_null(), "{body}");
     assert_eq!(sign_in(&app, "leader", PASSWORD).await.0, 200);
+}
+
+#[actix_web::test]
+async fn ready_means_the_database_answers_with_the_schema_this_binary_expects() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get(None, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ready"], true);
+    // A migration this binary has that the database lacks: not ready.
+    let mut conn = app.conn();
+    diesel::sql_query(
+        "DELETE FROM __diesel_schema_migrations \
+         WHERE version = (SELECT MAX(version) FROM __diesel_schema_migrations)",
+    )
+    .execute(&mut conn)
+    .expect("forget a migration");
+    drop(conn);
+    let (status, body) = app.get(None, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["pending_migrations"], 1);
 }
