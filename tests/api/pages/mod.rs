@@ -688,14 +688,19 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
     )
     .await
     .assert(200, &["账号已停用", "已停用"]);
-    let (status, _) = app
+    // Told so, with its right password.
+    let (status, body) = app
         .post(
             None,
             "/api/v1/session",
             json!({"username": "xyx", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(status, 401);
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("已停用")),
+        "{body}"
+    );
     b.post(
         &format!("/admin/users/{id}"),
         &[("csrf", &csrf), ("op", "enable")],
