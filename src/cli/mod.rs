@@ -2,6 +2,7 @@
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
 mod authoring;
+mod backup;
 mod bureau;
 mod help;
 mod rescore;
@@ -130,6 +131,10 @@ enum Command {
     },
     /// 重新计分预览：按另一版考核细则，用同样的答案为一个年度的现行考核结果重新计分；不保存任何内容。
     Rescore(rescore::RescoreArgs),
+    /// 备份 SQLite 数据库（连同上传的文件和证明材料）到一个备份文件；服务运行时也可备份。
+    Backup(backup::BackupArgs),
+    /// 从备份文件恢复到一个空数据库；先完整校验备份文件，有误则不恢复。
+    Restore(backup::RestoreArgs),
     /// 用户账号。
     User {
         #[command(subcommand)]
@@ -367,6 +372,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             server::import(&db.database, db.checklists.as_deref(), &expand(&files))
         }
         Command::Rescore(args) => rescore::run(&args),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::User {
             command:
                 UserCommand::Add {

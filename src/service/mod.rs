@@ -8,6 +8,7 @@ pub mod administration;
 pub mod assessments;
 pub mod audit;
 pub mod authoring;
+pub mod backup;
 pub mod batch;
 pub mod board;
 pub mod campaigns;

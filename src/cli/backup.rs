@@ -1,0 +1,84 @@
+//! `nianjian backup` and `nianjian restore`: thin over service::backup.
+//! Exit 2 for a damaged archive, 1 for anything else that fails.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::service::ServiceError;
+use crate::service::backup::{self, archive::Manifest};
+use crate::store::DatabaseUrl;
+
+use super::CliError;
+use super::server::now;
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// 数据库：SQLite 文件路径或 sqlite:路径；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。PostgreSQL 请用 pg_dump。
+    #[arg(
+        long,
+        value_name = "数据库",
+        env = "NIANJIAN_DATABASE",
+        default_value = "nianjian.db"
+    )]
+    database: String,
+    /// 备份文件写到这里（写完才出现；已有同名文件时替换）。
+    #[arg(short = 'o', long = "output", value_name = "文件")]
+    output: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// 备份文件（由 nianjian backup 生成）。
+    #[arg(value_name = "备份文件")]
+    file: PathBuf,
+    /// 恢复到这个数据库，它必须不存在或为空；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。
+    #[arg(
+        long,
+        value_name = "数据库",
+        env = "NIANJIAN_DATABASE",
+        default_value = "nianjian.db"
+    )]
+    database: String,
+}
+
+/// A damaged archive is invalid input (2); the rest is a failure (1).
+fn to_cli(e: ServiceError) -> CliError {
+    match e {
+        ServiceError::BadRequest(m) => CliError::Invalid(m),
+        other => CliError::Failed(other.to_string()),
+    }
+}
+
+fn url(text: &str) -> Result<DatabaseUrl, CliError> {
+    DatabaseUrl::parse(text).map_err(|e| CliError::Invalid(e.to_string()))
+}
+
+pub fn backup(args: &BackupArgs) -> Result<ExitCode, CliError> {
+    let manifest = backup::backup(&url(&args.database)?, &args.output, now()).map_err(to_cli)?;
+    println!("{}", summary(&args.output, &manifest));
+    eprintln!("已备份到 {}", args.output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn restore(args: &RestoreArgs) -> Result<ExitCode, CliError> {
+    let target = url(&args.database)?;
+    let manifest = backup::restore(&args.file, &target).map_err(to_cli)?;
+    println!("{}", summary(&args.file, &manifest));
+    eprintln!("已恢复到 {}", target.redacted());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line: the file, when it was made, and how much it holds.
+fn summary(file: &Path, m: &Manifest) -> String {
+    let rows = |t: &str| m.tables.get(t).copied().unwrap_or(0);
+    format!(
+        "{}\t{}\t单位 {} 个，自查表 {} 份，账号 {} 个，存储文件 {} 个\tsha256 {}",
+        file.display(),
+        m.created_at,
+        rows("units"),
+        rows("submissions"),
+        rows("users"),
+        m.stored_files.len(),
+        m.database.sha256
+    )
+}
