@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::service::ServiceError;
-use crate::service::backup::{self, archive::Manifest};
-use crate::store::DatabaseUrl;
+use crate::service::backup;
+use crate::service::backup_archive::Manifest;
 
 use super::CliError;
 use super::server::now;
 
 #[derive(clap::Args, Debug)]
 pub struct BackupArgs {
-    /// 数据库：SQLite 文件路径或 sqlite:路径；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。PostgreSQL 请用 pg_dump。
+    /// 数据库：SQLite 文件路径或 sqlite:路径；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。
     #[arg(
         long,
         value_name = "数据库",
@@ -28,7 +28,7 @@ pub struct BackupArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
-    /// 备份文件（由 nianjian backup 生成）。
+    /// 备份命令生成的备份文件。
     #[arg(value_name = "备份文件")]
     file: PathBuf,
     /// 恢复到这个数据库，它必须不存在或为空；未给出时读环境变量 NIANJIAN_DATABASE，再没有则用 ./nianjian.db。
@@ -49,22 +49,17 @@ fn to_cli(e: ServiceError) -> CliError {
     }
 }
 
-fn url(text: &str) -> Result<DatabaseUrl, CliError> {
-    DatabaseUrl::parse(text).map_err(|e| CliError::Invalid(e.to_string()))
-}
-
 pub fn backup(args: &BackupArgs) -> Result<ExitCode, CliError> {
-    let manifest = backup::backup(&url(&args.database)?, &args.output, now()).map_err(to_cli)?;
+    let manifest = backup::backup(&args.database, &args.output, now()).map_err(to_cli)?;
     println!("{}", summary(&args.output, &manifest));
     eprintln!("已备份到 {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn restore(args: &RestoreArgs) -> Result<ExitCode, CliError> {
-    let target = url(&args.database)?;
-    let manifest = backup::restore(&args.file, &target).map_err(to_cli)?;
+    let manifest = backup::restore(&args.file, &args.database).map_err(to_cli)?;
     println!("{}", summary(&args.file, &manifest));
-    eprintln!("已恢复到 {}", target.redacted());
+    eprintln!("已恢复到 {}", args.database);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,8 +6,6 @@
 //! PostgreSQL is backed up with its own tools (`pg_dump -Fc`, see the
 //! README); both functions refuse it with that advice.
 
-pub mod archive;
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -15,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use self::archive::{DATABASE_ENTRY, Digest256, FORMAT, Manifest, Reader, StoredFile};
+use super::backup_archive::{
+    self as archive, DATABASE_ENTRY, Digest256, FORMAT, Manifest, Reader, StoredFile,
+};
 use super::{Clock, ServiceError};
 use crate::ingest::checklists::hex;
 use crate::store::backup as sqlite;
@@ -45,10 +45,17 @@ fn sync_directory(dir: &Path) {
     }
 }
 
-/// Writes a backup of the database at `url` to `output` (replacing it
-/// only when the new archive is complete) and returns its manifest.
-pub fn backup(url: &DatabaseUrl, output: &Path, clock: Clock) -> Result<Manifest, ServiceError> {
-    let source = sqlite_path(url).ok_or_else(|| ServiceError::Conflict(POSTGRES_BACKUP.into()))?;
+/// The database as `--database` names it; a malformed one is a bad argument.
+fn parse(database: &str) -> Result<DatabaseUrl, ServiceError> {
+    DatabaseUrl::parse(database).map_err(|e| ServiceError::BadRequest(e.to_string()))
+}
+
+/// Writes a backup of the database named `database` (as `--database`
+/// takes it) to `output`, replacing `output` only when the new archive is
+/// complete, and returns its manifest.
+pub fn backup(database: &str, output: &Path, clock: Clock) -> Result<Manifest, ServiceError> {
+    let url = parse(database)?;
+    let source = sqlite_path(&url).ok_or_else(|| ServiceError::Conflict(POSTGRES_BACKUP.into()))?;
     if !source.is_file() {
         return Err(ServiceError::NotFound(format!(
             "数据库文件 {} 不存在",
@@ -111,12 +118,14 @@ fn stored_files(path: &Path) -> Result<BTreeMap<String, StoredFile>, StoreError>
     Ok(files)
 }
 
-/// Restores the archive at `from` into the database at `url`, which must
+/// Restores the archive at `from` into the database named `database`, which must
 /// be empty (absent, or holding no units, submissions or users). The
 /// archive is checked in full before the database is put in place; a
 /// damaged one is refused and leaves nothing behind.
-pub fn restore(from: &Path, url: &DatabaseUrl) -> Result<Manifest, ServiceError> {
-    let target = sqlite_path(url).ok_or_else(|| ServiceError::Conflict(POSTGRES_RESTORE.into()))?;
+pub fn restore(from: &Path, database: &str) -> Result<Manifest, ServiceError> {
+    let url = parse(database)?;
+    let target =
+        sqlite_path(&url).ok_or_else(|| ServiceError::Conflict(POSTGRES_RESTORE.into()))?;
     refuse_in_use(target)?;
     let file = File::open(from)
         .map_err(|e| ServiceError::NotFound(format!("无法读取备份文件 {}：{e}", from.display())))?;

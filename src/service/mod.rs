@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod authoring;
 pub mod backup;
+pub mod backup_archive;
 pub mod batch;
 pub mod board;
 pub mod campaigns;
