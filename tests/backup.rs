@@ -514,3 +514,59 @@ fn a_backup_during_a_bulk_import_holds_what_was_committed() {
         assert_eq!(live_files.get(&key), Some(&content), "{key}");
     }
 }
+
+#[test]
+fn scheduled_backups_keep_the_newest() {
+    use nianjian::service::{Clock, backup};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("a.db");
+    filled(&db);
+    let folder = dir.path().join("backups");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::write(folder.join("notes.txt"), "not a backup").expect("write");
+    let at = |hour| {
+        Clock::at(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+                .expect("date")
+                .and_hms_opt(hour, 0, 0)
+                .expect("time")
+                .and_utc(),
+        )
+    };
+    for hour in [1, 2, 3] {
+        backup::scheduled(s(&db), &folder, 2, at(hour)).expect("backup");
+    }
+    assert_eq!(
+        listing(&folder),
+        [
+            "nianjian-20261206T020000Z.njbak",
+            "nianjian-20261206T030000Z.njbak",
+            "notes.txt"
+        ]
+    );
+    let restored = dir.path().join("b.db");
+    let newest = folder.join("nianjian-20261206T030000Z.njbak");
+    ok(&nianjian(&[
+        "restore",
+        s(&newest),
+        "--database",
+        s(&restored),
+    ]));
+    assert_eq!(dump(&db), dump(&restored));
+}
+
+#[test]
+fn serve_refuses_a_backup_folder_that_is_not_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing");
+    let out = nianjian(&[
+        "serve",
+        "--database",
+        s(&dir.path().join("a.db")),
+        "--backup-dir",
+        s(&missing),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("备份目录"));
+    assert!(listing(dir.path()).is_empty());
+}

@@ -100,6 +100,8 @@ enum Command {
         /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
         #[arg(long, value_name = "时区", default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
         timezone: crate::domain::local_time::Zone,
+        #[command(flatten)]
+        schedule: backup::ScheduleArgs,
     },
     /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。
     Report {
@@ -341,17 +343,21 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             templates,
             bureau,
             timezone,
-        } => server::serve(
-            &bind,
-            &db.database,
-            db.checklists.as_deref(),
-            demo,
-            workers,
-            max_upload_mb,
-            templates.as_deref(),
-            bureau.resolve(demo)?,
-            timezone,
-        ),
+            schedule,
+        } => {
+            backup::start_schedule(&schedule, &db.database)?;
+            server::serve(
+                &bind,
+                &db.database,
+                db.checklists.as_deref(),
+                demo,
+                workers,
+                max_upload_mb,
+                templates.as_deref(),
+                bureau.resolve(demo)?,
+                timezone,
+            )
+        }
         Command::Report {
             db,
             year,

@@ -50,6 +50,15 @@ fn parse(database: &str) -> Result<DatabaseUrl, ServiceError> {
     DatabaseUrl::parse(database).map_err(|e| ServiceError::BadRequest(e.to_string()))
 }
 
+/// Refuses, before a schedule starts, a database these backups cannot
+/// take (PostgreSQL: pg_dump).
+pub fn check_supported(database: &str) -> Result<(), ServiceError> {
+    match parse(database)? {
+        DatabaseUrl::Sqlite(_) => Ok(()),
+        DatabaseUrl::Postgres(_) => Err(ServiceError::Conflict(POSTGRES_BACKUP.into())),
+    }
+}
+
 /// Writes a backup of the database named `database` (as `--database`
 /// takes it) to `output`, replacing `output` only when the new archive is
 /// complete, and returns its manifest.
@@ -246,6 +255,49 @@ fn remove_sidecars(path: &Path) {
     }
 }
 
+/// The name a scheduled backup taken at `clock` gets: sortable by time.
+pub fn scheduled_name(clock: Clock) -> String {
+    format!(
+        "{SCHEDULED_PREFIX}{}{SCHEDULED_SUFFIX}",
+        clock.now.format("%Y%m%dT%H%M%SZ")
+    )
+}
+
+const SCHEDULED_PREFIX: &str = "nianjian-";
+const SCHEDULED_SUFFIX: &str = ".njbak";
+
+/// Of the file names in a backup folder, the scheduled backups to remove so
+/// that the newest `keep` remain; other files are never touched.
+pub fn beyond_keep(names: &[String], keep: usize) -> Vec<String> {
+    let mut ours: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with(SCHEDULED_PREFIX) && n.ends_with(SCHEDULED_SUFFIX))
+        .collect();
+    ours.sort();
+    let excess = ours.len().saturating_sub(keep);
+    ours.into_iter().take(excess).cloned().collect()
+}
+
+/// One scheduled backup into `dir`, then the oldest beyond `keep` removed
+/// (at least the new one is always kept). Returns the new file.
+pub fn scheduled(
+    database: &str,
+    dir: &Path,
+    keep: usize,
+    clock: Clock,
+) -> Result<PathBuf, ServiceError> {
+    let path = dir.join(scheduled_name(clock));
+    backup(database, &path, clock)?;
+    let names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for old in beyond_keep(&names, keep.max(1)) {
+        std::fs::remove_file(dir.join(old))?;
+    }
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +361,49 @@ mod tests {
         for (found, expected) in cases {
             assert_eq!(stored_file_difference(&listed, &found).as_deref(), expected);
         }
+    }
+
+    #[test]
+    fn only_the_oldest_scheduled_backups_go() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let folder = names(&[
+            "nianjian-20261206T020000Z.njbak",
+            "notes.txt",
+            "nianjian-20261204T020000Z.njbak",
+            ".nianjian-backup-x1.part",
+            "nianjian-20261205T020000Z.njbak",
+            "mine.njbak",
+        ]);
+        let cases: [(usize, &[&str]); 4] = [
+            (3, &[]),
+            (5, &[]),
+            (2, &["nianjian-20261204T020000Z.njbak"]),
+            (
+                0,
+                &[
+                    "nianjian-20261204T020000Z.njbak",
+                    "nianjian-20261205T020000Z.njbak",
+                    "nianjian-20261206T020000Z.njbak",
+                ],
+            ),
+        ];
+        for (keep, expected) in cases {
+            assert_eq!(beyond_keep(&folder, keep), names(expected), "keep {keep}");
+        }
+    }
+
+    #[test]
+    fn scheduled_names_sort_by_time() {
+        let at = |h| {
+            Clock::at(
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+                    .unwrap()
+                    .and_hms_opt(h, 0, 0)
+                    .unwrap()
+                    .and_utc(),
+            )
+        };
+        assert_eq!(scheduled_name(at(2)), "nianjian-20261206T020000Z.njbak");
+        assert!(scheduled_name(at(9)) < scheduled_name(at(10)));
     }
 }
