@@ -570,3 +570,65 @@ fn serve_refuses_a_backup_folder_that_is_not_there() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("备份目录"));
     assert!(listing(dir.path()).is_empty());
 }
+
+/// Starts `args`, waits until a temporary `.part` file shows in `dir` (or
+/// the command ends), then kills it (SIGKILL on Unix).
+fn killed_midway(args: &[&str], dir: &Path) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nianjian"))
+        .args(args)
+        .env_remove("NIANJIAN_DATABASE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    while child.try_wait().expect("wait").is_none()
+        && !listing(dir).iter().any(|n| n.ends_with(".part"))
+    {
+        std::thread::yield_now();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_killed_backup_or_restore_leaves_no_partial_file_under_the_real_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("a.db");
+    filled(&db);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let archive = out_dir.join("a.zip");
+    killed_midway(
+        &["backup", "--database", s(&db), "-o", s(&archive)],
+        &out_dir,
+    );
+    // Absent, or whole: then it restores.
+    if !archive.exists() {
+        ok(&nianjian(&[
+            "backup",
+            "--database",
+            s(&db),
+            "-o",
+            s(&archive),
+        ]));
+    }
+
+    let restore_dir = dir.path().join("restore");
+    std::fs::create_dir(&restore_dir).expect("mkdir");
+    let target = restore_dir.join("b.db");
+    killed_midway(
+        &["restore", s(&archive), "--database", s(&target)],
+        &restore_dir,
+    );
+    if target.exists() {
+        assert_eq!(dump(&target), dump(&db), "a restored file is whole");
+    } else {
+        ok(&nianjian(&[
+            "restore",
+            s(&archive),
+            "--database",
+            s(&target),
+        ]));
+        assert_eq!(dump(&target), dump(&db));
+    }
+}
