@@ -2,6 +2,7 @@
 //! and logs to stderr. Exit codes: 0 success, 2 invalid input, 1 anything else.
 
 mod authoring;
+mod backup;
 mod bureau;
 mod help;
 mod rescore;
@@ -99,6 +100,8 @@ enum Command {
         /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
         #[arg(long, value_name = "时区", default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
         timezone: crate::domain::local_time::Zone,
+        #[command(flatten)]
+        schedule: backup::ScheduleArgs,
     },
     /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。
     Report {
@@ -130,6 +133,10 @@ enum Command {
     },
     /// 重新计分预览：按另一版考核细则，用同样的答案为一个年度的现行考核结果重新计分；不保存任何内容。
     Rescore(rescore::RescoreArgs),
+    /// 备份 SQLite 数据库（连同上传的文件和证明材料）到一个备份文件；服务运行时也可备份。
+    Backup(backup::BackupArgs),
+    /// 从备份文件恢复到一个空数据库；先完整校验备份文件，有误则不恢复。
+    Restore(backup::RestoreArgs),
     /// 用户账号。
     User {
         #[command(subcommand)]
@@ -336,17 +343,21 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             templates,
             bureau,
             timezone,
-        } => server::serve(
-            &bind,
-            &db.database,
-            db.checklists.as_deref(),
-            demo,
-            workers,
-            max_upload_mb,
-            templates.as_deref(),
-            bureau.resolve(demo)?,
-            timezone,
-        ),
+            schedule,
+        } => {
+            backup::start_schedule(&schedule, &db.database)?;
+            server::serve(
+                &bind,
+                &db.database,
+                db.checklists.as_deref(),
+                demo,
+                workers,
+                max_upload_mb,
+                templates.as_deref(),
+                bureau.resolve(demo)?,
+                timezone,
+            )
+        }
         Command::Report {
             db,
             year,
@@ -367,6 +378,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             server::import(&db.database, db.checklists.as_deref(), &expand(&files))
         }
         Command::Rescore(args) => rescore::run(&args),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::User {
             command:
                 UserCommand::Add {

@@ -8,6 +8,8 @@ pub mod administration;
 pub mod assessments;
 pub mod audit;
 pub mod authoring;
+pub mod backup;
+pub mod backup_archive;
 pub mod batch;
 pub mod board;
 pub mod campaigns;

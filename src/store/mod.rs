@@ -5,6 +5,7 @@
 //! Where MultiConnection cannot go (RETURNING, batch inserts) a query is
 //! written once and run on the concrete connection by [`on_backend!`].
 
+pub mod backup;
 pub mod models;
 pub mod queries;
 pub mod schema;
