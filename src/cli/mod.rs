@@ -7,6 +7,7 @@ mod help;
 mod rescore;
 mod server;
 mod summary;
+mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,8 @@ enum Command {
     },
     /// 重新计分预览：按另一版考核细则，用同样的答案为一个年度的现行考核结果重新计分；不保存任何内容。
     Rescore(rescore::RescoreArgs),
+    /// 核验审计日志的防篡改链：重新计算每条记录的哈希，指出第一条对不上的记录；完好时退出码为 0，被改动时为 2。
+    Verify(verify::VerifyArgs),
     /// 用户账号。
     User {
         #[command(subcommand)]
@@ -367,6 +370,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             server::import(&db.database, db.checklists.as_deref(), &expand(&files))
         }
         Command::Rescore(args) => rescore::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::User {
             command:
                 UserCommand::Add {
