@@ -242,7 +242,7 @@ mod tests {
         out
     }
 
-    fn stored(rows: &[(Fields<'static>, String, String)]) -> Vec<Stored<'_>> {
+    fn stored<'a>(rows: &'a [(Fields<'static>, String, String)]) -> Vec<Stored<'a>> {
         rows.iter()
             .enumerate()
             .map(|(n, (f, p, h))| Stored {
