@@ -8,6 +8,7 @@ mod help;
 mod rescore;
 mod server;
 mod summary;
+mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -137,6 +138,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// 从备份文件恢复到一个空数据库；先完整校验备份文件，有误则不恢复。
     Restore(backup::RestoreArgs),
+    /// 核验审计日志的防篡改链：重新计算每条记录的哈希，指出第一条对不上的记录；完好时退出码为 0，被改动时为 2。
+    Verify(verify::VerifyArgs),
     /// 用户账号。
     User {
         #[command(subcommand)]
@@ -380,6 +383,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Rescore(args) => rescore::run(&args),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::User {
             command:
                 UserCommand::Add {

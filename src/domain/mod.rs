@@ -1,6 +1,7 @@
 //! The pure core: checklist model and validation, exact numbers, scoring and
 //! tiers. No IO, no clock, no framework: plain functions over plain data.
 
+pub mod audit_chain;
 pub mod authoring;
 pub mod checklist;
 pub mod expr;

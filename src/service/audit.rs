@@ -58,7 +58,8 @@ pub fn record(
     detail: String,
 ) -> ServiceResult<()> {
     let (entity, entity_id) = entity.parts();
-    queries::audit::insert(
+    // Chained onto the last entry, inside the caller's transaction.
+    queries::audit::append(
         conn,
         &NewAudit {
             at: clock.now,

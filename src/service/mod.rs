@@ -35,6 +35,7 @@ pub mod unit_home;
 pub mod unit_record;
 pub mod upload_batch;
 pub mod uploads;
+pub mod verify;
 pub mod versions;
 
 use chrono::{NaiveDate, NaiveDateTime};

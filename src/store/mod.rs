@@ -228,10 +228,18 @@ pub fn migrate(conn: &mut DbConn) -> StoreResult<Vec<String>> {
         DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
         DbConn::Postgres(_) => POSTGRES_MIGRATIONS,
     };
-    let applied = conn
+    let applied: Vec<String> = conn
         .run_pending_migrations(source)
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        .map_err(|e| StoreError::Migration(e.to_string()))?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // SQL cannot hash on both backends: the audit chain's one-time backfill.
+    let chained = queries::audit::backfill_chain(conn)?;
+    if chained > 0 {
+        tracing::info!(count = chained, "audit entries chained");
+    }
+    Ok(applied)
 }
 
 /// Opens pooled connections of the configured backend.

@@ -257,10 +257,15 @@ pub struct AuditRow {
     pub entity: String,
     pub entity_id: Option<String>,
     pub detail: String,
+    /// Place in the hash chain; absent on a row written around the service.
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
-#[derive(Clone, Debug, Insertable)]
-#[diesel(treat_none_as_default_value = false, table_name = audit_log)]
+/// An entry to append; the store gives it its place and hashes
+/// (see `queries::audit::append`).
+#[derive(Clone, Debug)]
 pub struct NewAudit<'a> {
     pub at: NaiveDateTime,
     pub user_id: Option<i64>,

@@ -257,6 +257,18 @@ diesel::table! {
         entity -> Text,
         entity_id -> Nullable<Text>,
         detail -> Text,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+        backfilled -> Bool,
     }
 }
 
@@ -307,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     samples,
     sample_units,
     audit_log,
+    audit_chain,
     write_serial,
     sign_in_throttle,
     rectifications,

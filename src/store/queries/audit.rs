@@ -1,13 +1,138 @@
 use diesel::prelude::*;
 
+use crate::domain::audit_chain::{self, Fields};
 use crate::store::models::{AuditRow, NewAudit};
-use crate::store::schema::audit_log;
-use crate::store::{DbConn, StoreResult};
+use crate::store::schema::{audit_chain as head, audit_log};
+use crate::store::{DbConn, StoreError, StoreResult};
 
-pub fn insert(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(entry)
-        .execute(conn)?;
+/// Appends an entry to the hash chain. The first statement moves the
+/// chain's head, which locks it (a row lock on PostgreSQL, the write lock
+/// on SQLite) until the caller's transaction ends: a concurrent writer
+/// waits and then chains onto this entry, never onto the same predecessor.
+pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
+    crate::store::savepoint(conn, |conn| {
+        let moved = diesel::update(head::table.find(1))
+            .set(head::seq.eq(head::seq + 1))
+            .execute(conn)?;
+        if moved != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let (seq, prev): (i64, String) = head::table
+            .find(1)
+            .select((head::seq, head::hash))
+            .first(conn)?;
+        let at = audit_chain::stored_time(entry.at);
+        let hash = audit_chain::hash(
+            &Fields {
+                seq,
+                at,
+                user_id: entry.user_id,
+                actor: entry.actor,
+                action: entry.action,
+                entity: entry.entity,
+                entity_id: entry.entity_id.as_deref(),
+                detail: &entry.detail,
+            },
+            &prev,
+        );
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::at.eq(at),
+                audit_log::user_id.eq(entry.user_id),
+                audit_log::actor.eq(entry.actor),
+                audit_log::action.eq(entry.action),
+                audit_log::entity.eq(entry.entity),
+                audit_log::entity_id.eq(entry.entity_id.as_deref()),
+                audit_log::detail.eq(&entry.detail),
+                audit_log::seq.eq(seq),
+                audit_log::prev_hash.eq(&prev),
+                audit_log::hash.eq(&hash),
+            ))
+            .execute(conn)?;
+        diesel::update(head::table.find(1))
+            .set(head::hash.eq(&hash))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+fn fields(row: &AuditRow, seq: i64) -> Fields<'_> {
+    Fields {
+        seq,
+        at: row.at,
+        user_id: row.user_id,
+        actor: &row.actor,
+        action: &row.action,
+        entity: &row.entity,
+        entity_id: row.entity_id.as_deref(),
+        detail: &row.detail,
+    }
+}
+
+/// Once, right after the chain's migration: chains the entries written
+/// before it, in id order, in one transaction with the mark that it is
+/// done (a later row without a hash is then a finding, never filled in).
+pub fn backfill_chain(conn: &mut DbConn) -> StoreResult<usize> {
+    crate::store::write(conn, |conn| {
+        let done: bool = head::table.find(1).select(head::backfilled).first(conn)?;
+        if done {
+            return Ok(0);
+        }
+        let (mut seq, mut prev): (i64, String) = head::table
+            .find(1)
+            .select((head::seq, head::hash))
+            .first(conn)?;
+        let rows: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::hash.is_null())
+            .order(audit_log::id.asc())
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        for row in &rows {
+            seq += 1;
+            let hash = audit_chain::hash(&fields(row, seq), &prev);
+            diesel::update(audit_log::table.find(row.id))
+                .set((
+                    audit_log::seq.eq(seq),
+                    audit_log::prev_hash.eq(&prev),
+                    audit_log::hash.eq(&hash),
+                ))
+                .execute(conn)?;
+            prev = hash;
+        }
+        diesel::update(head::table.find(1))
+            .set((
+                head::seq.eq(seq),
+                head::hash.eq(&prev),
+                head::backfilled.eq(true),
+            ))
+            .execute(conn)?;
+        Ok(rows.len())
+    })
+}
+
+/// The chain's recorded end: its last place and hash.
+pub fn chain_head(conn: &mut DbConn) -> StoreResult<(i64, String)> {
+    Ok(head::table
+        .find(1)
+        .select((head::seq, head::hash))
+        .first(conn)?)
+}
+
+/// Every entry, oldest first, for the chain check.
+pub fn all_in_order(conn: &mut DbConn) -> StoreResult<Vec<AuditRow>> {
+    Ok(audit_log::table
+        .select(AuditRow::as_select())
+        .order(audit_log::id.asc())
+        .load(conn)?)
+}
+
+/// Inside a read transaction: on PostgreSQL, makes the rest of it see one
+/// snapshot (the head and the entries agree); SQLite's read transaction
+/// already does.
+pub fn one_snapshot(conn: &mut DbConn) -> StoreResult<()> {
+    if let DbConn::Postgres(_) = conn {
+        diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(conn)?;
+    }
     Ok(())
 }
 
