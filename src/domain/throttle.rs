@@ -76,8 +76,9 @@ mod tests {
         let cases: &[(&[i64], i64, bool)] = &[
             (&[0, 1, 2, 3], 4, false),
             (&[0, 1, 2, 3, 4], 5, true),
-            (&[0, 1, 2, 3, 4], 19, true),
-            (&[0, 1, 2, 3, 4], 20, false),
+            // Locked at minute 4 for a quarter hour: until minute 19.
+            (&[0, 1, 2, 3, 4], 18, true),
+            (&[0, 1, 2, 3, 4], 19, false),
             // Spread over more than a window: never five in one.
             (&[0, 5, 10, 16, 21, 26], 27, false),
         ];
