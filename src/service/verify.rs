@@ -1,7 +1,7 @@
 //! Proof of records (防篡改核验): recomputes the audit log's hash chain and
 //! names the first entry that no longer matches.
 
-use crate::domain::audit_chain::{self, Break, Fields, Head, Stored};
+use crate::domain::audit_chain::{self, Break, Head, Stored};
 use crate::store::models::AuditRow;
 use crate::store::{self, DbConn, queries};
 
@@ -73,17 +73,8 @@ pub fn verify_audit_chain(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Cha
 fn stored(row: &AuditRow) -> Stored<'_> {
     Stored {
         id: row.id,
-        fields: Fields {
-            // An unchained row has no place; the check stops at it first.
-            seq: row.seq.unwrap_or(0),
-            at: row.at,
-            user_id: row.user_id,
-            actor: &row.actor,
-            action: &row.action,
-            entity: &row.entity,
-            entity_id: row.entity_id.as_deref(),
-            detail: &row.detail,
-        },
+        // An unchained row has no place; the check stops at it first.
+        fields: queries::audit::chain_fields(row, row.seq.unwrap_or(0)),
         prev_hash: row.prev_hash.as_deref(),
         hash: row.hash.as_deref(),
     }

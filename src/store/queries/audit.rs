@@ -56,7 +56,8 @@ pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
     })
 }
 
-fn fields(row: &AuditRow, seq: i64) -> Fields<'_> {
+/// What the chain hashes of a stored entry, at place `seq`.
+pub fn chain_fields(row: &AuditRow, seq: i64) -> Fields<'_> {
     Fields {
         seq,
         at: row.at,
@@ -89,7 +90,7 @@ pub fn backfill_chain(conn: &mut DbConn) -> StoreResult<usize> {
             .load(conn)?;
         for row in &rows {
             seq += 1;
-            let hash = audit_chain::hash(&fields(row, seq), &prev);
+            let hash = audit_chain::hash(&chain_fields(row, seq), &prev);
             diesel::update(audit_log::table.find(row.id))
                 .set((
                     audit_log::seq.eq(seq),
