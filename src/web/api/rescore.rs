@@ -2,7 +2,8 @@ use actix_web::web;
 use serde::Deserialize;
 
 use crate::service::ServiceError;
-use crate::service::rescore::{self, Preview};
+use crate::service::rescore::Preview;
+use crate::service::versions;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -34,14 +35,9 @@ pub async fn preview(
     let reference = checklist.ok_or_else(|| {
         ServiceError::BadRequest("请指定考核细则 checklist（如 community@2013）".into())
     })?;
-    let checklist = state
-        .catalog()
-        .get(reference.trim())
-        .cloned()
-        .ok_or_else(|| ServiceError::NotFound(format!("未知的考核细则 {reference}")))?;
     Ok(web::Json(
         state
-            .run(move |conn, env| rescore::preview(conn, env, &actor, year, &checklist))
+            .run(move |conn, env| versions::preview(conn, env, &actor, reference.trim(), year))
             .await?,
     ))
 }
