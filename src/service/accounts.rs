@@ -50,8 +50,8 @@ fn view(conn: &mut DbConn, row: &UserRow) -> ServiceResult<UserView> {
         Some(id) => Some(queries::units::get(conn, id)?.code),
         None => None,
     };
-    let locked_until = queries::users::throttle(conn, &throttle_keys(&row.username, None)[0].0)?
-        .and_then(|r| r.locked_until);
+    let locked_until =
+        queries::users::throttle(conn, &account_key(&row.username))?.and_then(|r| r.locked_until);
     Ok(UserView {
         id: row.id,
         username: row.username.clone(),
@@ -223,7 +223,7 @@ pub fn update_user(
             )?;
         }
         if change.unlock {
-            queries::users::clear_throttle(conn, &throttle_keys(&row.username, None)[0].0)?;
+            queries::users::clear_throttle(conn, &account_key(&row.username))?;
             audit::record(
                 conn,
                 actor,
@@ -334,11 +334,13 @@ pub fn sign_in(
 }
 
 /// The throttle keys of a sign-in: its account first, then its address.
+/// Where an account's failed sign-ins are counted.
+fn account_key(username: &str) -> String {
+    format!("account:{}", username.trim().to_lowercase())
+}
+
 fn throttle_keys(username: &str, address: Option<&str>) -> Vec<(String, throttle::Policy)> {
-    let mut keys = vec![(
-        format!("account:{}", username.trim().to_lowercase()),
-        throttle::ACCOUNT,
-    )];
+    let mut keys = vec![(account_key(username), throttle::ACCOUNT)];
     if let Some(address) = address {
         keys.push((format!("address:{address}"), throttle::ADDRESS));
     }
