@@ -10,17 +10,17 @@
 //! The print check needs Debian's `chromium`; without it the test says so
 //! and passes, unless `NIANJIAN_BROWSER_TESTS=required`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/pdf.rs"]
+mod pdf;
+
+use std::process::Command;
 
 use nianjian::domain::Checklist;
 use nianjian::domain::checklist::diff::{Change, ChecklistDiff, ItemField, diff};
 use nianjian::ingest::checklists::Catalog;
 use nianjian::reports::checklist_diff::{diff_document, diff_fragment, diff_text};
 use nianjian::reports::html::Html;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
+use pdf::{chromium_available, print_to_pdf};
 
 fn shipped(reference: &str) -> Checklist {
     let catalog = Catalog::embedded().expect("shipped checklists");
@@ -296,52 +296,6 @@ fn cli_reads_the_checklists_folder_given() {
     );
 }
 
-fn chromium_available() -> bool {
-    let present = Path::new(CHROMIUM).exists();
-    if !present && std::env::var("NIANJIAN_BROWSER_TESTS").as_deref() == Ok("required") {
-        panic!("browser tests are required but {CHROMIUM} is missing");
-    }
-    if !present {
-        eprintln!("skipped: install Debian's chromium to print the checklist diff to PDF");
-    }
-    present
-}
-
-fn print_to_pdf(html: &str, name: &str) -> Vec<u8> {
-    let out: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("checklist-diff-print");
-    std::fs::create_dir_all(&out).expect("output folder");
-    let source = out.join(format!("{name}.html"));
-    let pdf = out.join(format!("{name}.pdf"));
-    std::fs::write(&source, html).expect("write html");
-    let _ = std::fs::remove_file(&pdf);
-    let profile = tempfile::tempdir().expect("profile");
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", source.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let started = Instant::now();
-    while child.try_wait().expect("chromium").is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("chromium did not print {name} within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF at {}: {e}", pdf.display()))
-}
-
 /// The page objects' bodies (`/Type /Page`, not `/Pages`), in file order.
 fn page_objects(pdf: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(pdf);
@@ -365,7 +319,7 @@ fn media_box(page: &str) -> Vec<f64> {
 
 #[test]
 fn the_document_prints_on_a4_with_headers_on_every_page() {
-    if !chromium_available() {
+    if !chromium_available("print the checklist diff to PDF") {
         return;
     }
     let (old, new, changes) = community();
@@ -378,7 +332,7 @@ fn the_document_prints_on_a4_with_headers_on_every_page() {
         head,
         "<th class=\"text\"><a href=\"https://marker.invalid/head\">对象</a></th>",
     );
-    let pdf = print_to_pdf(&marked, "community-2012-2013");
+    let pdf = print_to_pdf("checklist-diff-print", &marked, "community-2012-2013");
     let pages = page_objects(&pdf);
     eprintln!("community@2012 → 2013: {} A4 pages", pages.len());
     assert!(

@@ -12,10 +12,10 @@
 //!
 //! Also an insta snapshot of the notice's HTML (`tests/snapshots/`).
 
+#[path = "support/pdf.rs"]
+mod pdf;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use nianjian::domain::Points;
@@ -23,19 +23,7 @@ use nianjian::ingest::checklists::Catalog;
 use nianjian::reports::bureau::Bureau;
 use nianjian::reports::html::Html;
 use nianjian::reports::model::{Notice, NoticeIssue, OrderFacts, UnitCard, notice};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn chromium_available() -> bool {
-    let present = Path::new(CHROMIUM).exists();
-    if !present && std::env::var("NIANJIAN_BROWSER_TESTS").as_deref() == Ok("required") {
-        panic!("browser tests are required but {CHROMIUM} is missing");
-    }
-    if !present {
-        eprintln!("skipped: install Debian's chromium to print the notices to PDF");
-    }
-    present
-}
+use pdf::{chromium_available, print_to_pdf};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a date")
@@ -136,42 +124,6 @@ fn marked_html(notice: &Notice) -> String {
     )
 }
 
-/// Prints `html` to PDF with headless Chromium; the PDF's bytes.
-fn print_to_pdf(html: &str, name: &str) -> Vec<u8> {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("notice-print");
-    std::fs::create_dir_all(&out).expect("output folder");
-    let source = out.join(format!("{name}.html"));
-    let pdf = out.join(format!("{name}.pdf"));
-    std::fs::write(&source, html).expect("write html");
-    let _ = std::fs::remove_file(&pdf);
-    let profile = tempfile::tempdir().expect("profile");
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", source.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let started = Instant::now();
-    while child.try_wait().expect("chromium").is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("chromium did not print {name} within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF at {}: {e}", pdf.display()))
-}
-
 /// The objects of a PDF as Chromium writes it (dictionaries in the clear,
 /// no object streams): number → the text before any stream data.
 fn objects(pdf: &[u8]) -> BTreeMap<u32, String> {
@@ -262,12 +214,12 @@ fn pages(pdf: &[u8]) -> Vec<Vec<String>> {
 
 #[test]
 fn fourteen_orders_print_on_one_a4_page() {
-    if !chromium_available() {
+    if !chromium_available("print the notices to PDF") {
         return;
     }
     let notice = issued(14);
     assert_eq!(notice.lines.len(), 14);
-    let pdf = print_to_pdf(&marked_html(&notice), "notice-14");
+    let pdf = print_to_pdf("notice-print", &marked_html(&notice), "notice-14");
     let pages = pages(&pdf);
     eprintln!("14 orders: {} page(s)", pages.len());
     assert_eq!(pages.len(), 1, "14 orders on one page: {pages:?}");
@@ -278,11 +230,11 @@ fn fourteen_orders_print_on_one_a4_page() {
 
 #[test]
 fn forty_orders_continue_and_the_signature_stays_with_the_last_rows() {
-    if !chromium_available() {
+    if !chromium_available("print the notices to PDF") {
         return;
     }
     let notice = issued(40);
-    let pdf = print_to_pdf(&marked_html(&notice), "notice-40");
+    let pdf = print_to_pdf("notice-print", &marked_html(&notice), "notice-40");
     let pages = pages(&pdf);
     eprintln!(
         "40 orders: {} pages, rows per page {:?}",
