@@ -158,12 +158,11 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-fn a_restored_database_is_the_original() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let original = dir.path().join("a.db");
+/// A filled database `a.db` in `dir` and its backup `a.zip`.
+fn backed_up(dir: &Path) -> (PathBuf, PathBuf) {
+    let original = dir.join("a.db");
     filled(&original);
-    let archive = dir.path().join("a.zip");
+    let archive = dir.join("a.zip");
     ok(&nianjian(&[
         "backup",
         "--database",
@@ -171,6 +170,13 @@ fn a_restored_database_is_the_original() {
         "-o",
         s(&archive),
     ]));
+    (original, archive)
+}
+
+#[test]
+fn a_restored_database_is_the_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (original, archive) = backed_up(dir.path());
 
     let target = dir.path().join("restored").join("b.db");
     std::fs::create_dir(target.parent().unwrap()).expect("mkdir");
@@ -193,16 +199,7 @@ fn a_restored_database_is_the_original() {
 #[test]
 fn restore_into_a_database_in_use_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let original = dir.path().join("a.db");
-    filled(&original);
-    let archive = dir.path().join("a.zip");
-    ok(&nianjian(&[
-        "backup",
-        "--database",
-        s(&original),
-        "-o",
-        s(&archive),
-    ]));
+    let (original, archive) = backed_up(dir.path());
     let before = dump(&original);
 
     let out = nianjian(&["restore", s(&archive), "--database", s(&original)]);
@@ -312,16 +309,7 @@ fn with_database_changed(
 #[test]
 fn a_damaged_archive_is_refused_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let original = dir.path().join("a.db");
-    filled(&original);
-    let archive = dir.path().join("a.zip");
-    ok(&nianjian(&[
-        "backup",
-        "--database",
-        s(&original),
-        "-o",
-        s(&archive),
-    ]));
+    let (original, archive) = backed_up(dir.path());
     let good = entries(&archive);
     let key = stored_files(&original)
         .keys()
