@@ -179,6 +179,14 @@ enum UserCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// 修改账号的密码，并结束该账号的全部登录；新密码取自环境变量 NIANJIAN_PASSWORD，没有则提示输入。
+    Password {
+        /// 用户名。
+        #[arg(long, value_name = "用户名")]
+        username: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -399,6 +407,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             &role,
             unit.as_deref(),
         ),
+        Command::User {
+            command: UserCommand::Password { username, db },
+        } => server::set_password(&db.database, db.checklists.as_deref(), &username),
     }
 }
 

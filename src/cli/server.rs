@@ -68,6 +68,9 @@ pub fn serve(
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let (db, catalog) = open(database, checklists, (workers as u32 * 4).max(8))?;
+    if !demo {
+        refuse_demo_passwords(&db)?;
+    }
     if demo {
         let mut conn = db.get()?;
         let env = Env {
@@ -124,6 +127,21 @@ pub fn serve(
         })
         .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A service for real use must not open with the demonstration's
+/// published password on any account (README: "Before real use").
+fn refuse_demo_passwords(db: &Db) -> Result<(), CliError> {
+    let mut conn = db.get()?;
+    let accounts = service::accounts::demo_passwords_in_use(&mut conn)?;
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let first = &accounts[0];
+    Err(CliError::Invalid(format!(
+        "账号 {} 仍在使用公开的演示密码，正式使用前请先修改密码（如 nianjian user password --username {first}）或在管理页面停用这些账号；只看演示请加 --demo 启动",
+        accounts.join("、")
+    )))
 }
 
 pub fn import(
@@ -228,6 +246,49 @@ fn print_outcome(
     }
 }
 
+/// A new password: NIANJIAN_PASSWORD, else asked twice at the terminal.
+fn new_password(username: &str) -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("NIANJIAN_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password(format!("为 {username} 设置密码：")).map_err(|e| {
+        CliError::Invalid(format!("无法读取密码：{e}（可用 NIANJIAN_PASSWORD 传入）"))
+    })?;
+    let again = rpassword::prompt_password("再输入一次：")
+        .map_err(|e| CliError::Invalid(format!("无法读取密码：{e}")))?;
+    if first != again {
+        return Err(CliError::Invalid("两次输入的密码不一致".into()));
+    }
+    Ok(first)
+}
+
+/// `user password`: a new password by user name; every session of the
+/// account ends.
+pub fn set_password(
+    database: &str,
+    checklists: Option<&Path>,
+    username: &str,
+) -> Result<ExitCode, CliError> {
+    let password = new_password(username)?;
+    let (db, _) = open(database, checklists, 1)?;
+    let mut conn = db.get()?;
+    let user = service::accounts::set_password_by_name(
+        &mut conn,
+        &Actor::command_line(),
+        username,
+        &password,
+        now(),
+    )
+    .map_err(|e| match e {
+        ServiceError::NotFound(m) => CliError::Invalid(m),
+        other => other.into(),
+    })?;
+    println!("已修改 {} 的密码，该账号的全部登录已结束", user.username);
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn add_user(
     database: &str,
     checklists: Option<&Path>,
@@ -236,21 +297,7 @@ pub fn add_user(
     unit: Option<&str>,
 ) -> Result<ExitCode, CliError> {
     let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
-    let password = match std::env::var("NIANJIAN_PASSWORD") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            let first =
-                rpassword::prompt_password(format!("为 {username} 设置密码：")).map_err(|e| {
-                    CliError::Invalid(format!("无法读取密码：{e}（可用 NIANJIAN_PASSWORD 传入）"))
-                })?;
-            let again = rpassword::prompt_password("再输入一次：")
-                .map_err(|e| CliError::Invalid(format!("无法读取密码：{e}")))?;
-            if first != again {
-                return Err(CliError::Invalid("两次输入的密码不一致".into()));
-            }
-            first
-        }
-    };
+    let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
     let mut conn = db.get()?;
     let user = service::accounts::add_user(

@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod expr;
 pub mod local_time;
 pub mod number;
+pub mod password_policy;
 pub mod plausibility;
 pub mod random;
 pub mod rectification;

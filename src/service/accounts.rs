@@ -4,7 +4,7 @@
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::Duration;
 
-use crate::domain::throttle;
+use crate::domain::{password_policy, throttle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -29,6 +29,8 @@ pub struct UserView {
     pub disabled: bool,
     /// Locked after too many failed sign-ins, until then (UTC).
     pub locked_until: Option<chrono::NaiveDateTime>,
+    /// Sessions (tokens and signed-in browsers) that have not expired.
+    pub sessions: i64,
 }
 
 fn hash_password(password: &str) -> ServiceResult<String> {
@@ -38,14 +40,17 @@ fn hash_password(password: &str) -> ServiceResult<String> {
         .map_err(|e| ServiceError::fault("密码加密失败", e))
 }
 
-fn check_password(password: &str) -> ServiceResult<()> {
-    if password.chars().count() < 8 {
-        return Err(ServiceError::BadRequest("密码至少 8 位".into()));
+/// The password rules (domain::password_policy), every reason at once.
+fn check_password(username: &str, password: &str) -> ServiceResult<()> {
+    let weaknesses = password_policy::weaknesses(username, password);
+    if weaknesses.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let reasons: Vec<String> = weaknesses.iter().map(|w| w.describe_zh()).collect();
+    Err(ServiceError::BadRequest(reasons.join("；")))
 }
 
-fn view(conn: &mut DbConn, row: &UserRow) -> ServiceResult<UserView> {
+fn view(conn: &mut DbConn, row: &UserRow, clock: Clock) -> ServiceResult<UserView> {
     let unit = match row.unit_id {
         Some(id) => Some(queries::units::get(conn, id)?.code),
         None => None,
@@ -59,6 +64,7 @@ fn view(conn: &mut DbConn, row: &UserRow) -> ServiceResult<UserView> {
         unit,
         disabled: row.disabled,
         locked_until,
+        sessions: queries::users::live_sessions(conn, row.id, clock.now)?,
     })
 }
 
@@ -72,12 +78,39 @@ pub fn add_user(
     unit_code: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
+    check_password(username.trim(), password)?;
+    create_user(conn, actor, username, password, role, unit_code, clock)
+}
+
+/// The demonstration's accounts, with its published password (which the
+/// rules refuse anywhere else, and `serve` without `--demo` refuses to
+/// start with: see [`demo_passwords_in_use`]).
+pub(super) fn add_demo_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: &str,
+    role: Role,
+    unit_code: Option<&str>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    let password = super::demo::DEMO_PASSWORD;
+    create_user(conn, actor, username, password, role, unit_code, clock)
+}
+
+fn create_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+    role: Role,
+    unit_code: Option<&str>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
     actor.require_admin()?;
     let username = username.trim();
     if username.is_empty() || username.chars().any(char::is_whitespace) {
         return Err(ServiceError::BadRequest("用户名不能为空或含空格".into()));
     }
-    check_password(password)?;
     let hash = hash_password(password)?;
     write(conn, |conn| {
         let unit_id = match (role, unit_code) {
@@ -109,14 +142,68 @@ pub fn add_user(
             format!("{username}（{}）", role.label_zh()),
         )?;
         let row = queries::users::get(conn, id)?;
-        view(conn, &row)
+        view(conn, &row, clock)
     })
 }
 
-pub fn list_users(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Vec<UserView>> {
+pub fn list_users(conn: &mut DbConn, actor: &Actor, clock: Clock) -> ServiceResult<Vec<UserView>> {
     actor.require_admin()?;
     let rows = queries::users::list(conn)?;
-    rows.iter().map(|r| view(conn, r)).collect()
+    rows.iter().map(|r| view(conn, r, clock)).collect()
+}
+
+/// Ends every session of an account (强制下线): an admin's answer to a
+/// lost phone or a shared password. The account itself may end its own
+/// other sessions; the one that asks (`keep_token`) stays signed in.
+pub fn end_sessions(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    keep_token: Option<&str>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    let own = actor.user_id == Some(user_id);
+    if !own {
+        actor.require_admin()?;
+    }
+    let keep = keep_token.filter(|_| own).map(token_hash);
+    write(conn, |conn| {
+        let row = queries::users::get(conn, user_id)
+            .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
+        let ended = queries::users::revoke_all(conn, user_id, keep.as_deref())?;
+        audit::record(
+            conn,
+            actor,
+            clock,
+            "session.end_all",
+            Entity::User(user_id),
+            format!("{}：结束 {ended} 个登录", row.username),
+        )?;
+        view(conn, &row, clock)
+    })
+}
+
+/// The accounts that still sign in with the demonstration's published
+/// password. Only the demo's own user names are tried: each try costs an
+/// argon2 hash, and no other account was ever given that password (the
+/// rules refuse it).
+pub fn demo_passwords_in_use(conn: &mut DbConn) -> ServiceResult<Vec<String>> {
+    let mut found = Vec::new();
+    for (username, _, _) in super::demo::DEMO_USERS {
+        let Some(row) = queries::users::find_by_name(conn, username)? else {
+            continue;
+        };
+        if !row.disabled && verifies(super::demo::DEMO_PASSWORD, &row.password_hash) {
+            found.push(row.username);
+        }
+    }
+    Ok(found)
+}
+
+fn verifies(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 pub fn set_disabled(
@@ -145,6 +232,24 @@ pub fn set_password(
         ..AccountChange::default()
     };
     update_user(conn, actor, user_id, &change, None, clock).map(|_| ())
+}
+
+/// Sets an account's password by user name (`nianjian user password`):
+/// the same rules and the same ending of sessions as on the pages.
+pub fn set_password_by_name(
+    conn: &mut DbConn,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    let row = queries::users::find_by_name(conn, username.trim())?
+        .ok_or_else(|| ServiceError::NotFound(format!("用户 {} 不存在", username.trim())))?;
+    let change = AccountChange {
+        password: Some(password.to_string()),
+        ..AccountChange::default()
+    };
+    update_user(conn, actor, row.id, &change, None, clock)
 }
 
 /// A change to an account: a new password, disabled or enabled.
@@ -177,7 +282,9 @@ pub fn update_user(
     }
     let hash = match &change.password {
         Some(password) => {
-            check_password(password)?;
+            let target = queries::users::get(conn, user_id)
+                .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
+            check_password(&target.username, password)?;
             Some(hash_password(password)?)
         }
         None => None,
@@ -234,7 +341,7 @@ pub fn update_user(
             )?;
         }
         let row = queries::users::get(conn, user_id)?;
-        view(conn, &row)
+        view(conn, &row, clock)
     })
 }
 
@@ -407,11 +514,16 @@ pub fn revoke_token(conn: &mut DbConn, token: &str) -> ServiceResult<()> {
 }
 
 /// One account: for admins, or the account itself.
-pub fn get_user(conn: &mut DbConn, actor: &Actor, user_id: i64) -> ServiceResult<UserView> {
+pub fn get_user(
+    conn: &mut DbConn,
+    actor: &Actor,
+    user_id: i64,
+    clock: Clock,
+) -> ServiceResult<UserView> {
     if actor.user_id != Some(user_id) {
         actor.require_admin()?;
     }
     let row = queries::users::get(conn, user_id)
         .map_err(|_| ServiceError::NotFound(format!("用户 {user_id} 不存在")))?;
-    view(conn, &row)
+    view(conn, &row, clock)
 }

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::store::DbConn;
+use crate::store::{DbConn, queries};
 
 use super::audit::{self, AuditQuery, AuditView};
 use super::campaigns::{self, CampaignView};
 use super::listing::PageRequest;
-use super::{Actor, ServiceResult, accounts, roster};
+use super::{Actor, ServiceResult, roster};
 
 /// Audit entries the overview shows.
 const RECENT: u32 = 20;
@@ -27,7 +27,7 @@ pub struct Overview {
 
 pub fn overview(conn: &mut DbConn, actor: &Actor) -> ServiceResult<Overview> {
     actor.require_admin()?;
-    let users = accounts::list_users(conn, actor)?;
+    let users = queries::users::list(conn)?;
     let units = roster::list(conn, actor)?;
     let streets: BTreeSet<&String> = units.iter().filter_map(|u| u.street.as_ref()).collect();
     let recent = PageRequest {

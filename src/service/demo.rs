@@ -615,15 +615,7 @@ fn fill(
         let code = unit_name
             .and_then(|name| units.iter().find(|u| u.1 == name))
             .map(|u| u.0.as_str());
-        accounts::add_user(
-            conn,
-            &actor,
-            username,
-            DEMO_PASSWORD,
-            role,
-            code,
-            setup.clock,
-        )?;
+        accounts::add_demo_user(conn, &actor, username, role, code, setup.clock)?;
     }
 
     let mut rng = SplitMix64::new(20111231);

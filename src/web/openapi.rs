@@ -465,7 +465,7 @@ pub struct Binary(#[allow(dead_code)] Vec<u8>);
         api::reports::district, api::reports::district_workbook, api::reports::district_page,
         api::reports::unit_card, api::reports::unit_notice,
         api::audit::list,
-        api::users::list, api::users::create, api::users::update,
+        api::users::list, api::users::create, api::users::update, api::users::end_sessions,
     ),
 )]
 pub struct ApiDoc;

@@ -83,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/audit").get(audit::list))
                 .service(at("/users").get(users::list).post(users::create))
                 .service(at("/users/{id}").patch(users::update))
+                .service(at("/users/{id}/sessions").delete(users::end_sessions))
                 .default_service(web::to(not_found)),
         );
 }

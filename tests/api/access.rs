@@ -103,7 +103,7 @@ const TABLE: &[Row] = &[
     row("GET", "/healthz", "/healthz", Body::None, PUBLIC),
     row("GET", "/readyz", "/readyz", Body::None, PUBLIC),
     row("GET", "/api/openapi.json", "/api/openapi.json", Body::None, PUBLIC),
-    row("POST", "/api/v1/session", "/api/v1/session", Body::Json(r#"{"username":"admin","password":"password123"}"#), PUBLIC),
+    row("POST", "/api/v1/session", "/api/v1/session", Body::Json(r#"{"username":"admin","password":"juanzong-2012"}"#), PUBLIC),
     // Each caller ends a session of its own, signed in for this row only.
     row("DELETE", "/api/v1/session", "/api/v1/session", Body::None, SIGNED_IN),
     row("GET", "/api/v1/me", "/api/v1/me", Body::None, SIGNED_IN),
@@ -176,8 +176,9 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_b}/notice.xlsx?year=2012", Body::None, READ_B),
     row("GET", "/api/v1/audit", "/api/v1/audit", Body::None, BUREAU),
     row("GET", "/api/v1/users", "/api/v1/users", Body::None, ADMIN),
-    row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"password123","role":"leader"}"#), ADMIN),
+    row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"juanzong-2012","role":"leader"}"#), ADMIN),
     row("PATCH", "/api/v1/users/{id}", "/api/v1/users/{user}", Body::Json(r#"{"disabled":false}"#), ADMIN),
+    row("DELETE", "/api/v1/users/{id}/sessions", "/api/v1/users/{user}/sessions", Body::None, ADMIN),
 ];
 
 #[test]
@@ -309,7 +310,7 @@ async fn fixture() -> Fixture {
         .post(
             Some(&admin),
             "/api/v1/users",
-            json!({"username": "spare", "password": "password123", "role": "leader"}),
+            json!({"username": "spare", "password": "juanzong-2012", "role": "leader"}),
         )
         .await;
     assert_eq!(status, 200, "{spare}");

@@ -73,12 +73,12 @@ async fn a_new_password_ends_every_other_session() {
     let id = user_id(&app, &admin, "inspector").await;
     let (first, second) = (app.login("inspector").await, app.login("inspector").await);
     // Changed by the account itself: the session that asked stays.
-    let (status, body) = patch(&app, &first, id, json!({"password": "inspector-new-1"})).await;
+    let (status, body) = patch(&app, &first, id, json!({"password": "checker-new-1"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.get(Some(&first), "/api/v1/me").await.0, 200);
     assert_eq!(app.get(Some(&second), "/api/v1/me").await.0, 401);
     // Reset by an admin: every session of the account ends.
-    let (status, body) = patch(&app, &admin, id, json!({"password": "inspector-new-2"})).await;
+    let (status, body) = patch(&app, &admin, id, json!({"password": "checker-new-2"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.get(Some(&first), "/api/v1/me").await.0, 401);
     assert_eq!(
@@ -86,7 +86,7 @@ async fn a_new_password_ends_every_other_session() {
         200,
         "the admin's own stays"
     );
-    assert_eq!(sign_in(&app, "inspector", "inspector-new-2").await.0, 200);
+    assert_eq!(sign_in(&app, "inspector", "checker-new-2").await.0, 200);
 }
 
 #[actix_web::test]
@@ -199,4 +199,80 @@ async fn ready_means_the_database_answers_with_the_schema_this_binary_expects() 
     let (status, body) = app.get(None, "/readyz").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["pending_migrations"], 1);
+}
+
+#[actix_web::test]
+async fn a_weak_password_is_refused_with_every_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let id = user_id(&app, &admin, "leader").await;
+    for (password, reasons) in [
+        ("12345678", vec!["只有数字", "连续", "太常见"]),
+        ("leader-2012", vec!["用户名"]),
+        ("short1", vec!["至少 8 位"]),
+    ] {
+        let (status, body) = patch(&app, &admin, id, json!({ "password": password })).await;
+        assert_eq!(status, 400, "{password}: {body}");
+        let message = body["error"].as_str().unwrap_or_default();
+        for reason in reasons {
+            assert!(message.contains(reason), "{password}: {message}");
+        }
+        // Refused means unchanged: the old password still signs in.
+        assert_eq!(sign_in(&app, "leader", PASSWORD).await.0, 200);
+    }
+    let (status, body) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            json!({"username": "newcomer", "password": "newcomer1", "role": "leader"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(sign_in(&app, "newcomer", "newcomer1").await.0, 401);
+}
+
+#[actix_web::test]
+async fn an_admin_ends_every_session_of_an_account() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    let first = app.login("leader").await;
+    let second = app.login("leader").await;
+    let id = user_id(&app, &admin, "leader").await;
+    let sessions = |list: &Value| {
+        list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|u| u["id"] == id))
+            .map(|u| u["sessions"].clone())
+    };
+    let (_, list) = app.get(Some(&admin), "/api/v1/users").await;
+    assert_eq!(sessions(&list), Some(json!(2)), "{list}");
+
+    // Another account may not; the account itself ends only its others.
+    let inspector = app.login("inspector").await;
+    let path = format!("/api/v1/users/{id}/sessions");
+    let (status, _) = app
+        .send(
+            reqwest::Method::DELETE,
+            Some(&inspector),
+            &path,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, Some(&first), &path, Value::Null)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions"], json!(1), "{body}");
+    assert_eq!(app.get(Some(&first), "/api/v1/units").await.0, 200);
+    assert_eq!(app.get(Some(&second), "/api/v1/units").await.0, 401);
+
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, Some(&admin), &path, Value::Null)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sessions"], json!(0), "{body}");
+    assert_eq!(app.get(Some(&first), "/api/v1/units").await.0, 401);
+    let (_, audit) = app.get(Some(&admin), "/api/v1/audit").await;
+    assert!(audit.to_string().contains("session.end_all"), "{audit}");
 }

@@ -17,7 +17,7 @@ use nianjian::service::{Actor, Clock, Role, accounts, demo};
 use nianjian::store::{DatabaseUrl, Db, PooledConn};
 use nianjian::web::{AppState, Application, Settings};
 
-pub const PASSWORD: &str = "password123";
+pub const PASSWORD: &str = "juanzong-2012";
 
 pub struct TestApp {
     pub address: String,

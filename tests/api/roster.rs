@@ -223,7 +223,7 @@ async fn the_bureaus_first_upload_creates_the_unit_with_its_street() {
         .post(
             Some(&admin),
             "/api/v1/users",
-            json!({"username": "dxl", "password": "password123", "role": "unit", "unit": "330102305"}),
+            json!({"username": "dxl", "password": "juanzong-2012", "role": "unit", "unit": "330102305"}),
         )
         .await;
     assert_eq!(status, 200);

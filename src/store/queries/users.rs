@@ -108,16 +108,25 @@ pub fn revoke_token(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Ends every session of an account but the one whose token hash is `keep`.
-pub fn revoke_all(conn: &mut DbConn, user_id: i64, keep: Option<&str>) -> StoreResult<()> {
+/// Ends every session of an account but the one whose token hash is
+/// `keep`; how many ended.
+pub fn revoke_all(conn: &mut DbConn, user_id: i64, keep: Option<&str>) -> StoreResult<usize> {
     let of_user = api_tokens::table.filter(api_tokens::user_id.eq(user_id));
-    match keep {
+    Ok(match keep {
         Some(keep) => {
             diesel::delete(of_user.filter(api_tokens::token_hash.ne(keep))).execute(conn)?
         }
         None => diesel::delete(of_user).execute(conn)?,
-    };
-    Ok(())
+    })
+}
+
+/// Sessions of an account that have not expired.
+pub fn live_sessions(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> StoreResult<i64> {
+    Ok(api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .filter(api_tokens::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Drops expired tokens; called now and then, not on a hot path.

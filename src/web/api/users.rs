@@ -18,7 +18,7 @@ pub async fn list(
 ) -> Result<web::Json<Items<UserView>>, ApiError> {
     Items::page(
         state
-            .run(move |conn, _| accounts::list_users(conn, &actor))
+            .run(move |conn, env| accounts::list_users(conn, &actor, env.clock))
             .await?,
         &paging,
     )
@@ -109,6 +109,29 @@ pub async fn update(
         state
             .run(move |conn, env| {
                 accounts::update_user(conn, &actor, id, &change, token.as_deref(), env.clock)
+            })
+            .await?,
+    ))
+}
+
+/// Ends every session of an account (admin); an account may end its own
+/// other sessions, keeping the one that asks.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", tag = "users", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_sessions(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: actix_web::HttpRequest,
+    id: web::Path<i64>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let id = id.into_inner();
+    let token = crate::web::auth::bearer(&req);
+    Ok(web::Json(
+        state
+            .run(move |conn, env| {
+                accounts::end_sessions(conn, &actor, id, token.as_deref(), env.clock)
             })
             .await?,
     ))

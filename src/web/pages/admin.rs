@@ -121,7 +121,7 @@ async fn users_page(
 ) -> Result<Page<'static, UsersPage>, PageError> {
     let actor = viewer.actor.clone();
     let list = state
-        .run(move |conn, _| accounts::list_users(conn, &actor))
+        .run(move |conn, env| accounts::list_users(conn, &actor, env.clock))
         .await?;
     let me = viewer.actor.user_id;
     let roles = ROLES
@@ -246,6 +246,10 @@ async fn change_user(
             "password" => {
                 accounts::set_password(conn, &actor, id, &form.password, env.clock)?;
                 Ok(Done::PasswordReset)
+            }
+            "end_sessions" => {
+                accounts::end_sessions(conn, &actor, id, None, env.clock)?;
+                Ok(Done::SessionsEnded)
             }
             "unlock" => {
                 let change = accounts::AccountChange {

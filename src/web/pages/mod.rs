@@ -234,6 +234,7 @@ pub enum Done {
     UserEnabled,
     PasswordReset,
     UserUnlocked,
+    SessionsEnded,
     UnitSaved,
     CampaignOpened,
     CampaignSaved,
@@ -247,7 +248,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 23] = [
+    pub const ALL: [Done; 24] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -261,6 +262,7 @@ impl Done {
         Done::UserEnabled,
         Done::PasswordReset,
         Done::UserUnlocked,
+        Done::SessionsEnded,
         Done::UnitSaved,
         Done::CampaignOpened,
         Done::CampaignSaved,
@@ -288,6 +290,7 @@ impl Done {
             Done::UserEnabled => "user-enabled",
             Done::PasswordReset => "password-reset",
             Done::UserUnlocked => "user-unlocked",
+            Done::SessionsEnded => "sessions-ended",
             Done::UnitSaved => "unit-saved",
             Done::CampaignOpened => "campaign-opened",
             Done::CampaignSaved => "campaign-saved",
@@ -316,6 +319,7 @@ impl Done {
             Done::UserEnabled => "账号已启用",
             Done::PasswordReset => "已重设密码",
             Done::UserUnlocked => "已解除登录锁定",
+            Done::SessionsEnded => "该账号已在所有设备上退出登录",
             Done::UnitSaved => "已保存单位信息",
             Done::CampaignOpened => "已开启新的年度年检",
             Done::CampaignSaved => "已保存年度年检的设置",

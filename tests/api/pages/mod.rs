@@ -707,6 +707,24 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
     )
     .await
     .assert(200, &["账号已启用"]);
+    // Signed in twice (a browser, a token): 强制下线 ends both.
+    let (other, _) = sign_in(&app, "xyx").await;
+    let token = app.login_with("xyx", PASSWORD).await;
+    let listed = b.get("/admin/users").await;
+    listed.assert(200, &["强制下线", "value=\"end_sessions\""]);
+    b.post(
+        &format!("/admin/users/{id}"),
+        &[("csrf", &csrf), ("op", "end_sessions")],
+    )
+    .await
+    .assert(200, &["该账号已在所有设备上退出登录"]);
+    assert_eq!(app.get(Some(&token), "/api/v1/units").await.0, 401);
+    let page = other.get("/unit").await;
+    assert!(
+        page.html.contains("name=\"password\"") && !page.html.contains("xyx"),
+        "the browser is sent to sign in: {}",
+        page.status
+    );
 }
 
 #[actix_web::test]
