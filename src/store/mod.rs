@@ -200,9 +200,10 @@ pub fn establish(url: &DatabaseUrl) -> StoreResult<DbConn> {
             let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
             // Per connection: wait for the writer instead of failing, keep
-            // foreign keys honest, and fsync at checkpoints only (safe in WAL).
+            // foreign keys honest, and fsync at every commit (a rollback
+            // journal is safe against power loss only with FULL).
             conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
             )
             .map_err(|e| StoreError::Connect(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
@@ -279,14 +280,24 @@ pub struct Db {
 
 pub type PooledConn = PooledConnection<Manager>;
 
+/// SQLite keeps a rollback journal, not WAL. WAL's index lives in the
+/// `-shm` file, which every connection maps into memory: when that file is
+/// truncated or cannot be backed (another process, a full or failing
+/// disk), the next read of the mapping kills the whole process with
+/// SIGBUS, and no error handling can intercept it. A rollback journal maps
+/// nothing; the price is that a commit waits for readers to finish
+/// (busy_timeout), which a district's load does not notice (BENCHMARKS.md).
+/// A database left in WAL mode by an older version is switched back here.
+const SQLITE_JOURNAL: &str = "PRAGMA journal_mode = TRUNCATE;";
+
 impl Db {
-    /// Connects, switches SQLite to WAL, runs migrations, then builds the pool.
+    /// Connects, sets SQLite's journal, runs migrations, then builds the pool.
     pub fn open(url: &DatabaseUrl, max_connections: u32) -> StoreResult<Db> {
-        // One connection first: WAL must be set before several connections
-        // race to open a fresh file ("database is locked").
+        // One connection first: the journal mode must be set before several
+        // connections race to open a fresh file ("database is locked").
         let mut first = establish(url)?;
         if let DbConn::Sqlite(c) = &mut first {
-            c.batch_execute("PRAGMA journal_mode = WAL;")
+            c.batch_execute(SQLITE_JOURNAL)
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
         }
         let applied = migrate(&mut first)?;
