@@ -583,7 +583,8 @@ mod tests {
             file(&bind.map_or(String::new(), |b| format!("bind = \"{b}\"\n"))).expect("file")
         };
         // (command line, environment, file, expected)
-        let table: &[(Option<&str>, Option<&str>, Option<&str>, &str)] = &[
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+        let table: &[Row] = &[
             (None, None, None, "127.0.0.1:8080"),
             (None, None, Some("0.0.0.0:1"), "0.0.0.0:1"),
             (None, Some("0.0.0.0:2"), Some("0.0.0.0:1"), "0.0.0.0:2"),

@@ -78,7 +78,9 @@ enum Command {
         #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
     },
-    /// 运行服务。设置可写在配置文件 nianjian.toml 中（见 nianjian.example.toml）；命令行选项优先于环境变量，环境变量优先于配置文件。
+    /// 运行服务。
+    ///
+    /// 设置也可写在配置文件中（见 --config）；同一设置，命令行选项优先于环境变量，环境变量优先于配置文件，再没有则用默认值。
     Serve(ServeArgs),
     /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。
     Report {
@@ -144,7 +146,7 @@ struct DatabaseArg {
 /// (see [`config`]).
 #[derive(clap::Args, Debug)]
 struct ServeArgs {
-    /// 配置文件；未给出时读环境变量 NIANJIAN_CONFIG 指定的文件，再没有则读当前目录下的 nianjian.toml（有则读）。
+    /// 配置文件；未给出时读环境变量 NIANJIAN_CONFIG 指定的文件，再没有则读 ./nianjian.toml（有则读）。文件中的相对路径从文件所在的目录算起。
     #[arg(long, value_name = "文件")]
     config: Option<PathBuf>,
     /// 监听地址（默认 127.0.0.1:8080）。
@@ -178,7 +180,7 @@ struct ServeArgs {
     /// 日志格式：text 为文本（默认），json 为每行一个 JSON 对象；日志写到标准错误输出。
     #[arg(long, value_name = "格式", value_parser = config::LogFormat::parse)]
     log_format: Option<config::LogFormat>,
-    /// 直接提供加密连接：证书链文件；须与 --tls-key 一同给出。会话 Cookie 随之只经加密连接发送。
+    /// 直接提供加密连接：证书链文件；须与 --tls-key 一同给出。登录会话随之只经加密连接传送。
     #[arg(long, value_name = "文件", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// 直接提供加密连接：证书的私钥文件；须与 --tls-cert 一同给出。
