@@ -286,4 +286,15 @@ fn plain_http_without_secure_cookies_sets_no_secure_flag() {
     let cookies = set_cookies(&head);
     assert!(!cookies.is_empty());
     assert!(cookies.iter().all(|c| !c.contains("Secure")), "{cookies:?}");
+    // The text log has its line per request too, with the id the answer carries.
+    let id = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .unwrap_or_else(|| panic!("no x-request-id in {head}"));
+    let lines = lines_until(&server, |l| l.contains("route=/login"));
+    let line = lines.last().expect("a line");
+    assert!(
+        line.contains(&format!("request_id={id}")) && line.contains("status=200"),
+        "{line}"
+    );
 }
