@@ -23,6 +23,9 @@ const ALLOWED_WORDS: &[&str] = &[
     "inspector",
     "unit",
     "leader",
+    // The values `serve --log-format` takes (`[log] format` in nianjian.toml).
+    "text",
+    "json",
 ];
 
 fn run(args: &[&str]) -> Output {

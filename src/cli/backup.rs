@@ -78,41 +78,55 @@ fn summary(file: &Path, m: &Manifest) -> String {
     )
 }
 
-/// `serve --backup-dir DIR --backup-every HOURS --backup-keep N`.
+/// `serve --backup-dir DIR --backup-every 24h --backup-keep N`; what is not
+/// given comes from `[backup]` in the configuration file.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ScheduleArgs {
     /// 定时备份：备份文件放在这个目录（须已存在）；不给出则不定时备份。
     #[arg(long, value_name = "目录")]
     backup_dir: Option<PathBuf>,
-    /// 每隔多少小时备份一次（默认 24）。
-    #[arg(long, value_name = "小时", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
-    backup_every: u64,
+    /// 每隔多久备份一次：小时数（如 24），或写作 24h、30m、2d（默认 24 小时）。
+    #[arg(long, value_name = "间隔", value_parser = super::config::parse_every)]
+    backup_every: Option<std::time::Duration>,
     /// 保留最近多少份定时备份，更早的删除（默认 7）。
-    #[arg(long, value_name = "份数", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
-    backup_keep: u64,
+    #[arg(long, value_name = "份数", value_parser = clap::value_parser!(u64).range(1..))]
+    backup_keep: Option<u64>,
+}
+
+impl ScheduleArgs {
+    /// What the command line says, for the merge with the file.
+    pub fn layer(&self) -> super::config::Layer {
+        super::config::Layer {
+            backup_dir: self.backup_dir.clone(),
+            backup_every: self.backup_every,
+            backup_keep: self.backup_keep,
+            ..Default::default()
+        }
+    }
 }
 
 /// Starts the scheduled backups beside the service, when asked for: the
 /// first after one interval, then every interval. A failed backup is
 /// logged and the next one tried; the service is never stopped by it.
-pub fn start_schedule(args: &ScheduleArgs, database: &str) -> Result<(), CliError> {
-    let Some(dir) = args.backup_dir.clone() else {
+pub fn start_schedule(
+    schedule: Option<&super::config::Schedule>,
+    database: &str,
+) -> Result<(), CliError> {
+    let Some(schedule) = schedule.cloned() else {
         return Ok(());
     };
-    if !dir.is_dir() {
+    if !schedule.dir.is_dir() {
         return Err(CliError::Invalid(format!(
             "备份目录 {} 不存在",
-            dir.display()
+            schedule.dir.display()
         )));
     }
     backup::check_supported(database).map_err(to_cli)?;
-    let every = std::time::Duration::from_secs(args.backup_every * 3600);
-    let keep = usize::try_from(args.backup_keep).unwrap_or(usize::MAX);
     let database = database.to_string();
     std::thread::spawn(move || {
         loop {
-            std::thread::sleep(every);
-            match backup::scheduled(&database, &dir, keep, now()) {
+            std::thread::sleep(schedule.every);
+            match backup::scheduled(&database, &schedule.dir, schedule.keep, now()) {
                 Ok(path) => tracing::info!(file = %path.display(), "定时备份完成"),
                 Err(e) => tracing::error!(error = %e, "定时备份失败"),
             }

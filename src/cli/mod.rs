@@ -4,6 +4,7 @@
 mod authoring;
 mod backup;
 mod bureau;
+mod config;
 mod help;
 mod rescore;
 mod server;
@@ -78,32 +79,9 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// 运行服务。
-    Serve {
-        /// 监听地址（默认 127.0.0.1:8080）。
-        #[arg(long, value_name = "地址", default_value = "127.0.0.1:8080")]
-        bind: String,
-        #[command(flatten)]
-        db: DatabaseArg,
-        /// 数据库为空时填入演示用的区。
-        #[arg(long)]
-        demo: bool,
-        /// 工作线程数（默认每个处理器核心一个）。
-        #[arg(long, value_name = "个数")]
-        workers: Option<usize>,
-        /// 上传的工作簿最大多少兆字节（默认 10）。
-        #[arg(long, value_name = "兆字节", default_value_t = 10)]
-        max_upload_mb: usize,
-        /// 报表模板目录，其中的模板替换同名的内置模板。
-        #[arg(long, value_name = "目录")]
-        templates: Option<PathBuf>,
-        #[command(flatten)]
-        bureau: bureau::BureauArgs,
-        /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
-        #[arg(long, value_name = "时区", default_value = "Asia/Shanghai", value_parser = crate::domain::local_time::Zone::parse)]
-        timezone: crate::domain::local_time::Zone,
-        #[command(flatten)]
-        schedule: backup::ScheduleArgs,
-    },
+    ///
+    /// 设置也可写在配置文件中（见 --config）；同一设置，命令行选项优先于环境变量，环境变量优先于配置文件，再没有则用默认值。
+    Serve(ServeArgs),
     /// 一个年度的全区汇总：生成工作簿和（或）HTML 页面，并在标准输出写一段简要汇总。
     Report {
         #[command(flatten)]
@@ -161,6 +139,97 @@ struct DatabaseArg {
     /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
     #[arg(long, value_name = "目录")]
     checklists: Option<PathBuf>,
+}
+
+/// `serve`'s options. None has a built-in default here: what is not given
+/// comes from the environment, the configuration file, then the defaults
+/// (see [`config`]).
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// 配置文件；未给出时读环境变量 NIANJIAN_CONFIG 指定的文件，再没有则读 ./nianjian.toml（有则读）。文件中的相对路径从文件所在的目录算起。
+    #[arg(long, value_name = "文件")]
+    config: Option<PathBuf>,
+    /// 监听地址（默认 127.0.0.1:8080）。
+    #[arg(long, value_name = "地址")]
+    bind: Option<String>,
+    /// 数据库：SQLite 文件路径、sqlite:路径，或 postgres://用户@主机:端口/库名；未给出时读环境变量 NIANJIAN_DATABASE，再读配置文件，再没有则用 ./nianjian.db。
+    #[arg(long, value_name = "数据库")]
+    database: Option<String>,
+    /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
+    #[arg(long, value_name = "目录")]
+    checklists: Option<PathBuf>,
+    /// 数据库为空时填入演示用的区。
+    #[arg(long)]
+    demo: bool,
+    /// 工作线程数（默认每个处理器核心一个）。
+    #[arg(long, value_name = "个数")]
+    workers: Option<usize>,
+    /// 上传的工作簿最大多少兆字节（默认 10）。
+    #[arg(long, value_name = "兆字节")]
+    max_upload_mb: Option<usize>,
+    /// 报表模板目录，其中的模板替换同名的内置模板。
+    #[arg(long, value_name = "目录")]
+    templates: Option<PathBuf>,
+    #[command(flatten)]
+    bureau: bureau::BureauArgs,
+    /// 档案局所在时区，页面和文件中的时间按此显示（默认中国标准时间），也可写时差，如 +08:00。
+    #[arg(long, value_name = "时区", value_parser = crate::domain::local_time::Zone::parse)]
+    timezone: Option<crate::domain::local_time::Zone>,
+    #[command(flatten)]
+    schedule: backup::ScheduleArgs,
+    /// 日志格式：text 为文本（默认），json 为每行一个 JSON 对象；日志写到标准错误输出。
+    #[arg(long, value_name = "格式", value_parser = config::LogFormat::parse)]
+    log_format: Option<config::LogFormat>,
+    /// 直接提供加密连接：证书链文件；须与 --tls-key 一同给出。登录会话随之只经加密连接传送。
+    #[arg(long, value_name = "文件", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// 直接提供加密连接：证书的私钥文件；须与 --tls-cert 一同给出。
+    #[arg(long, value_name = "文件", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// What the command line says, for the merge.
+    fn layer(&self) -> config::Layer {
+        config::Layer {
+            bind: self.bind.clone(),
+            database: self.database.clone(),
+            checklists: self.checklists.clone(),
+            templates: self.templates.clone(),
+            timezone: self.timezone,
+            workers: self.workers,
+            bureau_name: self.bureau.name.clone(),
+            bureau_address: self.bureau.address.clone(),
+            bureau_phone: self.bureau.phone.clone(),
+            notice_prefix: self.bureau.notice_prefix.clone(),
+            max_upload_mb: self.max_upload_mb,
+            log_format: self.log_format,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            ..self.schedule.layer()
+        }
+    }
+
+    /// The settings serve runs with: command line, environment, file,
+    /// defaults. A bad file or value is invalid input (exit 2).
+    fn resolve(&self) -> Result<config::ServeConfig, CliError> {
+        let lookup = |name: &str| std::env::var(name).ok();
+        let file = match config::which_file(
+            self.config.as_deref(),
+            lookup("NIANJIAN_CONFIG"),
+            Path::is_file,
+        ) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    CliError::Invalid(format!("无法读取配置文件 {}：{e}", path.display()))
+                })?;
+                config::parse_file(&path, &text).map_err(CliError::Invalid)?
+            }
+            None => config::Layer::default(),
+        };
+        let env = config::env_layer(lookup).map_err(CliError::Invalid)?;
+        config::resolve(self.layer(), env, file).map_err(CliError::Invalid)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -267,8 +336,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    init_logging();
-    match run(cli) {
+    // serve's settings decide how it logs; it starts logging once read.
+    if !matches!(cli.command, Command::Serve(_)) {
+        let level = std::env::var("NIANJIAN_LOG").unwrap_or_else(|_| "info".into());
+        init_logging(config::LogFormat::Text, &level);
+    }
+    match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误：{e}");
@@ -277,17 +350,24 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NIANJIAN_LOG")
+/// Logs to stderr, as text or one JSON object a line; `level` is a level
+/// or filter (NIANJIAN_LOG, or serve's `log.level`).
+fn init_logging(format: config::LogFormat, level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    // Colours for a terminal only, not for a journal or a file.
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        config::LogFormat::Text => builder.try_init(),
+        config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
-fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    match cli.command {
+fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
         Command::Checklist {
             command: ChecklistCommand::Validate { dir },
         } => validate(&dir),
@@ -345,29 +425,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             json,
             files,
         } => score(checklists.as_deref(), json, &files),
-        Command::Serve {
-            bind,
-            db,
-            demo,
-            workers,
-            max_upload_mb,
-            templates,
-            bureau,
-            timezone,
-            schedule,
-        } => {
-            backup::start_schedule(&schedule, &db.database)?;
-            server::serve(
-                &bind,
-                &db.database,
-                db.checklists.as_deref(),
-                demo,
-                workers,
-                max_upload_mb,
-                templates.as_deref(),
-                bureau.resolve(demo)?,
-                timezone,
-            )
+        Command::Serve(args) => {
+            let config = args.resolve()?;
+            init_logging(config.log_format, &config.log_level);
+            server::serve(&config, args.demo)
         }
         Command::Report {
             db,

@@ -11,6 +11,7 @@ use crate::service::{self, Actor, Clock, Env, Role, ServiceError};
 use crate::store::{DatabaseUrl, Db};
 use crate::web::{AppState, Application, Settings};
 
+use super::config::{LogFormat, ServeConfig};
 use super::{CliError, INVALID, load_catalog, read_limited};
 
 impl From<ServiceError> for CliError {
@@ -53,44 +54,61 @@ pub(super) fn open(
     Ok((db, catalog))
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn serve(
-    bind: &str,
-    database: &str,
-    checklists: Option<&Path>,
-    demo: bool,
-    workers: Option<usize>,
-    max_upload_mb: usize,
-    templates: Option<&Path>,
-    bureau: crate::reports::bureau::Bureau,
-    zone: crate::domain::local_time::Zone,
-) -> Result<ExitCode, CliError> {
-    let workers =
-        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let (db, catalog) = open(database, checklists, (workers as u32 * 4).max(8))?;
+/// `serve`: the database brought up to date, then the service on `bind`
+/// (HTTPS when a certificate is configured) until stopped.
+pub fn serve(config: &ServeConfig, demo: bool) -> Result<ExitCode, CliError> {
+    let bureau = super::bureau::BureauArgs {
+        name: config.bureau.name.clone(),
+        address: config.bureau.address.clone(),
+        phone: config.bureau.phone.clone(),
+        notice_prefix: config.bureau.notice_prefix.clone(),
+    }
+    .resolve(demo)?;
+    super::backup::start_schedule(config.backup.as_ref(), &config.database)?;
+    let workers = config
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let (db, catalog) = open(
+        &config.database,
+        config.checklists.as_deref(),
+        (workers as u32 * 4).max(8),
+    )?;
     if !demo {
         refuse_demo_passwords(&db)?;
     }
+    let say = |message: &str| match config.log_format {
+        LogFormat::Json => tracing::info!("{message}"),
+        LogFormat::Text => eprintln!("{message}"),
+    };
     if demo {
         let mut conn = db.get()?;
         let env = Env {
             catalog: &catalog,
             limits: &Limits::default(),
-            clock: Clock::at_in(chrono::Utc::now(), zone),
+            clock: Clock::at_in(chrono::Utc::now(), config.zone),
             plausibility: &crate::domain::plausibility::DEFAULT_RULES,
         };
         match service::demo::populate(&mut conn, env)? {
-            Some(summary) => eprintln!("{summary}"),
-            None => eprintln!("数据库已有数据，不再生成演示数据"),
+            Some(summary) => say(&summary.to_string()),
+            None => say("数据库已有数据，不再生成演示数据"),
         }
     }
+    let bind = &config.bind;
     let listener =
         TcpListener::bind(bind).map_err(|e| CliError::Invalid(format!("无法监听 {bind}：{e}")))?;
+    let tls = config.tls.as_ref().map(tls_config).transpose()?;
     let settings = Settings {
-        max_upload_bytes: max_upload_mb.max(1) * 1024 * 1024,
-        templates: templates.map(Path::to_path_buf),
+        max_upload_bytes: config.max_upload_mb * 1024 * 1024,
+        max_bulk_bytes: config.max_bulk_mb * 1024 * 1024,
+        uploads_per_account: config.uploads_per_account,
+        token_hours: config.token_hours,
+        templates: config.templates.clone(),
         bureau,
-        zone,
+        zone: config.zone,
+        // Served over TLS, the cookie is only ever sent back over it.
+        secure_cookies: config.secure_cookies || tls.is_some(),
+        trusted_proxy: config.trusted_proxy,
+        metrics: config.metrics,
         ..Settings::default()
     };
     let state = AppState::new(db, catalog, settings)
@@ -98,11 +116,12 @@ pub fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| CliError::Failed(e.to_string()))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let system = actix_web::rt::System::new();
     system
         .block_on(async move {
             let housekeeping = state.clone();
-            let app = Application::build(state, listener, workers)?;
+            let app = Application::build_with(state, listener, workers, tls)?;
             actix_web::rt::spawn(async move {
                 // Refused uploads past their retention keep only their hash
                 // and problems (see service::uploads::purge_rejected).
@@ -120,9 +139,9 @@ pub fn serve(
                     }
                 }
             });
-            eprintln!(
-                "nianjian 已启动：http://{address}/  （接口文档 http://{address}/api/docs/）"
-            );
+            say(&format!(
+                "nianjian 已启动：{scheme}://{address}/  （接口文档 {scheme}://{address}/api/docs/）"
+            ));
             app.run_until_stopped().await
         })
         .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -142,6 +161,35 @@ fn refuse_demo_passwords(db: &Db) -> Result<(), CliError> {
         "账号 {} 仍在使用公开的演示密码，正式使用前请先修改密码（如 nianjian user password --username {first}）或在管理页面停用这些账号；只看演示请加 --demo 启动",
         accounts.join("、")
     )))
+}
+
+/// The certificate chain and key of `[http] tls_cert/tls_key`, as rustls
+/// takes them (ring as the provider).
+fn tls_config(tls: &super::config::Tls) -> Result<rustls::ServerConfig, CliError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |what: &str, path: &Path, e: &dyn std::fmt::Display| {
+        CliError::Invalid(format!("无法读取{what} {}：{e}", path.display()))
+    };
+    let certs = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| unreadable("证书文件", &tls.cert, &e))?;
+    if certs.is_empty() {
+        return Err(CliError::Invalid(format!(
+            "证书文件 {} 中没有证书",
+            tls.cert.display()
+        )));
+    }
+    let key =
+        PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| unreadable("私钥文件", &tls.key, &e))?;
+    // ring, not aws-lc (which needs cmake to build); its lack of
+    // post-quantum key exchange is why rustls marks it deprecated.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .map_err(|e| CliError::Invalid(format!("证书与私钥不能配合使用：{e}")))
 }
 
 pub fn import(

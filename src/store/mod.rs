@@ -323,6 +323,25 @@ impl Db {
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
+
+    /// How many connections the pool holds, how many of them wait unused,
+    /// and how many it may open (for the metrics).
+    pub fn pool_use(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+}
+
+/// The pool's connections at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// A write transaction. On SQLite it takes the write lock with its first

@@ -24,10 +24,12 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The caller's address, as this server sees it (a reverse proxy's own
-/// address when behind one: sign-in limits then count per proxy).
+/// The caller's address, as this server sees it: behind a reverse proxy,
+/// the proxy's own, unless `[http] trusted_proxy` lets `X-Forwarded-For`
+/// name the client (see [`super::secure::client_address`]).
 pub fn address(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let state = req.app_data::<web::Data<AppState>>();
+    super::secure::client_address(req, state.map(|s| s.settings.as_ref()))
 }
 
 impl FromRequest for Auth {

@@ -7,9 +7,11 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod secure;
 pub mod upload;
 
 use std::net::TcpListener;
@@ -50,6 +52,14 @@ pub struct Settings {
     pub zone: crate::domain::local_time::Zone,
     /// 合理性提示的门槛：按项覆盖默认值。
     pub plausibility: crate::domain::plausibility::Rules,
+    /// Cookies marked Secure (sent back over HTTPS only): served over TLS,
+    /// or behind a proxy that ends it (`[http] secure_cookies`).
+    pub secure_cookies: bool,
+    /// A reverse proxy in front is trusted: `X-Forwarded-Proto: https` marks
+    /// a request secure and `X-Forwarded-For`'s last hop is the client.
+    pub trusted_proxy: bool,
+    /// `GET /metrics` answers (Prometheus); otherwise 404.
+    pub metrics: bool,
 }
 
 impl Default for Settings {
@@ -65,6 +75,9 @@ impl Default for Settings {
             templates: None,
             zone: crate::domain::local_time::Zone::default(),
             plausibility: crate::domain::plausibility::Rules::default(),
+            secure_cookies: false,
+            trusted_proxy: false,
+            metrics: true,
         }
     }
 }
@@ -117,6 +130,8 @@ pub struct AppState {
     pub html: Arc<crate::reports::html::Html>,
     /// The same renderer with the pages' links (dashboard, streets, cards).
     pub pages_html: Arc<crate::reports::html::Html>,
+    /// Counts for `GET /metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -152,6 +167,7 @@ impl AppState {
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
             uploads: Arc::new(upload::UploadGate::new(&settings)),
             settings: Arc::new(settings),
+            metrics: Arc::default(),
         })
     }
 
@@ -212,7 +228,7 @@ impl AppState {
             .map_err(|_| ApiError::Busy)?;
         let state = self.clone();
         let clock = Clock::at_in(chrono::Utc::now(), self.settings.zone);
-        Ok(web::block(move || {
+        let prepared = web::block(move || {
             let catalog = state.catalog();
             let env = Env {
                 catalog: &catalog,
@@ -222,7 +238,11 @@ impl AppState {
             };
             file.prepare(env)
         })
-        .await?)
+        .await?;
+        if prepared.scored.is_err() {
+            self.metrics.parse_failure();
+        }
+        Ok(prepared)
     }
 
     /// As [`AppState::run`], for work that reads a workbook: within the
@@ -254,6 +274,16 @@ impl Application {
         listener: TcpListener,
         workers: usize,
     ) -> std::io::Result<Application> {
+        Application::build_with(state, listener, workers, None)
+    }
+
+    /// As [`Application::build`], serving HTTPS when `tls` is given.
+    pub fn build_with(
+        state: AppState,
+        listener: TcpListener,
+        workers: usize,
+        tls: Option<rustls::ServerConfig>,
+    ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state);
         let server =
@@ -275,13 +305,17 @@ impl Application {
                     .wrap(actix_web::middleware::from_fn(extract::text_rule))
                     .wrap(actix_web::middleware::Compress::default())
                     .wrap(security_headers())
-                    .wrap(tracing_middleware())
+                    .wrap(actix_web::middleware::from_fn(secure::mark_cookies))
+                    .wrap(actix_web::middleware::from_fn(metrics::count_and_log))
                     .configure(routes::routes)
                     .configure(pages::routes)
             })
-            .workers(workers.max(1))
-            .listen(listener)?
-            .run();
+            .workers(workers.max(1));
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config)?,
+            None => server.listen(listener)?,
+        }
+        .run();
         Ok(Application { server, port })
     }
 
@@ -308,10 +342,6 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add(("Content-Security-Policy", "frame-ancestors 'none'"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
-}
-
-fn tracing_middleware() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r %s %b %Dms")
 }
 
 /// A file download with its (Chinese) name kept: RFC 5987 `filename*`.

@@ -18,6 +18,8 @@ use super::openapi;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(at("/healthz").get(|| async { HttpResponse::Ok().body("ok") }))
         .service(at("/readyz").get(readyz))
+        // Prometheus text, not JSON: outside the OpenAPI document.
+        .service(at("/metrics").get(super::metrics::scrape))
         .service(at("/api/openapi.json").get(openapi::document))
         .service(openapi::swagger_ui())
         .service(

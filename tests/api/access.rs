@@ -102,6 +102,7 @@ const V1: &str = "/api/v1";
 const TABLE: &[Row] = &[
     row("GET", "/healthz", "/healthz", Body::None, PUBLIC),
     row("GET", "/readyz", "/readyz", Body::None, PUBLIC),
+    row("GET", "/metrics", "/metrics", Body::None, PUBLIC),
     row("GET", "/api/openapi.json", "/api/openapi.json", Body::None, PUBLIC),
     row("POST", "/api/v1/session", "/api/v1/session", Body::Json(r#"{"username":"admin","password":"juanzong-2012"}"#), PUBLIC),
     // Each caller ends a session of its own, signed in for this row only.

@@ -12,6 +12,7 @@ mod helpers;
 mod listing;
 mod notices;
 mod openapi;
+mod operations;
 mod pages;
 mod rectifications;
 mod reports;

@@ -167,9 +167,15 @@ pub(crate) async fn upload_files(
     }))
     .await;
     let actor = actor.clone();
+    let counted = !options.dry_run;
     let stored = state
         .run(move |conn, env| Ok(upload_batch::upload(conn, env, &actor, incoming, options)))
         .await;
+    if let (true, Ok(outcomes)) = (counted, &stored) {
+        for outcome in outcomes {
+            state.metrics.upload(outcome.accepted());
+        }
+    }
     stored.unwrap_or_else(|e| {
         let e = std::sync::Arc::new(as_service(e));
         names
