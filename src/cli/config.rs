@@ -806,3 +806,18 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod package_tests {
+    use super::*;
+
+    /// The file the Debian package installs parses as it stands, and its
+    /// paths are the package's own (the service's user owns only those).
+    #[test]
+    fn the_packaged_file_is_valid() {
+        let text = include_str!("../../packaging/nianjian.toml");
+        parse_file(Path::new("/etc/nianjian/nianjian.toml"), text).expect("packaged file parses");
+        assert!(text.contains("\"/var/lib/nianjian/nianjian.db\""));
+        assert!(text.contains("\"/var/lib/nianjian/backups\""));
+    }
+}
