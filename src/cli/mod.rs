@@ -575,16 +575,7 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Reads a file within the size limit, without reading past it.
 pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("无法读取文件：{e}"))?;
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("无法读取文件：{e}"))?;
-    if bytes.len() > limit {
-        return Err(format!("文件超过 {} MB 的上限", limit / (1024 * 1024)));
-    }
-    Ok(bytes)
+    crate::ingest::read_file_within(path, limit)
 }
 
 fn score(dir: Option<&Path>, json: bool, paths: &[PathBuf]) -> Result<ExitCode, CliError> {

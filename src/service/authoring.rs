@@ -104,25 +104,11 @@ fn read_file(path: &Path) -> ServiceResult<Authored> {
 
 /// The file's bytes, refusing one over `limit` without reading it all.
 fn read_within(path: &Path, limit: usize) -> ServiceResult<Vec<u8>> {
-    use std::io::Read;
-    let unreadable = |e: std::io::Error| {
+    crate::ingest::read_file_within(path, limit).map_err(|message| {
         ServiceError::Invalid(vec![Problem {
             sheet: None,
             cell: None,
-            message: format!("无法读取 {}：{e}", path.display()),
+            message: format!("{}：{message}", path.display()),
         }])
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() > limit {
-        return Err(ServiceError::Invalid(vec![Problem {
-            sheet: None,
-            cell: None,
-            message: format!("文件超过 {} MB 的上限", limit / (1024 * 1024)),
-        }]));
-    }
-    Ok(bytes)
+    })
 }
