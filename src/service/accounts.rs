@@ -15,6 +15,18 @@ use crate::store::{DbConn, queries, write};
 use super::audit::{self, Entity};
 use super::{Actor, Clock, Role, ServiceError, ServiceResult};
 
+/// The demo's accounts, all with [`DEMO_PASSWORD`].
+/// (user name, role, the unit's name for unit accounts).
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 5] = [
+    ("admin", Role::Admin, None),
+    ("inspector", Role::Inspector, None),
+    ("leader", Role::Leader, None),
+    ("xiaoyingxiang", Role::Unit, Some("小营巷社区")),
+    ("jianlan", Role::Unit, Some("杭州市建兰中学")),
+];
+
+pub const DEMO_PASSWORD: &str = "nianjian2012";
+
 /// How long a token from `POST /api/v1/session` lives.
 pub const TOKEN_HOURS: i64 = 12;
 
@@ -93,7 +105,7 @@ pub(super) fn add_demo_user(
     unit_code: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
-    let password = super::demo::DEMO_PASSWORD;
+    let password = DEMO_PASSWORD;
     create_user(conn, actor, username, password, role, unit_code, clock)
 }
 
@@ -189,11 +201,11 @@ pub fn end_sessions(
 /// rules refuse it).
 pub fn demo_passwords_in_use(conn: &mut DbConn) -> ServiceResult<Vec<String>> {
     let mut found = Vec::new();
-    for (username, _, _) in super::demo::DEMO_USERS {
+    for (username, _, _) in DEMO_USERS {
         let Some(row) = queries::users::find_by_name(conn, username)? else {
             continue;
         };
-        if !row.disabled && verifies(super::demo::DEMO_PASSWORD, &row.password_hash) {
+        if !row.disabled && verifies(DEMO_PASSWORD, &row.password_hash) {
             found.push(row.username);
         }
     }

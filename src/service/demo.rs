@@ -276,17 +276,7 @@ const COMMUNITY_TIERS_2011: [(Option<&str>, usize); 4] = [
     (None, 5),
 ];
 
-/// The demo's accounts, all with [`DEMO_PASSWORD`].
-/// (user name, role, the unit's name for unit accounts).
-pub const DEMO_USERS: [(&str, super::Role, Option<&str>); 5] = [
-    ("admin", super::Role::Admin, None),
-    ("inspector", super::Role::Inspector, None),
-    ("leader", super::Role::Leader, None),
-    ("xiaoyingxiang", super::Role::Unit, Some("小营巷社区")),
-    ("jianlan", super::Role::Unit, Some("杭州市建兰中学")),
-];
-
-pub const DEMO_PASSWORD: &str = "nianjian2012";
+pub use super::accounts::{DEMO_PASSWORD, DEMO_USERS};
 
 /// Typical size of a fact for a good unit (weaker units report less),
 /// for the facts no threshold of the checklist sizes: [`answers`] draws those
