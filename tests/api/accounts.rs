@@ -119,7 +119,7 @@ async fn a_disabled_account_is_told_so_only_with_its_password() {
 #[actix_web::test]
 async fn every_answer_forbids_framing_and_sniffing() {
     let app = TestApp::spawn().await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::client();
     for path in [
         "/healthz",
         "/login",

@@ -158,7 +158,7 @@ impl TestApp {
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address,
-            client: reqwest::Client::new(),
+            client: client(),
             db,
             catalog,
             handle,
@@ -306,6 +306,17 @@ impl Drop for TestApp {
             let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
+}
+
+/// The tests' HTTP client. An idle connection is dropped after a second:
+/// the server closes idle keep-alive connections after five, and a request
+/// sent on one just as it closes fails with "IncompleteMessage" (seen on a
+/// loaded machine), which no real client would call the server's fault.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .expect("http client")
 }
 
 fn getrandom_fill(bytes: &mut [u8]) {

@@ -100,6 +100,9 @@ impl Browser {
         Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
+                // See helpers::client: no reuse of a connection the server
+                // may be closing.
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
                 // What a browser sends when a link is followed.
                 .default_headers(
                     [(
