@@ -9,6 +9,7 @@ pub mod local_time;
 pub mod number;
 pub mod password_policy;
 pub mod plausibility;
+pub mod publication;
 pub mod random;
 pub mod rectification;
 pub mod rescore;
