@@ -439,3 +439,80 @@ pub struct NewNotice<'a> {
     pub issued_by: Option<i64>,
     pub issuer: &'a str,
 }
+
+/// A year's results as published.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = publications, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct PublicationRow {
+    pub id: i64,
+    pub year: i32,
+    pub published_at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub sha256: String,
+    pub snapshot: String,
+    pub audit_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = publications)]
+pub struct NewPublication<'a> {
+    pub year: i32,
+    pub published_at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor: &'a str,
+    pub sha256: &'a str,
+    pub snapshot: &'a str,
+    pub audit_id: Option<i64>,
+}
+
+/// A unit's result as published.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = publication_units, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct PublicationUnitRow {
+    pub publication_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub street: Option<String>,
+    pub kind: String,
+    pub checklist: Option<String>,
+    pub total: Option<i32>,
+    pub standing: Option<String>,
+    pub reviewed: bool,
+    pub assessment_id: Option<i64>,
+}
+
+/// A change of a published result.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = publication_corrections, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub publication_id: i64,
+    pub unit_code: String,
+    pub old_total: Option<i32>,
+    pub old_standing: Option<String>,
+    pub new_total: Option<i32>,
+    pub new_standing: Option<String>,
+    pub assessment_id: i64,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub audit_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = publication_corrections)]
+pub struct NewCorrection<'a> {
+    pub publication_id: i64,
+    pub unit_code: &'a str,
+    pub old_total: Option<i32>,
+    pub old_standing: Option<&'a str>,
+    pub new_total: Option<i32>,
+    pub new_standing: Option<&'a str>,
+    pub assessment_id: i64,
+    pub user_id: Option<i64>,
+    pub actor: &'a str,
+    pub at: NaiveDateTime,
+    pub audit_id: Option<i64>,
+}

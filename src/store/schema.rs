@@ -288,6 +288,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A year's results as published: the canonical snapshot and its sha256.
+    publications (id) {
+        id -> BigInt,
+        year -> Integer,
+        published_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        actor -> Text,
+        sha256 -> Text,
+        snapshot -> Text,
+        audit_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Each unit's result as published (totals in hundredths).
+    publication_units (publication_id, unit_code) {
+        publication_id -> BigInt,
+        unit_code -> Text,
+        unit_name -> Text,
+        street -> Nullable<Text>,
+        kind -> Text,
+        checklist -> Nullable<Text>,
+        total -> Nullable<Integer>,
+        standing -> Nullable<Text>,
+        reviewed -> Bool,
+        assessment_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// A change of a published result (发布后更正).
+    publication_corrections (id) {
+        id -> BigInt,
+        publication_id -> BigInt,
+        unit_code -> Text,
+        old_total -> Nullable<Integer>,
+        old_standing -> Nullable<Text>,
+        new_total -> Nullable<Integer>,
+        new_standing -> Nullable<Text>,
+        assessment_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        actor -> Text,
+        at -> Timestamp,
+        audit_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(units -> streets (street_id));
 diesel::joinable!(submissions -> units (unit_id));
 diesel::joinable!(submissions -> campaigns (campaign_id));
@@ -327,6 +375,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     rectification_evidence,
     item_evidence,
     rectification_notices,
+    publications,
+    publication_units,
+    publication_corrections,
 );
 
 diesel::table! {

@@ -9,7 +9,8 @@ use crate::store::{DbConn, StoreError, StoreResult};
 /// chain's head, which locks it (a row lock on PostgreSQL, the write lock
 /// on SQLite) until the caller's transaction ends: a concurrent writer
 /// waits and then chains onto this entry, never onto the same predecessor.
-pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
+/// Returns the new entry's id.
+pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<i64> {
     crate::store::savepoint(conn, |conn| {
         let moved = diesel::update(head::table.find(1))
             .set(head::seq.eq(head::seq + 1))
@@ -35,7 +36,7 @@ pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
             },
             &prev,
         );
-        diesel::insert_into(audit_log::table)
+        let insert = diesel::insert_into(audit_log::table)
             .values((
                 audit_log::at.eq(at),
                 audit_log::user_id.eq(entry.user_id),
@@ -48,12 +49,37 @@ pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<()> {
                 audit_log::prev_hash.eq(&prev),
                 audit_log::hash.eq(&hash),
             ))
-            .execute(conn)?;
+            .returning(audit_log::id);
+        let id: i64 = crate::on_backend!(&mut *conn, |c| insert.get_result(c))?;
         diesel::update(head::table.find(1))
             .set(head::hash.eq(&hash))
             .execute(conn)?;
-        Ok(())
+        Ok(id)
     })
+}
+
+/// Takes the chain's head for the rest of the caller's transaction
+/// (PostgreSQL; SQLite's writer already holds its one write lock): what
+/// publishing a year and recording a result take turns on, so a result
+/// stored while a year is being published is seen by one or the other.
+pub fn lock_head(conn: &mut DbConn) -> StoreResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        head::table
+            .find(1)
+            .select(head::seq)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok(())
+}
+
+/// One entry, by id.
+pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<Option<AuditRow>> {
+    Ok(audit_log::table
+        .find(id)
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// What the chain hashes of a stored entry, at place `seq`.

@@ -8,6 +8,7 @@ pub mod checklists;
 pub mod evidence;
 pub mod flags;
 pub mod notices;
+pub mod publications;
 pub mod rectifications;
 pub mod reviews;
 pub mod samples;

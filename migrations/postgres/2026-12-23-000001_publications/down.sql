@@ -1,0 +1,3 @@
+DROP TABLE publication_corrections;
+DROP TABLE publication_units;
+DROP TABLE publications;
