@@ -309,6 +309,23 @@ pub struct DistrictReport {
     pub order_counts: BTreeMap<String, usize>,
     pub inputs: Vec<InputStat>,
     pub trend: Vec<TrendYear>,
+    /// The year's publication in force (none: unpublished), printed as
+    /// its fingerprint line.
+    pub publication: Option<PublicationNote>,
+}
+
+/// What a 通报 or report card prints of the year's publication in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PublicationNote {
+    /// 本结果已于 YYYY-MM-DD 发布，指纹 3f2a-9c1e-77b0-12d4
+    pub line: String,
+    pub fingerprint: String,
+    /// YYYY-MM-DD, the bureau's date.
+    pub published_on: String,
+    /// Corrections since, of the units the page shows.
+    pub corrections: usize,
+    /// 发布后更正 N 项, or empty when none.
+    pub corrected: String,
 }
 
 pub const NOT_SUBMITTED: &str = "未提交";
@@ -458,6 +475,8 @@ pub fn district(input: &ReportInput) -> DistrictReport {
         inputs: input_stats(&input.inputs, units),
         trend: trend(tiers, input),
         units: lines,
+        // Not a figure: the service adds the publication in force.
+        publication: None,
     }
 }
 
@@ -1160,6 +1179,9 @@ pub struct UnitCard {
     pub lost_items: Vec<ItemFacts>,
     pub orders: Vec<OrderFacts>,
     pub generated_at: String,
+    /// The year's publication in force (none: unpublished); its
+    /// corrections counted for this unit.
+    pub publication: Option<PublicationNote>,
 }
 
 /// Every condition of every tier for a scorecard, in words.

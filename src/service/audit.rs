@@ -28,6 +28,8 @@ pub enum Entity {
     Roster,
     /// A checklist version, by `id@version`.
     Checklist(String),
+    /// A year's publication of results, by id.
+    Publication(i64),
 }
 
 impl Entity {
@@ -45,6 +47,7 @@ impl Entity {
             Entity::Evidence(id) => ("evidence", Some(id.to_string())),
             Entity::Roster => ("roster", None),
             Entity::Checklist(reference) => ("checklist", Some(reference.clone())),
+            Entity::Publication(id) => ("publication", Some(id.to_string())),
         }
     }
 }
@@ -57,9 +60,22 @@ pub fn record(
     entity: Entity,
     detail: String,
 ) -> ServiceResult<()> {
+    record_entry(conn, actor, clock, action, entity, detail).map(|_| ())
+}
+
+/// As [`record`], returning the new entry's id (for a record that names
+/// the entry it was logged by).
+pub fn record_entry(
+    conn: &mut DbConn,
+    actor: &Actor,
+    clock: Clock,
+    action: &str,
+    entity: Entity,
+    detail: String,
+) -> ServiceResult<i64> {
     let (entity, entity_id) = entity.parts();
     // Chained onto the last entry, inside the caller's transaction.
-    queries::audit::append(
+    Ok(queries::audit::append(
         conn,
         &NewAudit {
             at: clock.now,
@@ -70,8 +86,7 @@ pub fn record(
             entity_id,
             detail,
         },
-    )?;
-    Ok(())
+    )?)
 }
 
 /// One entry as the API shows it.
@@ -122,6 +137,8 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("checklist.draft", "导入考核细则草稿"),
     ("checklist.draft_refused", "考核细则草稿有误"),
     ("checklist.publish", "发布考核细则"),
+    ("publication.publish", "发布年度结果"),
+    ("publication.correct", "发布后更正结果"),
 ];
 
 /// One audit action in Chinese.
@@ -189,6 +206,7 @@ mod tests {
             include_str!("campaigns.rs"),
             include_str!("evidence.rs"),
             include_str!("flags.rs"),
+            include_str!("publication.rs"),
             include_str!("recording.rs"),
             include_str!("rectifications.rs"),
             include_str!("reviews.rs"),
@@ -208,6 +226,7 @@ mod tests {
             "flag.",
             "evidence.",
             "rectification.",
+            "publication.",
         ];
         let mut missing = Vec::new();
         for source in sources {

@@ -22,6 +22,7 @@ pub mod health;
 pub mod listing;
 pub mod notices;
 pub mod progress;
+pub mod publication;
 pub mod recording;
 pub mod rectifications;
 pub mod reports;

@@ -28,10 +28,14 @@ use super::{Actor, Clock, Env, Role, ServiceResult};
 
 /// Stores `card` as an assessment of `submission` (a review's when
 /// `review_id` is given) and brings the unit's orders in step with it.
-/// Returns the new assessment's id.
+/// In a published year a change of the unit's result is logged as a
+/// correction of the publication (by `actor`). Returns the new
+/// assessment's id.
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     conn: &mut DbConn,
     env: Env<'_>,
+    actor: &Actor,
     submission: &SubmissionRow,
     year: i32,
     checklist: &Checklist,
@@ -46,6 +50,15 @@ pub fn record(
         card,
         review_id,
         env.clock.now,
+    )?;
+    super::publication::after_recording(
+        conn,
+        env,
+        actor,
+        submission.unit_id,
+        submission.campaign_id,
+        year,
+        assessment_id,
     )?;
     sync(conn, env, submission, assessment_id, checklist, card)?;
     Ok(assessment_id)

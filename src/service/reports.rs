@@ -368,7 +368,15 @@ pub fn district(
         inputs,
         history,
     };
-    Ok(model::district(&input))
+    let mut report = model::district(&input);
+    let shown: Vec<&str> = report.units.iter().map(|u| u.code.as_str()).collect();
+    report.publication = super::publication::note(
+        conn,
+        env.clock,
+        year,
+        street.is_some().then_some(shown.as_slice()),
+    )?;
+    Ok(report)
 }
 
 /// A unit's report card for a year.
@@ -472,6 +480,7 @@ pub fn unit_card(
             .collect(),
         orders,
         generated_at: env.clock.local_now(),
+        publication: super::publication::note(conn, env.clock, year, Some(&[unit.code.as_str()]))?,
     })
 }
 

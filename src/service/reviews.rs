@@ -325,6 +325,7 @@ pub fn apply(
     let assessment_id = recording::record(
         conn,
         env,
+        actor,
         &submission,
         year,
         &checklist,

@@ -575,6 +575,7 @@ fn store(
     let assessment_id = recording::record(
         conn,
         env,
+        actor,
         &submission,
         check.year,
         &check.checklist,

@@ -1,12 +1,47 @@
 //! Proof of records (防篡改核验): recomputes the audit log's hash chain and
-//! names the first entry that no longer matches.
+//! names the first entry that no longer matches; checks every publication
+//! of a year's results (see [`super::publication::check`]).
 
 use crate::domain::audit_chain::{self, Break, Head, Stored};
 use crate::store::models::AuditRow;
 use crate::store::{self, DbConn, queries};
 
 use super::audit::action_label;
+use super::publication::PublicationFinding;
 use super::{Actor, ServiceResult};
+use crate::ingest::checklists::Catalog;
+
+/// Everything `nianjian verify` checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub chain: ChainReport,
+    /// Publications checked.
+    pub publications: usize,
+    /// What no longer matches in them; empty when all hold.
+    pub publication_findings: Vec<PublicationFinding>,
+}
+
+impl VerifyReport {
+    pub fn intact(&self) -> bool {
+        self.chain.finding.is_none() && self.publication_findings.is_empty()
+    }
+}
+
+/// The audit chain and every publication (`catalog` names the tiers in
+/// the findings).
+pub fn verify_records(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    actor: &Actor,
+) -> ServiceResult<VerifyReport> {
+    let chain = verify_audit_chain(conn, actor)?;
+    let (publications, publication_findings) = super::publication::check(conn, catalog, actor)?;
+    Ok(VerifyReport {
+        chain,
+        publications,
+        publication_findings,
+    })
+}
 
 /// The chain as checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
