@@ -6,6 +6,7 @@ mod backup;
 mod bureau;
 mod config;
 mod help;
+mod publish;
 mod rescore;
 mod server;
 mod summary;
@@ -116,7 +117,9 @@ enum Command {
     Backup(backup::BackupArgs),
     /// 从备份文件恢复到一个空数据库；先完整校验备份文件，有误则不恢复。
     Restore(backup::RestoreArgs),
-    /// 核验审计日志的防篡改链：重新计算每条记录的哈希，指出第一条对不上的记录；完好时退出码为 0，被改动时为 2。
+    /// 发布一个年度的结果：把各单位的现行结果和全区统计固定为一份快照，计算哈希，打印指纹；可再次发布，以新的一次为准。
+    Publish(publish::PublishArgs),
+    /// 核验审计日志的防篡改链和每次年度结果发布：重新计算哈希，指出第一条对不上的记录、与发布时不符或未经更正被改动的结果；完好时退出码为 0，被改动时为 2。
     Verify(verify::VerifyArgs),
     /// 用户账号。
     User {
@@ -452,6 +455,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Rescore(args) => rescore::run(&args),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
+        Command::Publish(args) => publish::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::User {
             command:

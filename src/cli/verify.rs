@@ -1,10 +1,11 @@
-//! `nianjian verify`: recomputes the audit log's hash chain; exit 0 when
-//! intact, 2 naming the first entry that no longer matches.
+//! `nianjian verify`: recomputes the audit log's hash chain and checks
+//! every publication of a year's results; exit 0 when all holds, 2 naming
+//! the first entry, and every publication or result, that no longer matches.
 
 use std::process::ExitCode;
 
 use crate::service::Actor;
-use crate::service::verify::verify_audit_chain;
+use crate::service::verify::verify_records;
 
 use super::server::open;
 use super::{CliError, DatabaseArg, INVALID};
@@ -16,24 +17,41 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
-    let (db, _) = open(&args.db.database, args.db.checklists.as_deref(), 1)?;
+    let (db, catalog) = open(&args.db.database, args.db.checklists.as_deref(), 1)?;
     let mut conn = db.get()?;
-    let report = verify_audit_chain(&mut conn, &Actor::command_line())?;
-    match report.finding {
-        None => {
+    let report = verify_records(&mut conn, &catalog, &Actor::command_line())?;
+    let chain = &report.chain;
+    match &chain.finding {
+        None => println!(
+            "审计日志完好：共 {} 条记录，链尾哈希 {}",
+            chain.entries, chain.head_hash
+        ),
+        Some(finding) => println!(
+            "审计日志已被改动（共 {} 条记录）。第一处不符：{}",
+            chain.entries,
+            finding.describe()
+        ),
+    }
+    if report.publication_findings.is_empty() {
+        if report.publications > 0 {
             println!(
-                "审计日志完好：共 {} 条记录，链尾哈希 {}",
-                report.entries, report.head_hash
+                "年度结果发布完好：共 {} 次发布，快照与哈希相符，当前结果与发布结果及更正记录一致",
+                report.publications
             );
-            Ok(ExitCode::SUCCESS)
         }
-        Some(finding) => {
-            println!(
-                "审计日志已被改动（共 {} 条记录）。第一处不符：{}",
-                report.entries,
-                finding.describe()
-            );
-            Ok(ExitCode::from(INVALID))
+    } else {
+        println!(
+            "年度结果发布有 {} 处不符（共 {} 次发布）：",
+            report.publication_findings.len(),
+            report.publications
+        );
+        for finding in &report.publication_findings {
+            println!("  {}", finding.describe());
         }
     }
+    Ok(if report.intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(INVALID)
+    })
 }

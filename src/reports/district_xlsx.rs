@@ -673,8 +673,16 @@ fn overview_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result
     };
 
     let title = format!("{} 年度档案工作年检情况汇总（{}）", r.year, scope(r));
+    // The publication in force leads the note: what a reader checks first.
+    let published = r.publication.as_ref().map_or_else(String::new, |p| {
+        if p.corrected.is_empty() {
+            format!("{}。", p.line)
+        } else {
+            format!("{}；{}。", p.line, p.corrected)
+        }
+    });
     let note = format!(
-        "生成时间：{}。等级按“达到…及以上”累计统计：达到较高等级的单位同时计入较低等级；“其中仅…”为最高等级恰为该级的单位数。\
+        "{published}生成时间：{}。等级按“达到…及以上”累计统计：达到较高等级的单位同时计入较低等级；“其中仅…”为最高等级恰为该级的单位数。\
          未提交：名册内未提交自查表的单位；未达标：已提交但未达到任何等级（含触发一票否决）。{}",
         r.generated_at,
         if layout.last_year {

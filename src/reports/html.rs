@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::ReportError;
 use super::model::{
     DistrictReport, InputStat, ItemFacts, LostItem, NO_TIER, NOT_SUBMITTED, Notice, NoticeLine,
-    OrderFacts, Tier, TierCounts, TrendYear, UnitCard, UnitLine,
+    OrderFacts, PublicationNote, Tier, TierCounts, TrendYear, UnitCard, UnitLine,
 };
 use super::svg::{self, Bar, Paint, Series};
 use crate::domain::Points;
@@ -155,6 +155,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "pages/admin-preview",
         include_str!("../../report-templates/pages/admin-preview.hbs"),
+    ),
+    (
+        "pages/admin-publication",
+        include_str!("../../report-templates/pages/admin-publication.hbs"),
     ),
 ];
 
@@ -588,6 +592,8 @@ struct DashboardView<'a> {
     overdue_hidden: usize,
     units: Vec<UnitRow<'a>>,
     links: PageLinks,
+    /// The year's publication in force: its fingerprint line.
+    publication: Option<&'a PublicationNote>,
 }
 
 /// `DistrictReport` without `units`, `claims`, `orders` and the unit names
@@ -940,6 +946,7 @@ fn dashboard_view<'a>(report: &'a DistrictReport, links: &Links) -> DashboardVie
             },
             street: None,
         },
+        publication: report.publication.as_ref(),
     }
 }
 
@@ -1485,6 +1492,7 @@ mod tests {
                 ..order(7, &unit(1, "社区", "小营街道", None, None), "open", 5)
             }],
             generated_at: "2012-04-01 09:00".into(),
+            publication: None,
         }
     }
 

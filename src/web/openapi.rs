@@ -456,6 +456,7 @@ pub struct Binary(#[allow(dead_code)] Vec<u8>);
         api::units::list, api::units::get, api::units::save, api::units::import,
         api::evidence::attach, api::evidence::list, api::evidence::file,
         api::campaigns::list, api::campaigns::get, api::campaigns::create, api::campaigns::update,
+        api::campaigns::publication, api::campaigns::publish,
         api::checklists::list, api::checklists::template, api::checklists::create,
         api::checklists::get, api::checklists::workbook, api::checklists::publish,
         api::samples::create, api::samples::list, api::samples::get,

@@ -54,6 +54,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .patch(campaigns::update),
                 )
                 .service(
+                    at("/campaigns/{year}/publication")
+                        .get(campaigns::publication)
+                        .post(campaigns::publish),
+                )
+                .service(
                     at("/checklists")
                         .get(checklists::list)
                         .post(checklists::create),

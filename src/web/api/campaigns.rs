@@ -1,6 +1,7 @@
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 
 use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
+use crate::service::publication::{self, PublicationView};
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -77,4 +78,44 @@ pub async fn update(
             })
             .await?,
     ))
+}
+
+/// The year's publication of results in force (年度结果发布): its sha256 and
+/// fingerprint, the corrections made since and the earlier publications.
+#[utoipa::path(get, path = "/api/v1/campaigns/{year}/publication", tag = "campaigns", security(("bearer" = [])),
+    params(("year" = i32, Path)),
+    responses((status = 200, body = PublicationView), (status = 401, body = ErrorBody),
+        (status = 403, description = "Units do not read publications", body = ErrorBody),
+        (status = 404, description = "The year was never published", body = ErrorBody)))]
+pub async fn publication(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    year: web::Path<i32>,
+) -> Result<web::Json<PublicationView>, ApiError> {
+    let year = year.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |conn, env| publication::latest(conn, env, &actor, year))
+            .await?,
+    ))
+}
+
+/// Publishes the year's results (admin): every unit's current result and the
+/// district figures frozen as a hashed snapshot; a year published before is
+/// published anew (the earlier publication is kept). Later changes of a
+/// result are logged as corrections of it.
+#[utoipa::path(post, path = "/api/v1/campaigns/{year}/publication", tag = "campaigns", security(("bearer" = [])),
+    params(("year" = i32, Path)),
+    responses((status = 201, body = PublicationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "The year has no campaign", body = ErrorBody)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    year: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year.into_inner();
+    let view = state
+        .run(move |conn, env| publication::publish(conn, env, &actor, year))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
 }

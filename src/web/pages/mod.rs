@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod leader;
 pub mod login;
 mod preview;
+pub mod publication;
 pub mod session;
 pub mod unit;
 
@@ -245,10 +246,11 @@ pub enum Done {
     NoFileChosen,
     DraftImported,
     ChecklistPublished,
+    ResultsPublished,
 }
 
 impl Done {
-    pub const ALL: [Done; 24] = [
+    pub const ALL: [Done; 25] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -273,6 +275,7 @@ impl Done {
         Done::NoFileChosen,
         Done::DraftImported,
         Done::ChecklistPublished,
+        Done::ResultsPublished,
     ];
 
     pub fn code(self) -> &'static str {
@@ -301,6 +304,7 @@ impl Done {
             Done::NoFileChosen => "no-file",
             Done::DraftImported => "draft-imported",
             Done::ChecklistPublished => "checklist-published",
+            Done::ResultsPublished => "results-published",
         }
     }
 
@@ -330,6 +334,7 @@ impl Done {
             Done::NoFileChosen => "请先选择要上传的自查表文件",
             Done::DraftImported => "草稿已导入：请核对下面的摘要、修订对照和试算结果，确认后发布",
             Done::ChecklistPublished => "考核细则已发布，开启年度年检时可以选用；发布后不能再修改",
+            Done::ResultsPublished => "年度结果已发布：通报和成绩单上印有下面的指纹；此后的改动记为更正",
         }
     }
 
@@ -474,6 +479,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     inspect::routes(cfg);
     admin::routes(cfg);
     checklists::routes(cfg);
+    publication::routes(cfg);
     cfg.default_service(web::to(browser::not_found));
 }
 
