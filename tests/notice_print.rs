@@ -84,6 +84,7 @@ fn card(n: usize) -> UnitCard {
         lost_items: Vec::new(),
         orders,
         generated_at: "2012-12-14 09:00".into(),
+        publication: None,
     }
 }
 

@@ -141,6 +141,9 @@ const TABLE: &[Row] = &[
     row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"closed":false}"#), ADMIN),
     // An inspector may change the rectification period, and nothing else.
     row("PATCH", "/api/v1/campaigns/{year}", "/api/v1/campaigns/2012", Body::Json(r#"{"rectify_days":20}"#), BUREAU),
+    // Publishing first (admin), so that there is a publication to read.
+    row("POST", "/api/v1/campaigns/{year}/publication", "/api/v1/campaigns/2012/publication", Body::None, ADMIN),
+    row("GET", "/api/v1/campaigns/{year}/publication", "/api/v1/campaigns/2012/publication", Body::None, READERS),
     row("GET", "/api/v1/checklists", "/api/v1/checklists", Body::None, SIGNED_IN),
     row("GET", "/api/v1/checklists/{reference}/template", "/api/v1/checklists/community@2013/template", Body::None, SIGNED_IN),
     row("POST", "/api/v1/checklists", "/api/v1/checklists", Body::Draft, ADMIN),

@@ -14,6 +14,7 @@ mod notices;
 mod openapi;
 mod operations;
 mod pages;
+mod publication;
 mod rectifications;
 mod reports;
 mod rescore;
