@@ -278,8 +278,10 @@ pub fn drifts(
     for (code, o) in published.iter().chain(corrections) {
         expected.insert(code, o.as_ref());
     }
-    let now: BTreeMap<&str, Option<&Outcome>> =
-        current.iter().map(|(c, o)| (c.as_str(), o.as_ref())).collect();
+    let now: BTreeMap<&str, Option<&Outcome>> = current
+        .iter()
+        .map(|(c, o)| (c.as_str(), o.as_ref()))
+        .collect();
     let mut codes: Vec<&str> = expected.keys().chain(now.keys()).copied().collect();
     codes.sort_unstable();
     codes.dedup();
@@ -358,7 +360,9 @@ mod tests {
             "form=23:nianjian-publication-v1\nyear=4:2012\nunits=1:3\nunit=5:C0001\n"
         ));
         assert!(text.contains("total=4:85.5\nstanding=4:city\nreviewed=2:no\n"));
-        assert!(text.contains("unit=5:C0003\nname=12:C0003 社区\nstreet=12:小营街道\nkind=6:社区\nresult=-\n"));
+        assert!(text.contains(
+            "unit=5:C0003\nname=12:C0003 社区\nstreet=12:小营街道\nkind=6:社区\nresult=-\n"
+        ));
         assert_eq!(hash(&text).len(), 64);
     }
 
@@ -377,11 +381,15 @@ mod tests {
             ("checklist", |s| {
                 s.units[0].result.as_mut().unwrap().checklist = "community@2012".into()
             }),
-            ("total", |s| s.units[0].result.as_mut().unwrap().total = Points(8551)),
+            ("total", |s| {
+                s.units[0].result.as_mut().unwrap().total = Points(8551)
+            }),
             ("standing", |s| {
                 s.units[0].result.as_mut().unwrap().standing = Standing::Provisional
             }),
-            ("reviewed", |s| s.units[0].result.as_mut().unwrap().reviewed = true),
+            ("reviewed", |s| {
+                s.units[0].result.as_mut().unwrap().reviewed = true
+            }),
             ("assessment", |s| {
                 s.units[0].result.as_mut().unwrap().assessment_id = 8
             }),
@@ -479,7 +487,11 @@ mod tests {
             ("B".to_string(), outcome(7500, Standing::None)),
             ("B".to_string(), outcome(8100, city())),
         ];
-        type Case = (&'static str, Vec<(String, Option<Outcome>)>, Vec<&'static str>);
+        type Case = (
+            &'static str,
+            Vec<(String, Option<Outcome>)>,
+            Vec<&'static str>,
+        );
         let cases: Vec<Case> = vec![
             (
                 "in step",

@@ -18,8 +18,7 @@ use crate::domain::publication::{
 use crate::ingest::checklists::Catalog;
 use crate::reports::model::{PublicationNote, TierCounts};
 use crate::store::models::{
-    AssessmentRow, CorrectionRow, NewCorrection, NewPublication, PublicationRow,
-    PublicationUnitRow,
+    AssessmentRow, CorrectionRow, NewCorrection, NewPublication, PublicationRow, PublicationUnitRow,
 };
 use crate::store::{self, DbConn, queries};
 
@@ -210,7 +209,12 @@ fn gather(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32) -> ServiceR
         .collect();
     let tiers: Vec<String> = report.tiers.iter().map(|t| t.code.clone()).collect();
     let mut figures = vec![figure_line("district", &report.total, &tiers)];
-    figures.extend(report.by_kind.iter().map(|c| figure_line("kind", c, &tiers)));
+    figures.extend(
+        report
+            .by_kind
+            .iter()
+            .map(|c| figure_line("kind", c, &tiers)),
+    );
     figures.extend(
         report
             .by_street
@@ -454,12 +458,9 @@ pub(super) fn note(
 
 /// The unit's result as the publication in force has it, after the
 /// corrections logged since.
-fn expected(
-    conn: &mut DbConn,
-    publication_id: i64,
-    code: &str,
-) -> ServiceResult<Option<Outcome>> {
-    if let Some(last) = queries::publications::corrections(conn, publication_id, Some(code))?.pop() {
+fn expected(conn: &mut DbConn, publication_id: i64, code: &str) -> ServiceResult<Option<Outcome>> {
+    if let Some(last) = queries::publications::corrections(conn, publication_id, Some(code))?.pop()
+    {
         return Ok(stored_outcome(last.new_total, last.new_standing.as_deref()));
     }
     Ok(queries::publications::unit(conn, publication_id, code)?
@@ -598,9 +599,7 @@ pub fn check(
 fn check_stored(conn: &mut DbConn, p: &PublicationRow) -> ServiceResult<Vec<String>> {
     let mut problems = Vec::new();
     if rules::hash(&p.snapshot) != p.sha256 {
-        problems.push(
-            "发布快照与记下的 sha256 不符：快照内容或其哈希在发布后被改动".to_string(),
-        );
+        problems.push("发布快照与记下的 sha256 不符：快照内容或其哈希在发布后被改动".to_string());
     }
     let audited = match p.audit_id {
         Some(id) => queries::audit::get(conn, id)?,
@@ -609,9 +608,8 @@ fn check_stored(conn: &mut DbConn, p: &PublicationRow) -> ServiceResult<Vec<Stri
     match audited {
         Some(entry)
             if entry.action == "publication.publish" && entry.detail.contains(&p.sha256) => {}
-        Some(_) => problems.push(
-            "记下的 sha256 与审计日志中发布时的记录不符：哈希在发布后被改写".to_string(),
-        ),
+        Some(_) => problems
+            .push("记下的 sha256 与审计日志中发布时的记录不符：哈希在发布后被改写".to_string()),
         None => problems.push("审计日志中没有这次发布的记录".to_string()),
     }
     let rows: Vec<UnitEntry> = queries::publications::units(conn, p.id)?
@@ -651,16 +649,17 @@ fn check_current(
         .into_iter()
         .map(|(u, _)| (u.id, u.code))
         .collect();
-    let current: Vec<(String, Option<Outcome>)> = match queries::campaigns::find_by_year(conn, p.year)? {
-        Some(campaign) => queries::assessments::current(conn, campaign.id, None)?
-            .iter()
-            .map(|a| {
-                let code = codes.get(&a.unit_id).cloned().unwrap_or_default();
-                (code, Some(outcome_of(a)))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let current: Vec<(String, Option<Outcome>)> =
+        match queries::campaigns::find_by_year(conn, p.year)? {
+            Some(campaign) => queries::assessments::current(conn, campaign.id, None)?
+                .iter()
+                .map(|a| {
+                    let code = codes.get(&a.unit_id).cloned().unwrap_or_default();
+                    (code, Some(outcome_of(a)))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
     Ok(rules::drifts(&published, &corrections, &current)
         .into_iter()
         .map(|d| {

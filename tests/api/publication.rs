@@ -90,7 +90,10 @@ async fn overview_text(app: &TestApp, token: &str) -> String {
 
 async fn current_total(app: &TestApp, token: &str, code: &str) -> f64 {
     let (status, list) = app
-        .get(Some(token), &format!("/api/v1/assessments?year=2012&unit={code}"))
+        .get(
+            Some(token),
+            &format!("/api/v1/assessments?year=2012&unit={code}"),
+        )
         .await;
     assert_eq!(status, 200, "{list}");
     list["items"][0]["total"].as_f64().expect("total")
@@ -123,7 +126,12 @@ async fn published_results_carry_their_fingerprint_and_corrections() {
     let fingerprint = published["fingerprint"].as_str().expect("fingerprint");
     assert!(is_fingerprint(fingerprint), "{published}");
     assert_eq!(published["sha256"].as_str().map(str::len), Some(64));
-    assert!(published["sha256"].as_str().unwrap().starts_with(&fingerprint.replace('-', "")));
+    assert!(
+        published["sha256"]
+            .as_str()
+            .unwrap()
+            .starts_with(&fingerprint.replace('-', ""))
+    );
     assert_eq!(published["units"], 2, "{published}");
     assert_eq!(published["results"], 2, "{published}");
     assert_eq!(published["corrections"], json!([]), "{published}");
@@ -158,7 +166,9 @@ async fn published_results_carry_their_fingerprint_and_corrections() {
             quality: 0.6,
             ..Book::default()
         });
-        let (status, body) = app.upload(&inspector, "小营巷社区（更正）.xlsx", bytes).await;
+        let (status, body) = app
+            .upload(&inspector, "小营巷社区（更正）.xlsx", bytes)
+            .await;
         assert_eq!(status, 200, "{body}");
         if current_total(&app, &admin, CODE_A).await != before {
             break;
@@ -176,12 +186,27 @@ async fn published_results_carry_their_fingerprint_and_corrections() {
     assert_eq!(corrections[0]["before"]["total"].as_f64(), Some(before));
     assert_eq!(corrections[0]["after"]["total"].as_f64(), Some(after));
     assert_eq!(corrections[0]["actor"], "inspector");
-    assert_eq!(read["fingerprint"], fingerprint, "the publication is unchanged");
+    assert_eq!(
+        read["fingerprint"], fingerprint,
+        "the publication is unchanged"
+    );
 
-    assert!(text(&app, &admin, dashboard).await.contains(&format!("{line}；发布后更正 1 项")));
-    assert!(text(&app, &admin, &card_a).await.contains("发布后更正 1 项"));
+    assert!(
+        text(&app, &admin, dashboard)
+            .await
+            .contains(&format!("{line}；发布后更正 1 项"))
+    );
+    assert!(
+        text(&app, &admin, &card_a)
+            .await
+            .contains("发布后更正 1 项")
+    );
     assert!(!text(&app, &admin, &card_b).await.contains("发布后更正"));
-    assert!(overview_text(&app, &admin).await.contains("发布后更正 1 项"));
+    assert!(
+        overview_text(&app, &admin)
+            .await
+            .contains("发布后更正 1 项")
+    );
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "{out}");
 
@@ -203,7 +228,10 @@ async fn editing_published_or_current_results_with_sql_is_named() {
     let (app, admin, _) = two_units().await;
     let (status, published) = app.post(Some(&admin), PATH, json!({})).await;
     assert_eq!(status, 201, "{published}");
-    let fingerprint = published["fingerprint"].as_str().expect("fingerprint").to_string();
+    let fingerprint = published["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
     let id = published["id"].as_i64().expect("id");
 
     // A snapshot row.
@@ -222,7 +250,10 @@ async fn editing_published_or_current_results_with_sql_is_named() {
         )),
         "{out}"
     );
-    assert!(out.starts_with("审计日志完好"), "the chain itself holds: {out}");
+    assert!(
+        out.starts_with("审计日志完好"),
+        "the chain itself holds: {out}"
+    );
     sql(
         &app,
         &format!(
@@ -236,17 +267,26 @@ async fn editing_published_or_current_results_with_sql_is_named() {
     let sha = published["sha256"].as_str().expect("sha");
     sql(
         &app,
-        &format!("UPDATE publications SET sha256 = '{}' WHERE id = {id}", "0".repeat(64)),
+        &format!(
+            "UPDATE publications SET sha256 = '{}' WHERE id = {id}",
+            "0".repeat(64)
+        ),
     );
     let (code, out) = verify(&app);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("发布快照与记下的 sha256 不符"), "{out}");
-    sql(&app, &format!("UPDATE publications SET sha256 = '{sha}' WHERE id = {id}"));
+    sql(
+        &app,
+        &format!("UPDATE publications SET sha256 = '{sha}' WHERE id = {id}"),
+    );
     assert_eq!(verify(&app).0, 0);
 
     // A current result, with no correction.
     let (status, list) = app
-        .get(Some(&admin), &format!("/api/v1/assessments?year=2012&unit={CODE_A}"))
+        .get(
+            Some(&admin),
+            &format!("/api/v1/assessments?year=2012&unit={CODE_A}"),
+        )
         .await;
     assert_eq!(status, 200);
     let assessment = list["items"][0]["assessment_id"].as_i64().expect("id");
@@ -273,7 +313,10 @@ async fn the_command_line_publishes_and_a_year_may_be_published_again() {
     let (status, first) = app.get(Some(&admin), PATH).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["actor"], "命令行");
-    assert!(out.contains(first["fingerprint"].as_str().unwrap()), "{out}");
+    assert!(
+        out.contains(first["fingerprint"].as_str().unwrap()),
+        "{out}"
+    );
 
     let (status, second) = app.post(Some(&admin), PATH, json!({})).await;
     assert_eq!(status, 201, "{second}");
@@ -295,7 +338,13 @@ async fn only_an_admin_publishes_and_units_do_not_read_publications() {
     let (app, admin, inspector) = two_units().await;
     let (status, body) = app.post(Some(&inspector), PATH, json!({})).await;
     assert_eq!(status, 403, "{body}");
-    let (status, body): (u16, Value) = app.post(Some(&admin), "/api/v1/campaigns/1999/publication", json!({})).await;
+    let (status, body): (u16, Value) = app
+        .post(
+            Some(&admin),
+            "/api/v1/campaigns/1999/publication",
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 404, "{body}");
     let (status, _) = app.post(Some(&admin), PATH, json!({})).await;
     assert_eq!(status, 201);
@@ -304,6 +353,11 @@ async fn only_an_admin_publishes_and_units_do_not_read_publications() {
     let (status, body) = app.get(Some(&unit), PATH).await;
     assert_eq!(status, 403, "{body}");
     // The unit reads the fingerprint on its own card.
-    let card = text(&app, &unit, &format!("/api/v1/units/{CODE_A}/card.html?year=2012")).await;
+    let card = text(
+        &app,
+        &unit,
+        &format!("/api/v1/units/{CODE_A}/card.html?year=2012"),
+    )
+    .await;
     assert!(card.contains("本结果已于"), "{card}");
 }

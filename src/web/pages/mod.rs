@@ -334,7 +334,9 @@ impl Done {
             Done::NoFileChosen => "请先选择要上传的自查表文件",
             Done::DraftImported => "草稿已导入：请核对下面的摘要、修订对照和试算结果，确认后发布",
             Done::ChecklistPublished => "考核细则已发布，开启年度年检时可以选用；发布后不能再修改",
-            Done::ResultsPublished => "年度结果已发布：通报和成绩单上印有下面的指纹；此后的改动记为更正",
+            Done::ResultsPublished => {
+                "年度结果已发布：通报和成绩单上印有下面的指纹；此后的改动记为更正"
+            }
         }
     }
 
