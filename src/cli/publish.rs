@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::ingest::workbook::Limits;
-use crate::service::publication::publish;
+use crate::service::publishing::publish;
 use crate::service::{Actor, Env, ServiceError};
 
 use super::server::{now, open};

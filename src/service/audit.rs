@@ -207,6 +207,7 @@ mod tests {
             include_str!("evidence.rs"),
             include_str!("flags.rs"),
             include_str!("publication.rs"),
+            include_str!("publishing.rs"),
             include_str!("recording.rs"),
             include_str!("rectifications.rs"),
             include_str!("reviews.rs"),

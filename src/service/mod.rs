@@ -23,6 +23,7 @@ pub mod listing;
 pub mod notices;
 pub mod progress;
 pub mod publication;
+pub mod publishing;
 pub mod recording;
 pub mod rectifications;
 pub mod reports;

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
-use crate::service::publication::{self, PublicationView};
+use crate::service::publishing::{self as publication, PublicationView};
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::Role;
-use crate::service::publication::{self, PublicationView};
+use crate::service::publishing::{self as publication, PublicationView};
 
 use super::inspect::form_config;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
