@@ -9,6 +9,7 @@
 
 mod client;
 mod crawl;
+mod publication;
 mod versions;
 
 use std::collections::BTreeMap;
