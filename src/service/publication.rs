@@ -274,7 +274,22 @@ fn check_stored(conn: &mut DbConn, p: &PublicationRow) -> ServiceResult<Vec<Stri
     };
     match audited {
         Some(entry)
-            if entry.action == "publication.publish" && entry.detail.contains(&p.sha256) => {}
+            if entry.action == "publication.publish" && entry.detail.contains(&p.sha256) =>
+        {
+            // The printed date and the year come from these columns: the
+            // chained entry says what they were (to the second).
+            let same_time = entry.at.and_utc().timestamp() == p.published_at.and_utc().timestamp();
+            if !same_time
+                || !entry
+                    .detail
+                    .starts_with(&format!("发布 {} 年度结果", p.year))
+            {
+                problems.push(
+                    "发布时间或年度与审计日志中发布时的记录不符：发布记录在发布后被改动"
+                        .to_string(),
+                );
+            }
+        }
         Some(_) => problems
             .push("记下的 sha256 与审计日志中发布时的记录不符：哈希在发布后被改写".to_string()),
         None => problems.push("审计日志中没有这次发布的记录".to_string()),

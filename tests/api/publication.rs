@@ -281,6 +281,23 @@ async fn editing_published_or_current_results_with_sql_is_named() {
     );
     assert_eq!(verify(&app).0, 0);
 
+    // The year a publication is of, which the printed line names.
+    sql(
+        &app,
+        &format!("UPDATE publications SET year = 2013 WHERE id = {id}"),
+    );
+    let (code, out) = verify(&app);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("发布时间或年度与审计日志中发布时的记录不符"),
+        "{out}"
+    );
+    sql(
+        &app,
+        &format!("UPDATE publications SET year = 2012 WHERE id = {id}"),
+    );
+    assert_eq!(verify(&app).0, 0);
+
     // A current result, with no correction.
     let (status, list) = app
         .get(
