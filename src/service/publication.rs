@@ -251,6 +251,9 @@ pub fn check(
             for problem in check_stored(conn, p)? {
                 found(problem);
             }
+            for problem in check_corrections(conn, catalog, p)? {
+                found(problem);
+            }
             if latest.get(&p.year) == Some(&p.id) {
                 for problem in check_current(conn, catalog, p)? {
                     found(problem);
@@ -301,6 +304,40 @@ fn check_stored(conn: &mut DbConn, p: &PublicationRow) -> ServiceResult<Vec<Stri
     for mismatch in rules::compare_units(&p.snapshot, &rows) {
         if let rules::Mismatch::Unit(code) = mismatch {
             problems.push(format!("单位 {code} 的结果与发布时不符"));
+        }
+    }
+    Ok(problems)
+}
+
+/// Every correction against the chained audit entry written with it: a
+/// correction row added or changed around the service (to cover a result
+/// edited by SQL) has no such entry, or not this one.
+fn check_corrections(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    p: &PublicationRow,
+) -> ServiceResult<Vec<String>> {
+    let mut problems = Vec::new();
+    for c in queries::publications::corrections(conn, p.id, None)? {
+        let entry = match c.audit_id {
+            Some(id) => queries::audit::get(conn, id)?,
+            None => None,
+        };
+        let new = describe(
+            catalog,
+            stored_outcome(c.new_total, c.new_standing.as_deref()).as_ref(),
+        );
+        let logged = entry.is_some_and(|e| {
+            e.action == "publication.correct"
+                && e.entity_id.as_deref() == Some(p.id.to_string().as_str())
+                && e.detail.contains(&format!("（{}）", c.unit_code))
+                && e.detail.ends_with(&format!("→ {new}"))
+        });
+        if !logged {
+            problems.push(format!(
+                "单位 {} 的更正记录（{}）在审计日志中没有相符的记录：更正记录是在服务之外写入或改动的",
+                c.unit_code, new
+            ));
         }
     }
     Ok(problems)

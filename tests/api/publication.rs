@@ -221,6 +221,33 @@ async fn published_results_carry_their_fingerprint_and_corrections() {
         .collect();
     assert!(actions.contains(&"publication.publish"), "{actions:?}");
     assert!(actions.contains(&"publication.correct"), "{actions:?}");
+
+    // A correction row changed, or one added, around the service: the
+    // audit entry written with each correction does not bear it out.
+    sql(
+        &app,
+        "UPDATE publication_corrections SET new_total = new_total + 100",
+    );
+    let (code, out) = verify(&app);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("单位 {CODE_A} 的更正记录")), "{out}");
+    sql(
+        &app,
+        "UPDATE publication_corrections SET new_total = new_total - 100",
+    );
+    assert_eq!(verify(&app).0, 0);
+    sql(
+        &app,
+        &format!(
+            "INSERT INTO publication_corrections (publication_id, unit_code, old_total, old_standing, \
+             new_total, new_standing, assessment_id, user_id, actor, at, audit_id) \
+             SELECT publication_id, '{CODE_B}', old_total, old_standing, new_total, new_standing, \
+             assessment_id, user_id, actor, at, audit_id FROM publication_corrections"
+        ),
+    );
+    let (code, out) = verify(&app);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("单位 {CODE_B} 的更正记录")), "{out}");
 }
 
 #[actix_web::test]
