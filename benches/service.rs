@@ -90,7 +90,7 @@ fn open(backend: &Backend) -> Db {
         &mut conn,
         &Actor::command_line(),
         "bench",
-        "bench-password",
+        "juanzong-2012-x",
         Role::Inspector,
         None,
         clock,
@@ -117,7 +117,7 @@ async fn serve(db: Db) -> (String, actix_web::dev::ServerHandle) {
 async fn token(client: &reqwest::Client, address: &str) -> String {
     let body: serde_json::Value = client
         .post(format!("{address}/api/v1/session"))
-        .json(&serde_json::json!({"username": "bench", "password": "bench-password"}))
+        .json(&serde_json::json!({"username": "bench", "password": "juanzong-2012-x"}))
         .send()
         .await
         .expect("login")
