@@ -90,6 +90,8 @@ pub fn add_user(
     unit_code: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
+    // Who may ask comes before what is asked: a non-admin is told 403.
+    actor.require_admin()?;
     check_password(username.trim(), password)?;
     create_user(conn, actor, username, password, role, unit_code, clock)
 }
@@ -375,9 +377,9 @@ pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> Servic
         let _ = hash_password(password);
         return Err(denied());
     };
-    Argon2::default()
-        .verify_password(password.as_bytes(), row.password_hash.as_str())
-        .map_err(|_| denied())?;
+    if !verifies(password, &row.password_hash) {
+        return Err(denied());
+    }
     // Said only to whoever knows the password: a guesser learns nothing.
     if row.disabled {
         return Err(ServiceError::Forbidden(

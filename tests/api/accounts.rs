@@ -229,6 +229,16 @@ async fn a_weak_password_is_refused_with_every_reason() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(sign_in(&app, "newcomer", "newcomer1").await.0, 401);
+    // Who asks is checked before what is asked: not an admin, 403.
+    let leader = app.login("leader").await;
+    let (status, body) = app
+        .post(
+            Some(&leader),
+            "/api/v1/users",
+            json!({"username": "newcomer", "password": "short", "role": "leader"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
 }
 
 #[actix_web::test]
