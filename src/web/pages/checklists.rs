@@ -168,17 +168,11 @@ async fn version(
     .render(&state, Some(&viewer))
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn publish(
     state: web::Data<AppState>,
     viewer: Viewer,
     reference: web::Path<String>,
-    form: super::PageForm<CsrfForm>,
+    form: super::PageForm<super::CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Admin])?;
     viewer.check_csrf(Some(&form.into_inner().csrf))?;

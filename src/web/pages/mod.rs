@@ -401,6 +401,13 @@ impl ResponseError for PageError {
     }
 }
 
+/// A form that carries nothing but its CSRF token (a button: publish …).
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
 /// A form body on a page, held to the one text rule
 /// ([`crate::web::extract`]); a refusal is answered as a page.
 #[derive(Debug)]

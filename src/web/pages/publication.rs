@@ -3,7 +3,7 @@
 //! and the earlier publications; the button that publishes the year.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::service::Role;
 use crate::service::publishing::{self as publication, PublicationView};
@@ -49,17 +49,11 @@ async fn page(
     .render(&state, Some(&viewer))
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn publish(
     state: web::Data<AppState>,
     viewer: Viewer,
     year: web::Path<i32>,
-    form: super::PageForm<CsrfForm>,
+    form: super::PageForm<super::CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     require(&viewer.actor, &[Role::Admin])?;
     viewer.check_csrf(Some(&form.into_inner().csrf))?;
