@@ -7,7 +7,6 @@
 
 use std::process::Output;
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
 use nianjian::service::audit::{self, AuditQuery, Entity};
@@ -15,6 +14,9 @@ use nianjian::service::listing::PageRequest;
 use nianjian::service::verify::verify_audit_chain;
 use nianjian::service::{Actor, Clock, ServiceError};
 use nianjian::store::{self, DatabaseUrl, Db, DbConn};
+
+#[path = "support/pg_database.rs"]
+mod pg_database;
 
 /// A database of its own for one test; a PostgreSQL one is dropped after.
 struct TestDb {
@@ -32,13 +34,8 @@ impl TestDb {
         match admin {
             Some(admin) => {
                 let name = format!("nianjian_verify_{tag}_{}", std::process::id());
-                let mut conn = diesel::PgConnection::establish(&admin).expect("connect to PG");
-                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .expect("drop old test database");
-                conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                let (base, _) = admin.rsplit_once('/').expect("a database in the URL");
-                let text = format!("{base}/{name}");
+                pg_database::create(&admin, &name);
+                let text = pg_database::with_database(&admin, &name);
                 TestDb {
                     url: DatabaseUrl::parse(&text).expect("url"),
                     text,
@@ -107,10 +104,8 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.postgres
-            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
-        {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let Some((admin, name)) = &self.postgres {
+            pg_database::drop(admin, name);
         }
     }
 }

@@ -5,8 +5,6 @@
 
 use std::net::TcpListener;
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -64,14 +62,6 @@ fn pg_admin_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
 }
 
-/// `postgres://u@h:p/db` with another database name.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url
-        .rsplit_once('/')
-        .expect("a postgres URL names a database");
-    format!("{base}/{name}")
-}
-
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(Settings::default()).await
@@ -107,11 +97,9 @@ impl TestApp {
                 let mut bytes = [0u8; 6];
                 getrandom_fill(&mut bytes);
                 let name = format!("nianjian_test_{}", hex(&bytes));
-                let mut conn = diesel::PgConnection::establish(&admin)
-                    .expect("connect to the PostgreSQL test server");
-                conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                let url = DatabaseUrl::parse(&with_database(&admin, &name)).expect("url");
+                crate::pg_database::create(&admin, &name);
+                let url = DatabaseUrl::parse(&crate::pg_database::with_database(&admin, &name))
+                    .expect("url");
                 (url, None, Some((admin, name)))
             }
             None => {
@@ -300,10 +288,8 @@ impl Drop for TestApp {
         // Stop accepting: the command is sent when `stop` is called; the
         // returned future only waits for it, and the runtime ends with the test.
         drop(self.handle.stop(false));
-        if let Some((admin, name)) = self.postgres.take()
-            && let Ok(mut conn) = diesel::PgConnection::establish(&admin)
-        {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let Some((admin, name)) = self.postgres.take() {
+            crate::pg_database::drop(&admin, &name);
         }
     }
 }

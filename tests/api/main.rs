@@ -14,6 +14,8 @@ mod notices;
 mod openapi;
 mod operations;
 mod pages;
+#[path = "../support/pg_database.rs"]
+mod pg_database;
 mod publication;
 mod rectifications;
 mod reports;
