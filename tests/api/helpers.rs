@@ -3,6 +3,9 @@
 //! a postgres:// URL, a new PostgreSQL database created for the test and
 //! dropped after it.
 
+#[path = "../support/pg_database.rs"]
+mod pg_database;
+
 use std::net::TcpListener;
 
 use reqwest::multipart::{Form, Part};
@@ -97,8 +100,8 @@ impl TestApp {
                 let mut bytes = [0u8; 6];
                 getrandom_fill(&mut bytes);
                 let name = format!("nianjian_test_{}", hex(&bytes));
-                crate::pg_database::create(&admin, &name);
-                let url = DatabaseUrl::parse(&crate::pg_database::with_database(&admin, &name))
+                pg_database::create(&admin, &name);
+                let url = DatabaseUrl::parse(&pg_database::with_database(&admin, &name))
                     .expect("url");
                 (url, None, Some((admin, name)))
             }
@@ -289,7 +292,7 @@ impl Drop for TestApp {
         // returned future only waits for it, and the runtime ends with the test.
         drop(self.handle.stop(false));
         if let Some((admin, name)) = self.postgres.take() {
-            crate::pg_database::drop(&admin, &name);
+            pg_database::drop(&admin, &name);
         }
     }
 }

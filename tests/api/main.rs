@@ -14,8 +14,6 @@ mod notices;
 mod openapi;
 mod operations;
 mod pages;
-#[path = "../support/pg_database.rs"]
-mod pg_database;
 mod publication;
 mod rectifications;
 mod reports;
