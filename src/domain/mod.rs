@@ -3,6 +3,7 @@
 
 pub mod audit_chain;
 pub mod authoring;
+pub mod data_version;
 pub mod checklist;
 pub mod expr;
 pub mod local_time;

@@ -17,6 +17,7 @@ use crate::store::models::AssessmentRow;
 use crate::store::{DbConn, queries};
 
 use super::assessments::unit_infos;
+use super::report_cache::{ReportCache, ReportKey};
 use super::reviews::stored_answers;
 use super::{
     Actor, Download, Env, Role, ServiceError, ServiceResult, checklists, decode_input,
@@ -487,19 +488,70 @@ pub fn unit_card(
 // ---------------------------------------------------------------------------
 // The files people download: the renderers are called here, not in web or cli.
 
-/// The district summary workbook (seven sheets) of a year or one street.
+/// Where the cache keeps the district report of `year` (and `street`) now.
+fn cache_key(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<ReportKey> {
+    Ok(ReportKey {
+        year,
+        street: street
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        version: super::freshness::data_version(conn)?,
+        today: env.clock.today,
+    })
+}
+
+/// As [`district`], from `cache` while nothing was written since it was
+/// gathered (one read of the data version), else gathered and kept.
+pub fn district_cached(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    cache: &ReportCache,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<Arc<DistrictReport>> {
+    require_reader(actor)?;
+    // Read before the gather: what is gathered is never older than the key.
+    let key = cache_key(conn, env, year, street)?;
+    if let Some(report) = cache.report(&key) {
+        return Ok(report);
+    }
+    let report = Arc::new(district(conn, env, actor, year, street)?);
+    cache.keep_report(key, report.clone());
+    Ok(report)
+}
+
+/// The district summary workbook (seven sheets) of a year or one street;
+/// written once per data version.
 pub fn district_workbook(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
+    cache: &ReportCache,
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<Download> {
-    let report = district(conn, env, actor, year, street)?;
+    require_reader(actor)?;
+    let key = cache_key(conn, env, year, street)?;
+    let bytes = match cache.xlsx(&key) {
+        Some(bytes) => bytes,
+        None => {
+            let report = district_cached(conn, env, actor, cache, year, street)?;
+            let bytes = Arc::new(district_xlsx(&report)?);
+            cache.keep_xlsx(&key, bytes.clone());
+            bytes
+        }
+    };
     let scope = street.unwrap_or("全区");
     Ok(Download {
         file_name: format!("{year}年度档案年检汇总-{scope}.xlsx"),
-        bytes: district_xlsx(&report)?,
+        bytes: Arc::unwrap_or_clone(bytes),
     })
 }
 
@@ -508,11 +560,11 @@ pub fn district_page(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
-    html: &Html,
+    (html, cache): (&Html, &ReportCache),
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<String> {
-    let report = district(conn, env, actor, year, street)?;
+    let report = district_cached(conn, env, actor, cache, year, street)?;
     Ok(html.dashboard(&report)?)
 }
 
