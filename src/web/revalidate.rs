@@ -18,7 +18,7 @@ use crate::service::{Clock, freshness};
 /// Answers that change only with the data version (and the day: overdue
 /// days). Lists whose rows move without an audited write (the audit log,
 /// accounts, campaigns open by the hour) are not here.
-fn revalidated(path: &str) -> bool {
+pub(crate) fn revalidated(path: &str) -> bool {
     const EXACT: &[&str] = &[
         "/api/v1/assessments",
         "/api/v1/rectifications",

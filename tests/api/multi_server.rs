@@ -72,10 +72,11 @@ async fn imports_of_one_year_through_both_at_once_lose_nothing() {
             .collect()
     };
     let (first, second) = (files(&a, 10), files(&b, 30));
-    let (one, two) = futures_util::join!(
+    let (one, two) = futures_util::future::join(
         a.upload_files(&token, first, ""),
-        b.upload_files(&token, second, "")
-    );
+        b.upload_files(&token, second, ""),
+    )
+    .await;
     assert_eq!(one.0, 200, "{}", one.1);
     assert_eq!(two.0, 200, "{}", two.1);
     for server in [&a, &b] {
@@ -114,7 +115,7 @@ async fn a_checklist_version_authored_on_one_is_usable_on_the_other() {
     let (status, body) = a
         .post_form(Some(&admin), "/api/v1/checklists", &[], vec![("细则2099.xlsx".into(), authoring)])
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert!((200..300).contains(&status), "{body}");
     let (status, body) = a
         .post(Some(&admin), "/api/v1/checklists/community@2099/publish", json!(null))
         .await;
