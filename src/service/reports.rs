@@ -223,6 +223,68 @@ fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
     }
 }
 
+/// The orders of a year (one street's) as the district report lists them:
+/// overdue first, longest overdue first, then by due date. Read narrowly
+/// (no defects, reasons or timestamps), with the roster already read.
+fn district_orders(
+    conn: &mut DbConn,
+    roster: &HashMap<
+        i64,
+        (
+            crate::store::models::UnitRow,
+            crate::ingest::self_check::UnitInfo,
+        ),
+    >,
+    year: i32,
+    street: Option<&str>,
+    today: chrono::NaiveDate,
+) -> ServiceResult<Vec<OrderFacts>> {
+    use crate::domain::rectification::{self as rules, State};
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(Vec::new());
+    };
+    let years: HashMap<i64, i32> = queries::campaigns::list(conn)?
+        .into_iter()
+        .map(|c| (c.id, c.year))
+        .collect();
+    let mut orders: Vec<OrderFacts> = Vec::new();
+    for (id, unit_id, origin, item, title, requirement, state, due) in
+        queries::rectifications::for_report(conn, campaign.id)?
+    {
+        let (unit_code, unit_name, unit_street) = roster
+            .get(&unit_id)
+            .map(|(r, i)| (r.code.as_str(), r.name.as_str(), i.street.as_deref()))
+            .unwrap_or_default();
+        if street.is_some_and(|s| unit_street != Some(s)) {
+            continue;
+        }
+        let state = State::parse(&state).unwrap_or(State::Open);
+        orders.push(OrderFacts {
+            id,
+            unit_code: unit_code.to_string(),
+            unit_name: unit_name.to_string(),
+            street: unit_street.map(str::to_string),
+            item,
+            title,
+            requirement,
+            state: state.as_str().to_string(),
+            state_label: state.label_zh().to_string(),
+            due: due.to_string(),
+            days_overdue: rules::days_overdue(state, due, today),
+            origin_year: years.get(&origin).copied().unwrap_or_default(),
+        });
+    }
+    // As the rectification list sorts (overdue ones have days overdue).
+    orders.sort_by(|a, b| {
+        (b.days_overdue > 0)
+            .cmp(&(a.days_overdue > 0))
+            .then(b.days_overdue.cmp(&a.days_overdue))
+            .then(a.due.cmp(&b.due))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(orders)
+}
+
 /// Leaders and the bureau read district statistics; units do not.
 fn require_reader(actor: &Actor) -> ServiceResult<()> {
     if actor.role == Role::Unit {
@@ -260,19 +322,7 @@ pub fn district(
     // Saturating: no campaign is that old, so the year before i32::MIN is as empty.
     let mut last = assessed_of_year(conn, env, year.saturating_sub(1), &mut checklists, false)?;
 
-    let orders: Vec<OrderFacts> = rectifications::list(
-        conn,
-        actor,
-        &rectifications::Filter {
-            year: Some(year),
-            street: street.map(str::to_string),
-            ..Default::default()
-        },
-        env.clock.today,
-    )?
-    .iter()
-    .map(order_facts)
-    .collect();
+    let orders = district_orders(conn, &roster, year, street, env.clock.today)?;
     let mut open: HashMap<String, (usize, usize)> = HashMap::new();
     for o in &orders {
         if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
