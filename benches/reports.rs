@@ -105,12 +105,26 @@ fn main() {
         // As served: through the report cache, cold (a fresh cache, as
         // after any write) and warm (nothing written since).
         let download = |cache: &ReportCache| {
-            service::reports::district_workbook(&mut db.get().expect("conn"), env, &actor, cache, 2012, None)
-                .expect("xlsx")
+            service::reports::district_workbook(
+                &mut db.get().expect("conn"),
+                env,
+                &actor,
+                cache,
+                2012,
+                None,
+            )
+            .expect("xlsx")
         };
         let dashboard = |cache: &ReportCache| {
-            service::reports::district_page(&mut db.get().expect("conn"), env, &actor, (&html, cache), 2012, None)
-                .expect("dashboard")
+            service::reports::district_page(
+                &mut db.get().expect("conn"),
+                env,
+                &actor,
+                (&html, cache),
+                2012,
+                None,
+            )
+            .expect("dashboard")
         };
         let (xlsx_cold, _) = best_of(3, || download(&ReportCache::default()));
         let (page_cold, _) = best_of(3, || dashboard(&ReportCache::default()));

@@ -3,8 +3,8 @@
 
 pub mod audit_chain;
 pub mod authoring;
-pub mod data_version;
 pub mod checklist;
+pub mod data_version;
 pub mod expr;
 pub mod local_time;
 pub mod number;

@@ -2,8 +2,8 @@
 //! benchmarks: answers whose quality varies from unit to unit, so a district
 //! shows the spread of tiers a real one does.
 
-use crate::domain::data_version::Scope;
 use crate::domain::checklist::{Checklist, InputType, MinInput, Rule};
+use crate::domain::data_version::Scope;
 use crate::domain::random::SplitMix64;
 use crate::domain::{Answers, Decimal, InputValue, ItemAnswer, Points};
 

@@ -465,11 +465,17 @@ impl Modify for Revalidated {
         let cache = || {
             HeaderBuilder::new()
                 .schema(Some(text()))
-                .description(Some("private, no-cache: ask again each time, with If-None-Match"))
+                .description(Some(
+                    "private, no-cache: ask again each time, with If-None-Match",
+                ))
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let Some(get) = item.get.as_mut().filter(|_| super::revalidate::revalidated(path)) else {
+            let Some(get) = item
+                .get
+                .as_mut()
+                .filter(|_| super::revalidate::revalidated(path))
+            else {
                 continue;
             };
             get.parameters.get_or_insert_with(Vec::new).push(
@@ -477,7 +483,9 @@ impl Modify for Revalidated {
                     .name("If-None-Match")
                     .parameter_in(ParameterIn::Header)
                     .required(Required::False)
-                    .description(Some("The ETag of an earlier answer: 304 while nothing changed"))
+                    .description(Some(
+                        "The ETag of an earlier answer: 304 while nothing changed",
+                    ))
                     .schema(Some(text()))
                     .build()
                     .into(),

@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(t, tag(&["/api/v1/units", "", "", "token-a"], 7, day()));
         assert_ne!(t, tag(&["/api/v1/units", "", "", "token-a"], 8, day()));
         assert_ne!(t, tag(&["/api/v1/units", "", "", "token-b"], 7, day()));
-        assert_ne!(t, tag(&["/api/v1/units", "page=2", "", "token-a"], 7, day()));
+        assert_ne!(
+            t,
+            tag(&["/api/v1/units", "page=2", "", "token-a"], 7, day())
+        );
         let tomorrow = day().succ_opt().unwrap();
         assert_ne!(t, tag(&["/api/v1/units", "", "", "token-a"], 7, tomorrow));
         // Parts are delimited by their lengths, not run together.

@@ -674,12 +674,20 @@ async fn every_write_moves_the_data_version_and_sign_ins_do_not() {
         } else {
             f.call(row, token).await
         };
-        assert!((200..300).contains(&status), "{} {path}: {status} {body}", row.method);
+        assert!(
+            (200..300).contains(&status),
+            "{} {path}: {status} {body}",
+            row.method
+        );
         let after = f.app.data_version();
         let unseen = UNSEEN_WRITES.contains(&(row.method, row.route));
         if unseen != (after == before) {
             wrong.push(format!("{} {path}: version {before} → {after}", row.method));
         }
     }
-    assert!(wrong.is_empty(), "wrong data versions:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "wrong data versions:\n{}",
+        wrong.join("\n")
+    );
 }

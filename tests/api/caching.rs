@@ -68,7 +68,11 @@ async fn lists_and_reports_answer_304_until_something_is_written() {
     let app = TestApp::spawn().await;
     let inspector = app.login("inspector").await;
     let (status, body) = app
-        .upload(&inspector, "a.xlsx", app.workbook(&book("330102301", "小营巷社区", 1)))
+        .upload(
+            &inspector,
+            "a.xlsx",
+            app.workbook(&book("330102301", "小营巷社区", 1)),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let leader = app.login("leader").await;
@@ -96,7 +100,11 @@ async fn lists_and_reports_answer_304_until_something_is_written() {
     assert_eq!(status, StatusCode::NOT_MODIFIED);
 
     let (status, body) = app
-        .upload(&inspector, "b.xlsx", app.workbook(&book("330102302", "葵巷社区", 2)))
+        .upload(
+            &inspector,
+            "b.xlsx",
+            app.workbook(&book("330102302", "葵巷社区", 2)),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     for (path, tag) in PATHS.iter().zip(&tags) {
@@ -117,7 +125,12 @@ async fn a_revoked_session_gets_no_304() {
     let (status, tag, _) = conditional(&app, &leader, "/api/v1/units", None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = app
-        .send(reqwest::Method::DELETE, Some(&leader), "/api/v1/session", Value::Null)
+        .send(
+            reqwest::Method::DELETE,
+            Some(&leader),
+            "/api/v1/session",
+            Value::Null,
+        )
         .await;
     assert!((200..300).contains(&status));
     let (status, _, _) = conditional(&app, &leader, "/api/v1/units", tag.as_deref()).await;

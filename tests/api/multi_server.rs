@@ -20,7 +20,12 @@ async fn a_session_from_one_server_works_on_the_other() {
     assert_eq!(me["username"], "leader", "{me}");
     // Signed out on B: gone on A too.
     let (status, _) = b
-        .send(reqwest::Method::DELETE, Some(&token), "/api/v1/session", json!(null))
+        .send(
+            reqwest::Method::DELETE,
+            Some(&token),
+            "/api/v1/session",
+            json!(null),
+        )
         .await;
     assert!((200..300).contains(&status));
     let (status, _) = a.get(Some(&token), "/api/v1/me").await;
@@ -33,8 +38,12 @@ async fn a_write_through_one_is_in_the_others_next_report() {
     let b = a.another_server().await;
     let inspector = a.login("inspector").await;
     let leader = b.login("leader").await;
-    a.upload(&inspector, "1.xlsx", a.workbook(&book("330102301", "小营巷社区", 1)))
-        .await;
+    a.upload(
+        &inspector,
+        "1.xlsx",
+        a.workbook(&book("330102301", "小营巷社区", 1)),
+    )
+    .await;
     let path = "/api/v1/reports/district?year=2012";
     // B gathers and caches its report, and tags it.
     let (status, tag, _) = conditional(&b, &leader, path, None).await;
@@ -45,14 +54,19 @@ async fn a_write_through_one_is_in_the_others_next_report() {
     assert_eq!(status, StatusCode::NOT_MODIFIED);
 
     let (status, body) = a
-        .upload(&inspector, "2.xlsx", a.workbook(&book("330102302", "葵巷社区", 2)))
+        .upload(
+            &inspector,
+            "2.xlsx",
+            a.workbook(&book("330102302", "葵巷社区", 2)),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, _, _) = conditional(&b, &leader, path, tag.as_deref()).await;
     assert_eq!(status, StatusCode::OK, "B's tag moved with A's write");
     let (_, report) = b.get(Some(&leader), path).await;
     assert_eq!(report["total"]["submitted"], 2, "{}", report["total"]);
-    let (status, _, xlsx) = conditional(&b, &leader, "/api/v1/reports/district.xlsx?year=2012", None).await;
+    let (status, _, xlsx) =
+        conditional(&b, &leader, "/api/v1/reports/district.xlsx?year=2012", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(xlsx.starts_with(b"PK"));
 }
@@ -113,11 +127,20 @@ async fn a_checklist_version_authored_on_one_is_usable_on_the_other() {
     raw.version = "2099".into();
     let authoring = nianjian::reports::authoring::write_authoring(&raw).expect("workbook");
     let (status, body) = a
-        .post_form(Some(&admin), "/api/v1/checklists", &[], vec![("细则2099.xlsx".into(), authoring)])
+        .post_form(
+            Some(&admin),
+            "/api/v1/checklists",
+            &[],
+            vec![("细则2099.xlsx".into(), authoring)],
+        )
         .await;
     assert!((200..300).contains(&status), "{body}");
     let (status, body) = a
-        .post(Some(&admin), "/api/v1/checklists/community@2099/publish", json!(null))
+        .post(
+            Some(&admin),
+            "/api/v1/checklists/community@2099/publish",
+            json!(null),
+        )
         .await;
     assert!((200..300).contains(&status), "{body}");
     let (status, body) = a
@@ -132,14 +155,20 @@ async fn a_checklist_version_authored_on_one_is_usable_on_the_other() {
     // A workbook of the new version, uploaded through B.
     let text = toml::to_string(&raw).expect("toml");
     let mut b_catalog = nianjian::ingest::checklists::Catalog::embedded().expect("catalog");
-    b_catalog.add(
-        nianjian::ingest::checklists::parse_file("community/2099.toml", &text).expect("2099"),
-    );
+    b_catalog
+        .add(nianjian::ingest::checklists::parse_file("community/2099.toml", &text).expect("2099"));
     let (status, body) = b
         .upload(
             &admin,
             "2099.xlsx",
-            workbook_of(&b_catalog, &Book { checklist: "community@2099", year: 2016, ..Book::default() }),
+            workbook_of(
+                &b_catalog,
+                &Book {
+                    checklist: "community@2099",
+                    year: 2016,
+                    ..Book::default()
+                },
+            ),
         )
         .await;
     assert_eq!(status, 200, "{body}");
