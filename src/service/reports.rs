@@ -223,6 +223,26 @@ fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
     }
 }
 
+/// The report with its orders' requirement texts, which the model leaves
+/// out (the dashboard does not print them; reading them was most of the
+/// gather) and the workbook and the JSON answer give.
+fn with_requirements(conn: &mut DbConn, report: &DistrictReport) -> ServiceResult<DistrictReport> {
+    let mut full = report.clone();
+    if full.orders.is_empty() {
+        return Ok(full);
+    }
+    if let Some(campaign) = queries::campaigns::find_by_year(conn, report.year)? {
+        let mut texts: HashMap<i64, String> =
+            queries::rectifications::requirements_in(conn, campaign.id)?
+                .into_iter()
+                .collect();
+        for order in &mut full.orders {
+            order.requirement = texts.remove(&order.id).unwrap_or_default();
+        }
+    }
+    Ok(full)
+}
+
 /// The orders of a year (one street's) as the district report lists them:
 /// overdue first, longest overdue first, then by due date. Read narrowly
 /// (no defects, reasons or timestamps), with the roster already read.
@@ -248,7 +268,7 @@ fn district_orders(
         .map(|c| (c.id, c.year))
         .collect();
     let mut orders: Vec<OrderFacts> = Vec::new();
-    for (id, unit_id, origin, item, title, requirement, state, due) in
+    for (id, unit_id, origin, item, title, state, due) in
         queries::rectifications::for_report(conn, campaign.id)?
     {
         let (unit_code, unit_name, unit_street) = roster
@@ -266,7 +286,8 @@ fn district_orders(
             street: unit_street.map(str::to_string),
             item,
             title,
-            requirement,
+            // Read only where printed (see `with_requirements`).
+            requirement: String::new(),
             state: state.as_str().to_string(),
             state_label: state.label_zh().to_string(),
             due: due.to_string(),
@@ -295,8 +316,22 @@ fn require_reader(actor: &Actor) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Gathers the district summary of a year (optionally one street).
+/// Gathers the district summary of a year (optionally one street), its
+/// orders with their requirement texts.
 pub fn district(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let lean = gather(conn, env, actor, year, street)?;
+    with_requirements(conn, &lean)
+}
+
+/// The district summary without the orders' requirement texts (what the
+/// dashboard shows and the cache keeps).
+fn gather(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
@@ -556,8 +591,23 @@ fn cache_key(
     })
 }
 
-/// As [`district`], from `cache` while nothing was written since it was
-/// gathered (one read of the data version), else gathered and kept.
+/// As [`district`], the lean report from the cache, with the requirement
+/// texts read afresh (the JSON answer).
+pub fn district_data(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    cache: &ReportCache,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let lean = district_cached(conn, env, actor, cache, year, street)?;
+    with_requirements(conn, &lean)
+}
+
+/// The district summary without requirement texts (as [`gather`]), from
+/// `cache` while nothing was written since it was gathered (one read of
+/// the data version), else gathered and kept.
 pub fn district_cached(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -572,7 +622,7 @@ pub fn district_cached(
     if let Some(report) = cache.report(&key) {
         return Ok(report);
     }
-    let report = Arc::new(district(conn, env, actor, year, street)?);
+    let report = Arc::new(gather(conn, env, actor, year, street)?);
     cache.keep_report(key, report.clone());
     Ok(report)
 }
@@ -592,8 +642,8 @@ pub fn district_workbook(
     let bytes = match cache.xlsx(&key) {
         Some(bytes) => bytes,
         None => {
-            let report = district_cached(conn, env, actor, cache, year, street)?;
-            let bytes = Arc::new(district_xlsx(&report)?);
+            let lean = district_cached(conn, env, actor, cache, year, street)?;
+            let bytes = Arc::new(district_xlsx(&with_requirements(conn, &lean)?)?);
             cache.keep_xlsx(&key, bytes.clone());
             bytes
         }

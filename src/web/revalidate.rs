@@ -154,7 +154,10 @@ mod tests {
         assert!(matches("W/\"abc\"", t));
         assert!(matches("\"abc\"", t));
         assert!(matches("\"x\", W/\"abc\"", t));
-        assert!(!matches("*", t), "a wildcard could spare a request it would refuse");
+        assert!(
+            !matches("*", t),
+            "a wildcard could spare a request it would refuse"
+        );
         assert!(!matches("W/\"abd\"", t));
         assert!(!matches("", t));
     }

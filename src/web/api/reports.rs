@@ -37,8 +37,7 @@ pub async fn district(
     Ok(web::Json(
         state
             .run(move |conn, env| {
-                reports::district_cached(conn, env, &actor, &cache, year, street.as_deref())
-                    .map(std::sync::Arc::unwrap_or_clone)
+                reports::district_data(conn, env, &actor, &cache, year, street.as_deref())
             })
             .await?,
     ))
