@@ -7,7 +7,10 @@
 //!   current assessments of this and last year, re-scored from their
 //!   stored answers, rectification orders, inputs);
 //! - xlsx: the model written as the seven-sheet workbook;
-//! - html: the model rendered as the leadership dashboard.
+//! - html: the model rendered as the leadership dashboard;
+//! - xlsx cold / warm, dash cold / warm: the download and the dashboard as
+//!   served, through the report cache (`service::report_cache`): cold with
+//!   an empty cache (as after any write), warm with nothing written since.
 //!
 //! The targets: the xlsx under 2 s and the dashboard under 200 ms
 //! for 5,000 units on two cores, cost growing linearly with the units.
@@ -21,6 +24,7 @@ use nianjian::ingest::checklists::Catalog;
 use nianjian::ingest::workbook::Limits;
 use nianjian::reports::district_xlsx::district_xlsx;
 use nianjian::reports::html::Html;
+use nianjian::service::report_cache::ReportCache;
 use nianjian::service::{self, Actor, Clock, Env};
 use nianjian::store::{DatabaseUrl, Db};
 
@@ -65,8 +69,17 @@ fn main() {
 
     println!("district summary of {years:?} (SQLite), best of 3");
     println!(
-        "  {:>6}  {:>10}  {:>10}  {:>10}  {:>9}  {:>9}",
-        "units", "gather ms", "xlsx ms", "html ms", "xlsx KiB", "html KiB"
+        "  {:>6}  {:>10}  {:>10}  {:>10}  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}  {:>10}",
+        "units",
+        "gather ms",
+        "xlsx ms",
+        "html ms",
+        "xlsx KiB",
+        "html KiB",
+        "xlsx cold",
+        "xlsx warm",
+        "dash cold",
+        "dash warm"
     );
     let mut filled = 0;
     for &units in &sizes {
@@ -89,14 +102,48 @@ fn main() {
         );
         let (xlsx, bytes) = best_of(3, || district_xlsx(&report).expect("xlsx"));
         let (page_time, page) = best_of(3, || html.dashboard(&report).expect("html"));
+        // As served: through the report cache, cold (a fresh cache, as
+        // after any write) and warm (nothing written since).
+        let download = |cache: &ReportCache| {
+            service::reports::district_workbook(
+                &mut db.get().expect("conn"),
+                env,
+                &actor,
+                cache,
+                2012,
+                None,
+            )
+            .expect("xlsx")
+        };
+        let dashboard = |cache: &ReportCache| {
+            service::reports::district_page(
+                &mut db.get().expect("conn"),
+                env,
+                &actor,
+                (&html, cache),
+                2012,
+                None,
+            )
+            .expect("dashboard")
+        };
+        let (xlsx_cold, _) = best_of(3, || download(&ReportCache::default()));
+        let (page_cold, _) = best_of(3, || dashboard(&ReportCache::default()));
+        let cache = ReportCache::default();
+        download(&cache);
+        let (xlsx_warm, _) = best_of(3, || download(&cache));
+        let (page_warm, _) = best_of(3, || dashboard(&cache));
         println!(
-            "  {:>6}  {:>10.0}  {:>10.0}  {:>10.1}  {:>9}  {:>9}",
+            "  {:>6}  {:>10.0}  {:>10.0}  {:>10.1}  {:>9}  {:>9}  {:>10.0}  {:>10.1}  {:>10.0}  {:>10.1}",
             units,
             ms(gather),
             ms(xlsx),
             ms(page_time),
             bytes.len() / 1024,
-            page.len() / 1024
+            page.len() / 1024,
+            ms(xlsx_cold),
+            ms(xlsx_warm),
+            ms(page_cold),
+            ms(page_warm),
         );
     }
 }

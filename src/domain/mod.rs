@@ -4,6 +4,7 @@
 pub mod audit_chain;
 pub mod authoring;
 pub mod checklist;
+pub mod data_version;
 pub mod expr;
 pub mod local_time;
 pub mod number;

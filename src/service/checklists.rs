@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::Checklist;
+use crate::domain::data_version::Scope;
 use crate::ingest::checklists::{Catalog, parse_file};
 use crate::store::{DbConn, queries, write};
 
@@ -16,17 +17,21 @@ use super::{Clock, ServiceError, ServiceResult};
 pub fn sync(conn: &mut DbConn, catalog: &Catalog, clock: Clock) -> ServiceResult<()> {
     write(conn, |conn| {
         let mut refused = Vec::new();
+        let mut changed = false;
         for loaded in catalog.iter() {
             let reference = loaded.checklist.reference();
             match queries::checklists::find(conn, &reference)? {
-                None => queries::checklists::insert(
-                    conn,
-                    &reference,
-                    &loaded.checklist.title,
-                    &loaded.fingerprint,
-                    &loaded.source,
-                    clock.now,
-                )?,
+                None => {
+                    changed = true;
+                    queries::checklists::insert(
+                        conn,
+                        &reference,
+                        &loaded.checklist.title,
+                        &loaded.fingerprint,
+                        &loaded.source,
+                        clock.now,
+                    )?;
+                }
                 Some(row) if row.fingerprint == loaded.fingerprint => {}
                 Some(row) => {
                     let used = queries::checklists::times_used(conn, &reference)?;
@@ -43,6 +48,7 @@ pub fn sync(conn: &mut DbConn, catalog: &Catalog, clock: Clock) -> ServiceResult
                             loaded.file, loaded.checklist.id
                         ));
                     } else {
+                        changed = true;
                         queries::checklists::update(
                             conn,
                             &reference,
@@ -54,6 +60,10 @@ pub fn sync(conn: &mut DbConn, catalog: &Catalog, clock: Clock) -> ServiceResult
                     }
                 }
             }
+        }
+        if changed {
+            // Not audited (the files are the record): the versions move here.
+            queries::versions::bump(conn, &[Scope::Data, Scope::Checklists])?;
         }
         if refused.is_empty() {
             Ok(())

@@ -17,6 +17,7 @@ use crate::store::models::AssessmentRow;
 use crate::store::{DbConn, queries};
 
 use super::assessments::unit_infos;
+use super::report_cache::{ReportCache, ReportKey};
 use super::reviews::stored_answers;
 use super::{
     Actor, Download, Env, Role, ServiceError, ServiceResult, checklists, decode_input,
@@ -222,6 +223,89 @@ fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
     }
 }
 
+/// The report with its orders' requirement texts, which the model leaves
+/// out (the dashboard does not print them; reading them was most of the
+/// gather) and the workbook and the JSON answer give.
+fn with_requirements(conn: &mut DbConn, report: &DistrictReport) -> ServiceResult<DistrictReport> {
+    let mut full = report.clone();
+    if full.orders.is_empty() {
+        return Ok(full);
+    }
+    if let Some(campaign) = queries::campaigns::find_by_year(conn, report.year)? {
+        let mut texts: HashMap<i64, String> =
+            queries::rectifications::requirements_in(conn, campaign.id)?
+                .into_iter()
+                .collect();
+        for order in &mut full.orders {
+            order.requirement = texts.remove(&order.id).unwrap_or_default();
+        }
+    }
+    Ok(full)
+}
+
+/// The orders of a year (one street's) as the district report lists them:
+/// overdue first, longest overdue first, then by due date. Read narrowly
+/// (no defects, reasons or timestamps), with the roster already read.
+fn district_orders(
+    conn: &mut DbConn,
+    roster: &HashMap<
+        i64,
+        (
+            crate::store::models::UnitRow,
+            crate::ingest::self_check::UnitInfo,
+        ),
+    >,
+    year: i32,
+    street: Option<&str>,
+    today: chrono::NaiveDate,
+) -> ServiceResult<Vec<OrderFacts>> {
+    use crate::domain::rectification::{self as rules, State};
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(Vec::new());
+    };
+    let years: HashMap<i64, i32> = queries::campaigns::list(conn)?
+        .into_iter()
+        .map(|c| (c.id, c.year))
+        .collect();
+    let mut orders: Vec<OrderFacts> = Vec::new();
+    for (id, unit_id, origin, item, title, state, due) in
+        queries::rectifications::for_report(conn, campaign.id)?
+    {
+        let (unit_code, unit_name, unit_street) = roster
+            .get(&unit_id)
+            .map(|(r, i)| (r.code.as_str(), r.name.as_str(), i.street.as_deref()))
+            .unwrap_or_default();
+        if street.is_some_and(|s| unit_street != Some(s)) {
+            continue;
+        }
+        let state = State::parse(&state).unwrap_or(State::Open);
+        orders.push(OrderFacts {
+            id,
+            unit_code: unit_code.to_string(),
+            unit_name: unit_name.to_string(),
+            street: unit_street.map(str::to_string),
+            item,
+            title,
+            // Read only where printed (see `with_requirements`).
+            requirement: String::new(),
+            state: state.as_str().to_string(),
+            state_label: state.label_zh().to_string(),
+            due: due.to_string(),
+            days_overdue: rules::days_overdue(state, due, today),
+            origin_year: years.get(&origin).copied().unwrap_or_default(),
+        });
+    }
+    // As the rectification list sorts (overdue ones have days overdue).
+    orders.sort_by(|a, b| {
+        (b.days_overdue > 0)
+            .cmp(&(a.days_overdue > 0))
+            .then(b.days_overdue.cmp(&a.days_overdue))
+            .then(a.due.cmp(&b.due))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(orders)
+}
+
 /// Leaders and the bureau read district statistics; units do not.
 fn require_reader(actor: &Actor) -> ServiceResult<()> {
     if actor.role == Role::Unit {
@@ -232,8 +316,22 @@ fn require_reader(actor: &Actor) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Gathers the district summary of a year (optionally one street).
+/// Gathers the district summary of a year (optionally one street), its
+/// orders with their requirement texts.
 pub fn district(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let lean = gather(conn, env, actor, year, street)?;
+    with_requirements(conn, &lean)
+}
+
+/// The district summary without the orders' requirement texts (what the
+/// dashboard shows and the cache keeps).
+fn gather(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
@@ -259,19 +357,7 @@ pub fn district(
     // Saturating: no campaign is that old, so the year before i32::MIN is as empty.
     let mut last = assessed_of_year(conn, env, year.saturating_sub(1), &mut checklists, false)?;
 
-    let orders: Vec<OrderFacts> = rectifications::list(
-        conn,
-        actor,
-        &rectifications::Filter {
-            year: Some(year),
-            street: street.map(str::to_string),
-            ..Default::default()
-        },
-        env.clock.today,
-    )?
-    .iter()
-    .map(order_facts)
-    .collect();
+    let orders = district_orders(conn, &roster, year, street, env.clock.today)?;
     let mut open: HashMap<String, (usize, usize)> = HashMap::new();
     for o in &orders {
         if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
@@ -487,19 +573,85 @@ pub fn unit_card(
 // ---------------------------------------------------------------------------
 // The files people download: the renderers are called here, not in web or cli.
 
-/// The district summary workbook (seven sheets) of a year or one street.
+/// Where the cache keeps the district report of `year` (and `street`) now.
+fn cache_key(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<ReportKey> {
+    Ok(ReportKey {
+        year,
+        street: street
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        version: super::freshness::data_version(conn)?,
+        today: env.clock.today,
+    })
+}
+
+/// As [`district`], the lean report from the cache, with the requirement
+/// texts read afresh (the JSON answer).
+pub fn district_data(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    cache: &ReportCache,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let lean = district_cached(conn, env, actor, cache, year, street)?;
+    with_requirements(conn, &lean)
+}
+
+/// The district summary without requirement texts (as [`gather`]), from
+/// `cache` while nothing was written since it was gathered (one read of
+/// the data version), else gathered and kept.
+pub fn district_cached(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    cache: &ReportCache,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<Arc<DistrictReport>> {
+    require_reader(actor)?;
+    // Read before the gather: what is gathered is never older than the key.
+    let key = cache_key(conn, env, year, street)?;
+    if let Some(report) = cache.report(&key) {
+        return Ok(report);
+    }
+    let report = Arc::new(gather(conn, env, actor, year, street)?);
+    cache.keep_report(key, report.clone());
+    Ok(report)
+}
+
+/// The district summary workbook (seven sheets) of a year or one street;
+/// written once per data version.
 pub fn district_workbook(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
+    cache: &ReportCache,
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<Download> {
-    let report = district(conn, env, actor, year, street)?;
+    require_reader(actor)?;
+    let key = cache_key(conn, env, year, street)?;
+    let bytes = match cache.xlsx(&key) {
+        Some(bytes) => bytes,
+        None => {
+            let lean = district_cached(conn, env, actor, cache, year, street)?;
+            let bytes = Arc::new(district_xlsx(&with_requirements(conn, &lean)?)?);
+            cache.keep_xlsx(&key, bytes.clone());
+            bytes
+        }
+    };
     let scope = street.unwrap_or("全区");
     Ok(Download {
         file_name: format!("{year}年度档案年检汇总-{scope}.xlsx"),
-        bytes: district_xlsx(&report)?,
+        bytes: Arc::unwrap_or_clone(bytes),
     })
 }
 
@@ -508,11 +660,11 @@ pub fn district_page(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
-    html: &Html,
+    (html, cache): (&Html, &ReportCache),
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<String> {
-    let report = district(conn, env, actor, year, street)?;
+    let report = district_cached(conn, env, actor, cache, year, street)?;
     Ok(html.dashboard(&report)?)
 }
 

@@ -370,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     write_serial,
     sign_in_throttle,
+    data_versions,
     rectifications,
     rectification_events,
     rectification_evidence,
@@ -379,6 +380,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     publication_units,
     publication_corrections,
 );
+
+diesel::table! {
+    /// 数据版本: a counter per scope, bumped by every write that changes
+    /// what is shown (see `queries::versions`).
+    data_versions (scope) {
+        scope -> Text,
+        version -> BigInt,
+    }
+}
 
 diesel::table! {
     rectifications (id) {

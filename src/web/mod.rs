@@ -10,11 +10,13 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod revalidate;
 pub mod routes;
 pub mod secure;
 pub mod upload;
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use actix_web::dev::Server;
@@ -88,6 +90,9 @@ impl Default for Settings {
 pub struct Catalogs {
     files: Arc<Catalog>,
     current: RwLock<Arc<Catalog>>,
+    /// The checklists' data version the current catalog was read at: when
+    /// another server authors or publishes a version, it moves.
+    seen: AtomicI64,
 }
 
 impl Catalogs {
@@ -96,7 +101,22 @@ impl Catalogs {
         Catalogs {
             current: RwLock::new(files.clone()),
             files,
+            seen: AtomicI64::new(-1),
         }
+    }
+
+    /// Reads the authored versions again when the checklists moved since
+    /// they were read (here or on another server): one primary-key read.
+    fn follow(&self, conn: &mut DbConn) -> Result<(), crate::service::ServiceError> {
+        let now = crate::service::freshness::checklists_version(conn)?;
+        if now != self.seen.load(Ordering::Acquire) {
+            self.replace(crate::service::checklists::with_authored(
+                conn,
+                &self.files,
+            )?);
+            self.seen.store(now, Ordering::Release);
+        }
+        Ok(())
     }
 
     fn current(&self) -> Arc<Catalog> {
@@ -132,6 +152,8 @@ pub struct AppState {
     pub pages_html: Arc<crate::reports::html::Html>,
     /// Counts for `GET /metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// District reports gathered, per year, street and data version.
+    pub reports: Arc<crate::service::report_cache::ReportCache>,
 }
 
 impl AppState {
@@ -149,14 +171,12 @@ impl AppState {
         let pages_html = html.clone().with_links(pages::leader::links());
         let catalogs = Catalogs::new(catalog);
         // Drafts authored on the pages live in the database only.
-        match db
+        if let Err(e) = db
             .get()
             .map_err(crate::service::ServiceError::from)
-            .and_then(|mut conn| {
-                crate::service::checklists::with_authored(&mut conn, &catalogs.files)
-            }) {
-            Ok(with_drafts) => catalogs.replace(with_drafts),
-            Err(e) => tracing::warn!("未能读取页面导入的考核细则：{e}"),
+            .and_then(|mut conn| catalogs.follow(&mut conn))
+        {
+            tracing::warn!("未能读取页面导入的考核细则：{e}");
         }
         Ok(AppState {
             html: Arc::new(html),
@@ -168,6 +188,7 @@ impl AppState {
             uploads: Arc::new(upload::UploadGate::new(&settings)),
             settings: Arc::new(settings),
             metrics: Arc::default(),
+            reports: Arc::default(),
         })
     }
 
@@ -200,6 +221,7 @@ impl AppState {
         web::block(move || {
             let _entered = span.enter();
             let mut conn = state.db.get()?;
+            state.catalogs.follow(&mut conn)?;
             let catalog = state.catalog();
             let env = Env {
                 catalog: &catalog,
@@ -299,6 +321,7 @@ impl Application {
                     .app_data(web::PathConfig::default().error_handler(|e, _| {
                         ApiError::BadRequest(error::messages::bad_path(&e)).into()
                     }))
+                    .wrap(actix_web::middleware::from_fn(revalidate::revalidate))
                     .wrap(actix_web::middleware::from_fn(
                         pages::browser::api_links_for_people,
                     ))

@@ -444,10 +444,73 @@ const SAMPLE_SIZE: ExactlyOne = ExactlyOne {
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
+/// The lists and reports answered conditionally ([`super::revalidate`]):
+/// `If-None-Match` in, `ETag` and `Cache-Control` out, 304 when unchanged.
+struct Revalidated;
+
+impl Modify for Revalidated {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::path::ParameterBuilder;
+        use utoipa::openapi::{ObjectBuilder, Required};
+        let text = || ObjectBuilder::new().schema_type(Type::String).build();
+        let etag = || {
+            HeaderBuilder::new()
+                .schema(Some(text()))
+                .description(Some(
+                    "A weak tag of this answer for this caller; it changes when anything shown is written",
+                ))
+                .build()
+        };
+        let cache = || {
+            HeaderBuilder::new()
+                .schema(Some(text()))
+                .description(Some(
+                    "private, no-cache: ask again each time, with If-None-Match",
+                ))
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(get) = item
+                .get
+                .as_mut()
+                .filter(|_| super::revalidate::revalidated(path))
+            else {
+                continue;
+            };
+            get.parameters.get_or_insert_with(Vec::new).push(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "The ETag of an earlier answer: 304 while nothing changed",
+                    ))
+                    .schema(Some(text()))
+                    .build()
+                    .into(),
+            );
+            if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
+                ok.headers.insert("ETag".into(), etag().into());
+                ok.headers.insert("Cache-Control".into(), cache().into());
+            }
+            get.responses.responses.insert(
+                "304".into(),
+                ResponseBuilder::new()
+                    .description("Not modified: the If-None-Match tag is current (no body)")
+                    .header("ETag", etag())
+                    .header("Cache-Control", cache())
+                    .build()
+                    .into(),
+            );
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "nianjian 年检", description = "A district archives bureau's annual inspection: self-check uploads, scoring, reviews, spot checks, rectification and reports. Errors are JSON {\"error\": \"...\", \"details\": [...]}. A method a path does not answer is 405 with `Allow`."),
-    modifiers(&BearerAuth, &SharedAnswers, &TextRule, &SAMPLE_SIZE, &ClosedForms, &ActionRules, &UserRules),
+    modifiers(&BearerAuth, &SharedAnswers, &TextRule, &SAMPLE_SIZE, &ClosedForms, &ActionRules, &UserRules, &Revalidated),
     paths(
         api::session::create, api::session::delete, api::session::me,
         api::submissions::create, api::submissions::get, api::submissions::file, api::submissions::review,

@@ -635,3 +635,59 @@ async fn a_unit_sees_only_its_own_unit() {
         "{history}"
     );
 }
+
+/// Writes that change nothing a list or report shows: signing in and out.
+const UNSEEN_WRITES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("DELETE", "/api/v1/users/{id}/sessions"),
+];
+
+/// Every writing route of the table, once, by the first caller it allows:
+/// each moves the data version (数据版本) that other servers' caches and
+/// ETags follow, but signing in and out, which move nothing. A new write
+/// site that forgot to record itself fails here.
+#[actix_web::test]
+async fn every_write_moves_the_data_version_and_sign_ins_do_not() {
+    let f = fixture().await;
+    let usernames = ["", "admin", "inspector", "leader", "unit_a", "unit_b"];
+    let mut wrong = Vec::new();
+    for row in TABLE.iter().filter(|r| r.method != "GET") {
+        let caller = row
+            .expect
+            .iter()
+            .position(|e| *e == Y)
+            .expect("someone may write");
+        let fresh = match (row.method, row.route) {
+            ("DELETE", "/api/v1/session") => Some(f.app.login(usernames[caller]).await),
+            _ => None,
+        };
+        let token = fresh.as_deref().or(f.tokens[caller].as_deref());
+        let before = f.app.data_version();
+        let (path, status, body) = if row.route == "/api/v1/users/{id}" {
+            // The table re-enables an enabled account (nothing changes):
+            // disabling it does change the list of accounts.
+            let path = f.path(row.path).await;
+            let body = json!({"disabled": true});
+            let (status, body) = f.app.send(reqwest::Method::PATCH, token, &path, body).await;
+            (path, status, body)
+        } else {
+            f.call(row, token).await
+        };
+        assert!(
+            (200..300).contains(&status),
+            "{} {path}: {status} {body}",
+            row.method
+        );
+        let after = f.app.data_version();
+        let unseen = UNSEEN_WRITES.contains(&(row.method, row.route));
+        if unseen != (after == before) {
+            wrong.push(format!("{} {path}: version {before} → {after}", row.method));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "wrong data versions:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -158,6 +158,37 @@ impl TestApp {
         }
     }
 
+    /// Another server on this one's database (as behind a load balancer):
+    /// its own pool, catalog and caches; the database stays this one's.
+    pub async fn another_server(&self) -> TestApp {
+        let db = Db::open(self.db.url(), 8).expect("open the same database");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let state = AppState::new(
+            db.clone(),
+            Catalog::embedded().expect("catalog"),
+            Settings::default(),
+        )
+        .expect("app state");
+        let app = Application::build(state, listener, 2).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: client(),
+            db,
+            catalog: Catalog::embedded().expect("catalog"),
+            handle,
+            _dir: None,
+            postgres: None,
+        }
+    }
+
+    /// The data version (数据版本) the servers compare.
+    pub fn data_version(&self) -> i64 {
+        nianjian::service::freshness::data_version(&mut self.conn()).expect("data version")
+    }
+
     pub fn conn(&self) -> PooledConn {
         self.db.get().expect("conn")
     }

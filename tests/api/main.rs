@@ -4,12 +4,14 @@
 
 mod access;
 mod accounts;
+mod caching;
 mod concurrency;
 mod conformance;
 mod demo;
 mod evidence;
 mod helpers;
 mod listing;
+mod multi_server;
 mod notices;
 mod openapi;
 mod operations;

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use crate::domain::audit_chain::{self, Fields};
+use crate::domain::data_version;
 use crate::store::models::{AuditRow, NewAudit};
 use crate::store::schema::{audit_chain as head, audit_log};
 use crate::store::{DbConn, StoreError, StoreResult};
@@ -18,6 +19,7 @@ pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<i64> {
         if moved != 1 {
             return Err(StoreError::NotFound);
         }
+        crate::store::queries::versions::bump(conn, data_version::moved_by(entry.action))?;
         let (seq, prev): (i64, String) = head::table
             .find(1)
             .select((head::seq, head::hash))

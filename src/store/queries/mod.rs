@@ -15,3 +15,4 @@ pub mod samples;
 pub mod submissions;
 pub mod units;
 pub mod users;
+pub mod versions;

@@ -284,3 +284,41 @@ pub fn closed_automatically(conn: &mut DbConn, id: i64) -> StoreResult<bool> {
         .optional()?;
     Ok(last.as_deref() == Some("auto_close"))
 }
+
+/// What the district report shows of a campaign's orders, oldest first,
+/// without the long texts (requirements, defects, reasons): id, unit,
+/// origin campaign, item, title, state, due.
+pub type ReportOrder = (
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    String,
+    String,
+    chrono::NaiveDate,
+);
+
+pub fn for_report(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<ReportOrder>> {
+    Ok(rectifications::table
+        .filter(rectifications::campaign_id.eq(campaign_id))
+        .order(rectifications::id.asc())
+        .select((
+            rectifications::id,
+            rectifications::unit_id,
+            rectifications::origin_campaign_id,
+            rectifications::item_code,
+            rectifications::title,
+            rectifications::state,
+            rectifications::due,
+        ))
+        .load(conn)?)
+}
+
+/// The requirement texts of a campaign's orders, by id (for the workbook's
+/// 整改台账, which prints them).
+pub fn requirements_in(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<(i64, String)>> {
+    Ok(rectifications::table
+        .filter(rectifications::campaign_id.eq(campaign_id))
+        .select((rectifications::id, rectifications::requirement))
+        .load(conn)?)
+}

@@ -33,9 +33,12 @@ pub async fn district(
 ) -> Result<web::Json<DistrictReport>, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
+    let cache = state.reports.clone();
     Ok(web::Json(
         state
-            .run(move |conn, env| reports::district(conn, env, &actor, year, street.as_deref()))
+            .run(move |conn, env| {
+                reports::district_data(conn, env, &actor, &cache, year, street.as_deref())
+            })
             .await?,
     ))
 }
@@ -52,9 +55,10 @@ pub async fn district_workbook(
 ) -> Result<HttpResponse, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
+    let cache = state.reports.clone();
     let file = state
         .run(move |conn, env| {
-            reports::district_workbook(conn, env, &actor, year, street.as_deref())
+            reports::district_workbook(conn, env, &actor, &cache, year, street.as_deref())
         })
         .await?;
     Ok(crate::web::download(&file.file_name, file.bytes))
@@ -72,10 +76,10 @@ pub async fn district_page(
 ) -> Result<HttpResponse, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
-    let html = state.html.clone();
+    let (html, cache) = (state.html.clone(), state.reports.clone());
     let page = state
         .run(move |conn, env| {
-            reports::district_page(conn, env, &actor, &html, year, street.as_deref())
+            reports::district_page(conn, env, &actor, (&html, &cache), year, street.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -181,11 +181,12 @@ async fn district_page(
 ) -> Result<HttpResponse, PageError> {
     let year = year_or_latest(state, year).await?;
     let actor = viewer.actor.clone();
-    let renderer = state.pages_html.clone();
+    let (renderer, cache) = (state.pages_html.clone(), state.reports.clone());
     let wanted = street.clone();
     let (page, streets) = state
         .run(move |conn, env| {
-            let report = reports::district(conn, env, &actor, year, wanted.as_deref())?;
+            let report =
+                reports::district_cached(conn, env, &actor, &cache, year, wanted.as_deref())?;
             let streets: Vec<String> = report.by_street.iter().map(|s| s.label.clone()).collect();
             let page = renderer
                 .dashboard(&report)

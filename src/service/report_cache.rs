@@ -1,0 +1,174 @@
+//! The district report models (and their workbooks) last gathered, per
+//! year, street, data version and day: a leader's refresh, the dashboard
+//! and its xlsx download share one gather until something is written.
+//! Owned by whoever serves (the web state) and handed to the report
+//! functions; a few entries only, the least recently used dropped first.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::NaiveDate;
+
+use crate::reports::model::DistrictReport;
+
+/// What a district report depends on besides the code: the day counts
+/// because overdue days are reckoned from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportKey {
+    pub year: i32,
+    pub street: Option<String>,
+    pub version: i64,
+    pub today: NaiveDate,
+}
+
+impl ReportKey {
+    fn same_report(&self, other: &ReportKey) -> bool {
+        self.year == other.year && self.street == other.street
+    }
+}
+
+struct Entry {
+    key: ReportKey,
+    report: Arc<DistrictReport>,
+    xlsx: Option<Arc<Vec<u8>>>,
+}
+
+/// Bounded: at most `capacity` reports (a 5,000-unit model and its
+/// workbook take some tens of MB).
+pub struct ReportCache {
+    capacity: usize,
+    /// Least recently used first.
+    entries: Mutex<Vec<Entry>>,
+}
+
+impl ReportCache {
+    pub fn new(capacity: usize) -> ReportCache {
+        ReportCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Entry>> {
+        // Nothing panics while holding the lock; a poisoned one is whole.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The entry for `key`, made the most recently used.
+    fn touch<T>(&self, key: &ReportKey, read: impl FnOnce(&Entry) -> Option<T>) -> Option<T> {
+        let mut entries = self.lock();
+        let at = entries.iter().position(|e| &e.key == key)?;
+        let entry = entries.remove(at);
+        let found = read(&entry);
+        entries.push(entry);
+        found
+    }
+
+    pub fn report(&self, key: &ReportKey) -> Option<Arc<DistrictReport>> {
+        self.touch(key, |e| Some(e.report.clone()))
+    }
+
+    pub fn xlsx(&self, key: &ReportKey) -> Option<Arc<Vec<u8>>> {
+        self.touch(key, |e| e.xlsx.clone())
+    }
+
+    /// Keeps a report gathered for `key`; older versions of the same
+    /// report go at once (nobody can ask for them again).
+    pub fn keep_report(&self, key: ReportKey, report: Arc<DistrictReport>) {
+        let mut entries = self.lock();
+        entries.retain(|e| !e.key.same_report(&key));
+        entries.push(Entry {
+            key,
+            report,
+            xlsx: None,
+        });
+        let over = entries.len().saturating_sub(self.capacity);
+        entries.drain(..over);
+    }
+
+    /// Keeps the workbook written from the report kept for `key`.
+    pub fn keep_xlsx(&self, key: &ReportKey, bytes: Arc<Vec<u8>>) {
+        if let Some(entry) = self.lock().iter_mut().find(|e| &e.key == key) {
+            entry.xlsx = Some(bytes);
+        }
+    }
+
+    /// How many reports are kept (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for ReportCache {
+    fn default() -> ReportCache {
+        ReportCache::new(4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(year: i32, street: Option<&str>, version: i64) -> ReportKey {
+        ReportKey {
+            year,
+            street: street.map(str::to_string),
+            version,
+            today: NaiveDate::from_ymd_opt(2013, 3, 1).unwrap(),
+        }
+    }
+
+    fn report() -> Arc<DistrictReport> {
+        Arc::new(crate::reports::model::district(
+            &crate::reports::model::ReportInput {
+                year: 2012,
+                previous_year: 2011,
+                street: None,
+                generated_at: String::new(),
+                tiers: Vec::new(),
+                units: Vec::new(),
+                orders: Vec::new(),
+                inputs: Vec::new(),
+                history: Vec::new(),
+            },
+        ))
+    }
+
+    #[test]
+    fn a_newer_version_misses_and_replaces_the_older() {
+        let cache = ReportCache::new(4);
+        cache.keep_report(key(2012, None, 1), report());
+        assert!(cache.report(&key(2012, None, 1)).is_some());
+        assert!(cache.report(&key(2012, None, 2)).is_none());
+        cache.keep_report(key(2012, None, 2), report());
+        assert_eq!(cache.len(), 1);
+        assert!(cache.report(&key(2012, None, 1)).is_none());
+    }
+
+    #[test]
+    fn the_least_recently_used_goes_first() {
+        let cache = ReportCache::new(2);
+        cache.keep_report(key(2012, None, 1), report());
+        cache.keep_report(key(2011, None, 1), report());
+        assert!(cache.report(&key(2012, None, 1)).is_some());
+        cache.keep_report(key(2012, Some("小营街道"), 1), report());
+        assert_eq!(cache.len(), 2);
+        assert!(cache.report(&key(2011, None, 1)).is_none());
+        assert!(cache.report(&key(2012, None, 1)).is_some());
+    }
+
+    #[test]
+    fn a_workbook_is_kept_beside_its_report_only() {
+        let cache = ReportCache::new(2);
+        cache.keep_xlsx(&key(2012, None, 1), Arc::new(vec![1]));
+        assert!(cache.xlsx(&key(2012, None, 1)).is_none());
+        cache.keep_report(key(2012, None, 1), report());
+        cache.keep_xlsx(&key(2012, None, 1), Arc::new(vec![1]));
+        assert_eq!(cache.xlsx(&key(2012, None, 1)).as_deref(), Some(&vec![1]));
+    }
+}
