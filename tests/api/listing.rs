@@ -295,7 +295,10 @@ async fn paging_through_filtered_results_gives_each_once_in_order() {
         .await;
     let all = all["items"].as_array().expect("items").clone();
     let code = |i: &Value| i["unit"]["code"].as_str().expect("code").to_string();
-    let street = all[0]["unit"]["street"].as_str().expect("street").to_string();
+    let street = all[0]["unit"]["street"]
+        .as_str()
+        .expect("street")
+        .to_string();
     let kind = all[0]["unit"]["kind"].as_str().expect("kind").to_string();
     let total = |i: &Value| (i["total"].as_f64().expect("total") * 100.0).round() as i64;
     // (query, which rows, the order's key): each ends in the unit's code.
@@ -323,15 +326,26 @@ async fn paging_through_filtered_results_gives_each_once_in_order() {
         (
             "sort=street".into(),
             Box::new(|_| true),
-            Box::new(move |i| (i["unit"]["street"].as_str().unwrap_or("").into(), 0, code(i))),
+            Box::new(move |i| {
+                (
+                    i["unit"]["street"].as_str().unwrap_or("").into(),
+                    0,
+                    code(i),
+                )
+            }),
         ),
     ];
     for (query, keep, key) in cases {
         let mut want: Vec<&Value> = all.iter().filter(|i| keep(i)).collect();
         want.sort_by_key(|i| key(i));
         assert!(!want.is_empty(), "{query}");
-        let got = page_through(&app, &token, &format!("/api/v1/assessments?year=2012&{query}"), 7)
-            .await;
+        let got = page_through(
+            &app,
+            &token,
+            &format!("/api/v1/assessments?year=2012&{query}"),
+            7,
+        )
+        .await;
         let codes = |rows: Vec<&Value>| rows.into_iter().map(code).collect::<Vec<_>>();
         assert_eq!(codes(got.iter().collect()), codes(want), "{query}");
     }
@@ -391,10 +405,7 @@ async fn paging_through_filtered_orders_gives_each_once_in_order() {
                 }
             }),
         ),
-        (
-            format!("unit={unit}&q=%25"),
-            Box::new(|_| false),
-        ),
+        (format!("unit={unit}&q=%25"), Box::new(|_| false)),
     ];
     let id = |i: &Value| i["id"].as_i64().expect("id");
     for (query, keep) in cases {

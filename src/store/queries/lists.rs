@@ -77,9 +77,7 @@ macro_rules! units_matching {
                 lower(matched.field(units::code))
                     .like(pattern.clone())
                     .escape('\\')
-                    .or(lower(matched.field(units::name))
-                        .like(pattern)
-                        .escape('\\')),
+                    .or(lower(matched.field(units::name)).like(pattern).escape('\\')),
             )
             .select(matched.field(units::id))
     }};
@@ -169,9 +167,7 @@ pub fn assessment_page(
                     .filter(assessments::provisional.eq(false))
                     .filter(assessments::tier_code.is_null())
             }
-            Some(TierFilter::Code(code)) => {
-                q = q.filter(assessments::tier_code.eq(code.clone()))
-            }
+            Some(TierFilter::Code(code)) => q = q.filter(assessments::tier_code.eq(code.clone())),
             None => {}
         }
         for word in &query.words {
@@ -183,7 +179,9 @@ pub fn assessment_page(
     let mut q = filtered();
     q = match sort {
         AssessmentSort::Code => q.order_by(units::code.asc()),
-        AssessmentSort::Name => q.order_by(units::name.asc()).then_order_by(units::code.asc()),
+        AssessmentSort::Name => q
+            .order_by(units::name.asc())
+            .then_order_by(units::code.asc()),
         AssessmentSort::Street => q
             .order_by(streets::name.is_not_null().asc())
             .then_order_by(streets::name.asc())
