@@ -1,4 +1,5 @@
-DROP INDEX rectifications_campaign_state_due;
+CREATE INDEX rectifications_campaign_unit ON rectifications (campaign_id, unit_id);
+DROP INDEX rectifications_campaign_unit_due;
 DROP INDEX rectifications_campaign_due;
 DROP INDEX plausibility_flags_open;
 DROP INDEX units_name_code;

@@ -22,7 +22,9 @@ CREATE INDEX units_name_code ON units (name, code);
 -- Open plausibility flags of a submission (flagged filter, counts).
 CREATE INDEX plausibility_flags_open ON plausibility_flags (submission_id) WHERE resolved_at IS NULL;
 
--- Orders of a campaign by due date then id (both runs of a list), and by
--- state and due date (the board's counts, one GROUP BY; the state filter).
-CREATE INDEX rectifications_campaign_due ON rectifications (campaign_id, due, id);
-CREATE INDEX rectifications_campaign_state_due ON rectifications (campaign_id, state, due);
+-- Orders of a campaign by due date then id (both runs of a list; the
+-- board's counts, one GROUP BY due date and state, read the index alone),
+-- and a unit's orders the same way (replacing (campaign_id, unit_id)).
+CREATE INDEX rectifications_campaign_due ON rectifications (campaign_id, due, id, state);
+CREATE INDEX rectifications_campaign_unit_due ON rectifications (campaign_id, unit_id, due, id);
+DROP INDEX rectifications_campaign_unit;

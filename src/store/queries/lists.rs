@@ -317,16 +317,17 @@ pub struct StreetCounts {
 /// Every street's figures for a campaign, in one GROUP BY.
 pub fn street_counts(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<StreetCounts>> {
     // The campaign id is ours (an i64), written into the text so that one
-    // text serves both backends' placeholder styles.
+    // text serves both backends' placeholder styles. PostgreSQL sums a
+    // bigint into a numeric: the casts keep every column a bigint.
     let text = format!(
         "SELECT streets.name AS street, COUNT(*) AS units, \
            COUNT(assessments.id) AS submitted, \
            COUNT(assessments.review_id) AS reviewed, \
-           COALESCE(SUM(CASE WHEN submissions.late THEN 1 ELSE 0 END), 0) AS late, \
-           COALESCE(SUM(CASE WHEN {flagged} THEN 1 ELSE 0 END), 0) AS flagged, \
-           COALESCE(SUM((SELECT COUNT(*) FROM plausibility_flags AS flag \
+           CAST(COALESCE(SUM(CASE WHEN submissions.late THEN 1 ELSE 0 END), 0) AS BIGINT) AS late, \
+           CAST(COALESCE(SUM(CASE WHEN {flagged} THEN 1 ELSE 0 END), 0) AS BIGINT) AS flagged, \
+           CAST(COALESCE(SUM((SELECT COUNT(*) FROM plausibility_flags AS flag \
              WHERE flag.submission_id = assessments.submission_id \
-               AND flag.resolved_at IS NULL)), 0) AS open_flags \
+               AND flag.resolved_at IS NULL)), 0) AS BIGINT) AS open_flags \
          FROM units \
          LEFT JOIN streets ON streets.id = units.street_id \
          LEFT JOIN assessments ON assessments.unit_id = units.id \
@@ -421,13 +422,14 @@ fn orders(query: &OrderQuery) -> rectifications::BoxedQuery<'static, Backend> {
 }
 
 /// (state, due date, how many) of the orders `query` selects: one GROUP BY
-/// that gives the counts by state and, with today's date, overdue.
+/// that gives the counts by state and, with today's date, overdue (grouped
+/// by due date first, the order of the indexes).
 pub fn order_groups(
     conn: &mut DbConn,
     query: &OrderQuery,
 ) -> StoreResult<Vec<(String, NaiveDate, i64)>> {
     let grouped = rectifications::table
-        .group_by((rectifications::state, rectifications::due))
+        .group_by((rectifications::due, rectifications::state))
         .select((rectifications::state, rectifications::due, count_star()))
         .into_boxed::<Backend>();
     Ok(filter_orders!(grouped, query).load(conn)?)
