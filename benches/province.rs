@@ -147,16 +147,20 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("start nianjian serve");
-        let address = format!("http://127.0.0.1:{port}");
+        // Owned at once, so that a panic below still stops the process.
+        let server = Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..300 {
             if client
-                .get(format!("{address}/login"))
+                .get(format!("{}/login", server.address))
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return Server { child, address };
+                return server;
             }
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
