@@ -12,9 +12,11 @@ use crate::domain::scoring::TierRef;
 use crate::ingest::self_check::UnitInfo;
 use crate::reports::explain::{DeductionLine, LineFacts, item_lines};
 use crate::store::models::{AssessmentRow, UnitRow};
+use crate::store::queries::lists::{AssessmentQuery, AssessmentSort, TierFilter};
 use crate::store::{DbConn, queries};
 
 use super::evidence::EvidenceView;
+use super::listing::{PageRequest, Paged, Search};
 use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
 
 /// One unit's current result in a year: the contract's list element, with
@@ -47,8 +49,19 @@ pub struct AssessmentSummary {
 
 /// Units by id with their street names, loaded once per request.
 pub fn unit_infos(conn: &mut DbConn) -> ServiceResult<HashMap<i64, (UnitRow, UnitInfo)>> {
-    Ok(queries::units::list(conn)?
-        .into_iter()
+    Ok(infos(queries::units::list(conn)?))
+}
+
+/// The units named, by id, with their street names.
+pub fn unit_infos_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, (UnitRow, UnitInfo)>> {
+    Ok(infos(queries::units::with_streets(conn, ids)?))
+}
+
+fn infos(rows: Vec<(UnitRow, Option<String>)>) -> HashMap<i64, (UnitRow, UnitInfo)> {
+    rows.into_iter()
         .map(|(row, street)| {
             let info = UnitInfo {
                 code: row.code.clone(),
@@ -58,7 +71,7 @@ pub fn unit_infos(conn: &mut DbConn) -> ServiceResult<HashMap<i64, (UnitRow, Uni
             };
             (row.id, (row, info))
         })
-        .collect())
+        .collect()
 }
 
 fn tier_of(row: &AssessmentRow) -> Option<TierRef> {
@@ -142,78 +155,119 @@ fn sort_schema() -> utoipa::openapi::Object {
         .build()
 }
 
-impl AssessmentFilter {
-    fn keeps(&self, s: &AssessmentSummary, search: &super::listing::Search) -> bool {
-        let street = s.unit.street.as_deref().unwrap_or_default();
-        self.street.as_deref().is_none_or(|w| w == street)
-            && self.kind.as_deref().is_none_or(|k| k == s.unit.kind)
-            && self.reviewed.is_none_or(|r| r == s.reviewed)
-            && self.tier.as_deref().is_none_or(|t| match t {
-                "provisional" => s.provisional,
-                "none" => !s.provisional && s.tier.is_none(),
-                code => s.tier.as_ref().is_some_and(|tier| tier.code == code),
-            })
-            && search.matches(&[&s.unit.code, &s.unit.name])
-    }
+/// The store's sort for a `sort` parameter.
+fn sort_of(sort: &str) -> ServiceResult<AssessmentSort> {
+    Ok(match sort {
+        "code" => AssessmentSort::Code,
+        "name" => AssessmentSort::Name,
+        "street" => AssessmentSort::Street,
+        "total" => AssessmentSort::TotalDesc,
+        "-total" => AssessmentSort::TotalAsc,
+        _ => {
+            return Err(ServiceError::BadRequest(format!(
+                "排序 sort 应为 {}之一，收到的是 {sort}",
+                SORTS.join("、")
+            )));
+        }
+    })
 }
 
-/// One page of a year's results, filtered and sorted.
+/// One page of a year's results, filtered and sorted: filters, count, order
+/// and cut in the database (see [`queries::lists`]).
 pub fn find(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &AssessmentFilter,
-    paging: super::listing::PageRequest,
-) -> ServiceResult<super::listing::Paged<AssessmentSummary>> {
+    paging: PageRequest,
+) -> ServiceResult<Paged<AssessmentSummary>> {
     let year = filter
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
-    let sort = filter.sort.as_deref().unwrap_or("code");
-    if !SORTS.contains(&sort) {
-        return Err(ServiceError::BadRequest(format!(
-            "排序 sort 应为 {}之一，收到的是 {sort}",
-            SORTS.join("、")
-        )));
-    }
-    let search = super::listing::Search::new(filter.q.as_deref());
-    let mut all: Vec<AssessmentSummary> = list(conn, actor, year, filter.unit.as_deref())?
+    let sort = sort_of(filter.sort.as_deref().unwrap_or("code"))?;
+    let unit_id = unit_filter(conn, actor, filter.unit.as_deref())?;
+    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+        return Ok(paging.cut(Vec::new()));
+    };
+    let query = AssessmentQuery {
+        campaign_id: campaign.id,
+        unit_id,
+        // An empty street selects the units without one, as it always has.
+        street: filter
+            .street
+            .as_ref()
+            .map(|s| Some(s.clone()).filter(|s| !s.is_empty())),
+        kind: filter.kind.clone(),
+        tier: filter.tier.as_deref().map(|t| match t {
+            "provisional" => TierFilter::Provisional,
+            "none" => TierFilter::None,
+            code => TierFilter::Code(code.to_string()),
+        }),
+        reviewed: filter.reviewed,
+        words: Search::new(filter.q.as_deref()).words().to_vec(),
+    };
+    let (rows, total) = queries::lists::assessment_page(
+        conn,
+        &query,
+        sort,
+        paging.offset(),
+        i64::from(paging.per_page),
+    )?;
+    let lines = rows
         .into_iter()
-        .filter(|s| filter.keeps(s, &search))
+        .map(|(row, unit, street)| {
+            let info = UnitInfo {
+                code: unit.code,
+                name: unit.name,
+                kind: unit.kind,
+                street,
+            };
+            (row, info)
+        })
         .collect();
-    match sort {
-        "name" => all.sort_by(|a, b| a.unit.name.cmp(&b.unit.name)),
-        "street" => all.sort_by(|a, b| a.unit.street.cmp(&b.unit.street)),
-        "total" => all.sort_by_key(|a| std::cmp::Reverse(a.total)),
-        "-total" => all.sort_by_key(|a| a.total),
-        _ => all.sort_by(|a, b| a.unit.code.cmp(&b.unit.code)),
-    }
-    Ok(paging.cut(all))
+    Ok(paging.of(summaries_of(conn, lines)?, total))
 }
 
-/// Summaries for assessment rows, with units and self totals in bulk.
+/// Summaries for assessment rows, with units and self totals in bulk,
+/// ordered by unit code.
 pub fn summaries(
     conn: &mut DbConn,
     rows: Vec<AssessmentRow>,
 ) -> ServiceResult<Vec<AssessmentSummary>> {
     let units = unit_infos(conn)?;
+    let lines = rows
+        .into_iter()
+        .filter_map(|row| {
+            let (_, info) = units.get(&row.unit_id)?;
+            Some((row, info.clone()))
+        })
+        .collect();
+    let mut out = summaries_of(conn, lines)?;
+    out.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
+    Ok(out)
+}
+
+/// Summaries for assessment rows with their units, in the order given;
+/// self totals and late flags are read for these rows only.
+pub fn summaries_of(
+    conn: &mut DbConn,
+    rows: Vec<(AssessmentRow, UnitInfo)>,
+) -> ServiceResult<Vec<AssessmentSummary>> {
     let reviewed: Vec<i64> = rows
         .iter()
-        .filter(|r| r.review_id.is_some())
-        .map(|r| r.submission_id)
+        .filter(|(r, _)| r.review_id.is_some())
+        .map(|(r, _)| r.submission_id)
         .collect();
     let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &reviewed)?
         .into_iter()
         .collect();
-    let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
+    let submission_ids: Vec<i64> = rows.iter().map(|(r, _)| r.submission_id).collect();
     let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?
         .into_iter()
         .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some((_, info)) = units.get(&row.unit_id) else {
-            continue;
-        };
-        out.push(AssessmentSummary {
-            unit: info.clone(),
+    Ok(rows
+        .into_iter()
+        .map(|(row, info)| AssessmentSummary {
+            unit: info,
             year: row.year,
             checklist: row.checklist_reference.clone(),
             total: Points(row.total),
@@ -226,10 +280,8 @@ pub fn summaries(
             late: late.get(&row.submission_id).copied().unwrap_or(false),
             provisional: row.provisional,
             pending: serde_json::from_str(&row.pending).unwrap_or_default(),
-        });
-    }
-    out.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
-    Ok(out)
+        })
+        .collect())
 }
 
 /// One item of an assessment, with its text and the unit's own figure.

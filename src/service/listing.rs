@@ -2,8 +2,9 @@
 //! APIs (contract §4: `page` from 1, `per_page` default 100, at most 1000,
 //! answers carry `total`) and the list pages.
 //!
-//! Lists are filtered and cut here, over rows read for one year; a district
-//! is a few thousand units. Paging in SQL is issue 15's work.
+//! The year's lists are filtered, counted and cut in the database
+//! ([`crate::store::queries::lists`]); [`PageRequest::cut`] remains for
+//! the short lists read whole (a unit's own, the roster's few thousand).
 
 use serde::Serialize;
 
@@ -61,6 +62,21 @@ impl PageRequest {
             .filter(|p| *p >= 1)
             .unwrap_or(1);
         PageRequest { page, per_page }
+    }
+
+    /// How many rows come before this page.
+    pub fn offset(self) -> i64 {
+        (i64::from(self.page) - 1) * i64::from(self.per_page)
+    }
+
+    /// This page's rows, read by the database, out of `total`.
+    pub fn of<T>(self, items: Vec<T>, total: i64) -> Paged<T> {
+        Paged {
+            items,
+            total: usize::try_from(total).unwrap_or_default(),
+            page: self.page,
+            per_page: self.per_page,
+        }
     }
 
     /// The rows of this page out of all of them.
@@ -124,6 +140,11 @@ impl Search {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The words, lower-cased, for a search in the database.
+    pub fn words(&self) -> &[String] {
+        &self.0
     }
 
     pub fn matches(&self, fields: &[&str]) -> bool {

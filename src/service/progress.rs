@@ -2,17 +2,20 @@
 //! the units a page at a time, each with its plausibility flags folded into
 //! a count. The inspectors' first page and its figures come from here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::domain::Points;
-use crate::store::DbConn;
+use crate::ingest::self_check::UnitInfo;
+use crate::store::models::{AssessmentRow, UnitRow};
+use crate::store::queries::lists::{StreetCounts, UnitLine, UnitQuery, UnitStanding};
+use crate::store::{DbConn, queries};
 
 use super::assessments::{self, AssessmentSummary};
 use super::campaigns::{self, CampaignView};
 use super::listing::{PageRequest, Paged, Search};
-use super::{Actor, ServiceError, ServiceResult, flags, roster};
+use super::{Actor, ServiceError, ServiceResult};
 
 /// Where a unit stands in the year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -83,18 +86,27 @@ pub struct StreetFigures {
 }
 
 impl StreetFigures {
-    fn add(&mut self, line: &UnitProgress) {
-        self.units += 1;
-        match line.state {
-            UnitState::Missing => self.missing += 1,
-            UnitState::Reviewed => {
-                self.submitted += 1;
-                self.reviewed += 1;
-            }
-            UnitState::Submitted => self.submitted += 1,
+    fn of(street: String, counts: &StreetCounts) -> Self {
+        let n = |v: i64| usize::try_from(v).unwrap_or_default();
+        StreetFigures {
+            named: street != NO_STREET,
+            street,
+            units: n(counts.units),
+            submitted: n(counts.submitted),
+            missing: n(counts.units - counts.submitted),
+            reviewed: n(counts.reviewed),
+            late: n(counts.late),
+            flagged: n(counts.flagged),
         }
-        self.late += usize::from(line.late);
-        self.flagged += usize::from(line.flags > 0);
+    }
+
+    fn add(&mut self, other: &StreetFigures) {
+        self.units += other.units;
+        self.submitted += other.submitted;
+        self.missing += other.missing;
+        self.reviewed += other.reviewed;
+        self.late += other.late;
+        self.flagged += other.flagged;
     }
 }
 
@@ -151,7 +163,8 @@ pub fn tier_label(result: &AssessmentSummary) -> String {
 }
 
 fn line_of(
-    unit: roster::UnitView,
+    unit: UnitRow,
+    street: Option<String>,
     result: Option<&AssessmentSummary>,
     flags: usize,
 ) -> UnitProgress {
@@ -161,7 +174,7 @@ fn line_of(
         Some(_) => UnitState::Submitted,
     };
     UnitProgress {
-        street: unit.street.unwrap_or_else(|| NO_STREET.into()),
+        street: street.unwrap_or_else(|| NO_STREET.into()),
         code: unit.code,
         name: unit.name,
         kind: unit.kind,
@@ -175,18 +188,9 @@ fn line_of(
     }
 }
 
-impl ProgressFilter {
-    fn keeps(&self, line: &UnitProgress, search: &Search) -> bool {
-        self.street.as_ref().is_none_or(|s| *s == line.street)
-            && self.state.is_none_or(|s| s == line.state)
-            && self.kind.as_ref().is_none_or(|k| *k == line.kind)
-            && (!self.flagged || line.flags > 0)
-            && search.matches(&[&line.code, &line.name])
-    }
-}
-
 /// The year asked for (else the newest campaign's): its figures by street
-/// and one page of its units.
+/// (one GROUP BY) and one page of its units (filtered, counted and cut in
+/// the database; see [`queries::lists`]).
 pub fn year(
     conn: &mut DbConn,
     actor: &Actor,
@@ -196,56 +200,93 @@ pub fn year(
     actor.require_bureau()?;
     let years = campaigns::years(conn)?;
     let year = filter.year.or_else(|| years.first().copied()).unwrap_or(0);
-    let campaign = match campaigns::by_year(conn, year) {
-        Ok(row) => Some(campaigns::view(conn, &row)?),
+    let campaign_row = match campaigns::by_year(conn, year) {
+        Ok(row) => Some(row),
         Err(ServiceError::NotFound(_)) => None,
         Err(e) => return Err(e),
     };
-    let results: HashMap<String, AssessmentSummary> = assessments::list(conn, actor, year, None)?
-        .into_iter()
-        .map(|r| (r.unit.code.clone(), r))
-        .collect();
-    let mut open: HashMap<String, usize> = HashMap::new();
-    for flag in flags::list(conn, actor, year, true)? {
-        *open.entry(flag.unit).or_default() += 1;
-    }
-    let mut streets: BTreeMap<String, StreetFigures> = BTreeMap::new();
+    let campaign = match &campaign_row {
+        Some(row) => Some(campaigns::view(conn, row)?),
+        None => None,
+    };
+    // No campaign: every unit is missing; no assessment matches id -1.
+    let campaign_id = campaign_row.as_ref().map_or(-1, |c| c.id);
     let mut total = StreetFigures {
         street: "全区".into(),
         named: true,
         ..StreetFigures::default()
     };
-    let mut kinds = Vec::new();
-    let search = Search::new(filter.search.as_deref());
-    let mut lines = Vec::new();
-    for unit in roster::list(conn, actor)? {
-        let flags = open.get(&unit.code).copied().unwrap_or(0);
-        let line = line_of(unit.clone(), results.get(&unit.code), flags);
-        if !kinds.contains(&line.kind) {
-            kinds.push(line.kind.clone());
-        }
-        streets
-            .entry(line.street.clone())
-            .or_insert_with(|| StreetFigures {
-                street: line.street.clone(),
-                named: line.street != NO_STREET,
-                ..StreetFigures::default()
-            })
-            .add(&line);
-        total.add(&line);
-        if filter.keeps(&line, &search) {
-            lines.push(line);
-        }
+    let mut open_flags = 0;
+    let mut streets: Vec<StreetFigures> = Vec::new();
+    for counts in queries::lists::street_counts(conn, campaign_id)? {
+        let figures = StreetFigures::of(
+            counts.street.clone().unwrap_or_else(|| NO_STREET.into()),
+            &counts,
+        );
+        total.add(&figures);
+        open_flags += usize::try_from(counts.open_flags).unwrap_or_default();
+        streets.push(figures);
     }
-    lines.sort_by(|a, b| a.street.cmp(&b.street).then(a.code.cmp(&b.code)));
+    streets.sort_by(|a, b| a.street.cmp(&b.street));
+    let query = UnitQuery {
+        campaign_id,
+        street: filter.street.clone(),
+        no_street: NO_STREET.into(),
+        standing: filter.state.map(|s| match s {
+            UnitState::Missing => UnitStanding::Missing,
+            UnitState::Submitted => UnitStanding::Submitted,
+            UnitState::Reviewed => UnitStanding::Reviewed,
+        }),
+        kind: filter.kind.clone(),
+        flagged: filter.flagged,
+        words: Search::new(filter.search.as_deref()).words().to_vec(),
+    };
+    let (rows, count) =
+        queries::lists::unit_page(conn, &query, paging.offset(), i64::from(paging.per_page))?;
+    let lines = units_of(conn, rows)?;
     Ok(YearProgress {
         year,
         years,
         campaign,
-        streets: streets.into_values().collect(),
+        streets,
         total,
-        kinds,
-        open_flags: open.values().sum(),
-        units: paging.cut(lines),
+        kinds: queries::lists::kinds(conn)?,
+        open_flags,
+        units: paging.of(lines, count),
     })
+}
+
+/// A page's lines: results and open flags read for its units only.
+fn units_of(conn: &mut DbConn, rows: Vec<UnitLine>) -> ServiceResult<Vec<UnitProgress>> {
+    let results: Vec<(AssessmentRow, UnitInfo)> = rows
+        .iter()
+        .filter_map(|(unit, street, result)| {
+            let info = UnitInfo {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                kind: unit.kind.clone(),
+                street: street.clone(),
+            };
+            result.clone().map(|r| (r, info))
+        })
+        .collect();
+    let submissions: Vec<i64> = results.iter().map(|(r, _)| r.submission_id).collect();
+    let mut open: HashMap<i64, usize> = HashMap::new();
+    for flag in queries::flags::of_submissions(conn, &submissions)? {
+        if flag.resolved_at.is_none() {
+            *open.entry(flag.submission_id).or_default() += 1;
+        }
+    }
+    let summaries: HashMap<i64, AssessmentSummary> = assessments::summaries_of(conn, results)?
+        .into_iter()
+        .map(|s| (s.assessment_id, s))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(unit, street, result)| {
+            let summary = result.as_ref().and_then(|r| summaries.get(&r.id));
+            let flags = summary.map_or(0, |s| open.get(&s.submission_id).copied().unwrap_or(0));
+            line_of(unit, street, summary, flags)
+        })
+        .collect())
 }

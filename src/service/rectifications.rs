@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Points;
 use crate::domain::rectification::{self as rules, Action, Party, State, TransitionError};
 use crate::store::models::RectificationRow;
+use crate::store::queries::lists::{OrderQuery, OrderSlice};
 use crate::store::{DbConn, queries, write};
 
-use super::assessments::unit_infos;
+use super::assessments::unit_infos_of;
 use super::audit::{self, Entity};
 use super::recording::{campaign_years, event, state_of};
 use super::reviews::{self, ReviewKind, ReviewRequest};
@@ -143,13 +144,10 @@ fn action_schema() -> utoipa::openapi::Object {
     one_of(Action::ALL.map(Action::as_str))
 }
 
-/// The campaign and unit a filter reads (checked: year given, state and
-/// kind known, the unit readable); none when the year has no campaign.
-fn scope(
-    conn: &mut DbConn,
-    actor: &Actor,
-    filter: &Filter,
-) -> ServiceResult<Option<(i64, Option<i64>)>> {
+/// The orders a filter selects, before its state and overdue conditions
+/// (checked: year given, state and kind known, the unit readable); none
+/// when the year has no campaign.
+fn scope(conn: &mut DbConn, actor: &Actor, filter: &Filter) -> ServiceResult<Option<OrderQuery>> {
     let year = filter
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
@@ -177,7 +175,55 @@ fn scope(
         (None, Role::Unit) => Some(actor.unit_id.unwrap_or(-1)),
         (None, _) => None,
     };
-    Ok(queries::campaigns::find_by_year(conn, year)?.map(|c| (c.id, unit_id)))
+    Ok(
+        queries::campaigns::find_by_year(conn, year)?.map(|c| OrderQuery {
+            campaign_id: c.id,
+            unit_id,
+            street: filter.street.clone(),
+            category: filter.category.clone(),
+            kind: filter.kind.clone(),
+            words: Search::new(filter.q.as_deref()).words().to_vec(),
+        }),
+    )
+}
+
+/// The two runs of a list in its order: the overdue orders first (most
+/// days overdue first, that is earliest due), then the others by due date;
+/// ties by id. Each run is one index walk (campaign, due, id).
+fn slices(filter: &Filter, today: NaiveDate) -> Vec<OrderSlice> {
+    // The states an order can be overdue in, as the rules say.
+    let overdue_states: Vec<String> = State::ALL
+        .into_iter()
+        .filter(|s| rules::is_overdue(*s, today - chrono::Days::new(1), today))
+        .map(|s| s.as_str().to_string())
+        .collect();
+    [true, false]
+        .into_iter()
+        .filter(|overdue| filter.overdue.is_none_or(|o| o == *overdue))
+        .map(|overdue| OrderSlice {
+            states: filter.state.clone().map(|s| vec![s]),
+            overdue_states: overdue_states.clone(),
+            today,
+            overdue,
+        })
+        .collect()
+}
+
+/// Items for rows, with their units and years read for these rows only.
+fn items(
+    conn: &mut DbConn,
+    rows: &[RectificationRow],
+    today: NaiveDate,
+) -> ServiceResult<Vec<RectificationItem>> {
+    let years = campaign_years(conn)?;
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.unit_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let units = unit_infos_of(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|r| item_view(r, &years, &units, today))
+        .collect())
 }
 
 /// Orders tracked in a year, filtered; overdue first, then by due date.
@@ -187,127 +233,54 @@ pub fn list(
     filter: &Filter,
     today: NaiveDate,
 ) -> ServiceResult<Vec<RectificationItem>> {
-    let Some((campaign_id, unit_id)) = scope(conn, actor, filter)? else {
+    let Some(query) = scope(conn, actor, filter)? else {
         return Ok(Vec::new());
     };
-    let years = campaign_years(conn)?;
-    let units = unit_infos(conn)?;
-    let search = Search::new(filter.q.as_deref());
-    let mut items: Vec<RectificationItem> =
-        queries::rectifications::in_campaign(conn, campaign_id, unit_id)?
-            .iter()
-            .map(|r| item_view(r, &years, &units, today))
-            .filter(|i| {
-                filter
-                    .street
-                    .as_ref()
-                    .is_none_or(|s| i.street.as_ref() == Some(s))
-            })
-            .filter(|i| filter.state.as_ref().is_none_or(|s| &i.state == s))
-            .filter(|i| filter.overdue.is_none_or(|o| i.overdue == o))
-            .filter(|i| {
-                filter
-                    .category
-                    .as_ref()
-                    .is_none_or(|c| i.category.as_ref() == Some(c))
-            })
-            .filter(|i| filter.kind.as_ref().is_none_or(|k| &i.kind == k))
-            .filter(|i| {
-                search.matches(&[
-                    &i.unit,
-                    &i.unit_name,
-                    i.item.as_deref().unwrap_or_default(),
-                    &i.title,
-                ])
-            })
-            .collect();
-    items.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then(b.days_overdue.cmp(&a.days_overdue))
-            .then(a.due.cmp(&b.due))
-            .then(a.id.cmp(&b.id))
-    });
-    Ok(items)
+    let mut rows = Vec::new();
+    for slice in slices(filter, today) {
+        rows.extend(queries::lists::order_rows(conn, &query, &slice, None)?);
+    }
+    items(conn, &rows, today)
 }
 
-/// An order as a list filters and sorts it (no long texts).
-struct Key {
-    row: crate::store::models::OrderKeyRow,
-    state: State,
-    overdue: bool,
-    days_overdue: i64,
-}
-
-/// The orders `filter` selects, as keys, before its state and overdue
-/// conditions; none when the year has no campaign.
-fn keys(
-    conn: &mut DbConn,
-    actor: &Actor,
-    filter: &Filter,
-    today: NaiveDate,
-) -> ServiceResult<Vec<Key>> {
-    let Some((campaign_id, unit_id)) = scope(conn, actor, filter)? else {
-        return Ok(Vec::new());
-    };
-    let units = unit_infos(conn)?;
-    let search = Search::new(filter.q.as_deref());
-    Ok(
-        queries::rectifications::keys_in_campaign(conn, campaign_id, unit_id)?
-            .into_iter()
-            .filter(|k| {
-                let unit = units.get(&k.unit_id);
-                let street = unit.and_then(|(_, i)| i.street.as_deref());
-                let (code, name) =
-                    unit.map_or(("", ""), |(r, _)| (r.code.as_str(), r.name.as_str()));
-                filter.street.as_deref().is_none_or(|s| street == Some(s))
-                    && filter
-                        .category
-                        .as_ref()
-                        .is_none_or(|c| k.category_code.as_ref() == Some(c))
-                    && filter.kind.as_ref().is_none_or(|kind| &k.kind == kind)
-                    && search.matches(&[
-                        code,
-                        name,
-                        k.item_code.as_deref().unwrap_or_default(),
-                        &k.title,
-                    ])
-            })
-            .map(|row| {
-                let state = State::parse(&row.state).unwrap_or(State::Open);
-                Key {
-                    overdue: rules::is_overdue(state, row.due, today),
-                    days_overdue: rules::days_overdue(state, row.due, today),
-                    state,
-                    row,
-                }
-            })
-            .collect(),
-    )
-}
-
-/// Counts of keys by state and overdue.
-fn count_keys(keys: &[Key]) -> Counts {
-    let mut c = Counts {
-        total: keys.len(),
-        ..Counts::default()
-    };
-    for k in keys {
-        match k.state {
-            State::Open => c.open += 1,
-            State::Submitted => c.submitted += 1,
-            State::Verified => c.verified += 1,
-            State::Returned => c.returned += 1,
-            State::Waived => c.waived += 1,
+/// Counts by state and overdue of (state, due date, count) groups.
+fn count_groups(groups: &[(String, NaiveDate, i64)], today: NaiveDate) -> Counts {
+    let mut c = Counts::default();
+    for (state, due, n) in groups {
+        let n = usize::try_from(*n).unwrap_or_default();
+        let state = State::parse(state).unwrap_or(State::Open);
+        c.total += n;
+        match state {
+            State::Open => c.open += n,
+            State::Submitted => c.submitted += n,
+            State::Verified => c.verified += n,
+            State::Returned => c.returned += n,
+            State::Waived => c.waived += n,
         }
-        c.overdue += usize::from(k.overdue);
+        if rules::is_overdue(state, *due, today) {
+            c.overdue += n;
+        }
     }
     c
 }
 
+/// How many orders of the groups fall in a slice.
+fn count_slice(groups: &[(String, NaiveDate, i64)], slice: &OrderSlice) -> i64 {
+    groups
+        .iter()
+        .filter(|(state, _, _)| slice.states.as_ref().is_none_or(|s| s.contains(state)))
+        .filter(|(state, due, _)| {
+            let state = State::parse(state).unwrap_or(State::Open);
+            rules::is_overdue(state, *due, slice.today) == slice.overdue
+        })
+        .map(|(_, _, n)| n)
+        .sum()
+}
+
 /// A page of the orders `filter` selects, in [`list`]'s order, and the
-/// counts by state (which ignore the filter's state and overdue): the
-/// keys of every order are read, the whole rows of this page only.
+/// counts by state (which ignore the filter's state and overdue). One
+/// GROUP BY (state, due date) gives the counts and the size of each run;
+/// the page is cut from the runs it falls in, whole rows of it only.
 pub fn page_with_counts(
     conn: &mut DbConn,
     actor: &Actor,
@@ -315,43 +288,26 @@ pub fn page_with_counts(
     today: NaiveDate,
     paging: PageRequest,
 ) -> ServiceResult<(Counts, Paged<RectificationItem>)> {
-    let all = keys(conn, actor, filter, today)?;
-    let counts = count_keys(&all);
-    let mut wanted: Vec<Key> = all
-        .into_iter()
-        .filter(|k| {
-            filter
-                .state
-                .as_deref()
-                .is_none_or(|s| k.state.as_str() == s)
-        })
-        .filter(|k| filter.overdue.is_none_or(|o| k.overdue == o))
-        .collect();
-    wanted.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then(b.days_overdue.cmp(&a.days_overdue))
-            .then(a.row.due.cmp(&b.row.due))
-            .then(a.row.id.cmp(&b.row.id))
-    });
-    let cut = paging.cut(wanted);
-    let ids: Vec<i64> = cut.items.iter().map(|k| k.row.id).collect();
-    let rows: HashMap<i64, RectificationRow> = queries::rectifications::by_ids(conn, &ids)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let years = campaign_years(conn)?;
-    let units = unit_infos(conn)?;
-    let page = Paged {
-        items: ids
-            .iter()
-            .filter_map(|id| rows.get(id))
-            .map(|r| item_view(r, &years, &units, today))
-            .collect(),
-        total: cut.total,
-        page: cut.page,
-        per_page: cut.per_page,
+    let Some(query) = scope(conn, actor, filter)? else {
+        return Ok((Counts::default(), paging.cut(Vec::new())));
     };
+    let groups = queries::lists::order_groups(conn, &query)?;
+    let counts = count_groups(&groups, today);
+    let mut skip = paging.offset();
+    let mut wanted = i64::from(paging.per_page);
+    let mut total = 0;
+    let mut rows = Vec::new();
+    for slice in slices(filter, today) {
+        let size = count_slice(&groups, &slice);
+        total += size;
+        if wanted > 0 && skip < size {
+            let got = queries::lists::order_rows(conn, &query, &slice, Some((skip, wanted)))?;
+            wanted -= got.len() as i64;
+            rows.extend(got);
+        }
+        skip = (skip - size).max(0);
+    }
+    let page = paging.of(items(conn, &rows, today)?, total);
     Ok((counts, page))
 }
 
@@ -384,12 +340,13 @@ pub fn counts(
     filter: &Filter,
     today: NaiveDate,
 ) -> ServiceResult<Counts> {
-    let unfiltered = Filter {
-        state: None,
-        overdue: None,
-        ..filter.clone()
+    let Some(query) = scope(conn, actor, filter)? else {
+        return Ok(Counts::default());
     };
-    Ok(count_keys(&keys(conn, actor, &unfiltered, today)?))
+    Ok(count_groups(
+        &queries::lists::order_groups(conn, &query)?,
+        today,
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -435,7 +392,7 @@ pub fn detail(
         .map_err(|_| ServiceError::NotFound(format!("整改事项 {id} 不存在")))?;
     actor.require_read_unit(row.unit_id)?;
     let years = campaign_years(conn)?;
-    let units = unit_infos(conn)?;
+    let units = unit_infos_of(conn, &[row.unit_id])?;
     let evidence = queries::rectifications::evidence(conn, id)?;
     let events = queries::rectifications::events(conn, id)?
         .into_iter()

@@ -261,3 +261,174 @@ async fn list_answers_are_as_snapshotted() {
         serde_json::to_string_pretty(&stable(orders)).expect("json")
     );
 }
+
+/// Every page of `path` (which has no `page`), `per_page` at a time.
+async fn page_through(app: &TestApp, token: &str, path: &str, per_page: usize) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut total = None;
+    for page in 1.. {
+        let (status, list) = app
+            .get(
+                Some(token),
+                &format!("{path}&per_page={per_page}&page={page}"),
+            )
+            .await;
+        assert_eq!(status, 200, "{path}: {list}");
+        let items = list["items"].as_array().expect("items").clone();
+        let said = list["total"].as_u64().expect("total") as usize;
+        assert_eq!(*total.get_or_insert(said), said, "{path}: total stays");
+        assert!(items.len() <= per_page);
+        if items.is_empty() {
+            break;
+        }
+        rows.extend(items);
+    }
+    assert_eq!(rows.len(), total.unwrap_or_default(), "{path}: total");
+    rows
+}
+
+#[actix_web::test]
+async fn paging_through_filtered_results_gives_each_once_in_order() {
+    let (app, token) = demo_app().await;
+    let (_, all) = app
+        .get(Some(&token), "/api/v1/assessments?year=2012&per_page=1000")
+        .await;
+    let all = all["items"].as_array().expect("items").clone();
+    let code = |i: &Value| i["unit"]["code"].as_str().expect("code").to_string();
+    let street = all[0]["unit"]["street"]
+        .as_str()
+        .expect("street")
+        .to_string();
+    let kind = all[0]["unit"]["kind"].as_str().expect("kind").to_string();
+    let total = |i: &Value| (i["total"].as_f64().expect("total") * 100.0).round() as i64;
+    // (query, which rows, the order's key): each ends in the unit's code.
+    type Keep = Box<dyn Fn(&Value) -> bool>;
+    type Key = Box<dyn Fn(&Value) -> (String, i64, String)>;
+    let cases: Vec<(String, Keep, Key)> = vec![
+        (
+            "sort=name".into(),
+            Box::new(|_| true),
+            Box::new(move |i| (i["unit"]["name"].as_str().unwrap().into(), 0, code(i))),
+        ),
+        (
+            format!("street={}&sort=-total", urlencode(&street)),
+            Box::new({
+                let street = street.clone();
+                move |i| i["unit"]["street"] == street.as_str()
+            }),
+            Box::new(move |i| (String::new(), total(i), code(i))),
+        ),
+        (
+            format!("kind={}&sort=total&reviewed=false", urlencode(&kind)),
+            Box::new(move |i| i["unit"]["kind"] == kind.as_str() && i["reviewed"] == false),
+            Box::new(move |i| (String::new(), -total(i), code(i))),
+        ),
+        (
+            "sort=street".into(),
+            Box::new(|_| true),
+            Box::new(move |i| {
+                (
+                    i["unit"]["street"].as_str().unwrap_or("").into(),
+                    0,
+                    code(i),
+                )
+            }),
+        ),
+    ];
+    for (query, keep, key) in cases {
+        let mut want: Vec<&Value> = all.iter().filter(|i| keep(i)).collect();
+        want.sort_by_key(|i| key(i));
+        assert!(!want.is_empty(), "{query}");
+        let got = page_through(
+            &app,
+            &token,
+            &format!("/api/v1/assessments?year=2012&{query}"),
+            7,
+        )
+        .await;
+        let codes = |rows: Vec<&Value>| rows.into_iter().map(code).collect::<Vec<_>>();
+        assert_eq!(codes(got.iter().collect()), codes(want), "{query}");
+    }
+}
+
+#[actix_web::test]
+async fn paging_through_filtered_orders_gives_each_once_in_order() {
+    let (app, token) = demo_app().await;
+    let all = page_through(&app, &token, "/api/v1/rectifications?year=2012", 1000).await;
+    assert!(all.len() > 20, "the demo raises orders: {}", all.len());
+    // The list's order: overdue first, most days first, then due, then id.
+    let key = |i: &Value| {
+        (
+            !i["overdue"].as_bool().expect("overdue"),
+            -i["days_overdue"].as_i64().expect("days"),
+            i["due"].as_str().expect("due").to_string(),
+            i["id"].as_i64().expect("id"),
+        )
+    };
+    assert!(all.windows(2).all(|w| key(&w[0]) < key(&w[1])));
+    let first = &all[0];
+    let street = first["street"].as_str().expect("street").to_string();
+    let unit = first["unit"].as_str().expect("unit").to_string();
+    let word: String = first["unit_name"]
+        .as_str()
+        .expect("name")
+        .chars()
+        .take(2)
+        .collect();
+    let state = first["state"].as_str().expect("state").to_string();
+    type Keep = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(String, Keep)> = vec![
+        ("kind=item".into(), Box::new(|i| i["kind"] == "item")),
+        (
+            format!("street={}", urlencode(&street)),
+            Box::new({
+                let street = street.clone();
+                move |i| i["street"] == street.as_str()
+            }),
+        ),
+        (
+            format!("state={state}&overdue=false"),
+            Box::new({
+                let state = state.clone();
+                move |i| i["state"] == state.as_str() && i["overdue"] == false
+            }),
+        ),
+        ("overdue=true".into(), Box::new(|i| i["overdue"] == true)),
+        (
+            format!("q={}", urlencode(&word)),
+            Box::new({
+                let word = word.clone();
+                move |i| {
+                    ["unit", "unit_name", "item", "title"]
+                        .iter()
+                        .any(|k| i[k].as_str().is_some_and(|t| t.contains(&word)))
+                }
+            }),
+        ),
+        (format!("unit={unit}&q=%25"), Box::new(|_| false)),
+    ];
+    let id = |i: &Value| i["id"].as_i64().expect("id");
+    for (query, keep) in cases {
+        let want: Vec<i64> = all.iter().filter(|i| keep(i)).map(id).collect();
+        let got: Vec<i64> = page_through(
+            &app,
+            &token,
+            &format!("/api/v1/rectifications?year=2012&{query}"),
+            37,
+        )
+        .await
+        .iter()
+        .map(id)
+        .collect();
+        assert_eq!(got, want, "{query}");
+    }
+    // The counts say the same as the list.
+    let (_, counts) = app
+        .get(Some(&token), "/api/v1/rectifications/counts?year=2012")
+        .await;
+    assert_eq!(counts["total"].as_u64(), Some(all.len() as u64), "{counts}");
+    let overdue = all.iter().filter(|i| i["overdue"] == true).count();
+    assert_eq!(counts["overdue"].as_u64(), Some(overdue as u64), "{counts}");
+    let open = all.iter().filter(|i| i["state"] == "open").count();
+    assert_eq!(counts["open"].as_u64(), Some(open as u64), "{counts}");
+}

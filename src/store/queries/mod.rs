@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checklists;
 pub mod evidence;
 pub mod flags;
+pub mod lists;
 pub mod notices;
 pub mod publications;
 pub mod rectifications;

@@ -30,6 +30,22 @@ pub fn list(conn: &mut DbConn) -> StoreResult<Vec<(UnitRow, Option<String>)>> {
         .load(conn)?)
 }
 
+/// The units named, with their streets' names, in no particular order.
+pub fn with_streets(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<(UnitRow, Option<String>)>> {
+    let mut all = Vec::new();
+    // Chunks keep the IN list under SQLite's variable limit.
+    for chunk in ids.chunks(500) {
+        all.extend(
+            units::table
+                .left_join(streets::table)
+                .filter(units::id.eq_any(chunk))
+                .select((UnitRow::as_select(), streets::name.nullable()))
+                .load(conn)?,
+        );
+    }
+    Ok(all)
+}
+
 pub fn insert(conn: &mut DbConn, unit: &NewUnit<'_>) -> StoreResult<i64> {
     let query = diesel::insert_into(units::table)
         .values(unit)

@@ -1,0 +1,396 @@
+//! `cargo bench --bench province`: a city's or province's districts on one
+//! PostgreSQL, filled through the real import path and read under load.
+//!
+//! A fresh database is filled with `BENCH_UNITS` units × `BENCH_YEARS`
+//! years of generated workbooks by HTTP bulk uploads (`BENCH_BATCH` files
+//! an upload) to the release `nianjian serve`, run as its own process so
+//! that its memory is its own. Then it reports:
+//! - import throughput: workbooks per second over the uploads (the
+//!   workbooks are generated between uploads, outside the timing);
+//! - the paged list under load: `GET /api/v1/assessments?year=…&page=N`
+//!   (100 a page, N cycling over the first 20 pages) on 64 connections for
+//!   `BENCH_SECONDS`: requests per second, p50 and p99;
+//! - report times of the newest year on a freshly started server (cold)
+//!   and again (warm): the dashboard (`district.html`) and the district
+//!   workbook (`district.xlsx`);
+//! - the database's size (`pg_database_size`) and the server's peak
+//!   memory (`VmHWM` of /proc/PID/status) after the import and at the end.
+//!
+//! Knobs (environment):
+//! - `BENCH_UNITS` units (default 50,000), `BENCH_YEARS` years ending in
+//!   2012 (default 3), `BENCH_BATCH` files an upload (default 500),
+//!   `BENCH_SECONDS` of load (default 20);
+//! - `NIANJIAN_BENCH_DATABASE=postgres://…/db`: an admin URL (a fresh
+//!   database `nianjian_bench_province` is created beside it and dropped at
+//!   the end; `BENCH_KEEP=1` keeps it); default the local test server.
+//!
+//! Client and server share the machine's cores; the load's client is in
+//! this process, the server in its own.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use rayon::prelude::*;
+use reqwest::multipart::{Form, Part};
+
+use nianjian::domain::random::SplitMix64;
+use nianjian::ingest::checklists::Catalog;
+use nianjian::service::{self, Actor, Clock, Role, accounts};
+use nianjian::store::{DatabaseUrl, Db};
+
+const USER: &str = "bench";
+const PASSWORD: &str = "juanzong-2012-x";
+const NEWEST: i32 = 2012;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().replace(['_', ','], "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// The fresh database, dropped at the end unless `BENCH_KEEP` is set.
+struct Database {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn fresh() -> Database {
+        let admin = std::env::var("NIANJIAN_BENCH_DATABASE")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = "nianjian_bench_province".to_string();
+        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("drop");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create");
+        let (base, _) = admin.rsplit_once('/').expect("URL with a database");
+        let url = format!("{base}/{name}");
+        Database { admin, name, url }
+    }
+
+    fn size(&self) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            bytes: i64,
+        }
+        let mut conn = diesel::PgConnection::establish(&self.url).expect("connect");
+        diesel::RunQueryDsl::get_result::<Size>(
+            diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes"),
+            &mut conn,
+        )
+        .expect("size")
+        .bytes
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            eprintln!("  (kept database {})", self.url);
+            return;
+        }
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// Migrations, checklists and the bench's account, in-process.
+fn prepare(url: &str) {
+    let db = Db::open(&DatabaseUrl::parse(url).expect("url"), 2).expect("open database");
+    let catalog = Catalog::embedded().expect("catalog");
+    let mut conn = db.get().expect("conn");
+    let clock = Clock::at(chrono::Utc::now());
+    service::checklists::sync(&mut conn, &catalog, clock).expect("sync");
+    accounts::add_user(
+        &mut conn,
+        &Actor::command_line(),
+        USER,
+        PASSWORD,
+        Role::Inspector,
+        None,
+        clock,
+    )
+    .expect("user");
+}
+
+/// The release server, as its own process.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    async fn start(url: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("address")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_nianjian"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database", url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nianjian serve");
+        // Owned at once, so that a panic below still stops the process.
+        let server = Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{}/login", server.address))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    fn peak_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn token(client: &reqwest::Client, address: &str) -> String {
+    let body: serde_json::Value = client
+        .post(format!("{address}/api/v1/session"))
+        .json(&serde_json::json!({"username": USER, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    body["token"].as_str().expect("token").to_string()
+}
+
+/// Uploads every year's workbooks, `batch` files an upload; the time spent
+/// in uploads only.
+async fn import(address: &str, token: &str, units: usize, years: &[i32], batch: usize) -> Duration {
+    let catalog = Catalog::embedded().expect("catalog");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3600))
+        .build()
+        .expect("client");
+    let mut spent = Duration::ZERO;
+    let all: Vec<usize> = (0..units).collect();
+    for &year in years {
+        for chunk in all.chunks(batch) {
+            let files: Vec<(String, Vec<u8>)> = chunk
+                .par_iter()
+                .map(|&n| {
+                    let mut rng = SplitMix64::new((n as u64) << 16 | year as u64);
+                    let bytes = common::workbook(&catalog, n, year, &mut rng);
+                    (format!("{n:06}-{year}.xlsx"), bytes)
+                })
+                .collect();
+            let count = files.len();
+            let mut form = Form::new();
+            for (name, bytes) in files {
+                form = form.part("file", Part::bytes(bytes).file_name(name));
+            }
+            let start = Instant::now();
+            let response = client
+                .post(format!("{address}/api/v1/submissions"))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload");
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.expect("json");
+            spent += start.elapsed();
+            assert_eq!(status, 200, "{}", body["error"]);
+            assert_eq!(
+                body["accepted"].as_u64(),
+                Some(count as u64),
+                "every file stored: {body}"
+            );
+        }
+        eprintln!(
+            "  ({year}: {units} workbooks stored, {:.0} s in uploads so far)",
+            spent.as_secs_f64()
+        );
+    }
+    spent
+}
+
+struct Load {
+    requests: usize,
+    seconds: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// 64 connections asking for pages of 100 of the newest year's results.
+async fn load(address: &str, token: &str, connections: usize, seconds: u64) -> Load {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let address = Arc::new(address.to_string());
+    let token = Arc::new(token.to_string());
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let client = client.clone();
+            let address = address.clone();
+            let token = token.clone();
+            actix_web::rt::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut n = c;
+                while Instant::now() < deadline {
+                    let page = n % 20 + 1;
+                    n += 1;
+                    let url = format!(
+                        "{address}/api/v1/assessments?year={NEWEST}&per_page=100&page={page}"
+                    );
+                    let t = Instant::now();
+                    let response = client
+                        .get(url)
+                        .bearer_auth(token.as_str())
+                        .send()
+                        .await
+                        .expect("get");
+                    assert_eq!(response.status(), 200);
+                    let body = response.bytes().await.expect("body");
+                    latencies.push(t.elapsed());
+                    assert!(body.len() > 1000, "a page of results");
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    all.sort();
+    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Load {
+        requests: all.len(),
+        seconds,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+/// One GET's time and size.
+async fn timed(client: &reqwest::Client, token: &str, url: &str) -> (Duration, usize) {
+    let start = Instant::now();
+    let response = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    let size = response.bytes().await.expect("body").len();
+    (start.elapsed(), size)
+}
+
+fn main() {
+    let units = env_number("BENCH_UNITS", 50_000);
+    let year_count = env_number("BENCH_YEARS", 3).max(1);
+    let batch = env_number("BENCH_BATCH", 500).max(1);
+    let seconds = env_number("BENCH_SECONDS", 20) as u64;
+    let connections = 64;
+    let years: Vec<i32> = (0..year_count as i32).map(|i| NEWEST - i).rev().collect();
+
+    let database = Database::fresh();
+    prepare(&database.url);
+    let files = units * years.len();
+    println!(
+        "province: {units} units × {} years ({}–{NEWEST}) on PostgreSQL, {batch} files an upload",
+        years.len(),
+        years[0]
+    );
+    let system = actix_web::rt::System::new();
+    system.block_on(async {
+        let server = Server::start(&database.url).await;
+        let client = reqwest::Client::new();
+        let token = token(&client, &server.address).await;
+        let spent = import(&server.address, &token, units, &years, batch).await;
+        println!(
+            "  import          {files} workbooks in {:.1} s of uploads: {:.1} files/s",
+            spent.as_secs_f64(),
+            files as f64 / spent.as_secs_f64()
+        );
+        let import_peak = server.peak_mib();
+        println!("  database size   {:.0} MiB", database.size() as f64 / 1_048_576.0);
+
+        let result = load(&server.address, &token, connections, seconds).await;
+        println!(
+            "  assessment list page of 100, {connections} connections, {seconds} s: {:.1} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests)",
+            result.requests as f64 / result.seconds,
+            result.p50.as_secs_f64() * 1000.0,
+            result.p99.as_secs_f64() * 1000.0,
+            result.requests
+        );
+        let load_peak = server.peak_mib();
+        drop(server);
+
+        // Reports from a freshly started server: nothing cached.
+        let server = Server::start(&database.url).await;
+        let token = self::token(&client, &server.address).await;
+        for (label, path) in [
+            ("dashboard", "district.html"),
+            ("district xlsx", "district.xlsx"),
+        ] {
+            let url = format!("{}/api/v1/reports/{path}?year={NEWEST}", server.address);
+            let (cold, size) = timed(&client, &token, &url).await;
+            let (warm, _) = timed(&client, &token, &url).await;
+            println!(
+                "  {label:<15} cold {:>8.0} ms   warm {:>8.0} ms   {:.0} KiB",
+                cold.as_secs_f64() * 1000.0,
+                warm.as_secs_f64() * 1000.0,
+                size as f64 / 1024.0
+            );
+        }
+        println!(
+            "  server peak memory (VmHWM): {import_peak:.0} MiB after the import, {load_peak:.0} MiB after the load, {:.0} MiB for the reports",
+            server.peak_mib()
+        );
+    });
+}

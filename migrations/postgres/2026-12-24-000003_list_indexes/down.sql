@@ -1,0 +1,13 @@
+CREATE INDEX rectifications_campaign_unit ON rectifications (campaign_id, unit_id);
+DROP INDEX rectifications_campaign_unit_due;
+DROP INDEX rectifications_campaign_due;
+DROP INDEX plausibility_flags_open;
+DROP INDEX units_name_code;
+DROP INDEX units_kind_code;
+DROP INDEX units_street_code;
+DROP INDEX assessments_campaign_total;
+DROP INDEX assessments_campaign_unit;
+CREATE INDEX submissions_unit_campaign ON submissions (unit_id, campaign_id);
+DROP INDEX submissions_unit_campaign_id;
+CREATE INDEX assessments_submission ON assessments (submission_id);
+DROP INDEX assessments_submission_id;
