@@ -15,6 +15,7 @@ use crate::store::models::{AssessmentRow, UnitRow};
 use crate::store::queries::lists::{AssessmentQuery, AssessmentSort, TierFilter};
 use crate::store::{DbConn, queries};
 
+use super::count_cache::CountCache;
 use super::evidence::EvidenceView;
 use super::listing::{PageRequest, Paged, Search};
 use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
@@ -173,12 +174,14 @@ fn sort_of(sort: &str) -> ServiceResult<AssessmentSort> {
 }
 
 /// One page of a year's results, filtered and sorted: filters, count, order
-/// and cut in the database (see [`queries::lists`]).
+/// and cut in the database (see [`queries::lists`]); the count is kept in
+/// `counts` until the data version moves.
 pub fn find(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &AssessmentFilter,
     paging: PageRequest,
+    counts: &CountCache,
 ) -> ServiceResult<Paged<AssessmentSummary>> {
     let year = filter
         .year
@@ -205,13 +208,20 @@ pub fn find(
         reviewed: filter.reviewed,
         words: Search::new(filter.q.as_deref()).words().to_vec(),
     };
+    let version = super::freshness::data_version(conn)?;
+    let filter_key = format!("assessments {query:?}");
+    let known = counts.get(&filter_key, version);
     let (rows, total) = queries::lists::assessment_page(
         conn,
         &query,
         sort,
         paging.offset(),
         i64::from(paging.per_page),
+        known,
     )?;
+    if known.is_none() {
+        counts.keep(filter_key, version, total);
+    }
     let lines = rows
         .into_iter()
         .map(|(row, unit, street)| {

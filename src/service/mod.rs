@@ -15,6 +15,7 @@ pub mod board;
 pub mod campaigns;
 pub mod checklist_diff;
 pub mod checklists;
+pub mod count_cache;
 pub mod demo;
 pub mod evidence;
 pub mod flags;

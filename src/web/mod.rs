@@ -154,6 +154,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// District reports gathered, per year, street and data version.
     pub reports: Arc<crate::service::report_cache::ReportCache>,
+    /// Lists' totals, per filter and data version.
+    pub counts: Arc<crate::service::count_cache::CountCache>,
 }
 
 impl AppState {
@@ -189,6 +191,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::default(),
             reports: Arc::default(),
+            counts: Arc::default(),
         })
     }
 

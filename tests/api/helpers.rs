@@ -101,8 +101,8 @@ impl TestApp {
                 getrandom_fill(&mut bytes);
                 let name = format!("nianjian_test_{}", hex(&bytes));
                 pg_database::create(&admin, &name);
-                let url = DatabaseUrl::parse(&pg_database::with_database(&admin, &name))
-                    .expect("url");
+                let url =
+                    DatabaseUrl::parse(&pg_database::with_database(&admin, &name)).expect("url");
                 (url, None, Some((admin, name)))
             }
             None => {

@@ -432,3 +432,32 @@ async fn paging_through_filtered_orders_gives_each_once_in_order() {
     let open = all.iter().filter(|i| i["state"] == "open").count();
     assert_eq!(counts["open"].as_u64(), Some(open as u64), "{counts}");
 }
+
+/// The list's `total` is kept per filter until a write: a page asked again
+/// says the same, and an upload (a new unit's result) moves it at once.
+#[actix_web::test]
+async fn a_lists_total_follows_every_write() {
+    let app = TestApp::spawn().await;
+    let token = app.login("inspector").await;
+    let total = |list: &Value| list["total"].as_u64().expect("total");
+    let upload = |code: &'static str, seed: u64| {
+        app.workbook(&crate::helpers::Book {
+            code,
+            name: code,
+            seed,
+            ..Default::default()
+        })
+    };
+    let (status, body) = app.upload(&token, "a.xlsx", upload("330102901", 1)).await;
+    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/assessments?year=2012&per_page=1";
+    let (_, first) = app.get(Some(&token), path).await;
+    assert_eq!(total(&first), 1);
+    let (_, again) = app.get(Some(&token), path).await;
+    assert_eq!(total(&again), 1);
+    let (status, body) = app.upload(&token, "b.xlsx", upload("330102902", 2)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = app.get(Some(&token), path).await;
+    assert_eq!(total(&after), 2, "a kept count outlived a write");
+    assert_eq!(after["items"].as_array().map(Vec::len), Some(1));
+}

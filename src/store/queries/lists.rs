@@ -127,13 +127,14 @@ pub struct AssessmentQuery {
 pub type AssessmentLine = (AssessmentRow, UnitRow, Option<String>);
 
 /// One page of the current assessments `query` selects, in `sort` order,
-/// and how many there are in all.
+/// and how many there are in all (counted unless `known_total` says).
 pub fn assessment_page(
     conn: &mut DbConn,
     query: &AssessmentQuery,
     sort: AssessmentSort,
     offset: i64,
     limit: i64,
+    known_total: Option<i64>,
 ) -> StoreResult<(Vec<AssessmentLine>, i64)> {
     // A closure, so the count and the page share one filter.
     let filtered = || {
@@ -175,7 +176,10 @@ pub fn assessment_page(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let total: i64 = match known_total {
+        Some(total) => total,
+        None => filtered().count().get_result(conn)?,
+    };
     let mut q = filtered();
     q = match sort {
         AssessmentSort::Code => q.order_by(units::code.asc()),

@@ -22,9 +22,10 @@ pub async fn list(
 ) -> Result<web::Json<Items<AssessmentSummary>>, ApiError> {
     let filter = query.into_inner();
     let paging = paging.request()?;
+    let counts = state.counts.clone();
     Ok(Items::of(
         state
-            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging))
+            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &counts))
             .await?,
     ))
 }
