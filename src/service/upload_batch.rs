@@ -1,10 +1,11 @@
 //! A batch upload, the one use case behind every way files arrive (the
 //! API, the unit's and the bureau's upload pages, `nianjian import`): the
-//! files as received are read and scored (the costly part, in parallel),
-//! stored in the order given with one rule for every caller — each file all
-//! or nothing, committed in groups of [`uploads::GROUP`] — and answered per
-//! file: accepted (or recognised as a duplicate) with its result and the
-//! items that lost points, or refused with its problems.
+//! files as received are read and scored (the costly part, in parallel,
+//! overlapping the storing of the group before), stored in the order given
+//! with one rule for every caller — each file all or nothing, committed in
+//! groups of [`uploads::GROUP`] — and answered per file: accepted (or
+//! recognised as a duplicate) with its result and the items that lost
+//! points, or refused with its problems.
 
 use rayon::prelude::*;
 
@@ -69,7 +70,10 @@ impl FileOutcome {
 
 /// Reads and scores what needs it (in parallel), then stores every file in
 /// the order given (unless `dry_run`): each file its own savepoint, files
-/// committed in groups. One answer per incoming file, in order.
+/// committed in groups. A pipeline: while one group is being stored, the
+/// next ones are read and scored on every core (at most two groups wait),
+/// so the database work hides behind the parsing. One answer per incoming
+/// file, in order.
 pub fn upload(
     conn: &mut crate::store::DbConn,
     env: Env<'_>,
@@ -77,17 +81,51 @@ pub fn upload(
     files: Vec<Incoming>,
     options: Options,
 ) -> Vec<FileOutcome> {
-    let ready: Vec<(String, Result<Prepared, ServiceError>)> = files
-        .into_par_iter()
-        .map(|file| match file {
-            Incoming::File { name, bytes } => {
-                let prepared = uploads::prepare(env, &name, bytes);
-                (name, Ok(prepared))
+    let mut outcomes = Vec::with_capacity(files.len());
+    std::thread::scope(|scope| {
+        let (ready, groups) = std::sync::mpsc::sync_channel::<Vec<Ready>>(2);
+        scope.spawn(move || {
+            let mut files = files.into_iter();
+            loop {
+                let group: Vec<Incoming> = files.by_ref().take(uploads::GROUP).collect();
+                if group.is_empty() {
+                    break;
+                }
+                let group = group.into_par_iter().map(|f| read(env, f)).collect();
+                if ready.send(group).is_err() {
+                    break;
+                }
             }
-            Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
-            Incoming::Refused { name, error } => (name, Err(error)),
-        })
-        .collect();
+        });
+        for group in groups {
+            outcomes.extend(store(conn, env, actor, group, options));
+        }
+    });
+    outcomes
+}
+
+/// A file read and scored (or refused before), with its name.
+type Ready = (String, Result<Prepared, ServiceError>);
+
+fn read(env: Env<'_>, file: Incoming) -> Ready {
+    match file {
+        Incoming::File { name, bytes } => {
+            let prepared = uploads::prepare(env, &name, bytes);
+            (name, Ok(prepared))
+        }
+        Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
+        Incoming::Refused { name, error } => (name, Err(error)),
+    }
+}
+
+/// Stores one group of read files; their answers, in order.
+fn store(
+    conn: &mut crate::store::DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    ready: Vec<Ready>,
+    options: Options,
+) -> Vec<FileOutcome> {
     let mut names = Vec::with_capacity(ready.len());
     let mut slots = Vec::with_capacity(ready.len());
     let mut to_store = Vec::new();

@@ -9,12 +9,14 @@ use serde::Serialize;
 
 use crate::domain::{InputValue, plausibility};
 use crate::ingest::self_check::{Named, Problem, SelfCheck, named_version};
-use crate::store::models::{NewSubmission, NewUnit, SubmissionRow};
+use crate::domain::Scorecard;
+use crate::store::models::{NewSubmission, NewUnit, SubmissionRow, UnitRow};
 use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
 use super::checklists;
 use super::recording;
+use super::upload_set;
 use super::scoring::{ScoreView, Scored, score_workbook};
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
 
@@ -128,12 +130,7 @@ pub fn commit_all(
         let group: Vec<Prepared> = rest.by_ref().take(GROUP).collect();
         let size = group.len();
         let stored = write(conn, |conn| {
-            Ok::<_, ServiceError>(
-                group
-                    .into_iter()
-                    .map(|p| commit_in(conn, env, actor, p, dry_run))
-                    .collect::<Vec<_>>(),
-            )
+            Ok::<_, ServiceError>(commit_group(conn, env, actor, group, dry_run))
         });
         match stored {
             Ok(done) => results.extend(done),
@@ -147,9 +144,27 @@ pub fn commit_all(
     results
 }
 
+/// One group inside the caller's transaction: set-based where the files
+/// allow it ([`upload_set`]), else file by file.
+fn commit_group(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    group: Vec<Prepared>,
+    dry_run: bool,
+) -> Vec<ServiceResult<UploadOutcome>> {
+    if dry_run || group.len() < 2 {
+        return group
+            .into_iter()
+            .map(|p| commit_in(conn, env, actor, p, dry_run))
+            .collect();
+    }
+    upload_set::store_group(conn, env, actor, group)
+}
+
 /// One file inside the caller's transaction; its writes are undone alone
 /// when it fails (an invalid file is kept apart, and that is kept).
-fn commit_in(
+pub(super) fn commit_in(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
@@ -419,6 +434,36 @@ fn wrong_version_message(
     ))
 }
 
+/// Where a workbook's unit differs from the roster (a flag, never blocking).
+pub(super) fn unit_notes(unit: &UnitRow, check: &SelfCheck) -> Vec<String> {
+    let mut notes = Vec::new();
+    if unit.name != check.unit.name {
+        notes.push(format!(
+            "自查表中的单位名称“{}”与名册“{}”不一致",
+            check.unit.name, unit.name
+        ));
+    }
+    if unit.kind != check.unit.kind {
+        notes.push(format!(
+            "自查表中的单位类型“{}”与名册“{}”不一致",
+            check.unit.kind, unit.kind
+        ));
+    }
+    notes
+}
+
+/// The audit detail of an accepted upload.
+pub(super) fn accept_note(file_name: &str, check: &SelfCheck, card: &Scorecard, late: bool) -> String {
+    format!(
+        "{file_name}：{}（{}）{} 年度，总分 {}{}",
+        check.unit.name,
+        check.unit.code,
+        check.year,
+        card.total,
+        if late { "，逾期" } else { "" }
+    )
+}
+
 /// The unit of a workbook: from the roster, or (by the bureau) created.
 fn unit_for(
     conn: &mut DbConn,
@@ -426,21 +471,8 @@ fn unit_for(
     check: &SelfCheck,
     clock: Clock,
 ) -> ServiceResult<(i64, Vec<String>)> {
-    let mut notes = Vec::new();
     if let Some(unit) = queries::units::find_by_code(conn, &check.unit.code)? {
-        if unit.name != check.unit.name {
-            notes.push(format!(
-                "自查表中的单位名称“{}”与名册“{}”不一致",
-                check.unit.name, unit.name
-            ));
-        }
-        if unit.kind != check.unit.kind {
-            notes.push(format!(
-                "自查表中的单位类型“{}”与名册“{}”不一致",
-                check.unit.kind, unit.kind
-            ));
-        }
-        return Ok((unit.id, notes));
+        return Ok((unit.id, unit_notes(&unit, check)));
     }
     if !actor.role.is_bureau() {
         // A unit account's own unit is on the roster: a code that is not
@@ -475,7 +507,7 @@ fn unit_for(
         Entity::Unit(id),
         format!("{}（{}），由自查表建立", check.unit.name, check.unit.code),
     )?;
-    Ok((id, notes))
+    Ok((id, Vec::new()))
 }
 
 fn store(
@@ -605,14 +637,7 @@ fn store(
         clock,
         "upload.accept",
         Entity::Submission(submission_id),
-        format!(
-            "{file_name}：{}（{}）{} 年度，总分 {}{}",
-            check.unit.name,
-            check.unit.code,
-            check.year,
-            scored.card.total,
-            if late { "，逾期" } else { "" }
-        ),
+        accept_note(file_name, check, &scored.card, late),
     )?;
 
     Ok(UploadOutcome {

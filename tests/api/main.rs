@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod bulk_import;
 mod concurrency;
 mod conformance;
 mod demo;
