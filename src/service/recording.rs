@@ -308,7 +308,9 @@ fn sync(
         years: &years,
         closed: &closed,
     };
-    let steps = plan_orders(&known, &rows, &campaign, submission, checklist, card, env.clock);
+    let steps = plan_orders(
+        &known, &rows, &campaign, submission, checklist, card, env.clock,
+    );
     let target = Target {
         unit_id: submission.unit_id,
         campaign_id: campaign.id,
@@ -390,9 +392,8 @@ fn snapshots<'a>(
     let mut orders = Vec::with_capacity(rows.len());
     for (row, row_reference, target_tier) in rows {
         let state = state_of(row);
-        let closed_automatically = row.campaign_id == campaign_id
-            && !state.is_active()
-            && known.closed.contains(&row.id);
+        let closed_automatically =
+            row.campaign_id == campaign_id && !state.is_active() && known.closed.contains(&row.id);
         let basis = if *row_reference == reference {
             Some(checklist)
         } else {
@@ -401,7 +402,11 @@ fn snapshots<'a>(
         orders.push(OrderSnapshot {
             id: row.id,
             campaign_id: row.campaign_id,
-            year: known.years.get(&row.campaign_id).copied().unwrap_or_default(),
+            year: known
+                .years
+                .get(&row.campaign_id)
+                .copied()
+                .unwrap_or_default(),
             origin_campaign_id: row.origin_campaign_id,
             finding_key: row.finding_key.clone(),
             state,

@@ -70,10 +70,7 @@ impl FileOutcome {
 
 /// Reads and scores what needs it (in parallel), then stores every file in
 /// the order given (unless `dry_run`): each file its own savepoint, files
-/// committed in groups. A pipeline: while one group is being stored, the
-/// next ones are read and scored on every core (at most two groups wait),
-/// so the database work hides behind the parsing. One answer per incoming
-/// file, in order.
+/// committed in groups. One answer per incoming file, in order.
 pub fn upload(
     conn: &mut crate::store::DbConn,
     env: Env<'_>,
@@ -82,26 +79,52 @@ pub fn upload(
     options: Options,
 ) -> Vec<FileOutcome> {
     let mut outcomes = Vec::with_capacity(files.len());
+    let done: Result<(), std::convert::Infallible> =
+        upload_each(conn, env, actor, files.into_iter(), options, |o| {
+            outcomes.push(o);
+            Ok(())
+        });
+    let Ok(()) = done;
+    outcomes
+}
+
+/// As [`upload`], for files that come one after another (an import of a
+/// directory), answered one by one to `each` in order. A pipeline: while
+/// one group is being stored, the next ones are read and scored on every
+/// core (at most two groups wait), so the database work hides behind the
+/// parsing. An error of `each` stops the import there.
+pub fn upload_each<E>(
+    conn: &mut crate::store::DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    files: impl Iterator<Item = Incoming> + Send,
+    options: Options,
+    mut each: impl FnMut(FileOutcome) -> Result<(), E>,
+) -> Result<(), E> {
     std::thread::scope(|scope| {
         let (ready, groups) = std::sync::mpsc::sync_channel::<Vec<Ready>>(2);
         scope.spawn(move || {
-            let mut files = files.into_iter();
+            let mut files = files;
             loop {
                 let group: Vec<Incoming> = files.by_ref().take(uploads::GROUP).collect();
                 if group.is_empty() {
                     break;
                 }
                 let group = group.into_par_iter().map(|f| read(env, f)).collect();
+                // The receiver gone: the import stopped.
                 if ready.send(group).is_err() {
                     break;
                 }
             }
         });
-        for group in groups {
-            outcomes.extend(store(conn, env, actor, group, options));
+        for group in groups.iter() {
+            for outcome in store(conn, env, actor, group, options) {
+                // Returning drops the receiver, which stops the reader.
+                each(outcome)?;
+            }
         }
-    });
-    outcomes
+        Ok(())
+    })
 }
 
 /// A file read and scored (or refused before), with its name.

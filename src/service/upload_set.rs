@@ -15,9 +15,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::domain::{InputValue, plausibility};
-use crate::store::models::{
-    CampaignRow, NewAudit, NewSubmission, NewUnit, SubmissionRow, UnitRow,
-};
+use crate::store::models::{CampaignRow, NewAudit, NewSubmission, NewUnit, SubmissionRow, UnitRow};
 use crate::store::{DbConn, queries, savepoint};
 
 use super::audit::{self, Entity};
@@ -45,7 +43,11 @@ pub(super) fn store_group(
         if plan.run == 0 {
             // One by one up to the next plain file; a file that opens the
             // year or its checklist changes what the rest read.
-            for verdict in plan.verdicts.iter().chain(std::iter::once(&Verdict::Replan)) {
+            for verdict in plan
+                .verdicts
+                .iter()
+                .chain(std::iter::once(&Verdict::Replan))
+            {
                 if *verdict == Verdict::Set {
                     break;
                 }
@@ -553,7 +555,10 @@ fn sync_orders(
     };
     let mut planned = Vec::with_capacity(placed.len());
     for ((p, submission), assessment_id) in placed.iter().zip(submissions).zip(assessments) {
-        let rows = by_unit.get(&p.unit_id).map(Vec::as_slice).unwrap_or_default();
+        let rows = by_unit
+            .get(&p.unit_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let check = &p.scored.check;
         let steps = recording::plan_orders(
             &known,

@@ -7,17 +7,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::Scorecard;
 use crate::domain::{InputValue, plausibility};
 use crate::ingest::self_check::{Named, Problem, SelfCheck, named_version};
-use crate::domain::Scorecard;
 use crate::store::models::{NewSubmission, NewUnit, SubmissionRow, UnitRow};
 use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
 use super::checklists;
 use super::recording;
-use super::upload_set;
 use super::scoring::{ScoreView, Scored, score_workbook};
+use super::upload_set;
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
 
 pub use super::sha256;
@@ -453,7 +453,12 @@ pub(super) fn unit_notes(unit: &UnitRow, check: &SelfCheck) -> Vec<String> {
 }
 
 /// The audit detail of an accepted upload.
-pub(super) fn accept_note(file_name: &str, check: &SelfCheck, card: &Scorecard, late: bool) -> String {
+pub(super) fn accept_note(
+    file_name: &str,
+    check: &SelfCheck,
+    card: &Scorecard,
+    late: bool,
+) -> String {
     format!(
         "{file_name}：{}（{}）{} 年度，总分 {}{}",
         check.unit.name,

@@ -29,12 +29,20 @@ fn files(app: &TestApp) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
         })
     };
     let first: Vec<(String, Vec<u8>)> = (1..=2)
-        .map(|n| (format!("2011-{n}.xlsx"), book(&unit(n), 2011, n as u64, 0.5)))
+        .map(|n| {
+            (
+                format!("2011-{n}.xlsx"),
+                book(&unit(n), 2011, n as u64, 0.5),
+            )
+        })
         .collect();
     let mut bulk: Vec<(String, Vec<u8>)> = (1..=9)
         .map(|n| {
             let quality = [0.4, 0.6, 0.8, 0.95][n % 4];
-            (format!("2012-{n}.xlsx"), book(&unit(n), 2012, 10 + n as u64, quality))
+            (
+                format!("2012-{n}.xlsx"),
+                book(&unit(n), 2012, 10 + n as u64, quality),
+            )
         })
         .collect();
     bulk.insert(4, bulk[2].clone());
@@ -313,7 +321,10 @@ async fn a_bulk_upload_stores_the_same_rows_as_the_files_one_by_one() {
     assert_eq!(bulk_answers, single_answers);
     assert_eq!(body["accepted"], 12, "{body}");
     assert_eq!(body["files"][4]["duplicate"], true, "the same file twice");
-    assert_eq!(body["files"][10]["duplicate"], true, "last year's file again");
+    assert_eq!(
+        body["files"][10]["duplicate"], true,
+        "last year's file again"
+    );
     assert!(
         body["files"][11]["flags"].to_string().contains("旧名社区"),
         "{}",
@@ -323,7 +334,11 @@ async fn a_bulk_upload_stores_the_same_rows_as_the_files_one_by_one() {
     let (bulk_rows, single_rows) = (rows(&bulk_app), rows(&single_app));
     let carried = bulk_rows.iter().filter(|r| r.contains("\"carry\"")).count();
     assert!(carried > 0, "2011's orders are carried into 2012");
-    assert!(bulk_rows.iter().any(|r| r.starts_with("event: ") && r != "event: 0"));
+    assert!(
+        bulk_rows
+            .iter()
+            .any(|r| r.starts_with("event: ") && r != "event: 0")
+    );
     for (b, s) in bulk_rows.iter().zip(&single_rows) {
         assert_eq!(b, s);
     }
@@ -369,7 +384,11 @@ async fn a_file_that_fails_while_stored_leaves_the_rest_of_its_group_stored() {
     poison(&app);
     let files: Vec<(String, Vec<u8>)> = (1..=6)
         .map(|n| {
-            let name = if n == 3 { "poison.xlsx".into() } else { format!("{n}.xlsx") };
+            let name = if n == 3 {
+                "poison.xlsx".into()
+            } else {
+                format!("{n}.xlsx")
+            };
             (name, book(n))
         })
         .collect();

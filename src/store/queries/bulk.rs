@@ -13,9 +13,8 @@ use crate::store::models::{
     NewRectificationEvent, NewSubmission, NewUnit, RectificationRow, SubmissionRow, UnitRow,
 };
 use crate::store::schema::{
-    assessment_categories, assessment_items, assessments, plausibility_flags,
-    rectification_events, rectifications, stored_files, submission_answers, submission_inputs,
-    submissions, units,
+    assessment_categories, assessment_items, assessments, plausibility_flags, rectification_events,
+    rectifications, stored_files, submission_answers, submission_inputs, submissions, units,
 };
 use crate::store::{DbConn, StoreResult};
 
@@ -252,8 +251,7 @@ pub fn insert_orders(
                 rectifications::unit_id,
                 rectifications::finding_key,
             ));
-        all.extend(on_backend!(&mut *conn, |c| query
-            .get_results::<(i64, i64, String)>(c))?);
+        all.extend(on_backend!(&mut *conn, |c| query.get_results::<(i64, i64, String)>(c))?);
     }
     Ok(all)
 }
