@@ -1,6 +1,6 @@
 //! Set-based reads and writes for a group of uploaded files: one statement
-//! per table per group (chunked under the bind-parameter limits) instead of
-//! one per file. Used by `service::upload_set`.
+//! per table per group (chunked under the bind-parameter limits; COPY on
+//! PostgreSQL where no ids come back) instead of one per file. Used by `service::upload_set`.
 
 use std::collections::HashMap;
 
@@ -29,6 +29,26 @@ fn rows_per_statement(columns: usize) -> usize {
 
 /// Ids for IN lists: well under both limits.
 const IN_CHUNK: usize = 5_000;
+
+/// Writes rows that need no ids back: PostgreSQL's COPY (binary, one
+/// stream for all of them), SQLite's multi-row INSERT in chunks.
+macro_rules! copy_in {
+    ($conn:expr, $table:expr, $rows:expr, $columns:expr) => {{
+        let rows = $rows;
+        match &mut *$conn {
+            DbConn::Postgres(c) => {
+                if !rows.is_empty() {
+                    diesel::copy_from($table).from_insertable(rows).execute(c)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for chunk in rows.chunks(rows_per_statement($columns)) {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+    }};
+}
 
 /// Units by code (those that exist).
 pub fn units_by_codes(conn: &mut DbConn, codes: &[&str]) -> StoreResult<Vec<UnitRow>> {
@@ -176,10 +196,7 @@ pub fn insert_inputs(conn: &mut DbConn, rows: &[(i64, String, String)]) -> Store
             )
         })
         .collect();
-    for chunk in rows.chunks(rows_per_statement(3)) {
-        let query = diesel::insert_into(submission_inputs::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, submission_inputs::table, &rows, 3);
     Ok(())
 }
 
@@ -198,10 +215,7 @@ pub fn insert_answers(conn: &mut DbConn, rows: &[AnswerRow]) -> StoreResult<()> 
             )
         })
         .collect();
-    for chunk in rows.chunks(rows_per_statement(4)) {
-        let query = diesel::insert_into(submission_answers::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, submission_answers::table, &rows, 4);
     Ok(())
 }
 
@@ -221,18 +235,12 @@ pub fn insert_assessments(
 }
 
 pub fn insert_items(conn: &mut DbConn, rows: &[AssessmentItemRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(rows_per_statement(11)) {
-        let query = diesel::insert_into(assessment_items::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, assessment_items::table, rows, 11);
     Ok(())
 }
 
 pub fn insert_categories(conn: &mut DbConn, rows: &[AssessmentCategoryRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(rows_per_statement(6)) {
-        let query = diesel::insert_into(assessment_categories::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, assessment_categories::table, rows, 6);
     Ok(())
 }
 
@@ -257,10 +265,7 @@ pub fn insert_orders(
 }
 
 pub fn insert_events(conn: &mut DbConn, rows: &[NewRectificationEvent<'_>]) -> StoreResult<()> {
-    for chunk in rows.chunks(rows_per_statement(12)) {
-        let query = diesel::insert_into(rectification_events::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, rectification_events::table, rows, 12);
     Ok(())
 }
 
@@ -328,9 +333,6 @@ pub fn insert_flags(
             )
         })
         .collect();
-    for chunk in rows.chunks(rows_per_statement(4)) {
-        let query = diesel::insert_into(plausibility_flags::table).values(chunk);
-        on_backend!(&mut *conn, |c| query.execute(c))?;
-    }
+    copy_in!(conn, plausibility_flags::table, &rows, 4);
     Ok(())
 }
