@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+use rayon::prelude::*;
+
 use crate::domain::{InputValue, plausibility};
 use crate::store::models::{CampaignRow, NewAudit, NewSubmission, NewUnit, SubmissionRow, UnitRow};
 use crate::store::{DbConn, queries, savepoint};
@@ -35,11 +37,8 @@ pub(super) fn store_group(
     let mut results = Vec::with_capacity(group.len());
     let mut rest: VecDeque<Prepared> = group.into();
     while !rest.is_empty() {
-        let plan = match read_plan(conn, actor, rest.make_contiguous()) {
-            Ok(plan) => plan,
-            // The reads failed: the per-file path answers for the file.
-            Err(_) => Plan::default(),
-        };
+        // Reads that fail leave no plan: the per-file path answers for the file.
+        let plan = read_plan(conn, actor, rest.make_contiguous()).unwrap_or_default();
         if plan.run == 0 {
             // One by one up to the next plain file; a file that opens the
             // year or its checklist changes what the rest read.
@@ -176,9 +175,8 @@ fn verdict(
         }
         Some(_) => {}
     }
-    if !published.contains_key(&check.year) {
-        let latest = queries::publications::latest(conn, check.year)?;
-        published.insert(check.year, latest.is_some());
+    if let std::collections::hash_map::Entry::Vacant(e) = published.entry(check.year) {
+        e.insert(queries::publications::latest(conn, check.year)?.is_some());
     }
     if published[&check.year] {
         // Corrections of a publication are written file by file.
@@ -441,24 +439,35 @@ fn insert_answers(
     placed: &[Placed<'_>],
     submissions: &[SubmissionRow],
 ) -> ServiceResult<()> {
-    let mut inputs = Vec::new();
-    let mut answers = Vec::new();
-    for (p, submission) in placed.iter().zip(submissions) {
-        let check = &p.scored.check;
-        inputs.extend(
-            check
+    // Rows built on every core; written in one go.
+    let built: Vec<(Vec<_>, Vec<_>)> = placed
+        .par_iter()
+        .zip(submissions)
+        .map(|(p, submission)| {
+            let check = &p.scored.check;
+            let inputs: Vec<_> = check
                 .answers
                 .inputs
                 .iter()
-                .map(|(k, v)| (submission.id, k.clone(), encode_input(v))),
-        );
-        answers.extend(check.checklist.items.iter().filter_map(|item| {
-            let answer = check.answers.self_scores.get(&item.code).map(encode_answer);
-            let remark = check.remarks.get(&item.code).cloned();
-            (answer.is_some() || remark.is_some())
-                .then(|| (submission.id, item.code.clone(), answer, remark))
-        }));
-    }
+                .map(|(k, v)| (submission.id, k.clone(), encode_input(v)))
+                .collect();
+            let answers: Vec<_> = check
+                .checklist
+                .items
+                .iter()
+                .filter_map(|item| {
+                    let answer = check.answers.self_scores.get(&item.code).map(encode_answer);
+                    let remark = check.remarks.get(&item.code).cloned();
+                    (answer.is_some() || remark.is_some())
+                        .then(|| (submission.id, item.code.clone(), answer, remark))
+                })
+                .collect();
+            (inputs, answers)
+        })
+        .collect();
+    let (inputs, answers): (Vec<_>, Vec<_>) = built.into_iter().unzip();
+    let inputs: Vec<_> = inputs.into_iter().flatten().collect();
+    let answers: Vec<_> = answers.into_iter().flatten().collect();
     queries::bulk::insert_inputs(conn, &inputs)?;
     queries::bulk::insert_answers(conn, &answers)?;
     Ok(())
@@ -472,7 +481,7 @@ fn insert_assessments(
     submissions: &[SubmissionRow],
 ) -> ServiceResult<Vec<i64>> {
     let parts: Vec<AssessmentParts> = placed
-        .iter()
+        .par_iter()
         .zip(submissions)
         .map(|(p, s)| AssessmentParts::of(s, &p.scored.check.checklist, &p.scored.card))
         .collect();
@@ -553,22 +562,28 @@ fn sync_orders(
         years: &years,
         closed: &closed,
     };
+    // The plans (pure, the costly part) on every core; their steps written in order.
+    let plans: Vec<_> = placed
+        .par_iter()
+        .zip(submissions)
+        .map(|(p, submission)| {
+            let rows = by_unit
+                .get(&p.unit_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            recording::plan_orders(
+                &known,
+                rows,
+                p.campaign,
+                submission,
+                &p.scored.check.checklist,
+                &p.scored.card,
+                env.clock,
+            )
+        })
+        .collect();
     let mut planned = Vec::with_capacity(placed.len());
-    for ((p, submission), assessment_id) in placed.iter().zip(submissions).zip(assessments) {
-        let rows = by_unit
-            .get(&p.unit_id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let check = &p.scored.check;
-        let steps = recording::plan_orders(
-            &known,
-            rows,
-            p.campaign,
-            submission,
-            &check.checklist,
-            &p.scored.card,
-            env.clock,
-        );
+    for ((p, steps), assessment_id) in placed.iter().zip(plans).zip(assessments) {
         let target = Target {
             unit_id: p.unit_id,
             campaign_id: p.campaign.id,
@@ -618,28 +633,35 @@ fn insert_flags(
             inputs.entry(id).or_default().insert(key, value);
         }
     }
+    let empty = BTreeMap::new();
+    let found: Vec<Vec<(Option<String>, String)>> = placed
+        .par_iter()
+        .map(|p| {
+            let check = &p.scored.check;
+            let previous = p
+                .campaign
+                .year
+                .checked_sub(1)
+                .and_then(|year| plan.campaigns.get(&year))
+                .and_then(|c| last_year.get(&(p.unit_id, c.id)))
+                .map(|s| inputs.get(&s.id).unwrap_or(&empty));
+            let mut flags: Vec<(Option<String>, String)> = plausibility::check(
+                &check.checklist,
+                &check.unit.kind,
+                &check.answers.inputs,
+                previous,
+                env.plausibility,
+            )
+            .into_iter()
+            .map(|f| (f.input, f.message))
+            .collect();
+            flags.extend(p.notes.iter().map(|n| (None, n.clone())));
+            flags
+        })
+        .collect();
     let mut rows = Vec::new();
     let mut messages = Vec::with_capacity(placed.len());
-    for (p, submission) in placed.iter().zip(submissions) {
-        let check = &p.scored.check;
-        let previous = p
-            .campaign
-            .year
-            .checked_sub(1)
-            .and_then(|year| plan.campaigns.get(&year))
-            .and_then(|c| last_year.get(&(p.unit_id, c.id)))
-            .map(|s| inputs.remove(&s.id).unwrap_or_default());
-        let mut flags: Vec<(Option<String>, String)> = plausibility::check(
-            &check.checklist,
-            &check.unit.kind,
-            &check.answers.inputs,
-            previous.as_ref(),
-            env.plausibility,
-        )
-        .into_iter()
-        .map(|f| (f.input, f.message))
-        .collect();
-        flags.extend(p.notes.iter().map(|n| (None, n.clone())));
+    for (flags, submission) in found.into_iter().zip(submissions) {
         messages.push(flags.iter().map(|(_, m)| m.clone()).collect());
         rows.extend(
             flags

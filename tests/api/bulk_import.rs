@@ -13,10 +13,13 @@ use nianjian::store::DbConn;
 
 use crate::helpers::{Book, TestApp};
 
+/// A file's name and bytes.
+type Named = (String, Vec<u8>);
+
 /// Two units' 2011 workbooks (stored first, so that 2012 finds their
 /// orders and last year's facts), then a 2012 bulk: nine units, the same
 /// file twice, a 2011 file again, and a unit whose roster name differs.
-fn files(app: &TestApp) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
+fn files(app: &TestApp) -> (Vec<Named>, Vec<Named>) {
     let unit = |n: usize| format!("3301023{n:02}");
     let book = |code: &str, year: i32, seed: u64, quality: f64| {
         app.workbook(&Book {
@@ -28,7 +31,7 @@ fn files(app: &TestApp) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
             ..Book::default()
         })
     };
-    let first: Vec<(String, Vec<u8>)> = (1..=2)
+    let first: Vec<Named> = (1..=2)
         .map(|n| {
             (
                 format!("2011-{n}.xlsx"),
@@ -36,7 +39,7 @@ fn files(app: &TestApp) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
             )
         })
         .collect();
-    let mut bulk: Vec<(String, Vec<u8>)> = (1..=9)
+    let mut bulk: Vec<Named> = (1..=9)
         .map(|n| {
             let quality = [0.4, 0.6, 0.8, 0.95][n % 4];
             (
