@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::domain::Points;
 
+use super::upload_set;
 use super::uploads::{self, Prepared, UploadOutcome};
 use super::{Actor, Env, ServiceError};
 
@@ -162,7 +163,8 @@ fn store(
             Err(e) => slots.push(Some(Err(e))),
         }
     }
-    let mut stored = uploads::commit_all(conn, env, actor, to_store, options.dry_run).into_iter();
+    let mut stored =
+        upload_set::commit_all(conn, env, actor, to_store, options.dry_run).into_iter();
     names
         .into_iter()
         .zip(slots)

@@ -25,10 +25,30 @@ use super::recording::{self, AssessmentParts, Known, Target};
 use super::uploads::{self, Prepared, UploadOutcome};
 use super::{Actor, Env, ServiceError, ServiceResult, encode_answer, encode_input};
 
+/// Stores prepared workbooks in the order given, committed in groups of
+/// [`uploads::GROUP`] (one transaction each): set-based where the files
+/// allow it, else file by file (and always so for a dry run or a single
+/// file). Each file all or nothing; a result per file, in order.
+pub(super) fn commit_all(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    prepared: Vec<Prepared>,
+    dry_run: bool,
+) -> Vec<ServiceResult<UploadOutcome>> {
+    // One file alone is fewer statements the plain way.
+    if dry_run || prepared.len() < 2 {
+        return uploads::commit_all(conn, env, actor, prepared, dry_run);
+    }
+    uploads::commit_groups(conn, actor, prepared, |conn, group| {
+        store_group(conn, env, actor, group)
+    })
+}
+
 /// Stores a group of prepared files in the order given (inside the
 /// caller's transaction): runs of plain files set-based, the others one by
 /// one. A result per file, in order.
-pub(super) fn store_group(
+fn store_group(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,

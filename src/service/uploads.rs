@@ -17,7 +17,6 @@ use super::audit::{self, Entity};
 use super::checklists;
 use super::recording;
 use super::scoring::{ScoreView, Scored, score_workbook};
-use super::upload_set;
 use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, encode_answer, encode_input};
 
 pub use super::sha256;
@@ -108,15 +107,32 @@ pub fn commit(
 /// groups (far fewer commits) while each file keeps its own savepoint.
 pub const GROUP: usize = 50;
 
-/// Stores prepared workbooks in the order given. Each file is all or
-/// nothing (a savepoint of its own); files are committed in groups. A
-/// result per file, in order.
+/// Stores prepared workbooks in the order given, file by file. Each file
+/// is all or nothing (a savepoint of its own); files are committed in
+/// groups. A result per file, in order. (A bulk import stores its groups
+/// set-based: `upload_batch` goes through `upload_set`.)
 pub fn commit_all(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
     prepared: Vec<Prepared>,
     dry_run: bool,
+) -> Vec<ServiceResult<UploadOutcome>> {
+    commit_groups(conn, actor, prepared, |conn, group| {
+        group
+            .into_iter()
+            .map(|p| commit_in(conn, env, actor, p, dry_run))
+            .collect()
+    })
+}
+
+/// Commits prepared workbooks group by group, each group's files stored
+/// by `store_group` inside the group's transaction. A result per file.
+pub(super) fn commit_groups(
+    conn: &mut DbConn,
+    actor: &Actor,
+    prepared: Vec<Prepared>,
+    mut store_group: impl FnMut(&mut DbConn, Vec<Prepared>) -> Vec<ServiceResult<UploadOutcome>>,
 ) -> Vec<ServiceResult<UploadOutcome>> {
     if actor.role == Role::Leader {
         return prepared
@@ -129,9 +145,7 @@ pub fn commit_all(
     while rest.peek().is_some() {
         let group: Vec<Prepared> = rest.by_ref().take(GROUP).collect();
         let size = group.len();
-        let stored = write(conn, |conn| {
-            Ok::<_, ServiceError>(commit_group(conn, env, actor, group, dry_run))
-        });
+        let stored = write(conn, |conn| Ok::<_, ServiceError>(store_group(conn, group)));
         match stored {
             Ok(done) => results.extend(done),
             // The group's commit itself failed: none of it is stored.
@@ -142,24 +156,6 @@ pub fn commit_all(
         }
     }
     results
-}
-
-/// One group inside the caller's transaction: set-based where the files
-/// allow it ([`upload_set`]), else file by file.
-fn commit_group(
-    conn: &mut DbConn,
-    env: Env<'_>,
-    actor: &Actor,
-    group: Vec<Prepared>,
-    dry_run: bool,
-) -> Vec<ServiceResult<UploadOutcome>> {
-    if dry_run || group.len() < 2 {
-        return group
-            .into_iter()
-            .map(|p| commit_in(conn, env, actor, p, dry_run))
-            .collect();
-    }
-    upload_set::store_group(conn, env, actor, group)
 }
 
 /// One file inside the caller's transaction; its writes are undone alone
