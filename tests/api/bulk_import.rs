@@ -417,3 +417,59 @@ async fn a_file_that_fails_while_stored_leaves_the_rest_of_its_group_stored() {
     assert_eq!(accepted, 6);
     assert!(chain_intact(&app));
 }
+
+#[actix_web::test]
+async fn files_read_while_groups_are_stored_are_answered_in_order() {
+    use nianjian::ingest::workbook::Limits;
+    use nianjian::service::upload_batch::{self, Incoming};
+    use nianjian::service::{Clock, Env, uploads};
+    let app = TestApp::spawn().await;
+    // More than two groups, with an unreadable file in the second.
+    let count = uploads::GROUP * 2 + 3;
+    let files: Vec<Incoming> = (0..count)
+        .map(|n| {
+            let name = format!("{n}.xlsx");
+            if n == uploads::GROUP + 1 {
+                return Incoming::File {
+                    name,
+                    bytes: b"not a workbook".to_vec(),
+                };
+            }
+            let bytes = app.workbook(&Book {
+                code: &format!("33010{n:04}"),
+                name: "测试社区",
+                seed: n as u64,
+                ..Book::default()
+            });
+            Incoming::File { name, bytes }
+        })
+        .collect();
+    let limits = Limits::default();
+    let env = Env {
+        catalog: &app.catalog,
+        limits: &limits,
+        clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
+    };
+    let outcomes = upload_batch::upload(
+        &mut app.conn(),
+        env,
+        &Actor::command_line(),
+        files,
+        Default::default(),
+    );
+    let names: Vec<String> = outcomes.iter().map(|o| o.file.clone()).collect();
+    let expected: Vec<String> = (0..count).map(|n| format!("{n}.xlsx")).collect();
+    assert_eq!(names, expected);
+    let refused: Vec<usize> = (0..count).filter(|n| !outcomes[*n].accepted()).collect();
+    assert_eq!(refused, [uploads::GROUP + 1]);
+    let stored = {
+        use nianjian::store::schema::submissions;
+        submissions::table
+            .count()
+            .get_result::<i64>(&mut *app.conn())
+            .expect("count")
+    };
+    assert_eq!(stored, count as i64 - 1);
+    assert!(chain_intact(&app));
+}
