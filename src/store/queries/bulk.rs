@@ -245,11 +245,61 @@ pub fn insert_categories(conn: &mut DbConn, rows: &[AssessmentCategoryRow]) -> S
 }
 
 /// New orders; (id, unit id, finding key) of each (the order of RETURNING
-/// rows is not promised, so callers match by unit and key).
+/// rows is not promised, so callers match by unit and key). PostgreSQL
+/// takes the ids from the table's sequence first, in the order given, and
+/// COPYs the rows with them.
 pub fn insert_orders(
     conn: &mut DbConn,
     rows: &[NewRectification<'_>],
 ) -> StoreResult<Vec<(i64, i64, String)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let DbConn::Postgres(c) = &mut *conn {
+        let mut ids: Vec<i64> = diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('rectifications', 'id')) AS id \
+             FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(rows.len() as i64)
+        .load::<NextId>(c)?
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+        ids.sort_unstable();
+        let with_ids: Vec<OrderWithId<'_>> = rows
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| OrderWithId {
+                id: *id,
+                unit_id: r.unit_id,
+                origin_campaign_id: r.origin_campaign_id,
+                campaign_id: r.campaign_id,
+                assessment_id: r.assessment_id,
+                kind: r.kind,
+                finding_key: r.finding_key,
+                item_code: r.item_code,
+                category_code: r.category_code,
+                title: r.title,
+                requirement: r.requirement,
+                points_lost: r.points_lost,
+                state: r.state,
+                due: r.due,
+                due_set_by_hand: r.due_set_by_hand,
+                previous_id: r.previous_id,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                defects: r.defects.as_deref(),
+            })
+            .collect();
+        diesel::copy_from(rectifications::table)
+            .from_insertable(&with_ids)
+            .execute(c)?;
+        return Ok(rows
+            .iter()
+            .zip(ids)
+            .map(|(r, id)| (id, r.unit_id, r.finding_key.to_string()))
+            .collect());
+    }
     let mut all = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(rows_per_statement(18)) {
         let query = diesel::insert_into(rectifications::table)
@@ -262,6 +312,37 @@ pub fn insert_orders(
         all.extend(on_backend!(&mut *conn, |c| query.get_results::<(i64, i64, String)>(c))?);
     }
     Ok(all)
+}
+
+#[derive(QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// An order with its id taken beforehand (COPY returns no ids).
+#[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = rectifications)]
+struct OrderWithId<'a> {
+    id: i64,
+    unit_id: i64,
+    origin_campaign_id: i64,
+    campaign_id: i64,
+    assessment_id: i64,
+    kind: &'a str,
+    finding_key: &'a str,
+    item_code: Option<&'a str>,
+    category_code: Option<&'a str>,
+    title: &'a str,
+    requirement: &'a str,
+    points_lost: i32,
+    state: &'a str,
+    due: chrono::NaiveDate,
+    due_set_by_hand: bool,
+    previous_id: Option<i64>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    defects: Option<&'a str>,
 }
 
 pub fn insert_events(conn: &mut DbConn, rows: &[NewRectificationEvent<'_>]) -> StoreResult<()> {
