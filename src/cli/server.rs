@@ -197,28 +197,35 @@ pub fn import(
     checklists: Option<&Path>,
     files: &[PathBuf],
 ) -> Result<ExitCode, CliError> {
-    use rayon::prelude::*;
-    use service::upload_batch::{self, Incoming};
+    use service::upload_batch;
     let (db, catalog) = open(database, checklists, 2)?;
     let mut conn = db.get()?;
     let limits = Limits::default();
     let actor = Actor::command_line();
     let mut invalid = 0;
-    // A group is read from disk, then read, scored and stored by the batch
-    // upload (each file its own savepoint), then reported.
-    for chunk in files.chunks(service::uploads::GROUP) {
-        let env = Env {
-            catalog: &catalog,
-            limits: &limits,
-            clock: now(),
-            plausibility: &crate::domain::plausibility::DEFAULT_RULES,
-        };
-        let read: Vec<Incoming> = chunk.par_iter().map(|p| incoming(p, &limits)).collect();
-        let outcomes = upload_batch::upload(&mut conn, env, &actor, read, Default::default());
-        for (path, outcome) in chunk.iter().zip(outcomes) {
-            invalid += print_outcome(&path.display().to_string(), outcome.result)?;
-        }
-    }
+    let env = Env {
+        catalog: &catalog,
+        limits: &limits,
+        clock: now(),
+        plausibility: &crate::domain::plausibility::DEFAULT_RULES,
+    };
+    // Files are read from disk, scored and stored group by group (each
+    // file its own savepoint), the next groups read while one is stored.
+    let mut paths = files.iter();
+    upload_batch::upload_each(
+        &mut conn,
+        env,
+        &actor,
+        files.iter().map(|p| incoming(p, &limits)),
+        Default::default(),
+        |outcome| {
+            let name = paths
+                .next()
+                .map_or_else(|| outcome.file.clone(), |p| p.display().to_string());
+            invalid += print_outcome(&name, outcome.result)?;
+            Ok::<_, CliError>(())
+        },
+    )?;
     eprintln!(
         "共 {} 个文件，{} 个已导入，{invalid} 个有误",
         files.len(),

@@ -89,6 +89,32 @@ pub fn record_entry(
     )?)
 }
 
+/// An entry for [`record_all`], built where its record is written.
+pub(super) fn entry<'a>(
+    actor: &'a Actor,
+    clock: Clock,
+    action: &'a str,
+    entity: Entity,
+    detail: String,
+) -> NewAudit<'a> {
+    let (entity, entity_id) = entity.parts();
+    NewAudit {
+        at: clock.now,
+        user_id: actor.user_id,
+        actor: &actor.name,
+        action,
+        entity,
+        entity_id,
+        detail,
+    }
+}
+
+/// Many entries in the order given, chained onto the last entry in one
+/// write (a bulk import's group of files).
+pub(super) fn record_all(conn: &mut DbConn, entries: &[NewAudit<'_>]) -> ServiceResult<()> {
+    Ok(queries::audit::append_all(conn, entries)?)
+}
+
 /// One entry as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditView {

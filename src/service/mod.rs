@@ -39,6 +39,7 @@ pub mod templates;
 pub mod unit_home;
 pub mod unit_record;
 pub mod upload_batch;
+mod upload_set;
 pub mod uploads;
 pub mod verify;
 pub mod versions;

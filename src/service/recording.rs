@@ -7,7 +7,7 @@
 //! step. Uploads and reviews record through here, and rectifications
 //! writes its events with the same helper; this module imports none of them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -18,7 +18,7 @@ use crate::domain::rectification::{
 use crate::domain::{Checklist, Scorecard};
 use crate::ingest::checklists::Catalog;
 use crate::store::models::{
-    AssessmentCategoryRow, AssessmentItemRow, NewAssessment, NewRectification,
+    AssessmentCategoryRow, AssessmentItemRow, CampaignRow, NewAssessment, NewRectification,
     NewRectificationEvent, RectificationRow, SubmissionRow,
 };
 use crate::store::{DbConn, queries};
@@ -74,61 +74,94 @@ fn store_assessment(
     review_id: Option<i64>,
     now: NaiveDateTime,
 ) -> ServiceResult<i64> {
-    // Stored for the pages, so in Chinese (`score --json` keeps the contract's text).
-    let gaps: Vec<String> = submission
-        .target_tier
-        .as_deref()
-        .map(|t| {
-            card.gaps(t)
-                .iter()
-                .map(|g| g.describe_zh(checklist))
-                .collect()
-        })
-        .unwrap_or_default();
-    let reference = checklist.reference();
-    let items: Vec<AssessmentItemRow> = card
-        .items
-        .iter()
-        .enumerate()
-        .map(|(position, i)| AssessmentItemRow {
-            assessment_id: 0,
-            position: position as i32,
-            item_code: i.code.clone(),
-            category_code: i.category.clone(),
-            max: i.max.hundredths(),
-            points: i.points.hundredths(),
-            applicable: i.applicable,
-            item_kind: json_word(&i.kind),
-            group_code: i.group.clone(),
-            pending: i.pending,
-            detail: item_detail(i),
-        })
-        .collect();
-    let categories: Vec<AssessmentCategoryRow> = card
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(position, c)| AssessmentCategoryRow {
-            assessment_id: 0,
-            position: position as i32,
-            category_code: c.code.clone(),
-            name: checklist
-                .category(&c.code)
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-            points: c.points.hundredths(),
-            applicable_max: c.applicable_max.hundredths(),
-        })
-        .collect();
+    let parts = AssessmentParts::of(submission, checklist, card);
     Ok(queries::assessments::insert(
         conn,
-        &NewAssessment {
+        &parts.row(submission, year, card, review_id, now),
+        &parts.items,
+        &parts.categories,
+    )?)
+}
+
+/// An assessment's rows as stored, its id not yet known (0).
+pub(super) struct AssessmentParts {
+    reference: String,
+    gaps: String,
+    pub items: Vec<AssessmentItemRow>,
+    pub categories: Vec<AssessmentCategoryRow>,
+}
+
+impl AssessmentParts {
+    pub(super) fn of(submission: &SubmissionRow, checklist: &Checklist, card: &Scorecard) -> Self {
+        // Stored for the pages, so in Chinese (`score --json` keeps the contract's text).
+        let gaps: Vec<String> = submission
+            .target_tier
+            .as_deref()
+            .map(|t| {
+                card.gaps(t)
+                    .iter()
+                    .map(|g| g.describe_zh(checklist))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let items = card
+            .items
+            .iter()
+            .enumerate()
+            .map(|(position, i)| AssessmentItemRow {
+                assessment_id: 0,
+                position: position as i32,
+                item_code: i.code.clone(),
+                category_code: i.category.clone(),
+                max: i.max.hundredths(),
+                points: i.points.hundredths(),
+                applicable: i.applicable,
+                item_kind: json_word(&i.kind),
+                group_code: i.group.clone(),
+                pending: i.pending,
+                detail: item_detail(i),
+            })
+            .collect();
+        let categories = card
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(position, c)| AssessmentCategoryRow {
+                assessment_id: 0,
+                position: position as i32,
+                category_code: c.code.clone(),
+                name: checklist
+                    .category(&c.code)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+                points: c.points.hundredths(),
+                applicable_max: c.applicable_max.hundredths(),
+            })
+            .collect();
+        AssessmentParts {
+            reference: checklist.reference(),
+            gaps: json(&gaps),
+            items,
+            categories,
+        }
+    }
+
+    /// The assessment's own row.
+    pub(super) fn row<'a>(
+        &'a self,
+        submission: &'a SubmissionRow,
+        year: i32,
+        card: &'a Scorecard,
+        review_id: Option<i64>,
+        now: NaiveDateTime,
+    ) -> NewAssessment<'a> {
+        NewAssessment {
             submission_id: submission.id,
             review_id,
             unit_id: submission.unit_id,
             campaign_id: submission.campaign_id,
             year,
-            checklist_reference: &reference,
+            checklist_reference: &self.reference,
             raw: card.raw.hundredths(),
             applicable_max: card.applicable_max.hundredths(),
             total: card.total.hundredths(),
@@ -137,16 +170,14 @@ fn store_assessment(
             grade: card.grade.as_deref(),
             vetoes: json(&card.vetoes),
             target_tier: submission.target_tier.as_deref(),
-            gaps: json(&gaps),
+            gaps: self.gaps.clone(),
             created_at: now,
             bonus: card.bonus.hundredths(),
             penalty: card.penalty.hundredths(),
             provisional: card.provisional,
             pending: json(&card.pending),
-        },
-        &items,
-        &categories,
-    )?)
+        }
+    }
 }
 
 /// A serde enum's word (`"bonus"`), as stored.
@@ -231,11 +262,21 @@ pub(super) fn campaign_years(conn: &mut DbConn) -> ServiceResult<HashMap<i64, i3
 }
 
 /// Where the steps of one assessment are written.
-struct Target {
-    unit_id: i64,
-    campaign_id: i64,
-    assessment_id: i64,
-    clock: Clock,
+pub(super) struct Target {
+    pub unit_id: i64,
+    pub campaign_id: i64,
+    pub assessment_id: i64,
+    pub clock: Clock,
+}
+
+/// The account automatic steps are logged under.
+pub(super) fn system() -> Actor {
+    Actor {
+        user_id: None,
+        name: SYSTEM.into(),
+        role: Role::Admin,
+        unit_id: None,
+    }
 }
 
 /// Brings a unit's orders in step with a newly stored assessment: every
@@ -251,7 +292,65 @@ fn sync(
 ) -> ServiceResult<()> {
     let campaign = queries::campaigns::get(conn, submission.campaign_id)?;
     let rows = queries::rectifications::of_unit_with_basis(conn, submission.unit_id)?;
-    let orders = snapshots(conn, env.catalog, &rows, checklist, campaign.id)?;
+    let years = campaign_years(conn)?;
+    let mut closed = HashSet::new();
+    for (row, ..) in &rows {
+        // Only this year's closed orders may be reopened.
+        if row.campaign_id == campaign.id
+            && !state_of(row).is_active()
+            && queries::rectifications::closed_automatically(conn, row.id)?
+        {
+            closed.insert(row.id);
+        }
+    }
+    let known = Known {
+        catalog: env.catalog,
+        years: &years,
+        closed: &closed,
+    };
+    let steps = plan_orders(
+        &known, &rows, &campaign, submission, checklist, card, env.clock,
+    );
+    let target = Target {
+        unit_id: submission.unit_id,
+        campaign_id: campaign.id,
+        assessment_id,
+        clock: env.clock,
+    };
+    write_steps(conn, &target, &steps, false)?;
+    if let Some(detail) = sync_note(&steps, assessment_id) {
+        audit::record(
+            conn,
+            &system(),
+            env.clock,
+            "rectification.sync",
+            Entity::Unit(submission.unit_id),
+            detail,
+        )?;
+    }
+    Ok(())
+}
+
+/// What the plan of a unit's orders needs besides the orders: the
+/// checklists, every campaign's year, and which of this year's closed
+/// orders were closed by the system.
+pub(super) struct Known<'a> {
+    pub catalog: &'a Catalog,
+    pub years: &'a HashMap<i64, i32>,
+    pub closed: &'a HashSet<i64>,
+}
+
+/// The plan for a unit's orders (`rows`, oldest first) after a new assessment.
+pub(super) fn plan_orders(
+    known: &Known<'_>,
+    rows: &[(RectificationRow, String, Option<String>)],
+    campaign: &CampaignRow,
+    submission: &SubmissionRow,
+    checklist: &Checklist,
+    card: &Scorecard,
+    clock: Clock,
+) -> Vec<Step> {
+    let orders = snapshots(known, rows, checklist, campaign.id);
     let new = Basis {
         checklist,
         target_tier: submission.target_tier.as_deref(),
@@ -259,72 +358,55 @@ fn sync(
     let context = PlanContext {
         campaign_id: campaign.id,
         year: campaign.year,
-        today: env.clock.today,
+        today: clock.today,
         campaign_rectify_days: campaign.rectify_days,
     };
-    let steps = rules::plan(&orders, new, card, &context);
-    let target = Target {
-        unit_id: submission.unit_id,
-        campaign_id: campaign.id,
-        assessment_id,
-        clock: env.clock,
-    };
-    write_steps(conn, &target, &steps)?;
+    rules::plan(&orders, new, card, &context)
+}
 
+/// The audit detail of a sync that did something.
+pub(super) fn sync_note(steps: &[Step], assessment_id: i64) -> Option<String> {
     let Tally {
         created,
         refreshed,
         carried,
         closed,
-    } = Tally::of(&steps);
-    if created + refreshed + carried + closed > 0 {
-        audit::record(
-            conn,
-            &Actor {
-                user_id: None,
-                name: SYSTEM.into(),
-                role: Role::Admin,
-                unit_id: None,
-            },
-            env.clock,
-            "rectification.sync",
-            Entity::Unit(submission.unit_id),
-            format!(
-                "考核结果 {assessment_id}：新增 {created}，更新 {refreshed}，转入 {carried}，自动销号 {closed}"
-            ),
-        )?;
-    }
-    Ok(())
+    } = Tally::of(steps);
+    (created + refreshed + carried + closed > 0).then(|| {
+        format!(
+            "考核结果 {assessment_id}：新增 {created}，更新 {refreshed}，转入 {carried}，自动销号 {closed}"
+        )
+    })
 }
 
 /// The unit's orders (oldest first) as the plan sees them. An order of the
 /// assessment's own checklist reads it as given; others are looked up in
 /// the catalog.
 fn snapshots<'a>(
-    conn: &mut DbConn,
-    catalog: &'a Catalog,
+    known: &Known<'a>,
     rows: &'a [(RectificationRow, String, Option<String>)],
     checklist: &'a Checklist,
     campaign_id: i64,
-) -> ServiceResult<Vec<OrderSnapshot<'a>>> {
-    let years = campaign_years(conn)?;
+) -> Vec<OrderSnapshot<'a>> {
     let reference = checklist.reference();
     let mut orders = Vec::with_capacity(rows.len());
     for (row, row_reference, target_tier) in rows {
         let state = state_of(row);
-        // Only this year's closed orders may be reopened.
-        let closed_automatically = row.campaign_id == campaign_id
-            && !state.is_active()
-            && queries::rectifications::closed_automatically(conn, row.id)?;
+        let closed_automatically =
+            row.campaign_id == campaign_id && !state.is_active() && known.closed.contains(&row.id);
         let basis = if *row_reference == reference {
             Some(checklist)
         } else {
-            catalog.get(row_reference).map(|c| &**c)
+            known.catalog.get(row_reference).map(|c| &**c)
         };
         orders.push(OrderSnapshot {
             id: row.id,
             campaign_id: row.campaign_id,
-            year: years.get(&row.campaign_id).copied().unwrap_or_default(),
+            year: known
+                .years
+                .get(&row.campaign_id)
+                .copied()
+                .unwrap_or_default(),
             origin_campaign_id: row.origin_campaign_id,
             finding_key: row.finding_key.clone(),
             state,
@@ -338,11 +420,18 @@ fn snapshots<'a>(
             }),
         });
     }
-    Ok(orders)
+    orders
 }
 
-/// Writes the plan's steps in order; new orders go in together.
-fn write_steps(conn: &mut DbConn, at: &Target, steps: &[Step]) -> ServiceResult<()> {
+/// Writes the plan's steps in order; new orders go in together. With
+/// `defer_raises` the new orders are left to the caller
+/// ([`create_all_of`], for many assessments at once).
+pub(super) fn write_steps(
+    conn: &mut DbConn,
+    at: &Target,
+    steps: &[Step],
+    defer_raises: bool,
+) -> ServiceResult<()> {
     let now = at.clock.now;
     let refresh = |conn: &mut DbConn, order: i64, f: &Finding, due: Option<NaiveDate>| {
         queries::rectifications::refresh(
@@ -363,10 +452,12 @@ fn write_steps(conn: &mut DbConn, at: &Target, steps: &[Step]) -> ServiceResult<
         match step {
             Step::Leave { .. } => continue,
             Step::Raise { .. } => {
-                raised.push(step);
+                if !defer_raises {
+                    raised.push(step);
+                }
                 continue;
             }
-            _ => create_all(conn, at, &std::mem::take(&mut raised))?,
+            _ => create_all_of(conn, &[(at, std::mem::take(&mut raised))])?,
         }
         let note = step.note().unwrap_or_default();
         // The order's own rows first, then its event (from → to).
@@ -404,30 +495,34 @@ fn write_steps(conn: &mut DbConn, at: &Target, steps: &[Step]) -> ServiceResult<
         let action = step.action().unwrap_or_default();
         event(conn, order, at.clock, None, action, Some(from), to, &note)?;
     }
-    create_all(conn, at, &raised)
+    create_all_of(conn, &[(at, raised)])
 }
 
-/// New orders, all in two statements (the orders, then their events): a
-/// bulk import creates thousands.
-fn create_all(conn: &mut DbConn, at: &Target, raised: &[&Step]) -> ServiceResult<()> {
-    let new: Vec<(&Finding, NaiveDate, Option<i64>, &Step)> = raised
+/// New orders of one or many assessments, all in two statements (the
+/// orders, then their events): a bulk import creates thousands.
+pub(super) fn create_all_of(
+    conn: &mut DbConn,
+    raised: &[(&Target, Vec<&Step>)],
+) -> ServiceResult<()> {
+    let new: Vec<(&Target, &Finding, NaiveDate, Option<i64>, &Step)> = raised
         .iter()
-        .filter_map(|step| match step {
-            Step::Raise {
-                finding,
-                due,
-                previous,
-            } => Some((finding, *due, *previous, *step)),
-            _ => None,
+        .flat_map(|(at, steps)| {
+            steps.iter().filter_map(move |step| match step {
+                Step::Raise {
+                    finding,
+                    due,
+                    previous,
+                } => Some((*at, finding, *due, *previous, *step)),
+                _ => None,
+            })
         })
         .collect();
     if new.is_empty() {
         return Ok(());
     }
-    let now = at.clock.now;
     let rows: Vec<NewRectification<'_>> = new
         .iter()
-        .map(|(f, due, previous, _)| NewRectification {
+        .map(|(at, f, due, previous, _)| NewRectification {
             unit_id: at.unit_id,
             origin_campaign_id: at.campaign_id,
             campaign_id: at.campaign_id,
@@ -443,28 +538,28 @@ fn create_all(conn: &mut DbConn, at: &Target, raised: &[&Step]) -> ServiceResult
             due: *due,
             due_set_by_hand: false,
             previous_id: *previous,
-            created_at: now,
-            updated_at: now,
+            created_at: at.clock.now,
+            updated_at: at.clock.now,
             defects: defects_json(f),
         })
         .collect();
-    let ids = queries::rectifications::insert_all(conn, &rows)?;
-    let notes: Vec<(i64, String)> = ids
-        .into_iter()
-        .map(|(id, key)| {
-            let note = new
-                .iter()
-                .find(|(f, ..)| f.key == key)
-                .and_then(|(.., step)| step.note())
-                .unwrap_or_default();
-            (id, note)
+    let ids = queries::bulk::insert_orders(conn, &rows)?;
+    let index: HashMap<(i64, &str), (&Target, &Step)> = new
+        .iter()
+        .map(|(at, f, .., step)| ((at.unit_id, f.key.as_str()), (*at, *step)))
+        .collect();
+    let notes: Vec<(i64, &Target, String)> = ids
+        .iter()
+        .filter_map(|(id, unit, key)| {
+            let (at, step) = index.get(&(*unit, key.as_str()))?;
+            Some((*id, *at, step.note().unwrap_or_default()))
         })
         .collect();
     let events: Vec<NewRectificationEvent<'_>> = notes
         .iter()
-        .map(|(id, note)| NewRectificationEvent {
+        .map(|(id, at, note)| NewRectificationEvent {
             rectification_id: *id,
-            at: now,
+            at: at.clock.now,
             user_id: None,
             actor: SYSTEM,
             action: "create",
@@ -477,6 +572,6 @@ fn create_all(conn: &mut DbConn, at: &Target, raised: &[&Step]) -> ServiceResult
             after_tier: None,
         })
         .collect();
-    queries::rectifications::insert_events(conn, &events)?;
+    queries::bulk::insert_events(conn, &events)?;
     Ok(())
 }

@@ -1,15 +1,17 @@
 //! A batch upload, the one use case behind every way files arrive (the
 //! API, the unit's and the bureau's upload pages, `nianjian import`): the
-//! files as received are read and scored (the costly part, in parallel),
-//! stored in the order given with one rule for every caller — each file all
-//! or nothing, committed in groups of [`uploads::GROUP`] — and answered per
-//! file: accepted (or recognised as a duplicate) with its result and the
-//! items that lost points, or refused with its problems.
+//! files as received are read and scored (the costly part, in parallel,
+//! overlapping the storing of the group before), stored in the order given
+//! with one rule for every caller — each file all or nothing, committed in
+//! groups of [`uploads::GROUP`] — and answered per file: accepted (or
+//! recognised as a duplicate) with its result and the items that lost
+//! points, or refused with its problems.
 
 use rayon::prelude::*;
 
 use crate::domain::Points;
 
+use super::upload_set;
 use super::uploads::{self, Prepared, UploadOutcome};
 use super::{Actor, Env, ServiceError};
 
@@ -77,17 +79,77 @@ pub fn upload(
     files: Vec<Incoming>,
     options: Options,
 ) -> Vec<FileOutcome> {
-    let ready: Vec<(String, Result<Prepared, ServiceError>)> = files
-        .into_par_iter()
-        .map(|file| match file {
-            Incoming::File { name, bytes } => {
-                let prepared = uploads::prepare(env, &name, bytes);
-                (name, Ok(prepared))
+    let mut outcomes = Vec::with_capacity(files.len());
+    let done: Result<(), std::convert::Infallible> =
+        upload_each(conn, env, actor, files.into_iter(), options, |o| {
+            outcomes.push(o);
+            Ok(())
+        });
+    let Ok(()) = done;
+    outcomes
+}
+
+/// As [`upload`], for files that come one after another (an import of a
+/// directory), answered one by one to `each` in order. A pipeline: while
+/// one group is being stored, the next ones are read and scored on every
+/// core (at most two groups wait), so the database work hides behind the
+/// parsing. An error of `each` stops the import there.
+pub fn upload_each<E>(
+    conn: &mut crate::store::DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    files: impl Iterator<Item = Incoming> + Send,
+    options: Options,
+    mut each: impl FnMut(FileOutcome) -> Result<(), E>,
+) -> Result<(), E> {
+    std::thread::scope(|scope| {
+        let (ready, groups) = std::sync::mpsc::sync_channel::<Vec<Ready>>(2);
+        scope.spawn(move || {
+            let mut files = files;
+            loop {
+                let group: Vec<Incoming> = files.by_ref().take(uploads::GROUP).collect();
+                if group.is_empty() {
+                    break;
+                }
+                let group = group.into_par_iter().map(|f| read(env, f)).collect();
+                // The receiver gone: the import stopped.
+                if ready.send(group).is_err() {
+                    break;
+                }
             }
-            Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
-            Incoming::Refused { name, error } => (name, Err(error)),
-        })
-        .collect();
+        });
+        for group in groups.iter() {
+            for outcome in store(conn, env, actor, group, options) {
+                // Returning drops the receiver, which stops the reader.
+                each(outcome)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A file read and scored (or refused before), with its name.
+type Ready = (String, Result<Prepared, ServiceError>);
+
+fn read(env: Env<'_>, file: Incoming) -> Ready {
+    match file {
+        Incoming::File { name, bytes } => {
+            let prepared = uploads::prepare(env, &name, bytes);
+            (name, Ok(prepared))
+        }
+        Incoming::Prepared(p) => (p.file_name.clone(), Ok(*p)),
+        Incoming::Refused { name, error } => (name, Err(error)),
+    }
+}
+
+/// Stores one group of read files; their answers, in order.
+fn store(
+    conn: &mut crate::store::DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    ready: Vec<Ready>,
+    options: Options,
+) -> Vec<FileOutcome> {
     let mut names = Vec::with_capacity(ready.len());
     let mut slots = Vec::with_capacity(ready.len());
     let mut to_store = Vec::new();
@@ -101,7 +163,8 @@ pub fn upload(
             Err(e) => slots.push(Some(Err(e))),
         }
     }
-    let mut stored = uploads::commit_all(conn, env, actor, to_store, options.dry_run).into_iter();
+    let mut stored =
+        upload_set::commit_all(conn, env, actor, to_store, options.dry_run).into_iter();
     names
         .into_iter()
         .zip(slots)

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::domain::Scorecard;
 use crate::domain::{InputValue, plausibility};
 use crate::ingest::self_check::{Named, Problem, SelfCheck, named_version};
-use crate::store::models::{NewSubmission, NewUnit, SubmissionRow};
+use crate::store::models::{NewSubmission, NewUnit, SubmissionRow, UnitRow};
 use crate::store::{DbConn, StoreError, queries, savepoint, write};
 
 use super::audit::{self, Entity};
@@ -106,15 +107,32 @@ pub fn commit(
 /// groups (far fewer commits) while each file keeps its own savepoint.
 pub const GROUP: usize = 50;
 
-/// Stores prepared workbooks in the order given. Each file is all or
-/// nothing (a savepoint of its own); files are committed in groups. A
-/// result per file, in order.
+/// Stores prepared workbooks in the order given, file by file. Each file
+/// is all or nothing (a savepoint of its own); files are committed in
+/// groups. A result per file, in order. (A bulk import stores its groups
+/// set-based: `upload_batch` goes through `upload_set`.)
 pub fn commit_all(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
     prepared: Vec<Prepared>,
     dry_run: bool,
+) -> Vec<ServiceResult<UploadOutcome>> {
+    commit_groups(conn, actor, prepared, |conn, group| {
+        group
+            .into_iter()
+            .map(|p| commit_in(conn, env, actor, p, dry_run))
+            .collect()
+    })
+}
+
+/// Commits prepared workbooks group by group, each group's files stored
+/// by `store_group` inside the group's transaction. A result per file.
+pub(super) fn commit_groups(
+    conn: &mut DbConn,
+    actor: &Actor,
+    prepared: Vec<Prepared>,
+    mut store_group: impl FnMut(&mut DbConn, Vec<Prepared>) -> Vec<ServiceResult<UploadOutcome>>,
 ) -> Vec<ServiceResult<UploadOutcome>> {
     if actor.role == Role::Leader {
         return prepared
@@ -127,14 +145,7 @@ pub fn commit_all(
     while rest.peek().is_some() {
         let group: Vec<Prepared> = rest.by_ref().take(GROUP).collect();
         let size = group.len();
-        let stored = write(conn, |conn| {
-            Ok::<_, ServiceError>(
-                group
-                    .into_iter()
-                    .map(|p| commit_in(conn, env, actor, p, dry_run))
-                    .collect::<Vec<_>>(),
-            )
-        });
+        let stored = write(conn, |conn| Ok::<_, ServiceError>(store_group(conn, group)));
         match stored {
             Ok(done) => results.extend(done),
             // The group's commit itself failed: none of it is stored.
@@ -149,7 +160,7 @@ pub fn commit_all(
 
 /// One file inside the caller's transaction; its writes are undone alone
 /// when it fails (an invalid file is kept apart, and that is kept).
-fn commit_in(
+pub(super) fn commit_in(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
@@ -419,6 +430,41 @@ fn wrong_version_message(
     ))
 }
 
+/// Where a workbook's unit differs from the roster (a flag, never blocking).
+pub(super) fn unit_notes(unit: &UnitRow, check: &SelfCheck) -> Vec<String> {
+    let mut notes = Vec::new();
+    if unit.name != check.unit.name {
+        notes.push(format!(
+            "自查表中的单位名称“{}”与名册“{}”不一致",
+            check.unit.name, unit.name
+        ));
+    }
+    if unit.kind != check.unit.kind {
+        notes.push(format!(
+            "自查表中的单位类型“{}”与名册“{}”不一致",
+            check.unit.kind, unit.kind
+        ));
+    }
+    notes
+}
+
+/// The audit detail of an accepted upload.
+pub(super) fn accept_note(
+    file_name: &str,
+    check: &SelfCheck,
+    card: &Scorecard,
+    late: bool,
+) -> String {
+    format!(
+        "{file_name}：{}（{}）{} 年度，总分 {}{}",
+        check.unit.name,
+        check.unit.code,
+        check.year,
+        card.total,
+        if late { "，逾期" } else { "" }
+    )
+}
+
 /// The unit of a workbook: from the roster, or (by the bureau) created.
 fn unit_for(
     conn: &mut DbConn,
@@ -426,21 +472,8 @@ fn unit_for(
     check: &SelfCheck,
     clock: Clock,
 ) -> ServiceResult<(i64, Vec<String>)> {
-    let mut notes = Vec::new();
     if let Some(unit) = queries::units::find_by_code(conn, &check.unit.code)? {
-        if unit.name != check.unit.name {
-            notes.push(format!(
-                "自查表中的单位名称“{}”与名册“{}”不一致",
-                check.unit.name, unit.name
-            ));
-        }
-        if unit.kind != check.unit.kind {
-            notes.push(format!(
-                "自查表中的单位类型“{}”与名册“{}”不一致",
-                check.unit.kind, unit.kind
-            ));
-        }
-        return Ok((unit.id, notes));
+        return Ok((unit.id, unit_notes(&unit, check)));
     }
     if !actor.role.is_bureau() {
         // A unit account's own unit is on the roster: a code that is not
@@ -475,7 +508,7 @@ fn unit_for(
         Entity::Unit(id),
         format!("{}（{}），由自查表建立", check.unit.name, check.unit.code),
     )?;
-    Ok((id, notes))
+    Ok((id, Vec::new()))
 }
 
 fn store(
@@ -605,14 +638,7 @@ fn store(
         clock,
         "upload.accept",
         Entity::Submission(submission_id),
-        format!(
-            "{file_name}：{}（{}）{} 年度，总分 {}{}",
-            check.unit.name,
-            check.unit.code,
-            check.year,
-            scored.card.total,
-            if late { "，逾期" } else { "" }
-        ),
+        accept_note(file_name, check, &scored.card, late),
     )?;
 
     Ok(UploadOutcome {

@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod bulk_import;
 mod caching;
 mod concurrency;
 mod conformance;

@@ -3,6 +3,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod bulk;
 pub mod campaigns;
 pub mod checklists;
 pub mod evidence;

@@ -18,21 +18,6 @@ pub fn insert(conn: &mut DbConn, row: &NewRectification<'_>) -> StoreResult<i64>
     Ok(on_backend!(conn, |c| query.get_result(c))?)
 }
 
-/// Inserts many orders in one statement; (id, finding key) of each (the
-/// order of RETURNING rows is not promised, so callers match by key).
-pub fn insert_all(
-    conn: &mut DbConn,
-    rows: &[NewRectification<'_>],
-) -> StoreResult<Vec<(i64, String)>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = diesel::insert_into(rectifications::table)
-        .values(rows)
-        .returning((rectifications::id, rectifications::finding_key));
-    Ok(on_backend!(conn, |c| query.get_results(c))?)
-}
-
 /// Inserts many events in one statement.
 pub fn insert_events(conn: &mut DbConn, rows: &[NewRectificationEvent<'_>]) -> StoreResult<()> {
     if rows.is_empty() {
