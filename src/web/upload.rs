@@ -39,6 +39,25 @@ impl UploadedFile {
 
     /// The file as a prepared upload: read and scored (the costly part), or
     /// already refused.
+    /// The file as the batch use case takes it: read there, in its
+    /// pipeline, unless it was refused unread.
+    pub fn into_incoming(self) -> crate::service::upload_batch::Incoming {
+        use crate::service::upload_batch::Incoming;
+        match self.refused {
+            Some(r) => Incoming::Prepared(Box::new(crate::service::batch::refused_entry(
+                &r.archive,
+                &r.entry,
+                r.message,
+                &r.archive_digest,
+                self.bytes,
+            ))),
+            None => Incoming::File {
+                name: self.name,
+                bytes: self.bytes,
+            },
+        }
+    }
+
     pub fn prepare(self, env: crate::service::Env<'_>) -> crate::service::uploads::Prepared {
         match self.refused {
             Some(r) => crate::service::batch::refused_entry(

@@ -155,25 +155,25 @@ pub(crate) async fn upload_files(
     options: upload_batch::Options,
 ) -> Vec<FileOutcome> {
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let incoming = futures_util::future::join_all(files.into_iter().map(|f| async move {
-        let name = f.name.clone();
-        match state.prepare_upload(f).await {
-            Ok(p) => Incoming::Prepared(Box::new(p)),
-            Err(e) => Incoming::Refused {
-                name,
-                error: as_service(e),
-            },
-        }
-    }))
-    .await;
+    // Read, scored and stored in one pipeline (upload_batch::upload_each):
+    // while a group is written the next ones are read on every core. One
+    // parse slot for the whole batch; its reading runs on the shared pool.
+    let incoming: Vec<Incoming> = files.into_iter().map(UploadedFile::into_incoming).collect();
     let actor = actor.clone();
     let counted = !options.dry_run;
     let stored = state
-        .run(move |conn, env| Ok(upload_batch::upload(conn, env, &actor, incoming, options)))
+        .run_parsing(move |conn, env| {
+            Ok(upload_batch::upload(conn, env, &actor, incoming, options))
+        })
         .await;
-    if let (true, Ok(outcomes)) = (counted, &stored) {
+    if let Ok(outcomes) = &stored {
         for outcome in outcomes {
-            state.metrics.upload(outcome.accepted());
+            if matches!(outcome.result, Err(ServiceError::Invalid(_))) {
+                state.metrics.parse_failure();
+            }
+            if counted {
+                state.metrics.upload(outcome.accepted());
+            }
         }
     }
     stored.unwrap_or_else(|e| {
