@@ -550,7 +550,7 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     browser.click("form#review button[type=submit]").await;
     // The page before the review may name the tier already: the reviewed
     // page is known by the reason shown with it.
-    let reviewed = browser
+    browser
         .wait_for_page("the reviewed result with its reason", |text| {
             text.contains("省级规范化档案室") && text.contains("现场未见审批件")
         })
