@@ -13,31 +13,9 @@ use crate::store::{DbConn, StoreError, StoreResult};
 /// Returns the new entry's id.
 pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<i64> {
     crate::store::savepoint(conn, |conn| {
-        let moved = diesel::update(head::table.find(1))
-            .set(head::seq.eq(head::seq + 1))
-            .execute(conn)?;
-        if moved != 1 {
-            return Err(StoreError::NotFound);
-        }
-        crate::store::queries::versions::bump(conn, data_version::moved_by(entry.action))?;
-        let (seq, prev): (i64, String) = head::table
-            .find(1)
-            .select((head::seq, head::hash))
-            .first(conn)?;
+        let (seq, prev) = move_head(conn, std::slice::from_ref(entry))?;
         let at = audit_chain::stored_time(entry.at);
-        let hash = audit_chain::hash(
-            &Fields {
-                seq,
-                at,
-                user_id: entry.user_id,
-                actor: entry.actor,
-                action: entry.action,
-                entity: entry.entity,
-                entity_id: entry.entity_id.as_deref(),
-                detail: &entry.detail,
-            },
-            &prev,
-        );
+        let hash = entry_hash(entry, seq, at, &prev);
         let insert = diesel::insert_into(audit_log::table)
             .values((
                 audit_log::at.eq(at),
@@ -60,6 +38,48 @@ pub fn append(conn: &mut DbConn, entry: &NewAudit<'_>) -> StoreResult<i64> {
     })
 }
 
+/// Moves the chain's head on by one place per entry (taking its lock) and
+/// the data versions the entries' actions move, each once; gives the head's
+/// new place and the hash the first new entry chains onto.
+fn move_head(conn: &mut DbConn, entries: &[NewAudit<'_>]) -> StoreResult<(i64, String)> {
+    let moved = diesel::update(head::table.find(1))
+        .set(head::seq.eq(head::seq + entries.len() as i64))
+        .execute(conn)?;
+    if moved != 1 {
+        return Err(StoreError::NotFound);
+    }
+    let mut scopes: Vec<data_version::Scope> = Vec::new();
+    for entry in entries {
+        for scope in data_version::moved_by(entry.action) {
+            if !scopes.contains(scope) {
+                scopes.push(*scope);
+            }
+        }
+    }
+    crate::store::queries::versions::bump(conn, &scopes)?;
+    Ok(head::table
+        .find(1)
+        .select((head::seq, head::hash))
+        .first(conn)?)
+}
+
+/// The hash of `entry` at place `seq`, chained onto `prev`.
+fn entry_hash(entry: &NewAudit<'_>, seq: i64, at: chrono::NaiveDateTime, prev: &str) -> String {
+    audit_chain::hash(
+        &Fields {
+            seq,
+            at,
+            user_id: entry.user_id,
+            actor: entry.actor,
+            action: entry.action,
+            entity: entry.entity,
+            entity_id: entry.entity_id.as_deref(),
+            detail: &entry.detail,
+        },
+        prev,
+    )
+}
+
 /// Appends many entries in one statement, chained in memory from the
 /// head: the head moves first (taking its lock, as [`append`] does), the
 /// hashes are computed here, the entries go in with one insert and the head
@@ -70,43 +90,12 @@ pub fn append_all(conn: &mut DbConn, entries: &[NewAudit<'_>]) -> StoreResult<()
         return Ok(());
     }
     let n = entries.len() as i64;
-    let moved = diesel::update(head::table.find(1))
-        .set(head::seq.eq(head::seq + n))
-        .execute(conn)?;
-    if moved != 1 {
-        return Err(StoreError::NotFound);
-    }
-    // Each scope any of the entries moves, once (as `append` does per entry).
-    let mut scopes: Vec<data_version::Scope> = Vec::new();
-    for entry in entries {
-        for scope in data_version::moved_by(entry.action) {
-            if !scopes.contains(scope) {
-                scopes.push(*scope);
-            }
-        }
-    }
-    crate::store::queries::versions::bump(conn, &scopes)?;
-    let (last, mut prev): (i64, String) = head::table
-        .find(1)
-        .select((head::seq, head::hash))
-        .first(conn)?;
+    let (last, mut prev) = move_head(conn, entries)?;
     let mut rows = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
         let seq = last - n + 1 + i as i64;
         let at = audit_chain::stored_time(entry.at);
-        let hash = audit_chain::hash(
-            &Fields {
-                seq,
-                at,
-                user_id: entry.user_id,
-                actor: entry.actor,
-                action: entry.action,
-                entity: entry.entity,
-                entity_id: entry.entity_id.as_deref(),
-                detail: &entry.detail,
-            },
-            &prev,
-        );
+        let hash = entry_hash(entry, seq, at, &prev);
         rows.push((
             audit_log::at.eq(at),
             audit_log::user_id.eq(entry.user_id),
