@@ -182,6 +182,7 @@ diesel::table! {
         penalty -> Integer,
         provisional -> Bool,
         pending -> Text,
+        is_current -> Bool,
     }
 }
 

@@ -511,3 +511,108 @@ async fn a_set_based_group_moves_the_data_version() {
     assert_eq!(before["total"], 1);
     assert_eq!(after["total"], 4);
 }
+
+/// Assessments whose stored `is_current` flag differs from what it stands
+/// for: the newest assessment of the newest submission of its unit in its
+/// campaign (the definition the lists tested row by row before the flag).
+fn current_flag_mismatches(app: &TestApp) -> Vec<(i64, bool)> {
+    #[derive(QueryableByName)]
+    struct Mismatch {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        is_current: bool,
+    }
+    let mut conn = app.conn();
+    diesel::sql_query(
+        "SELECT id, is_current FROM assessments \
+         WHERE is_current <> (NOT EXISTS (SELECT 1 FROM assessments AS newer \
+                                WHERE newer.submission_id = assessments.submission_id \
+                                  AND newer.id > assessments.id) \
+                          AND NOT EXISTS (SELECT 1 FROM submissions AS later \
+                                WHERE later.unit_id = assessments.unit_id \
+                                  AND later.campaign_id = assessments.campaign_id \
+                                  AND later.id > assessments.submission_id)) \
+         ORDER BY id",
+    )
+    .load::<Mismatch>(&mut *conn)
+    .expect("mismatches")
+    .into_iter()
+    .map(|m| (m.id, m.is_current))
+    .collect()
+}
+
+#[actix_web::test]
+async fn the_stored_current_flag_follows_uploads_bulk_groups_and_reviews() {
+    let app = TestApp::spawn().await;
+    let token = app.login("inspector").await;
+    let book = |code: &'static str, year: i32, seed: u64| {
+        app.workbook(&crate::helpers::Book {
+            code,
+            name: code,
+            year,
+            seed,
+            ..Default::default()
+        })
+    };
+    let submission = |body: &Value| body["submission_id"].clone();
+    let review = |id: Value| {
+        let path = format!("/api/v1/submissions/{}/reviews", id.as_i64().expect("id"));
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.post(
+                Some(&token),
+                &path,
+                serde_json::json!({"kind": "spot", "note": "抽查",
+                    "items": [{"code": "F8", "points": 0.5, "reason": "编研成果仅一项"}]}),
+            )
+            .await
+        }
+    };
+
+    // Last year, then this year twice for one unit (the second supersedes).
+    let (_, last_year) = app
+        .upload(&token, "a-2011.xlsx", book("330102970", 2011, 1))
+        .await;
+    let (_, first) = app
+        .upload(&token, "a-1.xlsx", book("330102970", 2012, 2))
+        .await;
+    let (status, second) = app
+        .upload(&token, "a-2.xlsx", book("330102970", 2012, 3))
+        .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(current_flag_mismatches(&app), vec![]);
+
+    // A review of the superseded submission stays out of the lists; a
+    // review of the newest one becomes the unit's current result.
+    let (status, old_review) = review(submission(&first)).await;
+    assert_eq!(
+        current_flag_mismatches(&app),
+        vec![],
+        "{status} {old_review}"
+    );
+    let (status, new_review) = review(submission(&second)).await;
+    assert_eq!(status, 200, "{new_review}");
+    assert_eq!(current_flag_mismatches(&app), vec![]);
+    let (status, _) = review(submission(&last_year)).await;
+    assert_eq!(status, 200);
+
+    // A set-based group over new units and a unit with a current result.
+    let group = vec![
+        ("b.xlsx".to_string(), book("330102971", 2012, 4)),
+        ("c.xlsx".to_string(), book("330102972", 2012, 5)),
+        ("a-3.xlsx".to_string(), book("330102970", 2012, 6)),
+    ];
+    let (status, body) = app.upload_files(&token, group, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accepted"], 3, "{body}");
+    assert_eq!(current_flag_mismatches(&app), vec![]);
+
+    // One current result per unit and year, and the list shows it.
+    let (_, list) = app.get(Some(&token), "/api/v1/assessments?year=2012").await;
+    assert_eq!(list["total"], 3, "{list}");
+    let (_, list) = app.get(Some(&token), "/api/v1/assessments?year=2011").await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["reviewed"], true, "{list}");
+}

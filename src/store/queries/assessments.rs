@@ -1,12 +1,11 @@
-use diesel::dsl::max;
 use diesel::prelude::*;
 
 use crate::on_backend;
 use crate::store::models::{
     AssessmentCategoryRow, AssessmentItemRow, AssessmentRow, NewAssessment,
 };
-use crate::store::schema::{assessment_categories, assessment_items, assessments, submissions};
-use crate::store::{DbConn, StoreResult};
+use crate::store::schema::{assessment_categories, assessment_items, assessments};
+use crate::store::{Backend, DbConn, StoreResult};
 
 diesel::alias!(assessments as inner: InnerAssessments);
 
@@ -52,30 +51,21 @@ pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<AssessmentRow> {
 }
 
 /// The current assessment of every unit in a campaign: the newest
-/// assessment (a review's, when reviewed) of the newest submission.
+/// assessment (a review's, when reviewed) of the newest submission, as the
+/// `is_current` flag keeps it (migration `2026-12-25-000001`).
 pub fn current(
     conn: &mut DbConn,
     campaign_id: i64,
     unit_id: Option<i64>,
 ) -> StoreResult<Vec<AssessmentRow>> {
-    // One query shape for both cases: a boxed subquery cannot serve two backends.
-    let every_unit = unit_id.is_none().into_sql::<diesel::sql_types::Bool>();
-    let newest_submissions = submissions::table
-        .filter(submissions::campaign_id.eq(campaign_id))
-        .filter(submissions::unit_id.eq(unit_id.unwrap_or(0)).or(every_unit))
-        .group_by(submissions::unit_id)
-        .select(max(submissions::id));
-    let newest_assessments = inner
-        .filter(
-            inner
-                .field(assessments::submission_id)
-                .nullable()
-                .eq_any(newest_submissions),
-        )
-        .group_by(inner.field(assessments::submission_id))
-        .select(max(inner.field(assessments::id)));
-    Ok(assessments::table
-        .filter(assessments::id.nullable().eq_any(newest_assessments))
+    let mut query = assessments::table
+        .filter(assessments::campaign_id.eq(campaign_id))
+        .filter(assessments::is_current)
+        .into_boxed::<Backend>();
+    if let Some(unit) = unit_id {
+        query = query.filter(assessments::unit_id.eq(unit));
+    }
+    Ok(query
         .order(assessments::unit_id.asc())
         .select(AssessmentRow::as_select())
         .load(conn)?)

@@ -12,9 +12,11 @@
 //! index, not the year.
 //!
 //! The current assessment of a unit (本年度现行结果) is the newest
-//! assessment of its newest submission in the campaign; here it is a
-//! condition on the assessment row ([`is_current`]) that two index probes
-//! answer, so a page never groups the year's submissions.
+//! assessment of its newest submission in the campaign. The database keeps
+//! it as the `is_current` flag (triggers of migration
+//! `2026-12-25-000001_current_assessments`), with partial indexes on it, so
+//! a page in code order joins units to an index of current rows and stops
+//! after the page, never testing the campaign's every assessment.
 
 use chrono::NaiveDate;
 use diesel::dsl::{count_star, sql};
@@ -35,15 +37,6 @@ diesel::define_sql_function! {
 diesel::define_sql_function! {
     /// SQL `coalesce()` of a nullable text with a fallback.
     fn coalesce(text: Nullable<Text>, fallback: Text) -> Text;
-}
-
-/// True on an assessment row that is its unit's current one in its
-/// campaign: no newer assessment of its submission (a review adds one) and
-/// no newer submission of its unit in the campaign. Correlated on the
-/// outer `assessments` row, which diesel's query builder cannot say; both
-/// backends read the same text.
-pub fn is_current() -> SqlLiteral<Bool> {
-    sql::<Bool>(IS_CURRENT_TEXT)
 }
 
 /// True where the (current) assessment's submission has open
@@ -141,7 +134,7 @@ pub fn assessment_page(
         let mut q = assessments::table
             .inner_join(units::table.left_join(streets::table))
             .filter(assessments::campaign_id.eq(query.campaign_id))
-            .filter(is_current())
+            .filter(assessments::is_current)
             .into_boxed::<Backend>();
         if let Some(unit) = query.unit_id {
             q = q.filter(assessments::unit_id.eq(unit));
@@ -254,7 +247,7 @@ pub fn unit_page(
                 assessments::table.on(assessments::unit_id
                     .eq(units::id)
                     .and(assessments::campaign_id.eq(query.campaign_id))
-                    .and(is_current())),
+                    .and(assessments::is_current)),
             )
             .into_boxed::<Backend>();
         if let Some(street) = &query.street {
@@ -288,7 +281,7 @@ pub fn unit_page(
         .select((
             UnitRow::as_select(),
             streets::name.nullable(),
-            assessments::all_columns.nullable(),
+            Option::<AssessmentRow>::as_select(),
         ))
         .offset(offset)
         .limit(limit)
@@ -335,22 +328,13 @@ pub fn street_counts(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<Str
          FROM units \
          LEFT JOIN streets ON streets.id = units.street_id \
          LEFT JOIN assessments ON assessments.unit_id = units.id \
-           AND assessments.campaign_id = {campaign_id} AND {current} \
+           AND assessments.campaign_id = {campaign_id} AND assessments.is_current \
          LEFT JOIN submissions ON submissions.id = assessments.submission_id \
          GROUP BY streets.name",
         flagged = FLAGGED_TEXT,
-        current = IS_CURRENT_TEXT,
     );
     Ok(diesel::sql_query(text).load(conn)?)
 }
-
-const IS_CURRENT_TEXT: &str = "(NOT EXISTS (SELECT 1 FROM assessments AS newer \
-           WHERE newer.submission_id = assessments.submission_id \
-             AND newer.id > assessments.id) \
-          AND NOT EXISTS (SELECT 1 FROM submissions AS later \
-           WHERE later.unit_id = assessments.unit_id \
-             AND later.campaign_id = assessments.campaign_id \
-             AND later.id > assessments.submission_id))";
 
 const FLAGGED_TEXT: &str = "EXISTS (SELECT 1 FROM plausibility_flags AS flag \
        WHERE flag.submission_id = assessments.submission_id \
