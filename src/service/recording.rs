@@ -21,6 +21,7 @@ use crate::store::models::{
     AssessmentCategoryRow, AssessmentItemRow, CampaignRow, NewAssessment, NewRectification,
     NewRectificationEvent, RectificationRow, SubmissionRow,
 };
+use crate::store::queries::bulk::{OrderChange, OrderRefresh};
 use crate::store::{DbConn, queries};
 
 use super::audit::{self, Entity};
@@ -317,7 +318,7 @@ fn sync(
         assessment_id,
         clock: env.clock,
     };
-    write_steps(conn, &target, &steps, false)?;
+    write_steps(conn, &target, &steps, false, &mut OrderWrites::default())?;
     if let Some(detail) = sync_note(&steps, assessment_id) {
         audit::record(
             conn,
@@ -423,29 +424,68 @@ fn snapshots<'a>(
     orders
 }
 
-/// Writes the plan's steps in order; new orders go in together. With
-/// `defer_raises` the new orders are left to the caller
-/// ([`create_all_of`], for many assessments at once).
-pub(super) fn write_steps(
+/// Changes to existing orders and their events, gathered so that a group
+/// of files writes them in two statements (`queries::bulk::update_orders`,
+/// then the events) rather than two per order.
+#[derive(Default)]
+pub(super) struct OrderWrites<'a> {
+    changes: Vec<OrderChange<'a>>,
+    /// (order, at, action, from, to, note).
+    events: Vec<(i64, NaiveDateTime, &'static str, State, State, String)>,
+}
+
+impl<'a> OrderWrites<'a> {
+    /// Writes what was gathered: the orders' rows first, then their events,
+    /// in the order the steps came.
+    pub(super) fn flush(&mut self, conn: &mut DbConn) -> ServiceResult<()> {
+        queries::bulk::update_orders(conn, &self.changes)?;
+        let events: Vec<NewRectificationEvent<'_>> = self
+            .events
+            .iter()
+            .map(
+                |(order, at, action, from, to, note)| NewRectificationEvent {
+                    rectification_id: *order,
+                    at: *at,
+                    user_id: None,
+                    actor: SYSTEM,
+                    action,
+                    from_state: Some(from.as_str()),
+                    to_state: to.as_str(),
+                    note,
+                    before_total: None,
+                    after_total: None,
+                    before_tier: None,
+                    after_tier: None,
+                },
+            )
+            .collect();
+        queries::bulk::insert_events(conn, &events)?;
+        self.changes.clear();
+        self.events.clear();
+        Ok(())
+    }
+}
+
+/// Gathers the plan's steps on existing orders into `writes`, in order.
+/// New orders are created here, with what was gathered before them
+/// written first, unless `defer_raises` leaves them to the caller
+/// ([`create_all_of`], for many assessments at once; the caller then
+/// flushes `writes` before it creates them).
+pub(super) fn write_steps<'a>(
     conn: &mut DbConn,
     at: &Target,
-    steps: &[Step],
+    steps: &'a [Step],
     defer_raises: bool,
+    writes: &mut OrderWrites<'a>,
 ) -> ServiceResult<()> {
     let now = at.clock.now;
-    let refresh = |conn: &mut DbConn, order: i64, f: &Finding, due: Option<NaiveDate>| {
-        queries::rectifications::refresh(
-            conn,
-            order,
-            at.campaign_id,
-            at.assessment_id,
-            &f.title,
-            &f.requirement,
-            f.points_lost.hundredths(),
-            defects_json(f).as_deref(),
-            due,
-            now,
-        )
+    let refresh = |f: &'a Finding| OrderRefresh {
+        campaign_id: at.campaign_id,
+        assessment_id: at.assessment_id,
+        title: &f.title,
+        requirement: &f.requirement,
+        points_lost: f.points_lost.hundredths(),
+        defects: defects_json(f),
     };
     let mut raised: Vec<&Step> = Vec::new();
     for step in steps {
@@ -457,13 +497,23 @@ pub(super) fn write_steps(
                 }
                 continue;
             }
-            _ => create_all_of(conn, &[(at, std::mem::take(&mut raised))])?,
+            _ if !raised.is_empty() => {
+                writes.flush(conn)?;
+                create_all_of(conn, &[(at, std::mem::take(&mut raised))])?;
+            }
+            _ => {}
         }
         let note = step.note().unwrap_or_default();
-        // The order's own rows first, then its event (from → to).
-        let (order, from, to) = match step {
+        // The order's own row first, then its event (from → to).
+        let (change, from, to) = match step {
             Step::Refresh { order, finding } => {
-                refresh(conn, *order, finding, None)?;
+                writes.changes.push(OrderChange {
+                    id: *order,
+                    refresh: Some(refresh(finding)),
+                    due: None,
+                    state: None,
+                    updated_at: now,
+                });
                 continue;
             }
             Step::Reopen {
@@ -471,31 +521,57 @@ pub(super) fn write_steps(
                 from,
                 finding,
                 due,
-            } => {
-                queries::rectifications::set_state(conn, *order, State::Open.as_str(), None, now)?;
-                refresh(conn, *order, finding, Some(*due))?;
-                (*order, *from, State::Open)
-            }
+            } => (
+                OrderChange {
+                    id: *order,
+                    refresh: Some(refresh(finding)),
+                    due: Some(*due),
+                    state: Some((State::Open.as_str(), None)),
+                    updated_at: now,
+                },
+                *from,
+                State::Open,
+            ),
             Step::Carry {
                 order,
                 state,
                 finding,
                 ..
-            } => {
-                refresh(conn, *order, finding, None)?;
-                (*order, *state, *state)
-            }
-            Step::AutoClose { order, from, .. } => {
-                let to = State::Verified;
-                queries::rectifications::set_state(conn, *order, to.as_str(), Some(&note), now)?;
-                (*order, *from, to)
-            }
+            } => (
+                OrderChange {
+                    id: *order,
+                    refresh: Some(refresh(finding)),
+                    due: None,
+                    state: None,
+                    updated_at: now,
+                },
+                *state,
+                *state,
+            ),
+            Step::AutoClose { order, from, .. } => (
+                OrderChange {
+                    id: *order,
+                    refresh: None,
+                    due: None,
+                    state: Some((State::Verified.as_str(), Some(note.clone()))),
+                    updated_at: now,
+                },
+                *from,
+                State::Verified,
+            ),
             Step::Raise { .. } | Step::Leave { .. } => continue,
         };
         let action = step.action().unwrap_or_default();
-        event(conn, order, at.clock, None, action, Some(from), to, &note)?;
+        writes
+            .events
+            .push((change.id, at.clock.now, action, from, to, note));
+        writes.changes.push(change);
     }
-    create_all_of(conn, &[(at, raised)])
+    if !defer_raises {
+        writes.flush(conn)?;
+        create_all_of(conn, &[(at, raised)])?;
+    }
+    Ok(())
 }
 
 /// New orders of one or many assessments, all in two statements (the

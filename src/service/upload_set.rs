@@ -602,17 +602,27 @@ fn sync_orders(
             )
         })
         .collect();
-    let mut planned = Vec::with_capacity(placed.len());
-    for ((p, steps), assessment_id) in placed.iter().zip(plans).zip(assessments) {
-        let target = Target {
-            unit_id: p.unit_id,
-            campaign_id: p.campaign.id,
-            assessment_id: *assessment_id,
-            clock: env.clock,
-        };
-        recording::write_steps(conn, &target, &steps, true)?;
-        planned.push((target, steps));
+    let planned: Vec<(Target, Vec<_>)> = placed
+        .iter()
+        .zip(plans)
+        .zip(assessments)
+        .map(|((p, steps), assessment_id)| {
+            let target = Target {
+                unit_id: p.unit_id,
+                campaign_id: p.campaign.id,
+                assessment_id: *assessment_id,
+                clock: env.clock,
+            };
+            (target, steps)
+        })
+        .collect();
+    // Every unit's changes to existing orders in one UPDATE and one insert
+    // of events, then the new orders.
+    let mut writes = recording::OrderWrites::default();
+    for (target, steps) in &planned {
+        recording::write_steps(conn, target, steps, true, &mut writes)?;
     }
+    writes.flush(conn)?;
     let raised: Vec<(&Target, Vec<_>)> = planned
         .iter()
         .map(|(target, steps)| (target, steps.iter().collect()))

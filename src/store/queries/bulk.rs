@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::on_backend;
@@ -347,6 +347,149 @@ struct OrderWithId<'a> {
 
 pub fn insert_events(conn: &mut DbConn, rows: &[NewRectificationEvent<'_>]) -> StoreResult<()> {
     copy_in!(conn, rectification_events::table, rows, 12);
+    Ok(())
+}
+
+/// An active order brought in step with a newer assessment (转入, 更新):
+/// its text and points from the new finding, moved into that campaign.
+#[derive(Clone, Debug)]
+pub struct OrderRefresh<'a> {
+    pub campaign_id: i64,
+    pub assessment_id: i64,
+    pub title: &'a str,
+    pub requirement: &'a str,
+    pub points_lost: i32,
+    pub defects: Option<String>,
+}
+
+/// What one step of a plan changes on an existing order; `None` leaves a
+/// part as it is.
+#[derive(Clone, Debug)]
+pub struct OrderChange<'a> {
+    pub id: i64,
+    pub refresh: Option<OrderRefresh<'a>>,
+    pub due: Option<NaiveDate>,
+    /// The new state and its closing reason.
+    pub state: Option<(&'a str, Option<String>)>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes to existing orders. PostgreSQL: one UPDATE from arrays for the
+/// lot (a district's later year carries ~27 orders a unit, which row by
+/// row was most of an import's round trips). SQLite, which has no round
+/// trips: a statement per order. An order changed twice goes row by row,
+/// in order, as an UPDATE … FROM would apply only one of its changes.
+pub fn update_orders(conn: &mut DbConn, changes: &[OrderChange<'_>]) -> StoreResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::with_capacity(changes.len());
+    let distinct = changes.iter().all(|c| seen.insert(c.id));
+    match &mut *conn {
+        DbConn::Postgres(c) if distinct => update_orders_at_once(c, changes),
+        _ => {
+            for change in changes {
+                update_order(conn, change)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn update_order(conn: &mut DbConn, change: &OrderChange<'_>) -> StoreResult<()> {
+    let id = change.id;
+    if let Some((state, reason)) = &change.state {
+        diesel::update(rectifications::table.find(id))
+            .set((
+                rectifications::state.eq(*state),
+                rectifications::closed_reason.eq(reason.as_deref()),
+                rectifications::updated_at.eq(change.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(r) = &change.refresh {
+        diesel::update(rectifications::table.find(id))
+            .set((
+                rectifications::campaign_id.eq(r.campaign_id),
+                rectifications::assessment_id.eq(r.assessment_id),
+                rectifications::title.eq(r.title),
+                rectifications::requirement.eq(r.requirement),
+                rectifications::points_lost.eq(r.points_lost),
+                rectifications::defects.eq(r.defects.as_deref()),
+                rectifications::updated_at.eq(change.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(due) = change.due {
+        diesel::update(rectifications::table.find(id))
+            .set(rectifications::due.eq(due))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn update_orders_at_once(
+    conn: &mut diesel::PgConnection,
+    changes: &[OrderChange<'_>],
+) -> StoreResult<()> {
+    use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
+    let refresh = |f: fn(&OrderRefresh<'_>) -> Option<String>| -> Vec<Option<String>> {
+        changes
+            .iter()
+            .map(|c| c.refresh.as_ref().and_then(f))
+            .collect()
+    };
+    let refreshed: Vec<bool> = changes.iter().map(|c| c.refresh.is_some()).collect();
+    let campaigns: Vec<Option<i64>> = changes
+        .iter()
+        .map(|c| c.refresh.as_ref().map(|r| r.campaign_id))
+        .collect();
+    let assessments: Vec<Option<i64>> = changes
+        .iter()
+        .map(|c| c.refresh.as_ref().map(|r| r.assessment_id))
+        .collect();
+    let points: Vec<Option<i32>> = changes
+        .iter()
+        .map(|c| c.refresh.as_ref().map(|r| r.points_lost))
+        .collect();
+    let states: Vec<Option<String>> = changes
+        .iter()
+        .map(|c| c.state.as_ref().map(|(s, _)| s.to_string()))
+        .collect();
+    let reasons: Vec<Option<String>> = changes
+        .iter()
+        .map(|c| c.state.as_ref().and_then(|(_, r)| r.clone()))
+        .collect();
+    diesel::sql_query(
+        "UPDATE rectifications AS r SET \
+           campaign_id = COALESCE(v.campaign_id, r.campaign_id), \
+           assessment_id = COALESCE(v.assessment_id, r.assessment_id), \
+           title = COALESCE(v.title, r.title), \
+           requirement = COALESCE(v.requirement, r.requirement), \
+           points_lost = COALESCE(v.points_lost, r.points_lost), \
+           defects = CASE WHEN v.refreshed THEN v.defects ELSE r.defects END, \
+           due = COALESCE(v.due, r.due), \
+           state = COALESCE(v.state, r.state), \
+           closed_reason = CASE WHEN v.state IS NULL THEN r.closed_reason ELSE v.closed_reason END, \
+           updated_at = v.updated_at \
+         FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+           AS v(id, refreshed, campaign_id, assessment_id, title, requirement, points_lost, \
+                defects, due, state, closed_reason, updated_at) \
+         WHERE r.id = v.id",
+    )
+    .bind::<Array<BigInt>, _>(changes.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(refreshed)
+    .bind::<Array<Nullable<BigInt>>, _>(campaigns)
+    .bind::<Array<Nullable<BigInt>>, _>(assessments)
+    .bind::<Array<Nullable<Text>>, _>(refresh(|r| Some(r.title.to_string())))
+    .bind::<Array<Nullable<Text>>, _>(refresh(|r| Some(r.requirement.to_string())))
+    .bind::<Array<Nullable<Integer>>, _>(points)
+    .bind::<Array<Nullable<Text>>, _>(refresh(|r| r.defects.clone()))
+    .bind::<Array<Nullable<Date>>, _>(changes.iter().map(|c| c.due).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(states)
+    .bind::<Array<Nullable<Text>>, _>(reasons)
+    .bind::<Array<Timestamp>, _>(changes.iter().map(|c| c.updated_at).collect::<Vec<_>>())
+    .execute(conn)?;
     Ok(())
 }
 
