@@ -3,6 +3,7 @@
 //! a unit's history over years and uploads.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -15,8 +16,8 @@ use crate::store::models::{AssessmentRow, UnitRow};
 use crate::store::queries::lists::{AssessmentQuery, AssessmentSort, TierFilter};
 use crate::store::{DbConn, queries};
 
-use super::count_cache::CountCache;
 use super::evidence::EvidenceView;
+use super::list_cache::ListCaches;
 use super::listing::{PageRequest, Paged, Search};
 use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
 
@@ -174,22 +175,22 @@ fn sort_of(sort: &str) -> ServiceResult<AssessmentSort> {
 }
 
 /// One page of a year's results, filtered and sorted: filters, count, order
-/// and cut in the database (see [`queries::lists`]); the count is kept in
-/// `counts` until the data version moves.
+/// and cut in the database (see [`queries::lists`]); the count and the
+/// page are kept in `caches` until the data version moves.
 pub fn find(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &AssessmentFilter,
     paging: PageRequest,
-    counts: &CountCache,
-) -> ServiceResult<Paged<AssessmentSummary>> {
+    caches: &ListCaches,
+) -> ServiceResult<Arc<Paged<AssessmentSummary>>> {
     let year = filter
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
     let sort = sort_of(filter.sort.as_deref().unwrap_or("code"))?;
     let unit_id = unit_filter(conn, actor, filter.unit.as_deref())?;
     let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
-        return Ok(paging.cut(Vec::new()));
+        return Ok(Arc::new(paging.cut(Vec::new())));
     };
     let query = AssessmentQuery {
         campaign_id: campaign.id,
@@ -208,9 +209,14 @@ pub fn find(
         reviewed: filter.reviewed,
         words: Search::new(filter.q.as_deref()).words().to_vec(),
     };
+    // The unit a unit account is bound to is in `query`: one key per scope.
     let version = super::freshness::data_version(conn)?;
     let filter_key = format!("assessments {query:?}");
-    let known = counts.get(&filter_key, version);
+    let page_key = format!("{filter_key} {sort:?} {paging:?}");
+    if let Some(page) = caches.assessment_pages.get(&page_key, version) {
+        return Ok(page);
+    }
+    let known = caches.counts.get(&filter_key, version);
     let (rows, total) = queries::lists::assessment_page(
         conn,
         &query,
@@ -220,7 +226,7 @@ pub fn find(
         known,
     )?;
     if known.is_none() {
-        counts.keep(filter_key, version, total);
+        caches.counts.keep(filter_key, version, 1, total);
     }
     let lines = rows
         .into_iter()
@@ -234,7 +240,11 @@ pub fn find(
             (row, info)
         })
         .collect();
-    Ok(paging.of(summaries_of(conn, lines)?, total))
+    let page = Arc::new(paging.of(summaries_of(conn, lines)?, total));
+    caches
+        .assessment_pages
+        .keep(page_key, version, page.items.len(), page.clone());
+    Ok(page)
 }
 
 /// Summaries for assessment rows, with units and self totals in bulk,

@@ -154,8 +154,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// District reports gathered, per year, street and data version.
     pub reports: Arc<crate::service::report_cache::ReportCache>,
-    /// Lists' totals, per filter and data version.
-    pub counts: Arc<crate::service::count_cache::CountCache>,
+    /// Lists' totals and the assessment list's pages, per filter and data version.
+    pub lists: Arc<crate::service::list_cache::ListCaches>,
 }
 
 impl AppState {
@@ -191,7 +191,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::default(),
             reports: Arc::default(),
-            counts: Arc::default(),
+            lists: Arc::default(),
         })
     }
 

@@ -460,4 +460,36 @@ async fn a_lists_total_follows_every_write() {
     let (_, after) = app.get(Some(&token), path).await;
     assert_eq!(total(&after), 2, "a kept count outlived a write");
     assert_eq!(after["items"].as_array().map(Vec::len), Some(1));
+
+    // Pages are kept too: a review changes a row, not the count.
+    let path = "/api/v1/assessments?year=2012&unit=330102902";
+    let (_, before) = app.get(Some(&token), path).await;
+    assert_eq!(before["items"][0]["reviewed"], false, "{before}");
+    let submission = body["submission_id"].as_i64().expect("submission");
+    let (status, reviewed) = app
+        .post(
+            Some(&token),
+            &format!("/api/v1/submissions/{submission}/reviews"),
+            serde_json::json!({"kind": "spot", "note": "抽查",
+                "items": [{"code": "F8", "points": 0, "reason": "编研成果缺"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reviewed}");
+    let (_, after) = app.get(Some(&token), path).await;
+    assert_eq!(
+        after["items"][0]["reviewed"], true,
+        "a kept page outlived a write"
+    );
+    assert_eq!(after["items"][0]["total"], reviewed["total"], "{after}");
+
+    // A unit account asking the inspector's question, just kept (no write
+    // between), gets its own unit only.
+    app.add_unit_user("unit901", "330102901");
+    let unit = app.login("unit901").await;
+    let (_, all) = app.get(Some(&token), "/api/v1/assessments?year=2012").await;
+    assert_eq!(total(&all), 2, "{all}");
+    let (status, own) = app.get(Some(&unit), "/api/v1/assessments?year=2012").await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(total(&own), 1, "{own}");
+    assert_eq!(own["items"][0]["unit"]["code"], "330102901");
 }

@@ -3,7 +3,7 @@ use actix_web::web;
 use crate::service::assessments::{
     self, AssessmentDetail, AssessmentFilter, AssessmentSummary, HistoryEntry,
 };
-use crate::web::api::{Items, PagingQuery};
+use crate::web::api::{Items, PagingQuery, SharedItems};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -19,13 +19,13 @@ pub async fn list(
     Auth(actor): Auth,
     query: crate::web::extract::Query<AssessmentFilter>,
     paging: crate::web::extract::Query<PagingQuery>,
-) -> Result<web::Json<Items<AssessmentSummary>>, ApiError> {
+) -> Result<web::Json<SharedItems<AssessmentSummary>>, ApiError> {
     let filter = query.into_inner();
     let paging = paging.request()?;
-    let counts = state.counts.clone();
-    Ok(Items::of(
+    let caches = state.lists.clone();
+    Ok(Items::shared(
         state
-            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &counts))
+            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &caches))
             .await?,
     ))
 }

@@ -16,6 +16,8 @@ pub mod submissions;
 pub mod units;
 pub mod users;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::service::listing::{PageRequest, Paged};
@@ -42,6 +44,12 @@ impl<T: Serialize> Items<T> {
         })
     }
 
+    /// A page the service keeps for other callers too, written as the
+    /// same `Items` without copying its rows.
+    pub fn shared(paged: Arc<Paged<T>>) -> actix_web::web::Json<SharedItems<T>> {
+        actix_web::web::Json(SharedItems(paged))
+    }
+
     /// What an action created, as one page.
     pub fn whole(all: Vec<T>) -> actix_web::web::Json<Items<T>> {
         let per_page = u32::try_from(all.len()).unwrap_or(u32::MAX).max(1);
@@ -54,6 +62,16 @@ impl<T: Serialize> Items<T> {
         paging: &PagingQuery,
     ) -> Result<actix_web::web::Json<Items<T>>, ApiError> {
         Ok(Self::of(paging.request()?.cut(all)))
+    }
+}
+
+/// A shared page, serialised as [`Items`] (a `Paged` has the same fields
+/// in the same order).
+pub struct SharedItems<T>(Arc<Paged<T>>);
+
+impl<T: Serialize> Serialize for SharedItems<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().serialize(serializer)
     }
 }
 
