@@ -205,8 +205,12 @@ async fn token(client: &reqwest::Client, address: &str) -> String {
 /// in uploads only.
 async fn import(address: &str, token: &str, units: usize, years: &[i32], batch: usize) -> Duration {
     let catalog = Catalog::embedded().expect("catalog");
+    // Idle connections dropped well before the server's keep-alive (5 s)
+    // closes them: the next upload's workbooks take seconds to generate,
+    // and a request sent on a connection the server is closing fails.
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3600))
+        .pool_idle_timeout(Duration::from_secs(1))
         .build()
         .expect("client");
     let mut spent = Duration::ZERO;
@@ -377,7 +381,10 @@ fn main() {
     let system = actix_web::rt::System::new();
     system.block_on(async {
         let server = Server::start(&database.url).await;
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(1))
+            .build()
+            .expect("client");
         let token = token(&client, &server.address).await;
         let spent = import(&server.address, &token, units, &years, batch).await;
         println!(
