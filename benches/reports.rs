@@ -6,8 +6,9 @@
 //!
 //! For each size, best of three runs of each step:
 //! - gather: the report model from the database (`service::reports::district`:
-//!   current assessments of this and last year, re-scored from their
-//!   stored answers, rectification orders, inputs);
+//!   current assessments of this and last year as stored, their items
+//!   summed per item in SQL (a reviewed unit's read one by one),
+//!   categories, inputs, rectification orders and their requirement texts);
 //! - xlsx: the model written as the seven-sheet workbook;
 //! - html: the model rendered as the leadership dashboard;
 //! - xlsx cold / warm, dash cold / warm: the download and the dashboard as
