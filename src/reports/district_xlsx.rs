@@ -1715,6 +1715,7 @@ mod tests {
                     ],
                 ),
             ],
+            item_tallies: Vec::new(),
         }
     }
 

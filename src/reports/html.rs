@@ -1410,6 +1410,7 @@ mod tests {
                     (None, Some(Points(5000))),
                 ],
             )],
+            item_tallies: Vec::new(),
         }
     }
 

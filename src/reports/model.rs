@@ -152,6 +152,27 @@ pub struct ReportInput {
     pub inputs: Vec<InputDef>,
     /// Earlier years, each unit's result in it.
     pub history: Vec<(i32, Vec<PastResult>)>,
+    /// Items already summed over the current assessments of units whose
+    /// `items` are not listed (the gather sums those in the database);
+    /// added to the figures of the listed ones for 失分分析.
+    pub item_tallies: Vec<ItemTally>,
+}
+
+/// One checklist item summed over several units' current assessments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemTally {
+    pub checklist: String,
+    pub checklist_title: String,
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    /// The checklist's maximum for the item (the same for every unit).
+    pub max: Points,
+    /// Units assessed on it (applicable).
+    pub units: usize,
+    /// Units that lost points on it.
+    pub units_losing: usize,
+    pub points_lost: Points,
 }
 
 /// A unit's result in an earlier year: its tier code (none when it reached
@@ -467,7 +488,7 @@ pub fn district(input: &ReportInput) -> DistrictReport {
         by_street,
         total,
         sentences,
-        lost: lost_items(units),
+        lost: lost_items(units, &input.item_tallies),
         claims: claims(tiers, units),
         transitions: transitions(tiers, units),
         order_counts: order_counts(&input.orders),
@@ -542,31 +563,46 @@ fn unit_line(tiers: &[Tier], u: &UnitFacts) -> UnitLine {
     }
 }
 
-fn lost_items(units: &[UnitFacts]) -> Vec<LostItem> {
+fn lost_items(units: &[UnitFacts], tallies: &[ItemTally]) -> Vec<LostItem> {
     let mut by_item: BTreeMap<(String, String), LostItem> = BTreeMap::new();
+    let mut add = |t: ItemTally| {
+        let entry = by_item
+            .entry((t.checklist.clone(), t.code.clone()))
+            .or_insert_with(|| LostItem {
+                checklist: t.checklist,
+                checklist_title: t.checklist_title,
+                code: t.code,
+                title: t.title,
+                category: t.category,
+                max: t.max,
+                units: 0,
+                units_losing: 0,
+                points_lost: Points::ZERO,
+                mean_lost: Points::ZERO,
+            });
+        entry.units += t.units;
+        entry.units_losing += t.units_losing;
+        entry.points_lost += t.points_lost;
+    };
     for a in units.iter().filter_map(|u| u.current.as_ref()) {
         for i in a.items.iter().filter(|i| i.applicable) {
-            let entry = by_item
-                .entry((a.checklist.clone(), i.code.clone()))
-                .or_insert_with(|| LostItem {
-                    checklist: a.checklist.clone(),
-                    checklist_title: a.checklist_title.clone(),
-                    code: i.code.clone(),
-                    title: i.title.clone(),
-                    category: i.category.clone(),
-                    max: i.max,
-                    units: 0,
-                    units_losing: 0,
-                    points_lost: Points::ZERO,
-                    mean_lost: Points::ZERO,
-                });
-            entry.units += 1;
             let lost = i.max - i.points;
-            if lost > Points::ZERO {
-                entry.units_losing += 1;
-                entry.points_lost += lost;
-            }
+            let losing = lost > Points::ZERO;
+            add(ItemTally {
+                checklist: a.checklist.clone(),
+                checklist_title: a.checklist_title.clone(),
+                code: i.code.clone(),
+                title: i.title.clone(),
+                category: i.category.clone(),
+                max: i.max,
+                units: 1,
+                units_losing: usize::from(losing),
+                points_lost: if losing { lost } else { Points::ZERO },
+            });
         }
+    }
+    for t in tallies {
+        add(t.clone());
     }
     let mut items: Vec<LostItem> = by_item
         .into_values()
@@ -875,6 +911,7 @@ mod tests {
             orders: Vec::new(),
             inputs: Vec::new(),
             history: Vec::new(),
+            item_tallies: Vec::new(),
         }
     }
 
@@ -979,6 +1016,64 @@ mod tests {
             0,
             "no target tier and not reviewed: not listed"
         );
+    }
+
+    #[test]
+    fn tallies_add_to_the_listed_items() {
+        let item = |code: &str, max: i32, points: i32| ItemFacts {
+            code: code.into(),
+            title: format!("条目{code}"),
+            category: "A".into(),
+            max: Points(max * 10),
+            points: Points(points * 10),
+            self_points: Points(max * 10),
+            applicable: true,
+            notes: Vec::new(),
+        };
+        let tally = |code: &str, max: i32, units: usize, losing: usize, lost: i32| ItemTally {
+            checklist: "community@2013".into(),
+            checklist_title: "社区档案工作考核细则（2013版）".into(),
+            code: code.into(),
+            title: format!("条目{code}"),
+            category: "A".into(),
+            max: Points(max * 10),
+            units,
+            units_losing: losing,
+            points_lost: Points(lost * 10),
+        };
+        let mut a = assessed(None, 500);
+        a.items = vec![item("A1", 40, 20), item("A2", 30, 30), item("A3", 20, 15)];
+        let mut b = assessed(None, 500);
+        b.items = vec![item("A1", 40, 40), item("A2", 30, 0), item("A3", 20, 10)];
+        let listed = district(&ReportInput {
+            units: vec![
+                unit(1, "社区", Some(a.clone()), None),
+                unit(2, "社区", Some(b), None),
+            ],
+            ..shangcheng()
+        });
+        // Unit 2's items as the store sums them, plus an item no listed
+        // unit has: the same figures, the extra item ranked among them.
+        let summed = district(&ReportInput {
+            units: vec![
+                unit(1, "社区", Some(a), None),
+                unit(2, "社区", Some(assessed(None, 500)), None),
+            ],
+            item_tallies: vec![
+                tally("A1", 40, 1, 0, 0),
+                tally("A2", 30, 1, 1, 30),
+                tally("A3", 20, 1, 1, 10),
+            ],
+            ..shangcheng()
+        });
+        assert_eq!(summed.lost, listed.lost);
+        let with_extra = district(&ReportInput {
+            item_tallies: vec![tally("B9", 40, 4, 2, 40)],
+            ..shangcheng()
+        });
+        assert_eq!(with_extra.lost.len(), 1);
+        assert_eq!(with_extra.lost[0].units, 4);
+        assert_eq!(with_extra.lost[0].mean_lost, Points(100));
     }
 
     #[test]

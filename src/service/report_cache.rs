@@ -135,6 +135,7 @@ mod tests {
                 orders: Vec::new(),
                 inputs: Vec::new(),
                 history: Vec::new(),
+                item_tallies: Vec::new(),
             },
         ))
     }

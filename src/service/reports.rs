@@ -10,8 +10,8 @@ use crate::reports::district_xlsx::district_xlsx;
 use crate::reports::explain;
 use crate::reports::html::Html;
 use crate::reports::model::{
-    self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, OrderFacts, ReportInput,
-    Tier, UnitCard, UnitFacts,
+    self, Assessed, CategoryFacts, DistrictReport, InputDef, ItemFacts, ItemTally, OrderFacts,
+    ReportInput, Tier, UnitCard, UnitFacts,
 };
 use crate::store::models::AssessmentRow;
 use crate::store::{DbConn, queries};
@@ -20,8 +20,7 @@ use super::assessments::unit_infos;
 use super::report_cache::{ReportCache, ReportKey};
 use super::reviews::stored_answers;
 use super::{
-    Actor, Download, Env, Role, ServiceError, ServiceResult, checklists, decode_input,
-    rectifications,
+    Actor, Env, Role, ServiceError, ServiceResult, checklists, decode_input, rectifications,
 };
 
 /// The answers and scorecard behind a stored assessment, recomputed from
@@ -67,18 +66,85 @@ fn tiers_of<'a>(checklists: impl Iterator<Item = &'a Arc<Checklist>>) -> Vec<Tie
     tiers
 }
 
-/// Current results of a year, by unit id, with items and inputs.
+/// The current results of the campaign of `year` (none without one).
+fn current_of_year(
+    conn: &mut DbConn,
+    campaigns: &[crate::store::models::CampaignRow],
+    year: i32,
+) -> ServiceResult<Vec<AssessmentRow>> {
+    match campaigns.iter().find(|c| c.year == year) {
+        Some(campaign) => Ok(queries::assessments::current(conn, campaign.id, None)?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The checklist of `reference`, read once per gather.
+fn checklist_of<'c>(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    checklists: &'c mut BTreeMap<String, Arc<Checklist>>,
+    reference: &str,
+) -> ServiceResult<&'c Arc<Checklist>> {
+    if !checklists.contains_key(reference) {
+        let c = checklists::get(conn, env.catalog, reference)?;
+        checklists.insert(reference.to_string(), c);
+    }
+    Ok(&checklists[reference])
+}
+
+/// 失分分析's figures of the assessments `rows` summed in the database, per
+/// checklist: an assessment nobody reviewed is its own self-assessment
+/// (nothing over-claimed), so its items are needed only as these sums.
+fn item_tallies(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    rows: &[&AssessmentRow],
+    checklists: &mut BTreeMap<String, Arc<Checklist>>,
+) -> ServiceResult<Vec<ItemTally>> {
+    let mut by_checklist: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        by_checklist
+            .entry(r.checklist_reference.as_str())
+            .or_default()
+            .push(r.id);
+    }
+    let mut tallies = Vec::new();
+    for (reference, ids) in by_checklist {
+        let checklist = checklist_of(conn, env, checklists, reference)?.clone();
+        for sum in queries::reports::item_sums(conn, &ids)? {
+            tallies.push(ItemTally {
+                checklist: reference.to_string(),
+                checklist_title: checklist.title.clone(),
+                title: checklist
+                    .item(&sum.item_code)
+                    .map(|x| x.title.clone())
+                    .unwrap_or_default(),
+                code: sum.item_code,
+                category: sum.category_code,
+                max: Points(sum.max),
+                units: usize::try_from(sum.applicable).unwrap_or_default(),
+                units_losing: usize::try_from(sum.losing).unwrap_or_default(),
+                points_lost: Points(
+                    i32::try_from(sum.losing_max_sum - sum.losing_points_sum).unwrap_or(i32::MAX),
+                ),
+            });
+        }
+    }
+    Ok(tallies)
+}
+
+/// A year's current results (`rows`), by unit id, with categories and
+/// inputs when `detailed`; items are listed for reviewed units only (their
+/// self-assessment may claim more), the others' summed into the tallies,
+/// of the units `shown` only (a street's report sums its own).
 fn assessed_of_year(
     conn: &mut DbConn,
     env: Env<'_>,
-    year: i32,
+    rows: &[AssessmentRow],
     checklists: &mut BTreeMap<String, Arc<Checklist>>,
     detailed: bool,
-) -> ServiceResult<HashMap<i64, Assessed>> {
-    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
-        return Ok(HashMap::new());
-    };
-    let rows = queries::assessments::current(conn, campaign.id, None)?;
+    shown: &dyn Fn(i64) -> bool,
+) -> ServiceResult<(HashMap<i64, Assessed>, Vec<ItemTally>)> {
     let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
     let firsts: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submission_ids)?
         .into_iter()
@@ -94,16 +160,24 @@ fn assessed_of_year(
     let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> =
         HashMap::new();
     let mut inputs: HashMap<i64, BTreeMap<String, crate::domain::InputValue>> = HashMap::new();
+    let mut tallies = Vec::new();
     if detailed {
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let (reviewed_rows, unreviewed): (Vec<&AssessmentRow>, Vec<&AssessmentRow>) =
+            rows.iter().partition(|r| r.review_id.is_some());
+        let unreviewed: Vec<&AssessmentRow> = unreviewed
+            .into_iter()
+            .filter(|r| shown(r.unit_id))
+            .collect();
+        let mut ids: Vec<i64> = reviewed_rows.iter().map(|r| r.id).collect();
         ids.extend(
-            rows.iter()
-                .filter(|r| r.review_id.is_some())
+            reviewed_rows
+                .iter()
                 .filter_map(|r| firsts.get(&r.submission_id)),
         );
         for i in queries::assessments::items_of(conn, &ids)? {
             items.entry(i.assessment_id).or_default().push(i);
         }
+        tallies = item_tallies(conn, env, &unreviewed, checklists)?;
         for c in queries::assessments::categories_of(
             conn,
             &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
@@ -134,11 +208,7 @@ fn assessed_of_year(
 
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
-        if !checklists.contains_key(&row.checklist_reference) {
-            let c = checklists::get(conn, env.catalog, &row.checklist_reference)?;
-            checklists.insert(row.checklist_reference.clone(), c);
-        }
-        let checklist = &checklists[&row.checklist_reference];
+        let checklist = checklist_of(conn, env, checklists, &row.checklist_reference)?;
         let self_items: HashMap<String, i32> = firsts
             .get(&row.submission_id)
             .and_then(|first| items.get(first))
@@ -203,7 +273,7 @@ fn assessed_of_year(
             },
         );
     }
-    Ok(out)
+    Ok((out, tallies))
 }
 
 fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
@@ -255,18 +325,16 @@ fn district_orders(
             crate::ingest::self_check::UnitInfo,
         ),
     >,
+    campaigns: &[crate::store::models::CampaignRow],
     year: i32,
     street: Option<&str>,
     today: chrono::NaiveDate,
 ) -> ServiceResult<Vec<OrderFacts>> {
     use crate::domain::rectification::{self as rules, State};
-    let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
+    let Some(campaign) = campaigns.iter().find(|c| c.year == year) else {
         return Ok(Vec::new());
     };
-    let years: HashMap<i64, i32> = queries::campaigns::list(conn)?
-        .into_iter()
-        .map(|c| (c.id, c.year))
-        .collect();
+    let years: HashMap<i64, i32> = campaigns.iter().map(|c| (c.id, c.year)).collect();
     let mut orders: Vec<OrderFacts> = Vec::new();
     for (id, unit_id, origin, item, title, state, due) in
         queries::rectifications::for_report(conn, campaign.id)?
@@ -352,12 +420,18 @@ fn gather(
         street.is_none_or(|s| info.street.as_deref() == Some(s))
     };
 
+    let campaigns = queries::campaigns::list(conn)?;
     let mut checklists: BTreeMap<String, Arc<Checklist>> = BTreeMap::new();
-    let mut now = assessed_of_year(conn, env, year, &mut checklists, true)?;
+    let shown = |unit: i64| roster.get(&unit).is_some_and(|(_, info)| in_scope(info));
+    let now_rows = current_of_year(conn, &campaigns, year)?;
+    let (mut now, item_tallies) =
+        assessed_of_year(conn, env, &now_rows, &mut checklists, true, &shown)?;
     // Saturating: no campaign is that old, so the year before i32::MIN is as empty.
-    let mut last = assessed_of_year(conn, env, year.saturating_sub(1), &mut checklists, false)?;
+    let previous_year = year.saturating_sub(1);
+    let last_rows = current_of_year(conn, &campaigns, previous_year)?;
+    let (mut last, _) = assessed_of_year(conn, env, &last_rows, &mut checklists, false, &shown)?;
 
-    let orders = district_orders(conn, &roster, year, street, env.clock.today)?;
+    let orders = district_orders(conn, &roster, &campaigns, year, street, env.clock.today)?;
     let mut open: HashMap<String, (usize, usize)> = HashMap::new();
     for o in &orders {
         if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
@@ -398,15 +472,15 @@ fn gather(
         .collect();
 
     let mut history = Vec::new();
-    for campaign in queries::campaigns::list(conn)?
-        .into_iter()
-        .filter(|c| c.year < year)
-    {
+    let mut last_rows = Some(last_rows);
+    for campaign in campaigns.iter().filter(|c| c.year < year) {
+        // Last year's were read above.
+        let rows = match last_rows.take_if(|_| campaign.year == previous_year) {
+            Some(rows) => rows,
+            None => queries::assessments::current(conn, campaign.id, None)?,
+        };
         let results: HashMap<i64, AssessmentRow> =
-            queries::assessments::current(conn, campaign.id, None)?
-                .into_iter()
-                .map(|r| (r.unit_id, r))
-                .collect();
+            rows.into_iter().map(|r| (r.unit_id, r)).collect();
         let per_unit = ids
             .iter()
             .map(|(id, _)| match results.get(id) {
@@ -445,7 +519,7 @@ fn gather(
     }
     let input = ReportInput {
         year,
-        previous_year: year.saturating_sub(1),
+        previous_year,
         street: street.map(str::to_string),
         generated_at: env.clock.local_now(),
         tiers: tiers_of(tier_sources.into_iter()),
@@ -453,6 +527,7 @@ fn gather(
         orders,
         inputs,
         history,
+        item_tallies,
     };
     let mut report = model::district(&input);
     let shown: Vec<&str> = report.units.iter().map(|u| u.code.as_str()).collect();
@@ -627,6 +702,13 @@ pub fn district_cached(
     Ok(report)
 }
 
+/// A file as the report cache keeps it: every download of the same data
+/// version shares these bytes instead of copying them.
+pub struct SharedDownload {
+    pub file_name: String,
+    pub bytes: Arc<Vec<u8>>,
+}
+
 /// The district summary workbook (seven sheets) of a year or one street;
 /// written once per data version.
 pub fn district_workbook(
@@ -636,7 +718,7 @@ pub fn district_workbook(
     cache: &ReportCache,
     year: i32,
     street: Option<&str>,
-) -> ServiceResult<Download> {
+) -> ServiceResult<SharedDownload> {
     require_reader(actor)?;
     let key = cache_key(conn, env, year, street)?;
     let bytes = match cache.xlsx(&key) {
@@ -649,9 +731,9 @@ pub fn district_workbook(
         }
     };
     let scope = street.unwrap_or("全区");
-    Ok(Download {
+    Ok(SharedDownload {
         file_name: format!("{year}年度档案年检汇总-{scope}.xlsx"),
-        bytes: Arc::unwrap_or_clone(bytes),
+        bytes,
     })
 }
 

@@ -863,3 +863,95 @@ async fn the_command_line_report_reads_the_same_database() {
     }
     check_dashboard(&std::fs::read_to_string(&html).expect("the page was written"));
 }
+
+/// (units assessed, units losing, points lost in hundredths) per
+/// (checklist, item) of 失分分析.
+type LostSums = std::collections::BTreeMap<(String, String), (u64, u64, i64)>;
+
+fn hundredths(v: &Value) -> i64 {
+    (v.as_f64().expect("points") * 100.0).round() as i64
+}
+
+fn lost_of(model: &Value) -> LostSums {
+    model["lost"]
+        .as_array()
+        .expect("lost")
+        .iter()
+        .map(|l| {
+            (
+                (
+                    l["checklist"].as_str().expect("checklist").to_string(),
+                    l["code"].as_str().expect("code").to_string(),
+                ),
+                (
+                    l["units"].as_u64().expect("units"),
+                    l["units_losing"].as_u64().expect("losing"),
+                    hundredths(&l["points_lost"]),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// 失分分析 sums the items of units nobody reviewed in the database and
+/// lists the reviewed unit's one by one; either way it equals the sums over
+/// every current assessment's items, and a street's report sums its own units.
+#[actix_web::test]
+async fn lost_points_sum_every_current_assessment_of_the_scope() {
+    let app = TestApp::spawn().await;
+    let token = district(&app).await;
+    let now = assessments(&app, &token, 2012).await;
+    assert!(
+        now.iter().any(|a| a["reviewed"] == true),
+        "one unit reviewed"
+    );
+    let mut district_sums = LostSums::new();
+    let mut street_sums = LostSums::new();
+    for a in &now {
+        let id = a["assessment_id"].as_i64().expect("assessment id");
+        let (status, detail) = app
+            .get(Some(&token), &format!("/api/v1/assessments/{id}"))
+            .await;
+        assert_eq!(status, 200, "{detail}");
+        let checklist = a["checklist"].as_str().expect("checklist");
+        let in_street = a["unit"]["street"] == XIAOYING;
+        for item in detail["items"].as_array().expect("items") {
+            if item["applicable"] != true {
+                continue;
+            }
+            let lost = hundredths(&item["max"]) - hundredths(&item["points"]);
+            let key = (
+                checklist.to_string(),
+                item["code"].as_str().expect("code").to_string(),
+            );
+            for sums in [&mut district_sums]
+                .into_iter()
+                .chain(in_street.then_some(&mut street_sums))
+            {
+                let entry = sums.entry(key.clone()).or_default();
+                entry.0 += 1;
+                if lost > 0 {
+                    entry.1 += 1;
+                    entry.2 += lost;
+                }
+            }
+        }
+    }
+    // The model lists only items where points were lost.
+    let losing =
+        |sums: LostSums| -> LostSums { sums.into_iter().filter(|(_, s)| s.2 > 0).collect() };
+    let (status, model) = app
+        .get(Some(&token), "/api/v1/reports/district?year=2012")
+        .await;
+    assert_eq!(status, 200, "{model}");
+    assert!(!lost_of(&model).is_empty(), "some unit lost points");
+    assert_eq!(lost_of(&model), losing(district_sums));
+    let (status, model) = app
+        .get(
+            Some(&token),
+            &format!("/api/v1/reports/district?year=2012&street={XIAOYING}"),
+        )
+        .await;
+    assert_eq!(status, 200, "{model}");
+    assert_eq!(lost_of(&model), losing(street_sums));
+}

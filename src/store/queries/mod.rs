@@ -12,6 +12,7 @@ pub mod lists;
 pub mod notices;
 pub mod publications;
 pub mod rectifications;
+pub mod reports;
 pub mod reviews;
 pub mod samples;
 pub mod submissions;

@@ -61,7 +61,20 @@ pub async fn district_workbook(
             reports::district_workbook(conn, env, &actor, &cache, year, street.as_deref())
         })
         .await?;
-    Ok(crate::web::download(&file.file_name, file.bytes))
+    // The cache's bytes themselves, not a copy per download.
+    let body = actix_web::web::Bytes::from_owner(Shared(file.bytes));
+    Ok(crate::web::download(&file.file_name, Vec::new())
+        .set_body(body)
+        .map_into_boxed_body())
+}
+
+/// A kept workbook as a response body.
+struct Shared(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 /// The leadership dashboard as one printable HTML page (a street's page with `street`).
