@@ -40,8 +40,50 @@ pub fn insert(
     on_backend!(&mut *conn, |c| items_query.execute(c))?;
     let categories_query = diesel::insert_into(assessment_categories::table).values(&categories);
     on_backend!(&mut *conn, |c| categories_query.execute(c))?;
+    settle_current(conn, &[(assessment.campaign_id, assessment.unit_id)])?;
     Ok(id)
 }
+
+/// Sets the stored `is_current` flag (migration `2026-12-25-000001`) of
+/// every assessment of the given (campaign, unit) pairs from what it stands
+/// for: the newest assessment of the unit's newest submission in the
+/// campaign. Called by every write of assessments, after them, in their
+/// transaction: one UPDATE per campaign and chunk of units, touching the
+/// rows whose flag changes only. The ids are ours (i64), written into the
+/// text so that one text serves both backends.
+pub fn settle_current(conn: &mut DbConn, written: &[(i64, i64)]) -> StoreResult<()> {
+    let mut by_campaign: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for &(campaign, unit) in written {
+        by_campaign.entry(campaign).or_default().push(unit);
+    }
+    for (campaign, mut units) in by_campaign {
+        units.sort_unstable();
+        units.dedup();
+        for chunk in units.chunks(2_000) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let text = format!(
+                "UPDATE assessments SET is_current = NOT is_current \
+                 WHERE campaign_id = {campaign} AND unit_id IN ({units}) \
+                   AND is_current <> ({current})",
+                units = list.join(","),
+                current = CURRENT_TEXT,
+            );
+            diesel::sql_query(text).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// True on the assessment row that is its unit's current one in its
+/// campaign: no newer assessment of its submission (a review adds one), no
+/// newer submission of its unit in the campaign.
+pub const CURRENT_TEXT: &str = "NOT EXISTS (SELECT 1 FROM assessments AS newer \
+       WHERE newer.submission_id = assessments.submission_id \
+         AND newer.id > assessments.id) \
+     AND NOT EXISTS (SELECT 1 FROM submissions AS later \
+       WHERE later.unit_id = assessments.unit_id \
+         AND later.campaign_id = assessments.campaign_id \
+         AND later.id > assessments.submission_id)";
 
 pub fn get(conn: &mut DbConn, id: i64) -> StoreResult<AssessmentRow> {
     Ok(assessments::table

@@ -231,6 +231,8 @@ pub fn insert_assessments(
             .returning((assessments::id, assessments::submission_id));
         all.extend(on_backend!(&mut *conn, |c| query.get_results::<(i64, i64)>(c))?);
     }
+    let written: Vec<(i64, i64)> = rows.iter().map(|a| (a.campaign_id, a.unit_id)).collect();
+    super::assessments::settle_current(conn, &written)?;
     Ok(all)
 }
 
