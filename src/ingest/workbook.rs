@@ -8,9 +8,10 @@
 //!
 //! How each format is read, and why:
 //!
-//! * **xlsx / xlsm** — our own streaming reader (`xlsx.rs`) over the zip and
+//! * **xlsx / xlsm** — our own reader (`xlsx.rs`) over the zip and
 //!   quick-xml crates, after a zip pre-scan caps entry count and declared
-//!   sizes: calamine reserves memory from counts the file declares
+//!   sizes (each part is inflated whole within them, then parsed):
+//!   calamine reserves memory from counts the file declares
 //!   (`uniqueCount` of the shared strings: a 1.8 KB file aborts the process)
 //!   and densifies sheets. Every part read is checked against its CRC-32 and
 //!   must be well-formed XML; only non-empty cells are kept.
@@ -354,8 +355,10 @@ pub fn read_workbook_with_merges(
     // Calls into calamine are guarded one by one; this outer guard turns a
     // bug of our own into an error for this upload instead of a crash.
     guarded("读取文件", || match detect::sniff(bytes, limits)? {
-        detect::Container::Zip(WorkbookFormat::Ods) => ods::read(bytes, wanted, limits),
-        detect::Container::Zip(format) => xlsx::read(bytes, format, wanted, merges, limits),
+        detect::Container::Zip(WorkbookFormat::Ods, _) => ods::read(bytes, wanted, limits),
+        detect::Container::Zip(format, archive) => {
+            xlsx::read(archive, format, wanted, merges, limits)
+        }
         detect::Container::Cfb(file) => xls::read(bytes, file, wanted, limits),
     })
 }
