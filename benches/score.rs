@@ -6,6 +6,11 @@
 //! A second case does the same for a second-edition checklist whose
 //! workbook has 60 deduction rows (12 `deduct` items of 5 defects each), so
 //! the cost of reading counts row by row shows beside the shipped checklists.
+//!
+//! `BENCH_BASELINE=PATH` runs another build of the binary (say, one of
+//! `main`) on the same files in the same rounds, so a change is measured
+//! side by side with what it replaces. The three (or four) runs of a round
+//! follow each other, so a busy machine slows them alike.
 
 mod common;
 
@@ -16,8 +21,19 @@ use std::time::{Duration, Instant};
 use calamine::Reader;
 use rayon::prelude::*;
 
-fn best_of(runs: usize, mut run: impl FnMut() -> Duration) -> Duration {
-    (0..runs).map(|_| run()).min().expect("at least one run")
+/// Best of `runs` rounds for each case; each round runs every case once,
+/// in turn.
+fn best_of_rounds<const N: usize>(
+    runs: usize,
+    mut cases: [&mut dyn FnMut() -> Duration; N],
+) -> [Duration; N] {
+    let mut best = [Duration::MAX; N];
+    for _ in 0..runs {
+        for (best, case) in best.iter_mut().zip(cases.iter_mut()) {
+            *best = (*best).min(case());
+        }
+    }
+    best
 }
 
 fn calamine_floor(files: &[PathBuf]) -> Duration {
@@ -38,9 +54,9 @@ fn calamine_floor(files: &[PathBuf]) -> Duration {
     start.elapsed()
 }
 
-fn cli(dir: &Path, count: usize, checklists: Option<&Path>) -> Duration {
+fn cli(binary: &Path, dir: &Path, count: usize, checklists: Option<&Path>) -> Duration {
     let start = Instant::now();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_nianjian"));
+    let mut command = Command::new(binary);
     command.arg("score");
     if let Some(checklists) = checklists {
         command.arg("--checklists").arg(checklists);
@@ -148,20 +164,32 @@ fn generate_deductions(checklists: &Path, dir: &Path, count: usize) -> Vec<PathB
         .collect()
 }
 
-fn report(label: &str, count: usize, floor: Duration, scored: Duration) -> f64 {
+fn report(
+    label: &str,
+    count: usize,
+    floor: Duration,
+    scored: Duration,
+    baseline: Option<Duration>,
+) -> f64 {
     let ratio = scored.as_secs_f64() / floor.as_secs_f64();
+    let line = |what: &str, time: Duration| {
+        println!(
+            "  {what:<29}{:>8.3} s  {:>7.0} files/s",
+            time.as_secs_f64(),
+            count as f64 / time.as_secs_f64()
+        );
+    };
     println!("{label}");
-    println!(
-        "  calamine read (floor)        {:>8.3} s  {:>7.0} files/s",
-        floor.as_secs_f64(),
-        count as f64 / floor.as_secs_f64()
-    );
-    println!(
-        "  nianjian score --json (CLI)  {:>8.3} s  {:>7.0} files/s",
-        scored.as_secs_f64(),
-        count as f64 / scored.as_secs_f64()
-    );
-    println!("  ratio CLI / floor            {ratio:>8.2}   (target ≤ 1.5)");
+    line("calamine read (floor)", floor);
+    line("nianjian score --json (CLI)", scored);
+    println!("  ratio CLI / floor            {ratio:>8.2}   (target ≤ 1.0)");
+    if let Some(baseline) = baseline {
+        line("baseline score --json", baseline);
+        println!(
+            "  ratio baseline / floor       {:>8.2}",
+            baseline.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
     ratio
 }
 
@@ -182,23 +210,49 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+    // `BENCH_KEEP=DIR`: a copy of the workbooks to profile `score` on.
+    if let Some(keep) = std::env::var_os("BENCH_KEEP") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).expect("mkdir BENCH_KEEP");
+        for file in &files {
+            let name = file.file_name().expect("file name");
+            std::fs::copy(file, keep.join(name)).expect("copy to BENCH_KEEP");
+        }
+    }
     let second = tempfile::tempdir().expect("tempdir");
     let second_files = second.path().join("workbooks");
     std::fs::create_dir_all(&second_files).expect("mkdir");
     let checklists = second.path().join("checklists");
     let deduction_files = generate_deductions(&checklists, &second_files, count);
 
-    let floor = best_of(3, || calamine_floor(&files));
-    let scored = best_of(3, || cli(dir.path(), count, None));
-    let deduction_floor = best_of(3, || calamine_floor(&deduction_files));
-    let deduction_scored = best_of(3, || cli(&second_files, count, Some(&checklists)));
+    let binary = Path::new(env!("CARGO_BIN_EXE_nianjian"));
+    let baseline = std::env::var_os("BENCH_BASELINE").map(PathBuf::from);
+    let run = |files: &[PathBuf], dir: &Path, checklists: Option<&Path>| {
+        let mut floor = || calamine_floor(files);
+        let mut scored = || cli(binary, dir, count, checklists);
+        match &baseline {
+            Some(old) => {
+                let mut old = || cli(old, dir, count, checklists);
+                let [f, s, o] = best_of_rounds(3, [&mut floor, &mut scored, &mut old]);
+                (f, s, Some(o))
+            }
+            None => {
+                let [f, s] = best_of_rounds(3, [&mut floor, &mut scored]);
+                (f, s, None)
+            }
+        }
+    };
+    let (floor, scored, old) = run(&files, dir.path(), None);
+    let (deduction_floor, deduction_scored, deduction_old) =
+        run(&deduction_files, &second_files, Some(&checklists));
     println!("files                          {count} per case");
-    let shipped = report("shipped checklists", count, floor, scored);
+    let shipped = report("shipped checklists", count, floor, scored, old);
     let deductions = report(
         "second edition, 60 deduction rows",
         count,
         deduction_floor,
         deduction_scored,
+        deduction_old,
     );
     println!(
         "60 deduction rows / shipped: CLI time {:.2}×, ratio to floor {:.2}×",

@@ -8,9 +8,10 @@
 //!
 //! How each format is read, and why:
 //!
-//! * **xlsx / xlsm** — our own streaming reader (`xlsx.rs`) over the zip and
+//! * **xlsx / xlsm** — our own reader (`xlsx.rs`) over the zip and
 //!   quick-xml crates, after a zip pre-scan caps entry count and declared
-//!   sizes: calamine reserves memory from counts the file declares
+//!   sizes (each part is inflated whole within them, then parsed):
+//!   calamine reserves memory from counts the file declares
 //!   (`uniqueCount` of the shared strings: a 1.8 KB file aborts the process)
 //!   and densifies sheets. Every part read is checked against its CRC-32 and
 //!   must be well-formed XML; only non-empty cells are kept.
@@ -277,6 +278,9 @@ impl WorkbookError {
 pub fn cell_problem(value: &CellValue) -> Option<String> {
     use crate::domain::text::{char_name, first_forbidden_char};
     match value {
+        // U+0000 is the byte 0 and U+FFFE/U+FFFF begin with 0xEF in UTF-8:
+        // text without those bytes (nearly all) needs no scan by character.
+        CellValue::Text(s) | CellValue::Error(s) if !s.bytes().any(|b| b == 0 || b == 0xEF) => None,
         CellValue::Text(s) | CellValue::Error(s) => first_forbidden_char(s).map(|(at, c)| {
             format!(
                 "单元格内容含有不允许的字符 {}（第 {at} 个字符），请删除后重新上传",
@@ -354,8 +358,10 @@ pub fn read_workbook_with_merges(
     // Calls into calamine are guarded one by one; this outer guard turns a
     // bug of our own into an error for this upload instead of a crash.
     guarded("读取文件", || match detect::sniff(bytes, limits)? {
-        detect::Container::Zip(WorkbookFormat::Ods) => ods::read(bytes, wanted, limits),
-        detect::Container::Zip(format) => xlsx::read(bytes, format, wanted, merges, limits),
+        detect::Container::Zip(WorkbookFormat::Ods, _) => ods::read(bytes, wanted, limits),
+        detect::Container::Zip(format, archive) => {
+            xlsx::read(archive, format, wanted, merges, limits)
+        }
         detect::Container::Cfb(file) => xls::read(bytes, file, wanted, limits),
     })
 }
@@ -532,18 +538,23 @@ impl SheetBuilder {
         // Stable sort: for a position written twice (only in crafted files),
         // the later write wins, as it would in the spreadsheet program.
         cells.sort_by_key(|&(r, c, _)| (r, c));
-        let mut rows: Vec<Row> = Vec::new();
-        for (r, c, v) in cells {
-            match rows.last_mut() {
-                Some(row) if row.index == r => match row.cells.last_mut() {
+        // Each row's cells are counted first, so that its vector is
+        // allocated once instead of growing cell by cell.
+        let lengths: Vec<(u32, usize)> = cells
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| Some((run.first()?.0, run.len())))
+            .collect();
+        let mut rows: Vec<Row> = Vec::with_capacity(lengths.len());
+        let mut cells = cells.into_iter();
+        for (index, len) in lengths {
+            let mut row: Vec<(u32, CellValue)> = Vec::with_capacity(len);
+            for (_, c, v) in cells.by_ref().take(len) {
+                match row.last_mut() {
                     Some(last) if last.0 == c => last.1 = v,
-                    _ => row.cells.push((c, v)),
-                },
-                _ => rows.push(Row {
-                    index: r,
-                    cells: vec![(c, v)],
-                }),
+                    _ => row.push((c, v)),
+                }
             }
+            rows.push(Row { index, cells: row });
         }
         let mut merged = self.merged;
         merged.sort();

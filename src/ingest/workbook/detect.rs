@@ -19,9 +19,10 @@ const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 const SAVE_AS_XLSX: &str = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传";
 
-pub(super) enum Container {
-    /// A zip that passed the pre-scan and holds a workbook of this format.
-    Zip(WorkbookFormat),
+pub(super) enum Container<'b> {
+    /// A zip that passed the pre-scan and holds a workbook of this format;
+    /// the archive is handed on so that its directory is read only once.
+    Zip(WorkbookFormat, ZipArchive<Cursor<&'b [u8]>>),
     /// A compound file (OLE2) with a Workbook stream: .xls (also WPS .et).
     Cfb(CfbFile),
 }
@@ -30,9 +31,11 @@ fn wrong(what: &str) -> WorkbookError {
     WorkbookError::WrongFileType(what.to_string())
 }
 
-pub(super) fn sniff(bytes: &[u8], limits: &Limits) -> Result<Container, WorkbookError> {
+pub(super) fn sniff<'b>(bytes: &'b [u8], limits: &Limits) -> Result<Container<'b>, WorkbookError> {
     if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(ZIP_EMPTY_MAGIC) {
-        return sniff_zip(bytes, limits).map(Container::Zip);
+        let mut archive = open_zip(bytes, limits)?;
+        let format = sniff_zip(&mut archive)?;
+        return Ok(Container::Zip(format, archive));
     }
     if bytes.starts_with(CFB_MAGIC) {
         return sniff_cfb(bytes).map(Container::Cfb);
@@ -101,7 +104,7 @@ pub(super) fn open_zip<'b>(
 /// A zip entry being read, checked against the CRC-32 and the size that the
 /// archive records for it once its end is reached. A reader that stops
 /// early checks nothing, so every part a reader opens is read to its end
-/// (see [`CheckedPart::drain`] for the error paths).
+/// (the xlsx reader inflates each part whole before parsing it).
 ///
 /// The zip crate would compare the CRC-32 too (at the end of the entry, as
 /// here); it is switched off and done here so that the mismatch is told
@@ -157,12 +160,10 @@ impl<'a, R: Read + Seek> CheckedPart<'a, R> {
         self.state
     }
 
-    /// Reads whatever is left, so that the check is made even when parsing
-    /// stopped early on an error. Only for error paths: a sound part is
-    /// read to its end by its parser.
-    pub(super) fn drain(&mut self) -> PartState {
-        let _ = io::copy(self, &mut io::sink());
-        self.state
+    /// The uncompressed size the archive records; bounded by the pre-scan
+    /// ([`open_zip`]), and the zip crate inflates no further.
+    pub(super) fn declared_size(&self) -> u64 {
+        self.expected_len
     }
 
     /// The error for a part that failed its check, naming it.
@@ -260,8 +261,7 @@ pub(super) fn read_small_entry(
     Ok(Some(out))
 }
 
-fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<WorkbookFormat, WorkbookError> {
-    let mut archive = open_zip(bytes, limits)?;
+fn sniff_zip(archive: &mut ZipArchive<Cursor<&[u8]>>) -> Result<WorkbookFormat, WorkbookError> {
     // Names that are not valid text cannot be any of the parts we look for.
     let names: Vec<String> = archive
         .file_names()
@@ -270,7 +270,7 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<WorkbookFormat, WorkbookEr
     let has = |n: &str| names.iter().any(|x| x == n);
 
     // OpenDocument: the first entry is "mimetype", stored, holding the type.
-    if let Some(mime) = read_small_entry(&mut archive, "mimetype", 200)? {
+    if let Some(mime) = read_small_entry(archive, "mimetype", 200)? {
         let mime = String::from_utf8_lossy(&mime).trim().to_string();
         return match mime.as_str() {
             "application/vnd.oasis.opendocument.spreadsheet"
@@ -294,7 +294,7 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<WorkbookFormat, WorkbookEr
             WorkbookFormat::Xlsx
         });
     }
-    let content_types = read_small_entry(&mut archive, "[Content_Types].xml", 1024 * 1024)?
+    let content_types = read_small_entry(archive, "[Content_Types].xml", 1024 * 1024)?
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
     let ct = |needle: &str| content_types.contains(needle);

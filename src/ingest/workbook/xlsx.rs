@@ -1,4 +1,4 @@
-//! xlsx / xlsm: our own streaming reader over `zip` and `quick-xml`.
+//! xlsx / xlsm: our own reader over `zip` and `quick-xml`.
 //!
 //! Why not calamine (0.38, still used for .xls and by other code):
 //!
@@ -29,9 +29,8 @@
 //!   strings, cell formats, sheets, relationships, cells and cell elements
 //!   is capped by [`Limits`].
 //! * **Damaged files are refused, never scored.** Every part that is opened
-//!   is read to its end and checked against its CRC-32 and size
-//!   ([`CheckedPart`]); when parsing fails, the rest of the part is still
-//!   checked so that damage is reported as damage. XML must be well-formed:
+//!   is inflated to its end and checked against its CRC-32 and size
+//!   ([`CheckedPart`]) before it is parsed, so damage is reported as damage. XML must be well-formed:
 //!   matching end tags, no duplicated attribute, no unknown entity, no DTD,
 //!   nothing after the root element, nothing left open at the end. Cell
 //!   values must be what a spreadsheet program writes (strict numbers,
@@ -65,7 +64,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufReader, Cursor};
+use std::io::{Cursor, Read};
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use quick_xml::events::attributes::Attribute;
@@ -74,7 +73,7 @@ use quick_xml::name::QName;
 use quick_xml::{Reader as XmlReader, XmlVersion};
 use zip::ZipArchive;
 
-use super::detect::{CheckedPart, PartState, open_zip};
+use super::detect::{CheckedPart, PartState};
 use super::{
     CellValue, Limits, MergedRange, RecordBudget, SheetBuilder, TextBudget, Workbook,
     WorkbookError, WorkbookFormat, cell_problem, cell_ref, is_percent_format, parse_iso_datetime,
@@ -90,14 +89,16 @@ const MAX_COLS: u32 = 1 << 14;
 /// deep (extension lists included).
 const MAX_DEPTH: usize = 128;
 
+/// Reads the workbook in `zip`, an archive that passed the pre-scan
+/// (`detect::open_zip`).
 pub(super) fn read(
-    bytes: &[u8],
+    zip: Archive<'_>,
     format: WorkbookFormat,
     wanted: &dyn Fn(&str) -> bool,
     merges: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<Workbook, WorkbookError> {
-    let mut pkg = Package::open(bytes, limits)?;
+    let mut pkg = Package::open(zip);
     let workbook_part = pkg.workbook_part(limits)?;
     let book = pkg.read_workbook(&workbook_part, limits)?;
     let rels = pkg
@@ -162,6 +163,41 @@ struct Package<'b> {
     /// Part name as Excel compares them (lower case, `/` separators, no
     /// leading `/`) → entry index; `None` when two entries share the name.
     names: HashMap<String, Option<usize>>,
+    /// The bytes of the part being parsed, reused from part to part.
+    scratch: Vec<u8>,
+}
+
+/// A part's buffer starts at most this large and grows with what is
+/// inflated; declared sizes are not trusted with an allocation.
+const FIRST_PART_CAPACITY: u64 = 256 * 1024;
+
+/// Inflates entry `index` into `out` (cleared first), read to its end and
+/// checked against its CRC-32 and size.
+fn inflate(
+    zip: &mut Archive<'_>,
+    index: usize,
+    name: &str,
+    out: &mut Vec<u8>,
+) -> Result<(), WorkbookError> {
+    out.clear();
+    let mut part = CheckedPart::open(zip, index, name)?;
+    let first = part.declared_size().min(FIRST_PART_CAPACITY);
+    out.reserve(usize::try_from(first).unwrap_or(0));
+    let read = part.read_to_end(out);
+    match (read, part.state()) {
+        (Ok(_), PartState::Sound) => Ok(()),
+        (Err(e), _) => Err(part.damage_error(name).unwrap_or_else(|| {
+            WorkbookError::Corrupt(format!(
+                "部件“{}”无法解压（{}）",
+                short_name(name),
+                library_errors::io_text(&e)
+            ))
+        })),
+        // `read_to_end` stops only at the end, where the state is decided.
+        (Ok(_), _) => Err(part.damage_error(name).unwrap_or_else(|| {
+            WorkbookError::Corrupt(format!("部件“{}”未读完", short_name(name)))
+        })),
+    }
 }
 
 struct Relationship {
@@ -271,8 +307,7 @@ fn sheet_part(
 }
 
 impl<'b> Package<'b> {
-    fn open(bytes: &'b [u8], limits: &Limits) -> Result<Self, WorkbookError> {
-        let zip = open_zip(bytes, limits)?;
+    fn open(zip: Archive<'b>) -> Self {
         let mut names: HashMap<String, Option<usize>> = HashMap::new();
         for (i, name) in zip.file_names().enumerate() {
             // A name that is not text cannot be a part we look for.
@@ -285,7 +320,11 @@ impl<'b> Package<'b> {
                 .and_modify(|slot| *slot = None)
                 .or_insert(Some(i));
         }
-        Ok(Package { zip, names })
+        Package {
+            zip,
+            names,
+            scratch: Vec::new(),
+        }
     }
 
     /// The entry index of a part, looked up as Excel does (case-insensitive).
@@ -297,32 +336,27 @@ impl<'b> Package<'b> {
         }
     }
 
-    /// Opens a part, runs `parse` over it, and makes sure the part was read
-    /// to its end and is sound. When parsing fails on a damaged part, the
-    /// damage is what is reported.
+    /// Inflates a part whole, checks it against its CRC-32 and size, and
+    /// runs `parse` over the sound bytes. Damage is found before any parser
+    /// sees the part, so it is always reported as damage.
+    ///
+    /// The bytes are held at once rather than streamed: the pre-scan
+    /// (`detect::open_zip`) has bounded every part's declared size, the
+    /// zip crate inflates no further than that, and the buffer grows with
+    /// the bytes actually inflated (it starts small, not at the declared
+    /// size). Parsing a slice lets every event borrow from it instead of
+    /// being copied through a reader and a buffer.
     fn with_part<T>(
         &mut self,
         index: usize,
         name: &str,
-        parse: impl FnOnce(&mut Xml<'_, 'b>) -> Result<T, WorkbookError>,
+        parse: impl FnOnce(&mut Xml<'_>) -> Result<T, WorkbookError>,
     ) -> Result<T, WorkbookError> {
-        let part = CheckedPart::open(&mut self.zip, index, name)?;
-        let mut xml = Xml::new(part, name);
-        match parse(&mut xml) {
-            Ok(value) => {
-                // Every parser reads to the end; make sure of it.
-                if xml.part_state() != PartState::Sound {
-                    return Err(xml.damage().unwrap_or_else(|| {
-                        WorkbookError::Corrupt(format!("部件“{}”未读完", short_name(name)))
-                    }));
-                }
-                Ok(value)
-            }
-            Err(e @ (WorkbookError::Corrupt(_) | WorkbookError::BadCell { .. })) => {
-                Err(xml.damage().unwrap_or(e))
-            }
-            Err(e) => Err(e),
-        }
+        let mut data = std::mem::take(&mut self.scratch);
+        let inflated = inflate(&mut self.zip, index, name, &mut data);
+        let parsed = inflated.and_then(|()| parse(&mut Xml::new(&data, name)));
+        self.scratch = data;
+        parsed
     }
 
     /// The workbook part: the officeDocument relationship of the package,
@@ -358,9 +392,8 @@ impl<'b> Package<'b> {
         let limit = limits.max_sheets.saturating_mul(100);
         self.with_part(index, part, |xml| {
             let mut rels = Vec::new();
-            let mut buf = Vec::new();
             loop {
-                match xml.next(&mut buf)? {
+                match xml.next()? {
                     Ev::Start { e, level: 2, .. } if local_name(&e) == "Relationship" => {
                         if rels.len() >= limit {
                             return Err(WorkbookError::TooComplex(format!(
@@ -405,9 +438,8 @@ impl<'b> Package<'b> {
                 date1904: false,
             };
             let mut in_sheets = false;
-            let mut buf = Vec::new();
             loop {
-                match xml.next(&mut buf)? {
+                match xml.next()? {
                     Ev::Start { e, empty, level } => match (level, local_name(&e)) {
                         (2, "sheets") => in_sheets = !empty,
                         (3, "sheet") if in_sheets => {
@@ -503,14 +535,14 @@ impl<'b> Package<'b> {
 // ---------------------------------------------------------------------------
 // Well-formed XML events.
 
-type PartReader<'z, 'b> = BufReader<CheckedPart<'z, Cursor<&'b [u8]>>>;
-
-/// A quick-xml reader over one checked part, adding what quick-xml leaves
-/// to its caller: attribute syntax and duplicates, nesting depth, a single
-/// root element with nothing after it, nothing left open at the end,
-/// known entities only, no DTD.
-struct Xml<'z, 'b> {
-    reader: XmlReader<PartReader<'z, 'b>>,
+/// A quick-xml reader over one part, already inflated and checked
+/// ([`Package::with_part`]), adding what quick-xml leaves to its caller:
+/// attribute syntax and duplicates, nesting depth, a single root element
+/// with nothing after it, nothing left open at the end, known entities
+/// only, no DTD. Events borrow from the part's bytes: nothing is copied
+/// into a buffer first.
+struct Xml<'d> {
+    reader: XmlReader<&'d [u8]>,
     part: String,
     depth: usize,
     root: Root,
@@ -560,9 +592,9 @@ fn local_name<'a>(e: &'a BytesStart<'_>) -> &'a str {
     }
 }
 
-impl<'z, 'b> Xml<'z, 'b> {
-    fn new(part: CheckedPart<'z, Cursor<&'b [u8]>>, name: &str) -> Self {
-        let mut reader = XmlReader::from_reader(BufReader::with_capacity(8 * 1024, part));
+impl<'d> Xml<'d> {
+    fn new(data: &'d [u8], name: &str) -> Self {
+        let mut reader = XmlReader::from_reader(data);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.check_comments = true;
@@ -579,17 +611,6 @@ impl<'z, 'b> Xml<'z, 'b> {
         }
     }
 
-    fn part_state(&self) -> PartState {
-        self.reader.get_ref().get_ref().state()
-    }
-
-    /// Reads the rest of the part and reports damage, if any.
-    fn damage(&mut self) -> Option<WorkbookError> {
-        let part = self.reader.get_mut().get_mut();
-        part.drain();
-        part.damage_error(&self.part)
-    }
-
     /// A `Corrupt` error about this part at the current position.
     fn corrupt(&self, what: &str) -> WorkbookError {
         WorkbookError::Corrupt(format!(
@@ -600,9 +621,6 @@ impl<'z, 'b> Xml<'z, 'b> {
     }
 
     fn xml_error(&self, e: &quick_xml::Error) -> WorkbookError {
-        if let Some(damage) = self.reader.get_ref().get_ref().damage_error(&self.part) {
-            return damage;
-        }
         let what = library_errors::xml(e);
         WorkbookError::Corrupt(format!(
             "部件“{}”不是有效的 XML：{what}（第 {} 字节处）",
@@ -613,9 +631,8 @@ impl<'z, 'b> Xml<'z, 'b> {
 
     /// The next event. Start tags have their attributes checked and kept
     /// for [`Xml::attr`].
-    fn next<'e>(&mut self, buf: &'e mut Vec<u8>) -> Result<Ev<'e>, WorkbookError> {
-        buf.clear();
-        let event = match self.reader.read_event_into(buf) {
+    fn next(&mut self) -> Result<Ev<'d>, WorkbookError> {
+        let event = match self.reader.read_event() {
             Ok(event) => event,
             Err(e) => return Err(self.xml_error(&e)),
         };
@@ -971,8 +988,7 @@ fn escape_unit(s: &str) -> Option<u16> {
 /// is kept as written (white space included); `_xHHHH_` escapes are
 /// decoded per `<t>`.
 fn read_rich_text(
-    xml: &mut Xml<'_, '_>,
-    buf: &mut Vec<u8>,
+    xml: &mut Xml<'_>,
     level: usize,
     out: &mut String,
     scratch: &mut String,
@@ -980,7 +996,7 @@ fn read_rich_text(
     let mut in_t: Option<usize> = None;
     let mut in_phonetic: Option<usize> = None;
     loop {
-        match xml.next(buf)? {
+        match xml.next()? {
             Ev::Start { e, empty, level: l } => {
                 if empty {
                     continue;
@@ -1049,7 +1065,7 @@ impl SharedStrings {
 /// `count` and `uniqueCount` are never read: the table grows with the
 /// `<si>` elements actually present, capped in number and in text.
 fn read_shared_strings(
-    xml: &mut Xml<'_, '_>,
+    xml: &mut Xml<'_>,
     part: &str,
     limits: &Limits,
 ) -> Result<SharedStrings, WorkbookError> {
@@ -1057,10 +1073,9 @@ fn read_shared_strings(
     // The table's text is held once, whatever the cells do with it; it has
     // its own budget of the same size as the cells' text.
     let mut budget = TextBudget::new(limits.max_text_bytes);
-    let mut buf = Vec::new();
     let mut scratch = String::new();
     loop {
-        match xml.next(&mut buf)? {
+        match xml.next()? {
             Ev::Start { e, empty, level: 2 } if local_name(&e) == "si" => {
                 if table.len() >= limits.max_shared_strings {
                     return Err(WorkbookError::TooComplex(format!(
@@ -1071,7 +1086,7 @@ fn read_shared_strings(
                 }
                 let before = table.text.len();
                 if !empty {
-                    read_rich_text(xml, &mut buf, 2, &mut table.text, &mut scratch)?;
+                    read_rich_text(xml, 2, &mut table.text, &mut scratch)?;
                 }
                 budget.take(table.text.len() - before)?;
                 let end =
@@ -1104,11 +1119,7 @@ impl Styles {
     }
 }
 
-fn read_styles(
-    xml: &mut Xml<'_, '_>,
-    part: &str,
-    limits: &Limits,
-) -> Result<Styles, WorkbookError> {
+fn read_styles(xml: &mut Xml<'_>, part: &str, limits: &Limits) -> Result<Styles, WorkbookError> {
     let too_many = |what: &str| {
         WorkbookError::TooComplex(format!(
             "部件“{}”中的{what}超过 {} 个",
@@ -1123,9 +1134,8 @@ fn read_styles(
     let mut xfs: Vec<Option<String>> = Vec::new();
     let mut in_num_fmts = false;
     let mut in_cell_xfs = false;
-    let mut buf = Vec::new();
     loop {
-        match xml.next(&mut buf)? {
+        match xml.next()? {
             Ev::Start { e, empty, level } => match (level, local_name(&e)) {
                 (2, "numFmts") => in_num_fmts = !empty,
                 (2, "cellXfs") => in_cell_xfs = !empty,
@@ -1427,13 +1437,12 @@ fn parse_number(s: &str) -> Option<f64> {
 /// Every `<row>` and `<c>` counts against `records`, empty ones too.
 /// `<dimension>` and `spans` are ignored.
 fn read_sheet(
-    xml: &mut Xml<'_, '_>,
+    xml: &mut Xml<'_>,
     ctx: &SheetContext<'_>,
     builder: &mut SheetBuilder,
     records: &mut RecordBudget,
     budget: &mut TextBudget,
 ) -> Result<(), WorkbookError> {
-    let mut buf = Vec::with_capacity(1024);
     let mut scratch = CellScratch::default();
     let mut in_sheet_data = false;
     let mut in_merge_cells = false;
@@ -1442,7 +1451,7 @@ fn read_sheet(
     let mut last_row: Option<u32> = None;
     let mut next_col: u32 = 0;
     loop {
-        match xml.next(&mut buf)? {
+        match xml.next()? {
             Ev::Start { e, empty, level } => match (level, local_name(&e)) {
                 (2, "sheetData") => in_sheet_data = !empty,
                 (2, "mergeCells") => in_merge_cells = !empty,
@@ -1466,9 +1475,9 @@ fn read_sheet(
                 (4, "c") => {
                     let Some(row) = row else { continue };
                     records.tick(1)?;
-                    // Position, type and format, read before the start tag's
-                    // buffer is reused for the cell's content. They are
-                    // taken as written: no writer escapes them.
+                    // Position, type and format, read before the cell's
+                    // content replaces the attribute spans. They are taken
+                    // as written: no writer escapes them.
                     let (mut r_attr, mut t_attr, mut s_attr) = (None, None, None);
                     for (name, value) in xml.attributes(&e) {
                         match name {
@@ -1531,7 +1540,7 @@ fn read_sheet(
                     if empty {
                         continue;
                     }
-                    read_cell_content(xml, &mut buf, level, &mut scratch)?;
+                    read_cell_content(xml, level, &mut scratch)?;
                     if let Some(value) = cell_value(ctx, r, c, kind, style, &scratch, budget)? {
                         builder.push(r, c, value)?;
                     }
@@ -1567,8 +1576,7 @@ fn read_sheet(
 /// its end tag: the text of `<v>`, the text of `<is>`. `<f>` (the formula)
 /// and anything else are walked over.
 fn read_cell_content(
-    xml: &mut Xml<'_, '_>,
-    buf: &mut Vec<u8>,
+    xml: &mut Xml<'_>,
     level: usize,
     scratch: &mut CellScratch,
 ) -> Result<(), WorkbookError> {
@@ -1578,7 +1586,7 @@ fn read_cell_content(
     scratch.has_inline = false;
     let mut in_v = false;
     loop {
-        match xml.next(buf)? {
+        match xml.next()? {
             Ev::Start { e, empty, level: l } if l == level + 1 => match local_name(&e) {
                 "v" => {
                     scratch.has_v = true;
@@ -1587,7 +1595,7 @@ fn read_cell_content(
                 "is" => {
                     scratch.has_inline = true;
                     if !empty {
-                        read_rich_text(xml, buf, l, &mut scratch.inline, &mut scratch.run)?;
+                        read_rich_text(xml, l, &mut scratch.inline, &mut scratch.run)?;
                     }
                 }
                 _ => {}
