@@ -17,7 +17,7 @@ use crate::store::queries::lists::{AssessmentQuery, AssessmentSort, TierFilter};
 use crate::store::{DbConn, queries};
 
 use super::evidence::EvidenceView;
-use super::list_cache::ListCaches;
+use super::list_cache::{CountCache, VersionedCache};
 use super::listing::{PageRequest, Paged, Search};
 use super::{Actor, Env, Role, ServiceError, ServiceResult, checklists};
 
@@ -174,15 +174,24 @@ fn sort_of(sort: &str) -> ServiceResult<AssessmentSort> {
     })
 }
 
+/// Pages of the assessment list kept per scope, filter, order, page and
+/// data version ([`find`]), weighed by their rows.
+pub type AssessmentPages = VersionedCache<Arc<Paged<AssessmentSummary>>>;
+
+/// Rows of kept pages at most (about 8 MB of summaries, some 200 pages of
+/// 100): the first pages of a busy morning, not the whole list.
+pub const PAGE_ROWS_KEPT: usize = 20_000;
+
 /// One page of a year's results, filtered and sorted: filters, count, order
 /// and cut in the database (see [`queries::lists`]); the count and the
-/// page are kept in `caches` until the data version moves.
+/// page are kept (`counts`, `pages`) until the data version moves.
 pub fn find(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &AssessmentFilter,
     paging: PageRequest,
-    caches: &ListCaches,
+    counts: &CountCache,
+    pages: &AssessmentPages,
 ) -> ServiceResult<Arc<Paged<AssessmentSummary>>> {
     let year = filter
         .year
@@ -213,10 +222,10 @@ pub fn find(
     let version = super::freshness::data_version(conn)?;
     let filter_key = format!("assessments {query:?}");
     let page_key = format!("{filter_key} {sort:?} {paging:?}");
-    if let Some(page) = caches.assessment_pages.get(&page_key, version) {
+    if let Some(page) = pages.get(&page_key, version) {
         return Ok(page);
     }
-    let known = caches.counts.get(&filter_key, version);
+    let known = counts.get(&filter_key, version);
     let (rows, total) = queries::lists::assessment_page(
         conn,
         &query,
@@ -226,7 +235,7 @@ pub fn find(
         known,
     )?;
     if known.is_none() {
-        caches.counts.keep(filter_key, version, 1, total);
+        counts.keep(filter_key, version, 1, total);
     }
     let lines = rows
         .into_iter()
@@ -241,9 +250,7 @@ pub fn find(
         })
         .collect();
     let page = Arc::new(paging.of(summaries_of(conn, lines)?, total));
-    caches
-        .assessment_pages
-        .keep(page_key, version, page.items.len(), page.clone());
+    pages.keep(page_key, version, page.items.len(), page.clone());
     Ok(page)
 }
 

@@ -8,10 +8,7 @@
 //! state) and handed in; bounded by a weight (rows kept), not by entries.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use super::assessments::AssessmentSummary;
-use super::listing::Paged;
+use std::sync::{Mutex, MutexGuard};
 
 /// Answers kept per filter (or filter and page) at one data version.
 pub struct VersionedCache<V> {
@@ -70,24 +67,8 @@ impl<V: Clone> VersionedCache<V> {
 /// filters in use at a time).
 pub type CountCache = VersionedCache<i64>;
 
-/// Pages of the assessment list, weighed by their rows: at most 20,000
-/// rows (about 8 MB of summaries), some 200 pages of 100.
-pub type PageCache = VersionedCache<Arc<Paged<AssessmentSummary>>>;
-
-/// What the web state keeps for the lists.
-pub struct ListCaches {
-    pub counts: CountCache,
-    pub assessment_pages: PageCache,
-}
-
-impl Default for ListCaches {
-    fn default() -> Self {
-        ListCaches {
-            counts: VersionedCache::with_capacity(1024),
-            assessment_pages: VersionedCache::with_capacity(20_000),
-        }
-    }
-}
+/// Filters whose count is kept at most.
+pub const COUNTS_KEPT: usize = 1024;
 
 #[cfg(test)]
 mod tests {

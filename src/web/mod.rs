@@ -154,8 +154,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// District reports gathered, per year, street and data version.
     pub reports: Arc<crate::service::report_cache::ReportCache>,
-    /// Lists' totals and the assessment list's pages, per filter and data version.
-    pub lists: Arc<crate::service::list_cache::ListCaches>,
+    /// Lists' totals, per filter and data version.
+    pub counts: Arc<crate::service::list_cache::CountCache>,
+    /// The assessment list's pages, per scope, filter, page and data version.
+    pub assessment_pages: Arc<crate::service::assessments::AssessmentPages>,
 }
 
 impl AppState {
@@ -191,7 +193,14 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::default(),
             reports: Arc::default(),
-            lists: Arc::default(),
+            counts: Arc::new(crate::service::list_cache::CountCache::with_capacity(
+                crate::service::list_cache::COUNTS_KEPT,
+            )),
+            assessment_pages: Arc::new(
+                crate::service::assessments::AssessmentPages::with_capacity(
+                    crate::service::assessments::PAGE_ROWS_KEPT,
+                ),
+            ),
         })
     }
 

@@ -22,10 +22,10 @@ pub async fn list(
 ) -> Result<web::Json<SharedItems<AssessmentSummary>>, ApiError> {
     let filter = query.into_inner();
     let paging = paging.request()?;
-    let caches = state.lists.clone();
+    let (counts, pages) = (state.counts.clone(), state.assessment_pages.clone());
     Ok(Items::shared(
         state
-            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &caches))
+            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &counts, &pages))
             .await?,
     ))
 }
