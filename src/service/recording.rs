@@ -237,21 +237,35 @@ pub(super) fn event(
 ) -> ServiceResult<i64> {
     Ok(queries::rectifications::insert_event(
         conn,
-        &NewRectificationEvent {
-            rectification_id: row_id,
-            at: clock.now,
-            user_id: actor.and_then(|a| a.user_id),
-            actor: actor.map_or(SYSTEM, |a| a.name.as_str()),
-            action,
-            from_state: from.map(State::as_str),
-            to_state: to.as_str(),
-            note,
-            before_total: None,
-            after_total: None,
-            before_tier: None,
-            after_tier: None,
-        },
+        &new_event(row_id, clock.now, actor, action, from, to, note),
     )?)
+}
+
+/// An event of an order (from → to) as stored, without totals: by
+/// `actor`, or by the system when `None`.
+fn new_event<'a>(
+    row_id: i64,
+    at: NaiveDateTime,
+    actor: Option<&'a Actor>,
+    action: &'a str,
+    from: Option<State>,
+    to: State,
+    note: &'a str,
+) -> NewRectificationEvent<'a> {
+    NewRectificationEvent {
+        rectification_id: row_id,
+        at,
+        user_id: actor.and_then(|a| a.user_id),
+        actor: actor.map_or(SYSTEM, |a| a.name.as_str()),
+        action,
+        from_state: from.map(State::as_str),
+        to_state: to.as_str(),
+        note,
+        before_total: None,
+        after_total: None,
+        before_tier: None,
+        after_tier: None,
+    }
 }
 
 /// Every campaign's year, by id.
@@ -442,22 +456,9 @@ impl<'a> OrderWrites<'a> {
         let events: Vec<NewRectificationEvent<'_>> = self
             .events
             .iter()
-            .map(
-                |(order, at, action, from, to, note)| NewRectificationEvent {
-                    rectification_id: *order,
-                    at: *at,
-                    user_id: None,
-                    actor: SYSTEM,
-                    action,
-                    from_state: Some(from.as_str()),
-                    to_state: to.as_str(),
-                    note,
-                    before_total: None,
-                    after_total: None,
-                    before_tier: None,
-                    after_tier: None,
-                },
-            )
+            .map(|(order, at, action, from, to, note)| {
+                new_event(*order, *at, None, action, Some(*from), *to, note)
+            })
             .collect();
         queries::bulk::insert_events(conn, &events)?;
         self.changes.clear();
@@ -633,20 +634,7 @@ pub(super) fn create_all_of(
         .collect();
     let events: Vec<NewRectificationEvent<'_>> = notes
         .iter()
-        .map(|(id, at, note)| NewRectificationEvent {
-            rectification_id: *id,
-            at: at.clock.now,
-            user_id: None,
-            actor: SYSTEM,
-            action: "create",
-            from_state: None,
-            to_state: State::Open.as_str(),
-            note,
-            before_total: None,
-            after_total: None,
-            before_tier: None,
-            after_tier: None,
-        })
+        .map(|(id, at, note)| new_event(*id, at.clock.now, None, "create", None, State::Open, note))
         .collect();
     queries::bulk::insert_events(conn, &events)?;
     Ok(())

@@ -94,23 +94,6 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<RectificationRo
         .load(conn)?)
 }
 
-pub fn set_state(
-    conn: &mut DbConn,
-    id: i64,
-    state: &str,
-    closed_reason: Option<&str>,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::update(rectifications::table.find(id))
-        .set((
-            rectifications::state.eq(state),
-            rectifications::closed_reason.eq(closed_reason),
-            rectifications::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Moves an order from the state `from` to `to`, only if it is still in
 /// `from`: false when another step got there first (nothing changed).
 pub fn set_state_from(
@@ -133,39 +116,6 @@ pub fn set_state_from(
     ))
     .execute(conn)?;
     Ok(changed == 1)
-}
-
-/// Refreshes an active order from a newer assessment (and moves it into that campaign).
-#[allow(clippy::too_many_arguments)]
-pub fn refresh(
-    conn: &mut DbConn,
-    id: i64,
-    campaign_id: i64,
-    assessment_id: i64,
-    title: &str,
-    requirement: &str,
-    points_lost: i32,
-    defects: Option<&str>,
-    due: Option<NaiveDate>,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::update(rectifications::table.find(id))
-        .set((
-            rectifications::campaign_id.eq(campaign_id),
-            rectifications::assessment_id.eq(assessment_id),
-            rectifications::title.eq(title),
-            rectifications::requirement.eq(requirement),
-            rectifications::points_lost.eq(points_lost),
-            rectifications::defects.eq(defects),
-            rectifications::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if let Some(due) = due {
-        diesel::update(rectifications::table.find(id))
-            .set(rectifications::due.eq(due))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 pub fn set_due(
