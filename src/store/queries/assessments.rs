@@ -77,7 +77,7 @@ pub fn settle_current(conn: &mut DbConn, written: &[(i64, i64)]) -> StoreResult<
 /// True on the assessment row that is its unit's current one in its
 /// campaign: no newer assessment of its submission (a review adds one), no
 /// newer submission of its unit in the campaign.
-pub const CURRENT_TEXT: &str = "NOT EXISTS (SELECT 1 FROM assessments AS newer \
+const CURRENT_TEXT: &str = "NOT EXISTS (SELECT 1 FROM assessments AS newer \
        WHERE newer.submission_id = assessments.submission_id \
          AND newer.id > assessments.id) \
      AND NOT EXISTS (SELECT 1 FROM submissions AS later \
