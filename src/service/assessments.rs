@@ -182,17 +182,53 @@ pub type AssessmentPages = VersionedCache<Arc<Paged<AssessmentSummary>>>;
 /// 100): the first pages of a busy morning, not the whole list.
 pub const PAGE_ROWS_KEPT: usize = 20_000;
 
+/// The key of a kept page: the question as asked (the filter, order and
+/// page) and who asks it (a unit account sees its own unit only). Every
+/// write that could change the answer (results, roster, campaigns,
+/// accounts) moves the data version, so the question needs no resolving
+/// (unit codes, the year's campaign) before its kept answer is found.
+fn page_key(actor: &Actor, filter: &AssessmentFilter, paging: PageRequest) -> String {
+    let scope = match actor.role {
+        Role::Unit => format!("unit {:?}", actor.unit_id),
+        _ => "bureau".to_string(),
+    };
+    format!("assessments {scope} {filter:?} {paging:?}")
+}
+
+/// The page kept for this question at data version `version`, if any:
+/// answered without a connection (see [`find`]).
+pub fn kept_page(
+    actor: &Actor,
+    filter: &AssessmentFilter,
+    paging: PageRequest,
+    version: i64,
+    pages: &AssessmentPages,
+) -> Option<Arc<Paged<AssessmentSummary>>> {
+    pages.get(&page_key(actor, filter, paging), version)
+}
+
 /// One page of a year's results, filtered and sorted: filters, count, order
 /// and cut in the database (see [`queries::lists`]); the count and the
 /// page are kept (`counts`, `pages`) until the data version moves.
+/// `version` is the data version if the caller has read it already (before
+/// anything of the answer), so it is not read twice.
 pub fn find(
     conn: &mut DbConn,
     actor: &Actor,
     filter: &AssessmentFilter,
     paging: PageRequest,
-    counts: &CountCache,
-    pages: &AssessmentPages,
+    version: Option<i64>,
+    caches: (&CountCache, &AssessmentPages),
 ) -> ServiceResult<Arc<Paged<AssessmentSummary>>> {
+    let (counts, pages) = caches;
+    let version = match version {
+        Some(version) => version,
+        None => super::freshness::data_version(conn)?,
+    };
+    let page_key = page_key(actor, filter, paging);
+    if let Some(page) = pages.get(&page_key, version) {
+        return Ok(page);
+    }
     let year = filter
         .year
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
@@ -219,12 +255,7 @@ pub fn find(
         words: Search::new(filter.q.as_deref()).words().to_vec(),
     };
     // The unit a unit account is bound to is in `query`: one key per scope.
-    let version = super::freshness::data_version(conn)?;
     let filter_key = format!("assessments {query:?}");
-    let page_key = format!("{filter_key} {sort:?} {paging:?}");
-    if let Some(page) = pages.get(&page_key, version) {
-        return Ok(page);
-    }
     let known = counts.get(&filter_key, version);
     let (rows, total) = queries::lists::assessment_page(
         conn,

@@ -246,6 +246,24 @@ impl AppState {
         .await?
         .map_err(ApiError::from)
     }
+
+    /// Like [`AppState::run`], for reads that need no checklist (who is
+    /// calling, the data version): the catalog is not followed.
+    pub async fn run_bare<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, crate::service::ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = state.db.get()?;
+            work(&mut conn)
+        })
+        .await?
+        .map_err(ApiError::from)
+    }
 }
 
 impl AppState {

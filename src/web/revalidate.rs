@@ -3,17 +3,31 @@
 //! request whose `If-None-Match` still matches is answered 304 with no
 //! body, before its handler (and its query) runs. `Cache-Control: private,
 //! no-cache` makes browsers ask again every time, which then costs two
-//! primary-key reads (the caller's session and the data version).
+//! primary-key reads (the caller's session and the data version). What
+//! it read is left to the request ([`Viewed`]): the caller for [`Auth`]
+//! and the version for kept answers, so neither is read twice.
+//!
+//! [`Auth`]: super::auth::Auth
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::service::{Clock, freshness};
+
+/// Who asked and the data version, as the middleware read them (before
+/// the answer): in the request's extensions for the extractors after it.
+#[derive(Clone, Debug)]
+pub struct Viewed {
+    /// The bearer token or session cookie the caller was found by.
+    pub credential: String,
+    pub actor: crate::service::Actor,
+    pub version: i64,
+}
 
 /// Answers that change only with the data version (and the day: overdue
 /// days). Lists whose rows move without an audited write (the audit log,
@@ -81,8 +95,8 @@ pub async fn revalidate(
     let clock = Clock::at_in(chrono::Utc::now(), state.settings.zone);
     let lookup = credential.clone();
     // A credential no longer valid gets no 304: its handler answers it.
-    let Ok((_, version)) = state
-        .run(move |conn, _| freshness::viewer_and_version(conn, &lookup, clock))
+    let Ok((actor, version)) = state
+        .run_bare(move |conn| freshness::viewer_and_version(conn, &lookup, clock))
         .await
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -109,6 +123,11 @@ pub async fn revalidate(
             .finish();
         return Ok(req.into_response(answer));
     }
+    req.extensions_mut().insert(Viewed {
+        credential,
+        actor,
+        version,
+    });
     let mut response = next.call(req).await?;
     if response.status() == StatusCode::OK
         && let Ok(value) = header::HeaderValue::from_str(&etag)

@@ -492,4 +492,10 @@ async fn a_lists_total_follows_every_write() {
     assert_eq!(status, 200, "{own}");
     assert_eq!(total(&own), 1, "{own}");
     assert_eq!(own["items"][0]["unit"]["code"], "330102901");
+    // …and asking for another unit, kept for the inspector, is refused.
+    let other = "/api/v1/assessments?year=2012&unit=330102902";
+    let (status, _) = app.get(Some(&token), other).await;
+    assert_eq!(status, 200);
+    let (status, body) = app.get(Some(&unit), other).await;
+    assert_eq!(status, 403, "{body}");
 }

@@ -6,6 +6,7 @@ use crate::service::assessments::{
 use crate::web::api::{Items, PagingQuery, SharedItems};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
+use crate::web::revalidate::Viewed;
 use crate::web::{ApiError, AppState};
 
 /// The current assessment of each unit in a year (the reviewed one where an
@@ -17,15 +18,25 @@ use crate::web::{ApiError, AppState};
 pub async fn list(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    viewed: Option<web::ReqData<Viewed>>,
     query: crate::web::extract::Query<AssessmentFilter>,
     paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<SharedItems<AssessmentSummary>>, ApiError> {
     let filter = query.into_inner();
     let paging = paging.request()?;
-    let (counts, pages) = (state.counts.clone(), state.assessment_pages.clone());
+    let version = viewed.map(|v| v.version);
+    let pages = state.assessment_pages.clone();
+    if let Some(page) =
+        version.and_then(|v| assessments::kept_page(&actor, &filter, paging, v, &pages))
+    {
+        return Ok(Items::shared(page));
+    }
+    let counts = state.counts.clone();
     Ok(Items::shared(
         state
-            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, &counts, &pages))
+            .run(move |conn, _| {
+                assessments::find(conn, &actor, &filter, paging, version, (&counts, &pages))
+            })
             .await?,
     ))
 }
