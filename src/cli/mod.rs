@@ -242,12 +242,15 @@ enum UserCommand {
         /// 用户名。
         #[arg(long, value_name = "用户名")]
         username: String,
-        /// 角色：admin（管理员）、inspector（检查员）、unit（单位档案员）、leader（领导）。
-        #[arg(long, value_name = "角色", value_parser = ["admin", "inspector", "unit", "leader"])]
+        /// 角色：admin（管理员）、inspector（检查员）、unit（单位档案员）、leader（领导）、street（街道档案员）。
+        #[arg(long, value_name = "角色", value_parser = ["admin", "inspector", "unit", "leader", "street"])]
         role: String,
         /// 单位账号所属单位的代码。
         #[arg(long, value_name = "代码")]
         unit: Option<String>,
+        /// 街道档案员所属街道的名称（与花名册中的“所属街道”一致）。
+        #[arg(long, value_name = "街道")]
+        street: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -463,6 +466,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                     username,
                     role,
                     unit,
+                    street,
                     db,
                 },
         } => server::add_user(
@@ -470,7 +474,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             db.checklists.as_deref(),
             &username,
             &role,
-            unit.as_deref(),
+            (unit.as_deref(), street.as_deref()),
         ),
         Command::User {
             command: UserCommand::Password { username, db },

@@ -349,31 +349,33 @@ pub fn add_user(
     checklists: Option<&Path>,
     username: &str,
     role: &str,
-    unit: Option<&str>,
+    (unit, street): (Option<&str>, Option<&str>),
 ) -> Result<ExitCode, CliError> {
     let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
     let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
     let mut conn = db.get()?;
-    let user = service::accounts::add_user(
-        &mut conn,
-        &Actor::command_line(),
+    let new = service::accounts::NewAccount {
         username,
-        &password,
+        password: &password,
         role,
         unit,
-        now(),
-    )
-    // --unit naming a unit the roster lacks is a bad argument (exit 2).
-    .map_err(|e| match e {
-        ServiceError::NotFound(m) => CliError::Invalid(m),
-        other => other.into(),
-    })?;
+        street,
+    };
+    let user = service::accounts::add_account(&mut conn, &Actor::command_line(), new, now())
+        // --unit naming a unit the roster lacks is a bad argument (exit 2).
+        .map_err(|e| match e {
+            ServiceError::NotFound(m) => CliError::Invalid(m),
+            other => other.into(),
+        })?;
     println!(
         "已添加用户 {}（{}{}）",
         user.username,
         role.label_zh(),
-        user.unit.map(|u| format!("，单位 {u}")).unwrap_or_default()
+        user.unit
+            .map(|u| format!("，单位 {u}"))
+            .or(user.street.map(|s| format!("，街道 {s}")))
+            .unwrap_or_default()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -93,6 +93,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/unit.hbs"),
     ),
     (
+        "pages/street",
+        include_str!("../../report-templates/pages/street.hbs"),
+    ),
+    (
+        "pages/street-check",
+        include_str!("../../report-templates/pages/street-check.hbs"),
+    ),
+    (
         "pages/unit-upload",
         include_str!("../../report-templates/pages/unit-upload.hbs"),
     ),

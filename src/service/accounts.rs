@@ -13,7 +13,7 @@ use crate::store::models::UserRow;
 use crate::store::{DbConn, queries, write};
 
 use super::audit::{self, Entity};
-use super::{Actor, Clock, Role, ServiceError, ServiceResult};
+use super::{Actor, Clock, Role, ServiceError, ServiceResult, StreetScope};
 
 /// The demo's accounts, all with [`DEMO_PASSWORD`].
 /// (user name, role, the unit's name for unit accounts).
@@ -38,6 +38,8 @@ pub struct UserView {
     pub role: Role,
     /// The unit's code, for unit accounts.
     pub unit: Option<String>,
+    /// The street's name, for street officers' accounts.
+    pub street: Option<String>,
     pub disabled: bool,
     /// Locked after too many failed sign-ins, until then (UTC).
     pub locked_until: Option<chrono::NaiveDateTime>,
@@ -72,28 +74,122 @@ fn view(conn: &mut DbConn, row: &UserRow, clock: Clock) -> ServiceResult<UserVie
     Ok(UserView {
         id: row.id,
         username: row.username.clone(),
-        role: Role::parse(&row.role).unwrap_or(Role::Leader),
+        role: role_of(row)?,
         unit,
+        street: queries::units::street_name(conn, row.street_id)?,
         disabled: row.disabled,
         locked_until,
         sessions: queries::users::live_sessions(conn, row.id, clock.now)?,
     })
 }
 
-/// Creates an account. A unit account names its unit by code.
+/// Creates an account. A unit account names its unit by code, a street
+/// officer's its street by name (`bound_to`); other roles name nothing.
 pub fn add_user(
     conn: &mut DbConn,
     actor: &Actor,
     username: &str,
     password: &str,
     role: Role,
-    unit_code: Option<&str>,
+    bound_to: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
     // Who may ask comes before what is asked: a non-admin is told 403.
     actor.require_admin()?;
     check_password(username.trim(), password)?;
-    create_user(conn, actor, username, password, role, unit_code, clock)
+    create_user(conn, actor, username, password, role, bound_to, clock)
+}
+
+/// A new account as a form, the API or the command line gives it: a unit
+/// account names its unit (`unit`, a code), a street officer its street
+/// (`street`, a name), no other account either.
+#[derive(Clone, Copy, Debug)]
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub unit: Option<&'a str>,
+    pub street: Option<&'a str>,
+}
+
+/// Creates an account from [`NewAccount`] (admins).
+pub fn add_account(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: NewAccount<'_>,
+    clock: Clock,
+) -> ServiceResult<UserView> {
+    actor.require_admin()?;
+    let given = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).is_some();
+    let bound_to = match new.role {
+        Role::Street if given(new.unit) => {
+            return Err(ServiceError::BadRequest(
+                "街道档案员账号绑定街道，不绑定单位".into(),
+            ));
+        }
+        Role::Street => new.street,
+        _ if given(new.street) => {
+            return Err(ServiceError::BadRequest(
+                "只有街道档案员账号可以绑定街道".into(),
+            ));
+        }
+        _ => new.unit,
+    };
+    add_user(
+        conn,
+        actor,
+        new.username,
+        new.password,
+        new.role,
+        bound_to,
+        clock,
+    )
+}
+
+/// What an account of `role` is bound to: (unit id, street id).
+fn binding(
+    conn: &mut DbConn,
+    role: Role,
+    bound_to: Option<&str>,
+) -> ServiceResult<(Option<i64>, Option<i64>)> {
+    let bound_to = bound_to.map(str::trim).filter(|s| !s.is_empty());
+    match (role, bound_to) {
+        (Role::Unit, Some(code)) => Ok((
+            Some(
+                queries::units::find_by_code(conn, code)?
+                    .ok_or_else(|| ServiceError::not_on_roster(code))?
+                    .id,
+            ),
+            None,
+        )),
+        (Role::Unit, None) => Err(ServiceError::BadRequest(
+            "单位账号必须指定单位（--unit）".into(),
+        )),
+        (Role::Street, Some(name)) => match queries::units::find_street(conn, name)? {
+            Some(id) => Ok((None, Some(id))),
+            None => Err(ServiceError::BadRequest(format!(
+                "花名册中没有街道“{name}”：请先导入该街道的单位，或检查街道名称"
+            ))),
+        },
+        (Role::Street, None) => Err(ServiceError::BadRequest(
+            "街道档案员账号必须指定街道（--street）".into(),
+        )),
+        (Role::Admin | Role::Inspector | Role::Leader, Some(_)) => Err(ServiceError::BadRequest(
+            "只有单位账号绑定单位、街道档案员账号绑定街道".into(),
+        )),
+        (Role::Admin | Role::Inspector | Role::Leader, None) => Ok((None, None)),
+    }
+}
+
+/// A stored account's role. A role this binary does not know is refused
+/// rather than read as some other role's rights.
+fn role_of(row: &UserRow) -> ServiceResult<Role> {
+    Role::parse(&row.role).ok_or_else(|| {
+        ServiceError::Forbidden(format!(
+            "账号 {} 的角色“{}”无法识别",
+            row.username, row.role
+        ))
+    })
 }
 
 /// The demonstration's accounts, with its published password (which the
@@ -104,11 +200,11 @@ pub(super) fn add_demo_user(
     actor: &Actor,
     username: &str,
     role: Role,
-    unit_code: Option<&str>,
+    bound_to: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
     let password = DEMO_PASSWORD;
-    create_user(conn, actor, username, password, role, unit_code, clock)
+    create_user(conn, actor, username, password, role, bound_to, clock)
 }
 
 fn create_user(
@@ -117,7 +213,7 @@ fn create_user(
     username: &str,
     password: &str,
     role: Role,
-    unit_code: Option<&str>,
+    bound_to: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
     actor.require_admin()?;
@@ -127,26 +223,11 @@ fn create_user(
     }
     let hash = hash_password(password)?;
     write(conn, |conn| {
-        let unit_id = match (role, unit_code) {
-            (Role::Unit, Some(code)) => Some(
-                queries::units::find_by_code(conn, code)?
-                    .ok_or_else(|| ServiceError::not_on_roster(code))?
-                    .id,
-            ),
-            (Role::Unit, None) => {
-                return Err(ServiceError::BadRequest(
-                    "单位账号必须指定单位（--unit）".into(),
-                ));
-            }
-            (_, Some(_)) => {
-                return Err(ServiceError::BadRequest("只有单位账号可以绑定单位".into()));
-            }
-            (_, None) => None,
-        };
+        let bound = binding(conn, role, bound_to)?;
         if queries::users::find_by_name(conn, username)?.is_some() {
             return Err(ServiceError::Conflict(format!("用户名 {username} 已存在")));
         }
-        let id = queries::users::insert(conn, username, &hash, role.as_str(), unit_id, clock.now)?;
+        let id = queries::users::insert(conn, username, &hash, role.as_str(), bound, clock.now)?;
         audit::record(
             conn,
             actor,
@@ -359,14 +440,24 @@ pub fn update_user(
     })
 }
 
-/// The actor for an account row.
-pub fn actor_of(row: &UserRow) -> Actor {
-    Actor {
+/// The actor for an account row; a street officer's with its street's
+/// units as they are now.
+pub fn actor_of(conn: &mut DbConn, row: &UserRow) -> ServiceResult<Actor> {
+    let street = match row.street_id {
+        Some(id) => Some(StreetScope {
+            id,
+            name: queries::units::street_name(conn, Some(id))?.unwrap_or_default(),
+            units: queries::units::ids_on_street(conn, id)?,
+        }),
+        None => None,
+    };
+    Ok(Actor {
         user_id: Some(row.id),
         name: row.username.clone(),
-        role: Role::parse(&row.role).unwrap_or(Role::Leader),
+        role: role_of(row)?,
         unit_id: row.unit_id,
-    }
+        street,
+    })
 }
 
 /// Checks a user name and password; wrong ones are 401 without saying which.
@@ -386,7 +477,7 @@ pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> Servic
             "该账号已停用，请联系档案局的系统管理员".into(),
         ));
     }
-    Ok(actor_of(&row))
+    actor_of(conn, &row)
 }
 
 /// A signed-in account: its token, when the token ends, and who it is.
@@ -517,9 +608,12 @@ pub fn issue_token(
 
 /// The account behind a bearer token, if it is valid now.
 pub fn actor_for_token(conn: &mut DbConn, token: &str, clock: Clock) -> ServiceResult<Actor> {
-    queries::users::by_token(conn, &token_hash(token), clock.now)?
-        .map(|row| actor_of(&row))
-        .ok_or_else(|| ServiceError::Unauthenticated("登录已失效，请重新登录".into()))
+    match queries::users::by_token(conn, &token_hash(token), clock.now)? {
+        Some(row) => actor_of(conn, &row),
+        None => Err(ServiceError::Unauthenticated(
+            "登录已失效，请重新登录".into(),
+        )),
+    }
 }
 
 pub fn revoke_token(conn: &mut DbConn, token: &str) -> ServiceResult<()> {

@@ -101,12 +101,13 @@ fn unit_filter(
         None => None,
     };
     match (actor.role, wanted) {
-        (Role::Unit, Some(id)) => {
+        (_, Some(id)) => {
             actor.require_read_unit(id)?;
             Ok(Some(id))
         }
         (Role::Unit, None) => Ok(actor.unit_id.or(Some(-1))),
-        (_, wanted) => Ok(wanted),
+        // A street officer's lists are confined by street (`confine_street`).
+        (Role::Street | Role::Admin | Role::Inspector | Role::Leader, None) => Ok(None),
     }
 }
 
@@ -121,7 +122,8 @@ pub fn list(
     let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
         return Ok(Vec::new());
     };
-    let rows = queries::assessments::current(conn, campaign.id, unit)?;
+    let mut rows = queries::assessments::current(conn, campaign.id, unit)?;
+    rows.retain(|r| actor.require_read_unit(r.unit_id).is_ok());
     summaries(conn, rows)
 }
 
@@ -190,7 +192,8 @@ pub const PAGE_ROWS_KEPT: usize = 20_000;
 fn page_key(actor: &Actor, filter: &AssessmentFilter, paging: PageRequest) -> String {
     let scope = match actor.role {
         Role::Unit => format!("unit {:?}", actor.unit_id),
-        _ => "bureau".to_string(),
+        Role::Street => format!("street {:?}", actor.street_name()),
+        Role::Admin | Role::Inspector | Role::Leader => "bureau".to_string(),
     };
     format!("assessments {scope} {filter:?} {paging:?}")
 }
@@ -234,17 +237,21 @@ pub fn find(
         .ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()))?;
     let sort = sort_of(filter.sort.as_deref().unwrap_or("code"))?;
     let unit_id = unit_filter(conn, actor, filter.unit.as_deref())?;
+    let street = match actor.role {
+        Role::Street => Some(actor.confine_street(filter.street.as_deref())?),
+        // An empty street selects the units without one, as it always has.
+        _ => filter
+            .street
+            .as_ref()
+            .map(|s| Some(s.clone()).filter(|s| !s.is_empty())),
+    };
     let Some(campaign) = queries::campaigns::find_by_year(conn, year)? else {
         return Ok(Arc::new(paging.cut(Vec::new())));
     };
     let query = AssessmentQuery {
         campaign_id: campaign.id,
         unit_id,
-        // An empty street selects the units without one, as it always has.
-        street: filter
-            .street
-            .as_ref()
-            .map(|s| Some(s.clone()).filter(|s| !s.is_empty())),
+        street,
         kind: filter.kind.clone(),
         tier: filter.tier.as_deref().map(|t| match t {
             "provisional" => TierFilter::Provisional,

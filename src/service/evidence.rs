@@ -68,6 +68,12 @@ pub fn attach(
         Role::Unit => {
             return Err(ServiceError::Forbidden("只能为本单位上传佐证材料".into()));
         }
+        Role::Street if actor.acts_for_unit(unit.id) => {}
+        Role::Street => {
+            return Err(ServiceError::Forbidden(
+                "只能为本街道的单位上传佐证材料".into(),
+            ));
+        }
         Role::Leader => {
             return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
         }

@@ -17,6 +17,7 @@ pub mod checklist_diff;
 pub mod checklists;
 pub mod demo;
 pub mod evidence;
+pub mod first_checks;
 pub mod flags;
 pub mod freshness;
 pub mod health;
@@ -35,6 +36,7 @@ pub mod reviews;
 pub mod roster;
 pub mod samples;
 pub mod scoring;
+pub mod street_desk;
 pub mod templates;
 pub mod unit_home;
 pub mod unit_record;
@@ -190,6 +192,9 @@ pub enum Role {
     Unit,
     /// Reads statistics and reports only.
     Leader,
+    /// A street's archives officer (街道档案员), bound to one street: reads
+    /// and first-checks (初审) that street's units, uploads for them.
+    Street,
 }
 
 impl Role {
@@ -199,6 +204,7 @@ impl Role {
             Role::Inspector => "inspector",
             Role::Unit => "unit",
             Role::Leader => "leader",
+            Role::Street => "street",
         }
     }
 
@@ -208,6 +214,7 @@ impl Role {
             "inspector" => Some(Role::Inspector),
             "unit" => Some(Role::Unit),
             "leader" => Some(Role::Leader),
+            "street" => Some(Role::Street),
             _ => None,
         }
     }
@@ -218,6 +225,7 @@ impl Role {
             Role::Inspector => "检查员",
             Role::Unit => "单位档案员",
             Role::Leader => "领导",
+            Role::Street => "街道档案员",
         }
     }
 
@@ -235,6 +243,25 @@ pub struct Actor {
     pub role: Role,
     /// The unit of a unit account.
     pub unit_id: Option<i64>,
+    /// The street of a street officer's account, with its units.
+    pub street: Option<StreetScope>,
+}
+
+/// A street officer's street (所属街道) and the units on it, as read with
+/// the account on each request (a unit moved to another street leaves the
+/// officer's reach at the next request).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreetScope {
+    pub id: i64,
+    pub name: String,
+    /// Unit ids, ascending.
+    pub units: Vec<i64>,
+}
+
+impl StreetScope {
+    pub fn holds(&self, unit_id: i64) -> bool {
+        self.units.binary_search(&unit_id).is_ok()
+    }
 }
 
 impl Actor {
@@ -245,6 +272,44 @@ impl Actor {
             name: "命令行".into(),
             role: Role::Admin,
             unit_id: None,
+            street: None,
+        }
+    }
+
+    /// The street a street officer's lists and reports are confined to;
+    /// none for every other account.
+    pub fn street_name(&self) -> Option<&str> {
+        match (self.role, &self.street) {
+            (Role::Street, Some(s)) => Some(&s.name),
+            // An officer whose street was not read sees an empty street.
+            (Role::Street, None) => Some(""),
+            _ => None,
+        }
+    }
+
+    /// The street a list or report asked for (`asked`), confined to a
+    /// street officer's own street: another street is 403, none is its own.
+    pub fn confine_street(&self, asked: Option<&str>) -> ServiceResult<Option<String>> {
+        match self.street_name() {
+            None => Ok(asked.map(str::to_string)),
+            Some(own) => match asked.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(other) if other != own => Err(ServiceError::Forbidden(format!(
+                    "只能查看本街道（{own}）的单位，不能查看“{other}”"
+                ))),
+                _ => Ok(Some(own.to_string())),
+            },
+        }
+    }
+
+    /// Whether the account may act for `unit_id` as its archivist would
+    /// (upload its workbook, hand in its evidence): the bureau for any
+    /// unit, a unit account for its own, a street officer for its street's.
+    pub fn acts_for_unit(&self, unit_id: i64) -> bool {
+        match self.role {
+            Role::Admin | Role::Inspector => true,
+            Role::Unit => self.unit_id == Some(unit_id),
+            Role::Street => self.street.as_ref().is_some_and(|s| s.holds(unit_id)),
+            Role::Leader => false,
         }
     }
 
@@ -266,13 +331,15 @@ impl Actor {
         }
     }
 
-    /// Reading a unit's records: the bureau and leaders read all, a unit its own.
+    /// Reading a unit's records: the bureau and leaders read all, a unit
+    /// its own, a street officer its street's.
     pub fn require_read_unit(&self, unit_id: i64) -> ServiceResult<()> {
         match self.role {
-            Role::Unit if self.unit_id != Some(unit_id) => {
-                Err(ServiceError::Forbidden("只能查看本单位的记录".into()))
-            }
-            _ => Ok(()),
+            Role::Admin | Role::Inspector | Role::Leader => Ok(()),
+            Role::Unit if self.unit_id == Some(unit_id) => Ok(()),
+            Role::Unit => Err(ServiceError::Forbidden("只能查看本单位的记录".into())),
+            Role::Street if self.acts_for_unit(unit_id) => Ok(()),
+            Role::Street => Err(ServiceError::Forbidden("只能查看本街道单位的记录".into())),
         }
     }
 }

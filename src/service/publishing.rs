@@ -108,12 +108,12 @@ fn result_view(catalog: &Catalog, outcome: Option<Outcome>) -> Option<ResultView
 
 /// Leaders and the bureau read publications; units read theirs on the card.
 fn require_reader(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::Unit {
-        return Err(ServiceError::Forbidden(
+    match actor.role {
+        Role::Admin | Role::Inspector | Role::Leader => Ok(()),
+        Role::Unit | Role::Street => Err(ServiceError::Forbidden(
             "年度结果发布仅供档案局和领导查看".into(),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// The district figures as the report counts them, as snapshot lines.

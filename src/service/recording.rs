@@ -291,6 +291,7 @@ pub(super) fn system() -> Actor {
         name: SYSTEM.into(),
         role: Role::Admin,
         unit_id: None,
+        street: None,
     }
 }
 

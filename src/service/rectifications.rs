@@ -173,13 +173,15 @@ fn scope(conn: &mut DbConn, actor: &Actor, filter: &Filter) -> ServiceResult<Opt
             Some(unit.id)
         }
         (None, Role::Unit) => Some(actor.unit_id.unwrap_or(-1)),
-        (None, _) => None,
+        (None, Role::Street | Role::Admin | Role::Inspector | Role::Leader) => None,
     };
+    // A street officer's list is its street's, whatever was asked.
+    let street = actor.confine_street(filter.street.as_deref())?;
     Ok(
         queries::campaigns::find_by_year(conn, year)?.map(|c| OrderQuery {
             campaign_id: c.id,
             unit_id,
-            street: filter.street.clone(),
+            street,
             category: filter.category.clone(),
             kind: filter.kind.clone(),
             words: Search::new(filter.q.as_deref()).words().to_vec(),
@@ -451,6 +453,13 @@ fn party(actor: &Actor, row: &RectificationRow) -> ServiceResult<Party> {
         Role::Leader => Party::Reader,
         Role::Unit if actor.unit_id == Some(row.unit_id) => Party::Unit,
         Role::Unit => return Err(ServiceError::Forbidden("只能处理本单位的整改事项".into())),
+        // 街道档案员 follows its units' orders; the unit and the bureau act on them.
+        Role::Street if actor.acts_for_unit(row.unit_id) => Party::Reader,
+        Role::Street => {
+            return Err(ServiceError::Forbidden(
+                "只能查看本街道单位的整改事项".into(),
+            ));
+        }
     })
 }
 

@@ -374,14 +374,23 @@ fn district_orders(
     Ok(orders)
 }
 
-/// Leaders and the bureau read district statistics; units do not.
+/// Leaders and the bureau read district statistics, a street officer its
+/// street's; units do not.
 fn require_reader(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::Unit {
-        return Err(ServiceError::Forbidden(
+    match actor.role {
+        Role::Admin | Role::Inspector | Role::Leader | Role::Street => Ok(()),
+        Role::Unit => Err(ServiceError::Forbidden(
             "区级统计仅供档案局和领导查看".into(),
-        ));
+        )),
     }
-    Ok(())
+}
+
+/// The street a report is of: as asked (blank is the whole district), or
+/// a street officer's own street whatever was asked (another is 403).
+fn report_street(actor: &Actor, street: Option<&str>) -> ServiceResult<Option<String>> {
+    require_reader(actor)?;
+    let asked = street.map(str::trim).filter(|s| !s.is_empty());
+    actor.confine_street(asked)
 }
 
 /// Gathers the district summary of a year (optionally one street), its
@@ -393,7 +402,8 @@ pub fn district(
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
-    let lean = gather(conn, env, actor, year, street)?;
+    let street = report_street(actor, street)?;
+    let lean = gather(conn, env, actor, year, street.as_deref())?;
     with_requirements(conn, &lean)
 }
 
@@ -676,7 +686,8 @@ pub fn district_data(
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
-    let lean = district_cached(conn, env, actor, cache, year, street)?;
+    let street = report_street(actor, street)?;
+    let lean = district_cached(conn, env, actor, cache, year, street.as_deref())?;
     with_requirements(conn, &lean)
 }
 
@@ -691,7 +702,8 @@ pub fn district_cached(
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<Arc<DistrictReport>> {
-    require_reader(actor)?;
+    let street = report_street(actor, street)?;
+    let street = street.as_deref();
     // Read before the gather: what is gathered is never older than the key.
     let key = cache_key(conn, env, year, street)?;
     if let Some(report) = cache.report(&key) {
@@ -719,7 +731,8 @@ pub fn district_workbook(
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<SharedDownload> {
-    require_reader(actor)?;
+    let street = report_street(actor, street)?;
+    let street = street.as_deref();
     let key = cache_key(conn, env, year, street)?;
     let bytes = match cache.xlsx(&key) {
         Some(bytes) => bytes,

@@ -174,8 +174,10 @@ pub fn preview(
     year: i32,
     checklist: &Checklist,
 ) -> ServiceResult<Preview> {
-    if actor.role == Role::Unit {
-        return Err(ServiceError::Forbidden("单位账号不能预览重新计分".into()));
+    if matches!(actor.role, Role::Unit | Role::Street) {
+        return Err(ServiceError::Forbidden(
+            "重新计分预览仅供档案局和领导查看".into(),
+        ));
     }
     let year_data = store::read(conn, |conn| load(conn, env, year, checklist))?;
     let mut rescored: Vec<Rescored> = year_data

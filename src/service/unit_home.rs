@@ -30,6 +30,8 @@ pub struct YearTask {
     pub current: Option<HistoryEntry>,
     /// 佐证材料: the items to attach to and what is attached.
     pub evidence: EvidenceBoard,
+    /// The street officer's first check (初审) of the current upload.
+    pub first_check: Option<super::first_checks::FirstCheckView>,
 }
 
 /// The home page's facts.
@@ -94,6 +96,16 @@ pub fn home(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Uni
             continue;
         };
         let checklist = checklists::get(conn, env.catalog, &mapping.checklist)?;
+        let current = history
+            .iter()
+            .find(|h| h.year == campaign.year && h.current)
+            .cloned();
+        let first_check = match &current {
+            Some(c) => {
+                super::first_checks::latest(conn, env, &[c.submission_id])?.remove(&c.submission_id)
+            }
+            None => None,
+        };
         tasks.push(YearTask {
             year: campaign.year,
             checklist: mapping.checklist.clone(),
@@ -101,11 +113,9 @@ pub fn home(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Uni
             days_left: days_until(campaign.deadline.as_deref(), env.clock.today),
             deadline: campaign.deadline.clone(),
             tiers: tier_requirements(&checklist),
-            current: history
-                .iter()
-                .find(|h| h.year == campaign.year && h.current)
-                .cloned(),
+            current,
             evidence: evidence::board(conn, env, actor, &unit.code, campaign.year)?,
+            first_check,
         });
     }
     let mut years: Vec<i32> = history.iter().map(|h| h.year).collect();

@@ -287,21 +287,39 @@ fn keep_rejected(
     }
 }
 
-/// A unit account uploads for its own unit only.
+/// The bureau uploads for any unit, a unit account for its own unit
+/// only, a street officer for its street's units only.
 fn check_unit_rights(conn: &mut DbConn, actor: &Actor, check: &SelfCheck) -> ServiceResult<()> {
-    if actor.role != Role::Unit {
-        return Ok(());
-    }
-    let own = match actor.unit_id {
-        Some(id) => queries::units::get(conn, id)?,
-        None => return Err(ServiceError::Forbidden("账号未绑定单位".into())),
+    let own = match actor.role {
+        Role::Admin | Role::Inspector => return Ok(()),
+        Role::Leader => {
+            return Err(ServiceError::Forbidden("领导账号只能查看，不能上传".into()));
+        }
+        Role::Unit => {
+            let own = match actor.unit_id {
+                Some(id) => queries::units::get(conn, id)?,
+                None => return Err(ServiceError::Forbidden("账号未绑定单位".into())),
+            };
+            if own.code != check.unit.code {
+                return Err(ServiceError::Forbidden(format!(
+                    "只能上传本单位（{}，{}）的自查表，文件中的单位代码为 {}",
+                    own.name, own.code, check.unit.code
+                )));
+            }
+            own
+        }
+        Role::Street => {
+            let street = actor.street_name().unwrap_or_default();
+            queries::units::find_by_code(conn, &check.unit.code)?
+                .filter(|u| actor.acts_for_unit(u.id))
+                .ok_or_else(|| {
+                    ServiceError::Forbidden(format!(
+                        "只能上传本街道（{street}）单位的自查表，文件中的单位{}（{}）不在本街道",
+                        check.unit.name, check.unit.code
+                    ))
+                })?
+        }
     };
-    if own.code != check.unit.code {
-        return Err(ServiceError::Forbidden(format!(
-            "只能上传本单位（{}，{}）的自查表，文件中的单位代码为 {}",
-            own.name, own.code, check.unit.code
-        )));
-    }
     // The campaign's checklist is chosen by kind: a unit may not pick
     // another kind's (and so another checklist) by what it types.
     if own.kind != check.unit.kind {
@@ -692,9 +710,16 @@ pub struct SubmissionView {
     pub superseded_by: Option<i64>,
     /// Its assessments, oldest (the self-assessment) first.
     pub assessment_ids: Vec<i64>,
+    /// The street officer's first check (初审) that counts, if any.
+    pub first_check: Option<super::first_checks::FirstCheckView>,
 }
 
-pub fn submission(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<SubmissionView> {
+pub fn submission(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<SubmissionView> {
     let row = queries::submissions::get(conn, id)
         .map_err(|_| ServiceError::NotFound(format!("自查表 {id} 不存在")))?;
     actor.require_read_unit(row.unit_id)?;
@@ -723,6 +748,7 @@ pub fn submission(conn: &mut DbConn, actor: &Actor, id: i64) -> ServiceResult<Su
         current: superseded_by.is_none(),
         superseded_by,
         assessment_ids,
+        first_check: super::first_checks::latest(conn, env, &[id])?.remove(&id),
     })
 }
 

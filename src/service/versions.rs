@@ -57,12 +57,12 @@ impl VersionView {
 
 /// Who may see the versions: the bureau and its leaders.
 fn may_read(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::Unit {
-        return Err(ServiceError::Forbidden(
-            "单位账号不能查看考核细则的版本管理".into(),
-        ));
+    match actor.role {
+        Role::Admin | Role::Inspector | Role::Leader => Ok(()),
+        Role::Unit | Role::Street => Err(ServiceError::Forbidden(
+            "考核细则的版本管理仅供档案局和领导查看".into(),
+        )),
     }
-    Ok(())
 }
 
 /// Every version known (the catalog and what the database keeps), grouped

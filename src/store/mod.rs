@@ -229,18 +229,46 @@ pub fn migrate(conn: &mut DbConn) -> StoreResult<Vec<String>> {
         DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
         DbConn::Postgres(_) => POSTGRES_MIGRATIONS,
     };
-    let applied: Vec<String> = conn
+    // SQLite alters a table by making it anew (2026-12-26 users), which
+    // foreign keys would forbid mid-way; they are off for the migrations
+    // (the pragma is ignored inside the transaction each one runs in) and
+    // checked whole after them.
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    if sqlite {
+        conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+    }
+    let applied = conn
         .run_pending_migrations(source)
-        .map_err(|e| StoreError::Migration(e.to_string()))?
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+        .map(|done| {
+            done.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<String>>()
+        })
+        .map_err(|e| StoreError::Migration(e.to_string()));
+    if sqlite {
+        conn.batch_execute("PRAGMA foreign_keys = ON")?;
+        let broken: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM pragma_foreign_key_check")
+            .get_result::<Count>(conn)?
+            .n;
+        if broken > 0 {
+            return Err(StoreError::Migration(format!(
+                "迁移后有 {broken} 条记录的外键引用不存在"
+            )));
+        }
+    }
+    let applied = applied?;
     // SQL cannot hash on both backends: the audit chain's one-time backfill.
     let chained = queries::audit::backfill_chain(conn)?;
     if chained > 0 {
         tracing::info!(count = chained, "audit entries chained");
     }
     Ok(applied)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// Opens pooled connections of the configured backend.

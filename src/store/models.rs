@@ -51,6 +51,8 @@ pub struct UserRow {
     pub unit_id: Option<i64>,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    /// The street of a street officer's account (街道档案员).
+    pub street_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -33,6 +33,7 @@ diesel::table! {
         unit_id -> Nullable<BigInt>,
         disabled -> Bool,
         created_at -> Timestamp,
+        street_id -> Nullable<BigInt>,
     }
 }
 
@@ -380,7 +381,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     publication_units,
     publication_corrections,
+    first_checks,
 );
+
+diesel::table! {
+    /// 初审: a street officer's first check of an upload.
+    first_checks (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        decision -> Text,
+        note -> Text,
+        item_notes -> Text,
+        checked_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     /// 数据版本: a counter per scope, bumped by every write that changes

@@ -368,7 +368,8 @@ impl Modify for ActionRules {
     }
 }
 
-/// A unit account names its unit; no other account has one.
+/// A unit account names its unit, a street officer its street; no other
+/// account names either.
 struct UserRules;
 
 impl Modify for UserRules {
@@ -396,12 +397,26 @@ impl Modify for UserRules {
                             .schema_type(Type::String)
                             .pattern(Some(any_text())),
                     )
+                    .property("street", ObjectBuilder::new().schema_type(Type::Null))
                     .required("unit"),
             )
             .item(
                 ObjectBuilder::new()
+                    .property("role", role(&[Role::Street]))
+                    .property(
+                        "street",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(any_text())),
+                    )
+                    .property("unit", ObjectBuilder::new().schema_type(Type::Null))
+                    .required("street"),
+            )
+            .item(
+                ObjectBuilder::new()
                     .property("role", role(&[Role::Admin, Role::Inspector, Role::Leader]))
-                    .property("unit", ObjectBuilder::new().schema_type(Type::Null)),
+                    .property("unit", ObjectBuilder::new().schema_type(Type::Null))
+                    .property("street", ObjectBuilder::new().schema_type(Type::Null)),
             );
         let description = object.description.clone();
         schemas.insert(
@@ -513,7 +528,7 @@ impl Modify for Revalidated {
     modifiers(&BearerAuth, &SharedAnswers, &TextRule, &SAMPLE_SIZE, &ClosedForms, &ActionRules, &UserRules, &Revalidated),
     paths(
         api::session::create, api::session::delete, api::session::me,
-        api::submissions::create, api::submissions::get, api::submissions::file, api::submissions::review,
+        api::submissions::create, api::submissions::get, api::submissions::file, api::submissions::review, api::submissions::first_check,
         api::assessments::list, api::assessments::get, api::assessments::history,
         api::rescore::preview,
         api::units::list, api::units::get, api::units::save, api::units::import,

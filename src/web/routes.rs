@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/submissions/{id}").get(submissions::get))
                 .service(at("/submissions/{id}/file").get(submissions::file))
                 .service(at("/submissions/{id}/reviews").post(submissions::review))
+                .service(at("/submissions/{id}/first-check").post(submissions::first_check))
                 .service(at("/assessments").get(assessments::list))
                 .service(at("/assessments/{id}").get(assessments::get))
                 .service(at("/rescore").get(rescore::preview))

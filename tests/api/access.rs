@@ -21,17 +21,21 @@ enum E {
 use E::{N, U, Y};
 
 /// The callers, in the order of each row's expectations.
-const CALLERS: [&str; 6] = [
+const CALLERS: [&str; 7] = [
     "no token",
     "admin",
     "inspector",
     "leader",
     "unit A",
     "unit B",
+    "street A",
 ];
 
 const CODE_A: &str = "330102301";
 const CODE_B: &str = "330102302";
+/// Unit A's street; unit B is on another ([`STREET_B`]).
+const STREET_A: &str = "小营街道";
+const STREET_B: &str = "潮鸣街道";
 
 #[derive(Clone, Copy, Debug)]
 enum Body {
@@ -61,8 +65,9 @@ struct Row {
     /// `{flag}`, `{user}` … are filled in from the fixtures.
     path: &'static str,
     body: Body,
-    /// no token, admin, inspector, leader, unit A, unit B.
-    expect: [E; 6],
+    /// no token, admin, inspector, leader, unit A, unit B, street A (the
+    /// street officer of unit A's street).
+    expect: [E; 7],
 }
 
 const fn row(
@@ -70,7 +75,7 @@ const fn row(
     route: &'static str,
     path: &'static str,
     body: Body,
-    expect: [E; 6],
+    expect: [E; 7],
 ) -> Row {
     Row {
         method,
@@ -82,19 +87,22 @@ const fn row(
 }
 
 /// Anyone signed in.
-const SIGNED_IN: [E; 6] = [U, Y, Y, Y, Y, Y];
-/// The bureau, leaders and unit A (a record of unit A).
-const READ_A: [E; 6] = [U, Y, Y, Y, Y, N];
-/// The bureau, leaders and unit B (a record of unit B).
-const READ_B: [E; 6] = [U, Y, Y, Y, N, Y];
+const SIGNED_IN: [E; 7] = [U, Y, Y, Y, Y, Y, Y];
+/// The bureau, leaders, unit A and its street (a record of unit A).
+const READ_A: [E; 7] = [U, Y, Y, Y, Y, N, Y];
+/// The bureau, leaders and unit B (a record of unit B, on another street).
+const READ_B: [E; 7] = [U, Y, Y, Y, N, Y, N];
 /// Admins and inspectors.
-const BUREAU: [E; 6] = [U, Y, Y, N, N, N];
-/// The bureau and leaders: district statistics.
-const READERS: [E; 6] = [U, Y, Y, Y, N, N];
+const BUREAU: [E; 7] = [U, Y, Y, N, N, N, N];
+/// The bureau and leaders: the district's results and checklists.
+const READERS: [E; 7] = [U, Y, Y, Y, N, N, N];
+/// District statistics: the bureau, leaders, and a street officer (its
+/// street's only, whatever it asks).
+const STATS: [E; 7] = [U, Y, Y, Y, N, N, Y];
 /// Admins only.
-const ADMIN: [E; 6] = [U, Y, N, N, N, N];
+const ADMIN: [E; 7] = [U, Y, N, N, N, N, N];
 /// Not under /api/v1: open to everyone.
-const PUBLIC: [E; 6] = [Y, Y, Y, Y, Y, Y];
+const PUBLIC: [E; 7] = [Y, Y, Y, Y, Y, Y, Y];
 
 const V1: &str = "/api/v1";
 
@@ -109,12 +117,15 @@ const TABLE: &[Row] = &[
     row("DELETE", "/api/v1/session", "/api/v1/session", Body::None, SIGNED_IN),
     row("GET", "/api/v1/me", "/api/v1/me", Body::None, SIGNED_IN),
     // The same bytes as the unit's current submission: recognised, nothing changes.
-    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::A), [U, Y, Y, N, Y, N]),
-    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::B), [U, Y, Y, N, N, Y]),
+    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::A), [U, Y, Y, N, Y, N, Y]),
+    row("POST", "/api/v1/submissions", "/api/v1/submissions", Body::Workbook(Unit::B), [U, Y, Y, N, N, Y, N]),
     row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub_a}", Body::None, READ_A),
     row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub_b}", Body::None, READ_B),
     row("GET", "/api/v1/submissions/{id}/file", "/api/v1/submissions/{sub_a}/file", Body::None, READ_A),
     row("GET", "/api/v1/submissions/{id}/file", "/api/v1/submissions/{sub_b}/file", Body::None, READ_B),
+    // 初审 before the bureau's review (a reviewed upload is not first-checked).
+    row("POST", "/api/v1/submissions/{id}/first-check", "/api/v1/submissions/{sub_a}/first-check", Body::Json(r#"{"decision":"accept"}"#), [U, N, N, N, N, N, Y]),
+    row("POST", "/api/v1/submissions/{id}/first-check", "/api/v1/submissions/{sub_b}/first-check", Body::Json(r#"{"decision":"accept"}"#), [U, N, N, N, N, N, N]),
     row("POST", "/api/v1/submissions/{id}/reviews", "/api/v1/submissions/{sub_a}/reviews", Body::Json(r#"{"kind":"spot","note":"现场抽查，无改分"}"#), BUREAU),
     row("POST", "/api/v1/submissions/{id}/reviews", "/api/v1/submissions/{sub_b}/reviews", Body::Json(r#"{"kind":"spot","note":"现场抽查，无改分"}"#), BUREAU),
     row("GET", "/api/v1/assessments", "/api/v1/assessments?year=2012", Body::None, SIGNED_IN),
@@ -130,8 +141,8 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}", "/api/v1/units/{code_b}", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_a}/history", Body::None, READ_A),
     row("GET", "/api/v1/units/{code}/history", "/api/v1/units/{code_b}/history", Body::None, READ_B),
-    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_a}/evidence", Body::Evidence, [U, Y, Y, N, Y, N]),
-    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_b}/evidence", Body::Evidence, [U, Y, Y, N, N, Y]),
+    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_a}/evidence", Body::Evidence, [U, Y, Y, N, Y, N, Y]),
+    row("POST", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_b}/evidence", Body::Evidence, [U, Y, Y, N, N, Y, N]),
     row("GET", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_a}/evidence?year=2012", Body::None, READ_A),
     row("GET", "/api/v1/units/{code}/evidence", "/api/v1/units/{code_b}/evidence?year=2012", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/evidence/{id}", "/api/v1/units/{code_a}/evidence/{item_evidence_a}", Body::None, READ_A),
@@ -167,13 +178,15 @@ const TABLE: &[Row] = &[
     row("PATCH", "/api/v1/rectifications/{id}", "/api/v1/rectifications/{rect_a}", Body::Json(r#"{"due":"2013-06-28","note":"延期"}"#), BUREAU),
     // {open_a} / {submitted_a}: an order of unit A in that state, looked up
     // anew for each caller (the submit row leaves orders for the verify row).
-    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_a}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, Y, N]),
-    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_b}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, N, Y]),
+    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_a}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, Y, N, N]),
+    row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{open_b}/actions", Body::Json(r#"{"action":"submit","note":"已整改"}"#), [U, Y, Y, N, N, Y, N]),
     row("POST", "/api/v1/rectifications/{id}/actions", "/api/v1/rectifications/{submitted_a}/actions", Body::Json(r#"{"action":"verify","note":"验收合格"}"#), BUREAU),
     row("GET", "/api/v1/rectifications/{id}/evidence/{evidence_id}", "/api/v1/rectifications/{rect_a}/evidence/{evidence_a}", Body::None, READ_A),
-    row("GET", "/api/v1/reports/district", "/api/v1/reports/district?year=2012", Body::None, READERS),
-    row("GET", "/api/v1/reports/district.xlsx", "/api/v1/reports/district.xlsx?year=2012", Body::None, READERS),
-    row("GET", "/api/v1/reports/district.html", "/api/v1/reports/district.html?year=2012", Body::None, READERS),
+    row("GET", "/api/v1/reports/district", "/api/v1/reports/district?year=2012", Body::None, STATS),
+    row("GET", "/api/v1/reports/district.xlsx", "/api/v1/reports/district.xlsx?year=2012", Body::None, STATS),
+    row("GET", "/api/v1/reports/district.html", "/api/v1/reports/district.html?year=2012", Body::None, STATS),
+    // Another street's statistics: not for street A's officer.
+    row("GET", "/api/v1/reports/district", "/api/v1/reports/district?year=2012&street=%E6%BD%AE%E9%B8%A3%E8%A1%97%E9%81%93", Body::None, READERS),
     row("GET", "/api/v1/units/{code}/card.html", "/api/v1/units/{code_a}/card.html?year=2012", Body::None, READ_A),
     row("GET", "/api/v1/units/{code}/card.html", "/api/v1/units/{code_b}/card.html?year=2012", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_a}/notice.html?year=2012", Body::None, READ_A),
@@ -249,7 +262,7 @@ fn fits(pattern: &str, text: &str) -> bool {
 /// The records the table's paths point at.
 struct Fixture {
     app: TestApp,
-    tokens: [Option<String>; 6],
+    tokens: [Option<String>; 7],
     workbooks: BTreeMap<&'static str, Vec<u8>>,
     values: BTreeMap<&'static str, String>,
 }
@@ -257,7 +270,7 @@ struct Fixture {
 /// A community that earns full marks but on five self-scored items (five
 /// rectification orders), with 5 full-time and 40 part-time archivists,
 /// implausible for a community: the upload carries two flags to resolve.
-fn flagged_workbook(app: &TestApp, code: &str, name: &str) -> Vec<u8> {
+fn flagged_workbook(app: &TestApp, code: &str, name: &str, street: &str) -> Vec<u8> {
     let checklist = app.catalog.get("community@2013").expect("checklist");
     let mut answers = full_marks(checklist);
     for (code, tenths) in [("A12", 10), ("B5", 0), ("C2", 5), ("D5", 5), ("F6", 0)] {
@@ -276,6 +289,7 @@ fn flagged_workbook(app: &TestApp, code: &str, name: &str) -> Vec<u8> {
         &Book {
             code,
             name,
+            street,
             ..Book::default()
         },
         answers,
@@ -288,8 +302,11 @@ async fn fixture() -> Fixture {
     let admin = app.login("admin").await;
     let mut workbooks = BTreeMap::new();
     let mut values = BTreeMap::new();
-    for (key, code, name) in [("a", CODE_A, "小营巷社区"), ("b", CODE_B, "葵巷社区")] {
-        let bytes = flagged_workbook(&app, code, name);
+    for (key, code, name, street) in [
+        ("a", CODE_A, "小营巷社区", STREET_A),
+        ("b", CODE_B, "葵巷社区", STREET_B),
+    ] {
+        let bytes = flagged_workbook(&app, code, name, street);
         let (status, body) = app
             .upload(&inspector, &format!("{name}.xlsx"), bytes.clone())
             .await;
@@ -310,6 +327,7 @@ async fn fixture() -> Fixture {
     values.insert("code_b", CODE_B.into());
     app.add_unit_user("unit_a", CODE_A);
     app.add_unit_user("unit_b", CODE_B);
+    app.add_street_user("street_a", STREET_A);
     let (status, spare) = app
         .post(
             Some(&admin),
@@ -335,6 +353,7 @@ async fn fixture() -> Fixture {
         Some(app.login("leader").await),
         Some(app.login("unit_a").await),
         Some(app.login("unit_b").await),
+        Some(app.login("street_a").await),
     ];
 
     // Rectification orders: one of each unit; unit A answers one of its own
@@ -517,6 +536,7 @@ async fn every_route_answers_each_caller_as_the_table_says() {
         Some("leader"),
         Some("unit_a"),
         Some("unit_b"),
+        Some("street_a"),
     ];
     let mut wrong = Vec::new();
     for row in TABLE {
@@ -622,8 +642,92 @@ async fn a_unit_sees_only_its_own_unit() {
     );
 
     // A unit cannot upload another unit's workbook: refused, nothing stored.
-    let other = flagged_workbook(&f.app, CODE_B, "葵巷社区");
+    let other = flagged_workbook(&f.app, CODE_B, "葵巷社区", STREET_B);
     let (status, body) = f.app.upload(unit_a.expect("token"), "b.xlsx", other).await;
+    assert_eq!(status, 403, "{body}");
+    let (_, history) = f
+        .app
+        .get(inspector, &format!("/api/v1/units/{CODE_B}/history"))
+        .await;
+    assert_eq!(
+        history["items"].as_array().map(Vec::len),
+        Some(1),
+        "{history}"
+    );
+}
+
+/// A street officer (街道档案员) reads its street's units only: the lists
+/// are its street's whatever it asks, another street is 403, and it
+/// uploads for its street's units only.
+#[actix_web::test]
+async fn a_street_officer_sees_only_its_street() {
+    let f = fixture().await;
+    let street = f.tokens[6].as_deref();
+    let inspector = f.tokens[2].as_deref();
+    let codes = |list: &Value, key: &str| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i.pointer(key).and_then(Value::as_str).map(str::to_string))
+            .collect()
+    };
+
+    for path in [
+        "/api/v1/assessments?year=2012".to_string(),
+        format!("/api/v1/assessments?year=2012&street={STREET_A}"),
+        "/api/v1/assessments?year=2012&sort=total".to_string(),
+    ] {
+        let (status, list) = f.app.get(street, &path).await;
+        assert_eq!(status, 200, "{path}: {list}");
+        assert_eq!(codes(&list, "/unit/code"), [CODE_A], "{path}: {list}");
+        assert_eq!(list["total"], 1, "{path}: {list}");
+    }
+    // The inspector asked the same first: a kept page is not the officer's.
+    let (_, all) = f.app.get(inspector, "/api/v1/assessments?year=2012").await;
+    assert_eq!(all["total"], 2, "{all}");
+    let (status, body) = f
+        .app
+        .get(
+            street,
+            &format!("/api/v1/assessments?year=2012&street={STREET_B}"),
+        )
+        .await;
+    assert_eq!(status, 403, "another street's list: {body}");
+
+    let (status, units) = f.app.get(street, "/api/v1/units").await;
+    assert_eq!(status, 200);
+    assert_eq!(codes(&units, "/code"), [CODE_A], "{units}");
+    let (status, orders) = f.app.get(street, "/api/v1/rectifications?year=2012").await;
+    assert_eq!(status, 200, "{orders}");
+    assert_eq!(codes(&orders, "/unit"), [CODE_A; 5], "{orders}");
+    let (status, orders) = f
+        .app
+        .get(
+            street,
+            &format!("/api/v1/rectifications?year=2012&street={STREET_B}"),
+        )
+        .await;
+    assert_eq!(status, 403, "{orders}");
+
+    // The district report is the street's: unit A only, titled with it.
+    let (status, report) = f
+        .app
+        .get(street, "/api/v1/reports/district?year=2012")
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["street"], STREET_A, "{report}");
+    let shown: Vec<&str> = report["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["code"].as_str())
+        .collect();
+    assert_eq!(shown, [CODE_A], "{report}");
+
+    // Unit B's workbook, from street A's officer: refused, nothing stored.
+    let other = flagged_workbook(&f.app, CODE_B, "葵巷社区", STREET_B);
+    let (status, body) = f.app.upload(street.expect("token"), "b.xlsx", other).await;
     assert_eq!(status, 403, "{body}");
     let (_, history) = f
         .app
@@ -650,9 +754,21 @@ const UNSEEN_WRITES: &[(&str, &str)] = &[
 #[actix_web::test]
 async fn every_write_moves_the_data_version_and_sign_ins_do_not() {
     let f = fixture().await;
-    let usernames = ["", "admin", "inspector", "leader", "unit_a", "unit_b"];
+    let usernames = [
+        "",
+        "admin",
+        "inspector",
+        "leader",
+        "unit_a",
+        "unit_b",
+        "street_a",
+    ];
     let mut wrong = Vec::new();
-    for row in TABLE.iter().filter(|r| r.method != "GET") {
+    // (A row nobody may call, such as another street's first check, writes nothing.)
+    for row in TABLE
+        .iter()
+        .filter(|r| r.method != "GET" && r.expect.contains(&Y))
+    {
         let caller = row
             .expect
             .iter()

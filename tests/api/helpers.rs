@@ -230,6 +230,21 @@ impl TestApp {
         .expect("unit user");
     }
 
+    /// A street officer's account (街道档案员) of a street on the roster.
+    pub fn add_street_user(&self, username: &str, street: &str) {
+        let mut conn = self.conn();
+        accounts::add_user(
+            &mut conn,
+            &Actor::command_line(),
+            username,
+            PASSWORD,
+            Role::Street,
+            Some(street),
+            Clock::at(chrono::Utc::now()),
+        )
+        .expect("street user");
+    }
+
     pub fn workbook(&self, book: &Book<'_>) -> Vec<u8> {
         let checklist = self.catalog.get(book.checklist).expect("checklist");
         let mut rng = SplitMix64::new(book.seed);

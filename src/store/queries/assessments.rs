@@ -139,6 +139,15 @@ pub fn items(conn: &mut DbConn, assessment_id: i64) -> StoreResult<Vec<Assessmen
         .load(conn)?)
 }
 
+/// The item codes of an assessment, in the checklist's order.
+pub fn item_codes(conn: &mut DbConn, assessment_id: i64) -> StoreResult<Vec<String>> {
+    Ok(assessment_items::table
+        .filter(assessment_items::assessment_id.eq(assessment_id))
+        .order(assessment_items::position.asc())
+        .select(assessment_items::item_code)
+        .load(conn)?)
+}
+
 /// Items of many assessments at once (for reports).
 pub fn items_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<AssessmentItemRow>> {
     let mut all = Vec::new();

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod campaigns;
 pub mod checklists;
 pub mod evidence;
+pub mod first_checks;
 pub mod flags;
 pub mod lists;
 pub mod notices;

@@ -111,6 +111,24 @@ pub fn street_name(conn: &mut DbConn, id: Option<i64>) -> StoreResult<Option<Str
     }
 }
 
+/// The street of that name, if the roster has it.
+pub fn find_street(conn: &mut DbConn, name: &str) -> StoreResult<Option<i64>> {
+    Ok(streets::table
+        .filter(streets::name.eq(name))
+        .select(streets::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The ids of a street's units, ascending (a street officer's reach).
+pub fn ids_on_street(conn: &mut DbConn, street_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(units::table
+        .filter(units::street_id.eq(street_id))
+        .order(units::id.asc())
+        .select(units::id)
+        .load(conn)?)
+}
+
 /// Locks a unit's row until the transaction ends, so that work on one
 /// unit's records (uploads, reviews, rectification) runs one at a time on
 /// PostgreSQL; SQLite's single writer already serialises it.

@@ -34,7 +34,7 @@ pub fn insert(
     username: &str,
     password_hash: &str,
     role: &str,
-    unit_id: Option<i64>,
+    (unit_id, street_id): (Option<i64>, Option<i64>),
     now: NaiveDateTime,
 ) -> StoreResult<i64> {
     let query = diesel::insert_into(users::table)
@@ -43,6 +43,7 @@ pub fn insert(
             users::password_hash.eq(password_hash),
             users::role.eq(role),
             users::unit_id.eq(unit_id),
+            users::street_id.eq(street_id),
             users::disabled.eq(false),
             users::created_at.eq(now),
         ))

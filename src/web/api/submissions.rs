@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::assessments::AssessmentDetail;
+use crate::service::first_checks::{self, FirstCheckRequest, FirstCheckView};
 use crate::service::reviews::{self, ReviewRequest};
 use crate::service::upload_batch::{self, FileOutcome, Incoming};
 use crate::service::uploads::{self, SubmissionView, UploadOutcome};
@@ -303,7 +304,7 @@ pub async fn get(
     let id = id.into_inner();
     Ok(web::Json(
         state
-            .run(move |conn, _| uploads::submission(conn, &actor, id))
+            .run(move |conn, env| uploads::submission(conn, env, &actor, id))
             .await?,
     ))
 }
@@ -343,6 +344,27 @@ pub async fn review(
     Ok(web::Json(
         state
             .run(move |conn, env| reviews::review(conn, env, &actor, id, &request))
+            .await?,
+    ))
+}
+
+/// 初审: the street officer of the submission's unit accepts it, or sends
+/// it back with notes (overall and per item), before the bureau reviews.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/first-check", tag = "submissions", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = FirstCheckRequest,
+    responses((status = 200, body = FirstCheckView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The submission was superseded or already reviewed", body = ErrorBody)))]
+pub async fn first_check(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<i64>,
+    request: crate::web::extract::Json<FirstCheckRequest>,
+) -> Result<web::Json<FirstCheckView>, ApiError> {
+    let (id, request) = (id.into_inner(), request.into_inner());
+    Ok(web::Json(
+        state
+            .run(move |conn, env| first_checks::record(conn, env, &actor, id, &request))
             .await?,
     ))
 }

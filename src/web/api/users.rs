@@ -38,6 +38,8 @@ pub struct NewUser {
     pub role: Role,
     /// The unit's code, for a unit account.
     pub unit: Option<String>,
+    /// The street's name, for a street officer (街道档案员).
+    pub street: Option<String>,
 }
 
 /// Creates an account (admin).
@@ -55,15 +57,14 @@ pub async fn create(
     Ok(web::Json(
         state
             .run(move |conn, env| {
-                accounts::add_user(
-                    conn,
-                    &actor,
-                    &u.username,
-                    &u.password,
-                    u.role,
-                    u.unit.as_deref(),
-                    env.clock,
-                )
+                let new = accounts::NewAccount {
+                    username: &u.username,
+                    password: &u.password,
+                    role: u.role,
+                    unit: u.unit.as_deref(),
+                    street: u.street.as_deref(),
+                };
+                accounts::add_account(conn, &actor, new, env.clock)
             })
             .await?,
     ))

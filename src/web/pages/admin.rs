@@ -95,6 +95,7 @@ struct UserForm {
     password: String,
     role: String,
     unit: String,
+    street: String,
 }
 
 #[derive(Serialize)]
@@ -112,7 +113,13 @@ struct UsersPage {
     roles: Vec<Choice>,
 }
 
-const ROLES: [Role; 4] = [Role::Unit, Role::Inspector, Role::Leader, Role::Admin];
+const ROLES: [Role; 5] = [
+    Role::Unit,
+    Role::Street,
+    Role::Inspector,
+    Role::Leader,
+    Role::Admin,
+];
 
 async fn users_page(
     state: &AppState,
@@ -183,18 +190,17 @@ async fn add_user(
         Some(role) => {
             let actor = viewer.actor.clone();
             let (username, password) = (form.username.clone(), form.password.clone());
-            let unit = Some(form.unit.trim().to_string()).filter(|u| !u.is_empty());
+            let (unit, street) = (form.unit.clone(), form.street.clone());
             match state
                 .run(move |conn, env| {
-                    accounts::add_user(
-                        conn,
-                        &actor,
-                        &username,
-                        &password,
+                    let new = accounts::NewAccount {
+                        username: &username,
+                        password: &password,
                         role,
-                        unit.as_deref(),
-                        env.clock,
-                    )
+                        unit: Some(unit.as_str()),
+                        street: Some(street.as_str()),
+                    };
+                    accounts::add_account(conn, &actor, new, env.clock)
                 })
                 .await
             {

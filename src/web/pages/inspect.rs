@@ -657,7 +657,7 @@ async fn review(
     let unit_code = code.clone();
     let result = state
         .run(move |conn, env| {
-            let view = uploads::submission(conn, &actor, submission)?;
+            let view = uploads::submission(conn, env, &actor, submission)?;
             if view.unit != unit_code {
                 return Err(ServiceError::BadRequest(format!(
                     "自查表 {submission} 不是单位 {unit_code} 的"

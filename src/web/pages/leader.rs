@@ -16,6 +16,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/units/{code}", web::get().to(unit));
 }
 
+/// Who reads the statistics pages (a street officer its street's only:
+/// the service confines it).
+const READERS: &[Role] = &[Role::Leader, Role::Inspector, Role::Admin, Role::Street];
+
 #[derive(Deserialize)]
 struct YearQuery {
     year: Option<i32>,
@@ -159,8 +163,10 @@ async fn dashboard(
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    require(&viewer.actor, &[Role::Leader, Role::Inspector, Role::Admin])?;
-    district_page(&state, &viewer, query.year, None).await
+    require(&viewer.actor, READERS)?;
+    // A street officer's statistics are its street's.
+    let street = viewer.actor.street_name().map(str::to_string);
+    district_page(&state, &viewer, query.year, street).await
 }
 
 async fn street(
@@ -169,7 +175,7 @@ async fn street(
     street: web::Path<String>,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    require(&viewer.actor, &[Role::Leader, Role::Inspector, Role::Admin])?;
+    require(&viewer.actor, READERS)?;
     district_page(&state, &viewer, query.year, Some(street.into_inner())).await
 }
 

@@ -13,6 +13,7 @@ pub mod login;
 mod preview;
 pub mod publication;
 pub mod session;
+pub mod street;
 pub mod unit;
 
 use actix_web::http::StatusCode;
@@ -52,6 +53,7 @@ pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
             ("/admin", "管理"),
         ],
         Role::Leader => &[("/dashboard", "统计报表")],
+        Role::Street => &[("/street", "本街道"), ("/dashboard", "统计报表")],
     };
     links
         .iter()
@@ -103,6 +105,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Inspector => "/inspect",
         Role::Admin => "/inspect",
         Role::Leader => "/dashboard",
+        Role::Street => "/street",
     }
 }
 
@@ -247,10 +250,12 @@ pub enum Done {
     DraftImported,
     ChecklistPublished,
     ResultsPublished,
+    FirstCheckAccepted,
+    FirstCheckReturned,
 }
 
 impl Done {
-    pub const ALL: [Done; 25] = [
+    pub const ALL: [Done; 27] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -276,6 +281,8 @@ impl Done {
         Done::DraftImported,
         Done::ChecklistPublished,
         Done::ResultsPublished,
+        Done::FirstCheckAccepted,
+        Done::FirstCheckReturned,
     ];
 
     pub fn code(self) -> &'static str {
@@ -305,6 +312,8 @@ impl Done {
             Done::DraftImported => "draft-imported",
             Done::ChecklistPublished => "checklist-published",
             Done::ResultsPublished => "results-published",
+            Done::FirstCheckAccepted => "first-check-accepted",
+            Done::FirstCheckReturned => "first-check-returned",
         }
     }
 
@@ -337,6 +346,8 @@ impl Done {
             Done::ResultsPublished => {
                 "年度结果已发布：通报和成绩单上印有下面的指纹；此后的改动记为更正"
             }
+            Done::FirstCheckAccepted => "初审通过，等待区档案局审核",
+            Done::FirstCheckReturned => "已退回修改，该单位首页会显示初审意见",
         }
     }
 
@@ -486,6 +497,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     unit::routes(cfg);
     leader::routes(cfg);
     inspect::routes(cfg);
+    street::routes(cfg);
     admin::routes(cfg);
     checklists::routes(cfg);
     publication::routes(cfg);
