@@ -706,6 +706,153 @@ async fn a_unit_uploads_and_a_leader_reads_in_a_real_browser() {
     );
 }
 
+/// 初审 in the browser: a street officer sends one item of an upload back,
+/// the unit reads the note, fixes and uploads again, the officer accepts
+/// and the bureau reviews.
+#[actix_web::test]
+async fn a_street_officer_sends_an_item_back_and_the_bureau_reviews_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    // 2012 opened by the bureau's upload for a neighbour on the same street.
+    let (status, _) = app
+        .upload(
+            &inspector,
+            "seed.xlsx",
+            app.workbook(&Book {
+                code: "330102302",
+                name: "葵巷社区",
+                ..Book::default()
+            }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            Some(&app.login("admin").await),
+            "/api/v1/units",
+            json!({"code": "330102301", "name": "小营巷社区", "kind": "社区", "street": "小营街道"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.add_unit_user("xiaoying", "330102301");
+    app.add_street_user("jiedao", "小营街道");
+
+    let downloads = tempfile::tempdir().expect("downloads");
+    let browser = Browser::start(downloads.path()).await;
+    let upload = |seed: u64| {
+        let path = downloads.path().join(format!("自查表-{seed}.xlsx"));
+        std::fs::write(
+            &path,
+            app.workbook(&Book {
+                quality: 0.95,
+                seed,
+                ..Book::default()
+            }),
+        )
+        .expect("write");
+        path.display().to_string()
+    };
+
+    // The unit uploads.
+    browser.sign_in(&app, "xiaoying").await;
+    browser.wait_for_url(|u| u.ends_with("/unit")).await;
+    browser
+        .type_into("form[action='/unit/upload'] input[type=file]", &upload(1))
+        .await;
+    browser.click("form[action='/unit/upload'] button").await;
+    browser.wait_for_text("上传结果").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // The street officer lands on its street's page and sends A4 back.
+    browser.sign_in(&app, "jiedao").await;
+    browser.wait_for_url(|u| u.ends_with("/street")).await;
+    let desk = browser.wait_for_text("待初审").await;
+    assert!(
+        desk.contains("小营巷社区") && desk.contains("葵巷社区"),
+        "{desk}"
+    );
+    browser.screenshot("street-01-desk").await;
+    browser.click("tr[data-code='330102301'] a.button").await;
+    browser.wait_for_text("初审意见").await;
+    browser.screenshot("street-02-check").await;
+    browser
+        .type_into(
+            "input[name='item:A4']",
+            "专职档案员的人数与花名册不一致，请核对",
+        )
+        .await;
+    browser.click("button[value=return]").await;
+    let back = browser.wait_for_text("已退回修改，该单位首页").await;
+    assert!(back.contains("已退回修改"), "{back}");
+    browser.screenshot("street-03-returned").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // The unit reads the note on its page, fixes and uploads again.
+    browser.sign_in(&app, "xiaoying").await;
+    browser.wait_for_url(|u| u.ends_with("/unit")).await;
+    let home = browser.wait_for_text("街道初审").await;
+    assert!(
+        home.contains("已退回修改") && home.contains("A4") && home.contains("请核对"),
+        "{home}"
+    );
+    browser.screenshot("street-04-unit-reads-note").await;
+    browser
+        .type_into("form[action='/unit/upload'] input[type=file]", &upload(2))
+        .await;
+    browser.click("form[action='/unit/upload'] button").await;
+    browser.wait_for_text("上传结果").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // The officer accepts the new upload.
+    browser.sign_in(&app, "jiedao").await;
+    browser.wait_for_url(|u| u.ends_with("/street")).await;
+    browser.wait_for_text("待初审").await;
+    browser.click("tr[data-code='330102301'] a.button").await;
+    browser.wait_for_text("初审意见").await;
+    browser.click("button[value=accept]").await;
+    let accepted = browser.wait_for_text("初审通过，等待区档案局审核").await;
+    assert!(accepted.contains("初审通过"), "{accepted}");
+    browser.screenshot("street-05-accepted").await;
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+
+    // The bureau sees the first check and reviews.
+    browser.sign_in(&app, "inspector").await;
+    browser.wait_for_url(|u| u.contains("/inspect")).await;
+    browser
+        .go(&app.url("/inspect/units/330102301?year=2012"))
+        .await;
+    let unit = browser.wait_for_text("街道初审").await;
+    assert!(unit.contains("初审通过"), "{unit}");
+    browser
+        .type_into("form#review textarea[name=note]", "初审后抽查，无改分")
+        .await;
+    browser.click("form#review button[type=submit]").await;
+    browser.wait_for_text("复核已保存").await;
+    browser.screenshot("street-06-reviewed").await;
+    let (_, after) = app
+        .get(
+            Some(&inspector),
+            "/api/v1/assessments?year=2012&unit=330102301",
+        )
+        .await;
+    assert_eq!(after["items"][0]["reviewed"], true, "{after}");
+    let submission = after["items"][0]["submission_id"].as_i64().expect("id");
+    let (_, seen) = app
+        .get(
+            Some(&inspector),
+            &format!("/api/v1/submissions/{submission}"),
+        )
+        .await;
+    assert_eq!(seen["first_check"]["decision"], "accepted", "{seen}");
+}
+
 /// An admin revises the checklist as the bureau does: exports last year's
 /// version, edits it in "Excel", imports the draft, reads the changes and
 /// the 2012 preview, publishes.

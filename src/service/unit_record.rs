@@ -20,6 +20,8 @@ pub struct UnitRecord {
     pub history: Vec<HistoryEntry>,
     /// The year's current assessment, if the unit has one.
     pub detail: Option<AssessmentDetail>,
+    /// The street officer's first check (初审) of that upload, if any.
+    pub first_check: Option<super::first_checks::FirstCheckView>,
 }
 
 pub fn unit_record(
@@ -40,11 +42,19 @@ pub fn unit_record(
         Some(s) => Some(assessments::detail(conn, env, actor, s.assessment_id)?),
         None => None,
     };
+    let first_check = match &detail {
+        Some(d) => {
+            let id = d.summary.submission_id;
+            super::first_checks::latest(conn, env, &[id])?.remove(&id)
+        }
+        None => None,
+    };
     Ok(UnitRecord {
         unit,
         year,
         years,
         history,
         detail,
+        first_check,
     })
 }

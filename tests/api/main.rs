@@ -10,6 +10,7 @@ mod concurrency;
 mod conformance;
 mod demo;
 mod evidence;
+mod first_check;
 mod helpers;
 mod listing;
 mod multi_server;

@@ -363,6 +363,8 @@ struct UnitPage {
     notice_href: String,
     kinds: Vec<Choice>,
     note: String,
+    /// The street's first check (初审) of the upload shown.
+    first_check: Option<crate::service::first_checks::FirstCheckView>,
 }
 
 /// What the review form sent, kept to show again.
@@ -407,6 +409,7 @@ async fn unit_data(
         years,
         history,
         detail,
+        first_check,
     } = record;
     let assessed = detail.map(|d| assessed(d, typed));
     let kinds = REVIEW_KINDS
@@ -431,6 +434,7 @@ async fn unit_data(
         history,
         kinds,
         note: typed.note.clone(),
+        first_check,
     })
 }
 
