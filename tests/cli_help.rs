@@ -23,6 +23,7 @@ const ALLOWED_WORDS: &[&str] = &[
     "inspector",
     "unit",
     "leader",
+    "street",
     // The values `serve --log-format` takes (`[log] format` in nianjian.toml).
     "text",
     "json",

@@ -122,6 +122,37 @@ fn filled(tag: &str) -> TestDb {
         let out = db.nianjian(&["user", "add", "--username", name, "--role", role]);
         assert!(out.status.success(), "{out:?}");
     }
+    // A street officer (contract §3: `--role street --street NAME`).
+    let out = db.nianjian(&[
+        "user",
+        "add",
+        "--username",
+        "wang",
+        "--role",
+        "street",
+        "--street",
+        "小营街道",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("街道档案员，街道 小营街道"),
+        "{out:?}"
+    );
+    let out = db.nianjian(&[
+        "user",
+        "add",
+        "--username",
+        "zhao",
+        "--role",
+        "street",
+        "--street",
+        "没有的街道",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("花名册中没有街道“没有的街道”"),
+        "{out:?}"
+    );
     db
 }
 

@@ -452,6 +452,98 @@ pub fn sqlite_path(url: &DatabaseUrl) -> Option<&Path> {
 mod tests {
     use super::*;
 
+    /// SQLite makes `users` anew for street officers (2026-12-26): a
+    /// database in use before it keeps every account, its id, its unit and
+    /// its sessions, and every reference to it holds.
+    #[test]
+    fn the_street_officers_migration_keeps_every_account_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("old.db"));
+        let mut conn = establish(&url).expect("connect");
+        // Up to the migration before it (later ones may follow it).
+        let street = "2026-12-26-000001_street_officers";
+        loop {
+            let pending = conn.pending_migrations(SQLITE_MIGRATIONS).expect("pending");
+            let next = pending
+                .first()
+                .expect("the migration is there")
+                .name()
+                .to_string();
+            if next.contains(street) {
+                break;
+            }
+            conn.run_next_migration(SQLITE_MIGRATIONS).expect("migrate");
+        }
+        conn.batch_execute(
+            "INSERT INTO streets (id, name, created_at) VALUES (1, '小营街道', '2026-01-01 00:00:00');
+             INSERT INTO units (id, code, name, kind, street_id, created_at, updated_at)
+                 VALUES (7, '330102301', '小营巷社区', '社区', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+             INSERT INTO users (id, username, password_hash, role, unit_id, disabled, created_at)
+                 VALUES (3, 'admin', 'h1', 'admin', NULL, 0, '2026-01-01 00:00:00'),
+                        (9, 'xiaoying', 'h2', 'unit', 7, 1, '2026-01-02 00:00:00');
+             INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)
+                 VALUES ('t', 9, '2026-01-02 00:00:00', '2099-01-01 00:00:00');",
+        )
+        .expect("an older database in use");
+        let applied = migrate(&mut conn).expect("migrate");
+        assert!(applied[0].contains("20261226000001"), "{applied:?}");
+        let users: Vec<crate::store::models::UserRow> = schema::users::table
+            .order(schema::users::id)
+            .select(crate::store::models::UserRow::as_select())
+            .load(&mut conn)
+            .expect("users");
+        let kept: Vec<(i64, &str, &str, Option<i64>, bool)> = users
+            .iter()
+            .map(|u| {
+                (
+                    u.id,
+                    u.username.as_str(),
+                    u.role.as_str(),
+                    u.unit_id,
+                    u.disabled,
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (3, "admin", "admin", None, false),
+                (9, "xiaoying", "unit", Some(7), true)
+            ]
+        );
+        let tokens: i64 = schema::api_tokens::table
+            .filter(schema::api_tokens::user_id.eq(9))
+            .count()
+            .get_result(&mut conn)
+            .expect("tokens");
+        assert_eq!(tokens, 1);
+        // The new rules hold: a street officer names its street, and only it.
+        conn.batch_execute(
+            "INSERT INTO users (username, password_hash, role, street_id, created_at)
+                 VALUES ('jiedao', 'h3', 'street', 1, '2026-12-26 00:00:00')",
+        )
+        .expect("a street officer");
+        for wrong in [
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ('a', 'h', 'street', '2026-12-26 00:00:00')",
+            "INSERT INTO users (username, password_hash, role, street_id, created_at) VALUES ('b', 'h', 'leader', 1, '2026-12-26 00:00:00')",
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ('c', 'h', 'mayor', '2026-12-26 00:00:00')",
+        ] {
+            assert!(conn.batch_execute(wrong).is_err(), "{wrong}");
+        }
+        // Ids go on from the highest kept one; foreign keys are on again.
+        let id: i64 = schema::users::table
+            .filter(schema::users::username.eq("jiedao"))
+            .select(schema::users::id)
+            .first(&mut conn)
+            .expect("id");
+        assert_eq!(id, 10);
+        assert!(
+            conn.batch_execute("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ('x', 999, '2026-01-01 00:00:00', '2099-01-01 00:00:00')")
+                .is_err(),
+            "foreign keys are checked again"
+        );
+    }
+
     #[test]
     fn urls_select_the_backend() {
         assert_eq!(
