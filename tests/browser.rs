@@ -851,6 +851,38 @@ async fn a_street_officer_sends_an_item_back_and_the_bureau_reviews_in_a_real_br
         )
         .await;
     assert_eq!(seen["first_check"]["decision"], "accepted", "{seen}");
+
+    // The officer's pages fit a phone (390 px) without scrolling sideways.
+    browser.sign_out().await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+    browser
+        .call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": 390, "height": 844})),
+        )
+        .await;
+    browser.sign_in(&app, "jiedao").await;
+    browser.wait_for_url(|u| u.ends_with("/street")).await;
+    for page in [
+        "/street".to_string(),
+        format!("/street/checks/{submission}"),
+        "/dashboard?year=2012".to_string(),
+    ] {
+        browser.go(&app.url(&page)).await;
+        browser.wait_for_text("档案").await;
+        let widths = browser
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                json!([]),
+            )
+            .await;
+        assert!(
+            widths[0].as_i64() <= widths[1].as_i64(),
+            "{page} scrolls sideways on a phone: {widths}"
+        );
+    }
+    browser.screenshot("street-07-phone").await;
 }
 
 /// An admin revises the checklist as the bureau does: exports last year's

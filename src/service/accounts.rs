@@ -16,13 +16,15 @@ use super::audit::{self, Entity};
 use super::{Actor, Clock, Role, ServiceError, ServiceResult, StreetScope};
 
 /// The demo's accounts, all with [`DEMO_PASSWORD`].
-/// (user name, role, the unit's name for unit accounts).
-pub const DEMO_USERS: [(&str, Role, Option<&str>); 5] = [
+/// (user name, role, the unit's name for unit accounts or the street's for
+/// a street officer).
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 6] = [
     ("admin", Role::Admin, None),
     ("inspector", Role::Inspector, None),
     ("leader", Role::Leader, None),
     ("xiaoyingxiang", Role::Unit, Some("小营巷社区")),
     ("jianlan", Role::Unit, Some("杭州市建兰中学")),
+    ("xiaoying", Role::Street, Some("小营街道")),
 ];
 
 pub const DEMO_PASSWORD: &str = "nianjian2012";

@@ -550,7 +550,7 @@ fn fill(
 ) -> super::ServiceResult<Option<String>> {
     use super::campaigns::{self, CampaignChange, KindChecklist};
     use super::reviews::{ItemOverride, ReviewKind, ReviewRequest};
-    use super::{Actor, Clock, ServiceError, accounts, reviews, roster, uploads};
+    use super::{Actor, Clock, Role, ServiceError, accounts, reviews, roster, uploads};
     use crate::reports::template::{Prefill, self_check_template};
     use crate::store::queries;
 
@@ -607,11 +607,15 @@ fn fill(
             },
         )?;
     }
-    for (username, role, unit_name) in DEMO_USERS {
-        let code = unit_name
-            .and_then(|name| units.iter().find(|u| u.1 == name))
-            .map(|u| u.0.as_str());
-        accounts::add_demo_user(conn, &actor, username, role, code, setup.clock)?;
+    for (username, role, bound_to) in DEMO_USERS {
+        // A unit account names its unit by code; a street officer its street.
+        let bound_to = match role {
+            Role::Unit => bound_to
+                .and_then(|name| units.iter().find(|u| u.1 == name))
+                .map(|u| u.0.as_str()),
+            _ => bound_to,
+        };
+        accounts::add_demo_user(conn, &actor, username, role, bound_to, setup.clock)?;
     }
 
     let mut rng = SplitMix64::new(20111231);

@@ -101,6 +101,7 @@ async fn no_page_of_the_demo_shows_english() {
         "leader",
         "xiaoyingxiang",
         "jianlan",
+        "xiaoying",
         // Downloads offered as formats.
         "xlsx",
         "PDF",
@@ -109,7 +110,7 @@ async fn no_page_of_the_demo_shows_english() {
         "5A",
     ];
     let mut found: Vec<String> = Vec::new();
-    for user in ["inspector", "admin", "leader", "xiaoyingxiang"] {
+    for user in ["inspector", "admin", "leader", "xiaoyingxiang", "xiaoying"] {
         let (b, home) = sign_in_with(&app, user, nianjian::service::demo::DEMO_PASSWORD).await;
         let mut queue = std::collections::VecDeque::from([home.url.clone()]);
         let mut seen = std::collections::BTreeSet::new();
