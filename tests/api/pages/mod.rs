@@ -971,6 +971,7 @@ async fn leaders_and_units_are_refused_these_pages() {
     let app = TestApp::spawn().await;
     upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
     app.add_unit_user("xyx", UNIT);
+    app.add_street_user("jd", "小营街道");
     let pages = [
         "/inspect".to_string(),
         format!("/inspect/units/{UNIT}?year=2012"),
@@ -983,7 +984,19 @@ async fn leaders_and_units_are_refused_these_pages() {
         "/admin/units".into(),
         "/admin/campaigns".into(),
     ];
-    for who in ["leader", "xyx"] {
+    // Each role's own pages are the others' refusals.
+    for (who, path) in [
+        ("leader", "/street"),
+        ("xyx", "/street"),
+        ("xyx", "/street/checks/1"),
+        ("jd", "/unit"),
+        ("jd", "/unit/rectifications"),
+    ] {
+        let (b, _) = sign_in(&app, who).await;
+        let got = b.get(path).await;
+        assert_eq!(got.status, 403, "{who} on {path}");
+    }
+    for who in ["leader", "xyx", "jd"] {
         let (b, home) = sign_in(&app, who).await;
         let csrf = home.csrf();
         for path in &pages {
