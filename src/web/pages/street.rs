@@ -93,7 +93,7 @@ async fn check(
         }
         Ok(_) => Ok(see_other("/street", Some(Done::FirstCheckReturned))),
         Err(e) => {
-            let (message, status) = shown(e.into())?;
+            let (message, status) = shown(e)?;
             let actor = viewer.actor.clone();
             let data = state
                 .run(move |conn, env| first_checks::sheet(conn, env, &actor, id))
