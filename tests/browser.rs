@@ -868,6 +868,7 @@ async fn a_street_officer_sends_an_item_back_and_the_bureau_reviews_in_a_real_br
         "/street".to_string(),
         format!("/street/checks/{submission}"),
         "/dashboard?year=2012".to_string(),
+        "/dashboard/units/330102301/compare".to_string(),
     ] {
         browser.go(&app.url(&page)).await;
         browser.wait_for_text("档案").await;
@@ -882,7 +883,7 @@ async fn a_street_officer_sends_an_item_back_and_the_bureau_reviews_in_a_real_br
             "{page} scrolls sideways on a phone: {widths}"
         );
     }
-    browser.screenshot("street-07-phone").await;
+    browser.screenshot("street-07-phone-compare").await;
 }
 
 /// An admin revises the checklist as the bureau does: exports last year's

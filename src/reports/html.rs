@@ -93,6 +93,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/unit.hbs"),
     ),
     (
+        "pages/compare",
+        include_str!("../../report-templates/pages/compare.hbs"),
+    ),
+    (
         "pages/street",
         include_str!("../../report-templates/pages/street.hbs"),
     ),

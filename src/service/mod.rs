@@ -15,6 +15,7 @@ pub mod board;
 pub mod campaigns;
 pub mod checklist_diff;
 pub mod checklists;
+pub mod comparison;
 pub mod demo;
 pub mod evidence;
 pub mod first_checks;

@@ -88,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/reports/district.html").get(reports::district_page))
                 .service(at("/units/{code}/card.html").get(reports::unit_card))
                 .service(at("/units/{code}/notice.{format}").get(reports::unit_notice))
+                .service(at("/units/{code}/comparison").get(reports::comparison))
+                .service(at("/units/{code}/comparison.xlsx").get(reports::comparison_workbook))
                 .service(at("/audit").get(audit::list))
                 .service(at("/users").get(users::list).post(users::create))
                 .service(at("/users/{id}").patch(users::update))

@@ -191,6 +191,10 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}/card.html", "/api/v1/units/{code_b}/card.html?year=2012", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_a}/notice.html?year=2012", Body::None, READ_A),
     row("GET", "/api/v1/units/{code}/notice.{format}", "/api/v1/units/{code_b}/notice.xlsx?year=2012", Body::None, READ_B),
+    // Reviewed above: the self-assessment beside the newest review.
+    row("GET", "/api/v1/units/{code}/comparison", "/api/v1/units/{code_a}/comparison", Body::None, READ_A),
+    row("GET", "/api/v1/units/{code}/comparison", "/api/v1/units/{code_b}/comparison", Body::None, READ_B),
+    row("GET", "/api/v1/units/{code}/comparison.xlsx", "/api/v1/units/{code_a}/comparison.xlsx", Body::None, READ_A),
     row("GET", "/api/v1/audit", "/api/v1/audit", Body::None, BUREAU),
     row("GET", "/api/v1/users", "/api/v1/users", Body::None, ADMIN),
     row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"juanzong-2012","role":"leader"}"#), ADMIN),

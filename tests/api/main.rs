@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod bulk_import;
 mod caching;
+mod comparison;
 mod concurrency;
 mod conformance;
 mod demo;

@@ -3,7 +3,7 @@ use serde::Deserialize;
 
 use crate::reports::model::DistrictReport;
 use crate::service::reports::NoticeFormat;
-use crate::service::{ServiceError, notices, reports};
+use crate::service::{ServiceError, comparison, notices, reports};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
@@ -156,5 +156,53 @@ pub async fn unit_notice(
             .content_type("text/html; charset=utf-8")
             .body(file.bytes));
     }
+    Ok(crate::web::download(&file.file_name, file.bytes))
+}
+
+/// Which two assessments of a unit to compare (its `assessment_id`s);
+/// without them, this year's result and last year's.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Pair {
+    /// The first (older) side.
+    pub a: Option<i64>,
+    /// The second (newer) side.
+    pub b: Option<i64>,
+}
+
+/// 逐项对比: two assessments of a unit side by side, item by item and fact
+/// by fact.
+#[utoipa::path(get, path = "/api/v1/units/{code}/comparison", tag = "reports", security(("bearer" = [])),
+    params(("code" = String, Path), Pair),
+    responses((status = 200, description = "Both sides, the items and facts with what changed, and every assessment of the unit to choose from", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn comparison(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    code: web::Path<String>,
+    pair: crate::web::extract::Query<Pair>,
+) -> Result<web::Json<comparison::ComparisonPage>, ApiError> {
+    let (code, pair) = (code.into_inner(), (pair.a, pair.b));
+    Ok(web::Json(
+        state
+            .run(move |conn, env| comparison::compare(conn, env, &actor, &code, pair))
+            .await?,
+    ))
+}
+
+/// The comparison as a one-sheet workbook.
+#[utoipa::path(get, path = "/api/v1/units/{code}/comparison.xlsx", tag = "reports", security(("bearer" = [])),
+    params(("code" = String, Path), Pair),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::web::openapi::Binary),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn comparison_workbook(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    code: web::Path<String>,
+    pair: crate::web::extract::Query<Pair>,
+) -> Result<HttpResponse, ApiError> {
+    let (code, pair) = (code.into_inner(), (pair.a, pair.b));
+    let file = state
+        .run(move |conn, env| comparison::workbook(conn, env, &actor, &code, pair))
+        .await?;
     Ok(crate::web::download(&file.file_name, file.bytes))
 }

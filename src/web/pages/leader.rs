@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::reports::html::Links;
-use crate::service::{Role, ServiceError, reports};
+use crate::service::{Role, ServiceError, comparison, reports};
 use crate::web::AppState;
 
 use super::{PageError, Viewer, encode, escape, require};
@@ -13,7 +13,8 @@ use super::{PageError, Viewer, encode, escape, require};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
         .route("/dashboard/streets/{street}", web::get().to(street))
-        .route("/dashboard/units/{code}", web::get().to(unit));
+        .route("/dashboard/units/{code}", web::get().to(unit))
+        .route("/dashboard/units/{code}/compare", web::get().to(compare));
 }
 
 /// Who reads the statistics pages (a street officer its street's only:
@@ -109,6 +110,7 @@ impl Downloads {
                     "整改通知书（Excel）",
                     format!("/api/v1/units/{code}/notice.xlsx?year={year}"),
                 ),
+                ("逐项对比", format!("/dashboard/units/{code}/compare")),
             ],
             streets: Vec::new(),
         }
@@ -225,6 +227,28 @@ async fn unit(
         .await?;
     let downloads = Downloads::unit(year, &name.0, &name.1);
     Ok(html(page, &viewer, &downloads))
+}
+
+#[derive(Deserialize)]
+struct PairQuery {
+    a: Option<i64>,
+    b: Option<i64>,
+}
+
+/// 逐项对比 of two assessments of a unit (whoever may read the unit).
+async fn compare(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    code: web::Path<String>,
+    query: super::PageQuery<PairQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (actor, code, pair) = (viewer.actor.clone(), code.into_inner(), (query.a, query.b));
+    let data = state
+        .run(move |conn, env| comparison::compare(conn, env, &actor, &code, pair))
+        .await?;
+    let title = format!("{} · 逐项对比", data.comparison.unit_name);
+    let home = super::home_of(viewer.actor.role);
+    super::Page::new("compare", &title, home, data).render(&state, Some(&viewer))
 }
 
 #[cfg(test)]

@@ -1690,3 +1690,59 @@ async fn people_meet_pages_not_json_off_the_beaten_path() {
     assert_eq!(status, 401);
     assert!(body["error"].is_string());
 }
+
+/// 逐项对比 as a page: last year beside this year, what changed marked,
+/// linked from the unit's page; another unit's archivist is refused.
+#[actix_web::test]
+async fn a_unit_compares_this_year_with_last_on_a_page() {
+    let app = TestApp::spawn().await;
+    let inspector = app.login("inspector").await;
+    for (year, points) in [(2011, 0), (2012, 300)] {
+        let mut answers = full_marks(app.catalog.get("community@2013").expect("checklist"));
+        answers
+            .self_scores
+            .insert("C3".into(), ItemAnswer::Points(Points(points)));
+        let bytes = app.workbook_with(
+            &Book {
+                year,
+                ..Book::default()
+            },
+            answers,
+        );
+        let (status, body) = app.upload(&inspector, "a.xlsx", bytes).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    app.add_unit_user("xyx", UNIT);
+    let (b, _) = sign_in(&app, "xyx").await;
+    let path = format!("/dashboard/units/{UNIT}/compare");
+    let got = b.get(&path).await;
+    assert_eq!(got.status, 200, "{}", got.html);
+    assert!(got.html.contains("小营巷社区 · 逐项对比"), "{}", got.html);
+    let c3 = got
+        .html
+        .split("<tr data-item=\"C3\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("C3's row");
+    assert!(c3.contains("class=\"changed\""), "{c3}");
+    assert!(c3.contains("+3"), "{c3}");
+    assert!(
+        got.html.contains("comparison.xlsx?a="),
+        "the workbook of the same pair is linked"
+    );
+    let (status, _) = app
+        .upload(
+            &inspector,
+            "b.xlsx",
+            app.workbook(&Book {
+                code: "330102302",
+                name: "葵巷社区",
+                ..Book::default()
+            }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.add_unit_user("other", "330102302");
+    let (b, _) = sign_in(&app, "other").await;
+    assert_eq!(b.get(&path).await.status, 403);
+}
