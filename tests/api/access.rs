@@ -677,6 +677,12 @@ async fn a_street_officer_sees_only_its_street() {
             .collect()
     };
 
+    let (_, me) = f.app.get(street, "/api/v1/me").await;
+    assert_eq!(
+        (me["role"].as_str(), me["street"].as_str()),
+        (Some("street"), Some(STREET_A)),
+        "{me}"
+    );
     for path in [
         "/api/v1/assessments?year=2012".to_string(),
         format!("/api/v1/assessments?year=2012&street={STREET_A}"),

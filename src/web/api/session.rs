@@ -28,6 +28,8 @@ pub struct Me {
     pub role: Role,
     /// The unit's code, for a unit account.
     pub unit: Option<String>,
+    /// The street's name, for a street officer (街道档案员).
+    pub street: Option<String>,
 }
 
 /// Signs in and returns a bearer token.
@@ -87,6 +89,7 @@ pub async fn me(state: web::Data<AppState>, Auth(actor): Auth) -> Result<web::Js
         .run(move |conn, _| accounts::unit_code(conn, &account))
         .await?;
     Ok(web::Json(Me {
+        street: actor.street_name().map(str::to_string),
         username: actor.name,
         role: actor.role,
         unit,
