@@ -56,6 +56,7 @@ pub async fn create(
         token: signed.token,
         expires_at: format!("{}Z", signed.expires_at.format("%Y-%m-%dT%H:%M:%S")),
         user: Me {
+            street: signed.actor.street_name().map(str::to_string),
             username: signed.actor.name,
             role: signed.actor.role,
             unit: signed.unit,
