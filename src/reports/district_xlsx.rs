@@ -1659,6 +1659,7 @@ mod tests {
             tiers: tiers(),
             units,
             orders,
+            order_counts: None,
             inputs: vec![
                 InputDef::new(
                     "room_area",

@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::ReportError;
 use super::model::{
-    DistrictReport, InputStat, ItemFacts, LostItem, NO_TIER, NOT_SUBMITTED, Notice, NoticeLine,
-    OrderFacts, PublicationNote, Tier, TierCounts, TrendYear, UnitCard, UnitLine,
+    self, DistrictReport, InputStat, ItemFacts, LostItem, NO_TIER, NOT_SUBMITTED, Notice,
+    NoticeLine, OrderFacts, PublicationNote, Tier, TierCounts, TrendYear, UnitCard, UnitLine,
 };
 use super::svg::{self, Bar, Paint, Series};
 use crate::domain::Points;
@@ -181,10 +181,9 @@ const APP_CSS: &str = include_str!("../../report-templates/app.css");
 const CSS: &str = include_str!("../../report-templates/report.css");
 const CSS_FILE: &str = "report.css";
 
-/// The dashboard lists this many items that lose most points …
+/// The dashboard lists this many items that lose most points (and
+/// `model::DASHBOARD_OVERDUE` overdue orders).
 const DASHBOARD_LOST: usize = 10;
-/// … and this many overdue orders (a street's page lists all of its own).
-const DASHBOARD_OVERDUE: usize = 20;
 
 /// Where pages link to, as patterns; a page without a pattern shows no link.
 ///
@@ -871,16 +870,12 @@ fn dashboard_view<'a>(report: &'a DistrictReport, links: &Links) -> DashboardVie
         .iter()
         .filter(|o| o.days_overdue > 0)
         .collect();
-    overdue.sort_by(|a, b| {
-        b.days_overdue
-            .cmp(&a.days_overdue)
-            .then(a.unit_code.cmp(&b.unit_code))
-            .then(a.id.cmp(&b.id))
-    });
-    let overdue_total = overdue.len();
+    overdue.sort_by(|a, b| model::overdue_first(a, b));
     if !street_page {
-        overdue.truncate(DASHBOARD_OVERDUE);
+        overdue.truncate(model::DASHBOARD_OVERDUE);
     }
+    // Counted over every order: the model may list only those shown.
+    let overdue_hidden = progress.overdue.saturating_sub(overdue.len());
     let lost_shown = report.lost.len().min(DASHBOARD_LOST);
 
     DashboardView {
@@ -926,7 +921,7 @@ fn dashboard_view<'a>(report: &'a DistrictReport, links: &Links) -> DashboardVie
         lost_total: report.lost.len(),
         lost_hidden: report.lost.len() - lost_shown,
         progress,
-        overdue_hidden: overdue_total - overdue.len(),
+        overdue_hidden,
         overdue: overdue
             .into_iter()
             .map(|o| order_row(o, links, year))
@@ -1408,6 +1403,7 @@ mod tests {
             tiers: tiers(),
             units,
             orders,
+            order_counts: None,
             inputs: vec![InputDef::new(
                 "room_area",
                 "档案室面积",

@@ -149,6 +149,10 @@ pub struct ReportInput {
     pub tiers: Vec<Tier>,
     pub units: Vec<UnitFacts>,
     pub orders: Vec<OrderFacts>,
+    /// The orders counted in the store ([`order_counts`] of them all), when
+    /// `orders` holds only those the dashboard lists; none: counted from
+    /// `orders`, which are all of them.
+    pub order_counts: Option<BTreeMap<String, usize>>,
     pub inputs: Vec<InputDef>,
     /// Earlier years, each unit's result in it.
     pub history: Vec<(i32, Vec<PastResult>)>,
@@ -491,7 +495,14 @@ pub fn district(input: &ReportInput) -> DistrictReport {
         lost: lost_items(units, &input.item_tallies),
         claims: claims(tiers, units),
         transitions: transitions(tiers, units),
-        order_counts: order_counts(&input.orders),
+        order_counts: input.order_counts.clone().unwrap_or_else(|| {
+            order_counts(
+                input
+                    .orders
+                    .iter()
+                    .map(|o| (o.state.as_str(), o.days_overdue > 0, 1)),
+            )
+        }),
         orders: input.orders.clone(),
         inputs: input_stats(&input.inputs, units),
         trend: trend(tiers, input),
@@ -706,16 +717,59 @@ fn transitions(tiers: &[Tier], units: &[UnitFacts]) -> Transitions {
     }
 }
 
-fn order_counts(orders: &[OrderFacts]) -> BTreeMap<String, usize> {
+/// Orders per state, `overdue` and `total`, from (state, overdue, how
+/// many) triples: one per order, or one per group the store counted.
+pub fn order_counts<'a>(
+    orders: impl IntoIterator<Item = (&'a str, bool, usize)>,
+) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for o in orders {
-        *counts.entry(o.state.clone()).or_insert(0) += 1;
-        if o.days_overdue > 0 {
-            *counts.entry("overdue".to_string()).or_insert(0) += 1;
+    let mut total = 0;
+    for (state, overdue, n) in orders {
+        *counts.entry(state.to_string()).or_insert(0) += n;
+        if overdue {
+            *counts.entry("overdue".to_string()).or_insert(0) += n;
         }
+        total += n;
     }
-    counts.insert("total".into(), orders.len());
+    counts.insert("total".into(), total);
     counts
+}
+
+/// The dashboard lists this many overdue orders of the district (a
+/// street's page lists all of its own).
+pub const DASHBOARD_OVERDUE: usize = 20;
+
+/// The order in which the dashboard lists overdue orders: longest overdue
+/// first, then by unit code and id (the store sorts its read alike).
+pub fn overdue_first(a: &OrderFacts, b: &OrderFacts) -> std::cmp::Ordering {
+    b.days_overdue
+        .cmp(&a.days_overdue)
+        .then(a.unit_code.cmp(&b.unit_code))
+        .then(a.id.cmp(&b.id))
+}
+
+impl DistrictReport {
+    /// What the dashboard reads of this report: everything but the orders,
+    /// of which only the overdue ones it lists ([`overdue_first`]; a
+    /// street's all, the district's first [`DASHBOARD_OVERDUE`]) without
+    /// their requirement texts; `order_counts` still count them all. The
+    /// cold dashboard gathers just this.
+    pub fn into_dashboard_part(mut self) -> DistrictReport {
+        let mut overdue: Vec<OrderFacts> = std::mem::take(&mut self.orders)
+            .into_iter()
+            .filter(|o| o.days_overdue > 0)
+            .map(|o| OrderFacts {
+                requirement: String::new(),
+                ..o
+            })
+            .collect();
+        overdue.sort_by(overdue_first);
+        if self.street.is_none() {
+            overdue.truncate(DASHBOARD_OVERDUE);
+        }
+        self.orders = overdue;
+        self
+    }
 }
 
 fn input_stats(defs: &[InputDef], units: &[UnitFacts]) -> Vec<InputStat> {
@@ -909,6 +963,7 @@ mod tests {
             tiers: tiers(),
             units,
             orders: Vec::new(),
+            order_counts: None,
             inputs: Vec::new(),
             history: Vec::new(),
             item_tallies: Vec::new(),

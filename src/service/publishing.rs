@@ -134,10 +134,11 @@ fn figure_line(scope: &str, counts: &TierCounts, tiers: &[String]) -> FigureLine
 }
 
 /// Every unit of the roster with its current result of the year, and the
-/// district figures of the report (`reports::district`, which counts them).
+/// district figures of the report (`reports::district_dashboard`, which
+/// counts them; its orders are not needed, so only counted).
 fn gather(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32) -> ServiceResult<Snapshot> {
     let campaign = super::campaign_of_year(conn, year)?;
-    let report = super::reports::district(conn, env, actor, year, None)?;
+    let report = super::reports::district_dashboard(conn, env, actor, year, None)?;
     let roster = super::assessments::unit_infos(conn)?;
     let mut current: HashMap<i64, AssessmentRow> =
         queries::assessments::current(conn, campaign.id, None)?

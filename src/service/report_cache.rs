@@ -1,6 +1,7 @@
-//! The district report models (and their workbooks) last gathered, per
-//! year, street, data version and day: a leader's refresh, the dashboard
-//! and its xlsx download share one gather until something is written.
+//! The district report models (the dashboard's part) and workbooks last
+//! gathered, per year, street, data version and day: a leader's refresh
+//! reuses the dashboard's gather, and a download's gather also answers the
+//! dashboard, until something is written.
 //! Owned by whoever serves (the web state) and handed to the report
 //! functions; a few entries only, the least recently used dropped first.
 
@@ -26,9 +27,12 @@ impl ReportKey {
     }
 }
 
+/// The dashboard's part of a report and the workbook, each kept once
+/// gathered (the workbook's gather reads every order, the dashboard's only
+/// counts them).
 struct Entry {
     key: ReportKey,
-    report: Arc<DistrictReport>,
+    report: Option<Arc<DistrictReport>>,
     xlsx: Option<Arc<Vec<u8>>>,
 }
 
@@ -65,33 +69,45 @@ impl ReportCache {
         found
     }
 
+    /// The dashboard's part of the report kept for `key`.
     pub fn report(&self, key: &ReportKey) -> Option<Arc<DistrictReport>> {
-        self.touch(key, |e| Some(e.report.clone()))
+        self.touch(key, |e| e.report.clone())
     }
 
     pub fn xlsx(&self, key: &ReportKey) -> Option<Arc<Vec<u8>>> {
         self.touch(key, |e| e.xlsx.clone())
     }
 
-    /// Keeps a report gathered for `key`; older versions of the same
-    /// report go at once (nobody can ask for them again).
-    pub fn keep_report(&self, key: ReportKey, report: Arc<DistrictReport>) {
+    /// The entry for `key`, made the most recently used, created when
+    /// missing; older versions of the same report go at once (nobody can
+    /// ask for them again).
+    fn keep(&self, key: &ReportKey, set: impl FnOnce(&mut Entry)) {
         let mut entries = self.lock();
-        entries.retain(|e| !e.key.same_report(&key));
-        entries.push(Entry {
-            key,
-            report,
-            xlsx: None,
-        });
+        let mut entry = match entries.iter().position(|e| &e.key == key) {
+            Some(at) => entries.remove(at),
+            None => {
+                entries.retain(|e| !e.key.same_report(key));
+                Entry {
+                    key: key.clone(),
+                    report: None,
+                    xlsx: None,
+                }
+            }
+        };
+        set(&mut entry);
+        entries.push(entry);
         let over = entries.len().saturating_sub(self.capacity);
         entries.drain(..over);
     }
 
-    /// Keeps the workbook written from the report kept for `key`.
+    /// Keeps the dashboard's part of a report gathered for `key`.
+    pub fn keep_report(&self, key: ReportKey, report: Arc<DistrictReport>) {
+        self.keep(&key, |e| e.report = Some(report));
+    }
+
+    /// Keeps the workbook written for `key`.
     pub fn keep_xlsx(&self, key: &ReportKey, bytes: Arc<Vec<u8>>) {
-        if let Some(entry) = self.lock().iter_mut().find(|e| &e.key == key) {
-            entry.xlsx = Some(bytes);
-        }
+        self.keep(key, |e| e.xlsx = Some(bytes));
     }
 
     /// How many reports are kept (for tests and metrics).
@@ -133,6 +149,7 @@ mod tests {
                 tiers: Vec::new(),
                 units: Vec::new(),
                 orders: Vec::new(),
+                order_counts: None,
                 inputs: Vec::new(),
                 history: Vec::new(),
                 item_tallies: Vec::new(),
@@ -164,12 +181,23 @@ mod tests {
     }
 
     #[test]
-    fn a_workbook_is_kept_beside_its_report_only() {
+    fn a_workbook_and_a_report_are_kept_each_without_the_other() {
         let cache = ReportCache::new(2);
         cache.keep_xlsx(&key(2012, None, 1), Arc::new(vec![1]));
-        assert!(cache.xlsx(&key(2012, None, 1)).is_none());
-        cache.keep_report(key(2012, None, 1), report());
-        cache.keep_xlsx(&key(2012, None, 1), Arc::new(vec![1]));
         assert_eq!(cache.xlsx(&key(2012, None, 1)).as_deref(), Some(&vec![1]));
+        assert!(cache.report(&key(2012, None, 1)).is_none());
+        cache.keep_report(key(2012, None, 1), report());
+        assert_eq!(cache.len(), 1);
+        assert!(cache.report(&key(2012, None, 1)).is_some());
+        assert_eq!(
+            cache.xlsx(&key(2012, None, 1)).as_deref(),
+            Some(&vec![1]),
+            "the report joins the workbook kept for its key"
+        );
+        // A newer version replaces both.
+        cache.keep_report(key(2012, None, 2), report());
+        assert_eq!(cache.len(), 1);
+        assert!(cache.xlsx(&key(2012, None, 1)).is_none());
+        assert!(cache.xlsx(&key(2012, None, 2)).is_none());
     }
 }

@@ -293,15 +293,14 @@ fn order_facts(i: &rectifications::RectificationItem) -> OrderFacts {
     }
 }
 
-/// The report with its orders' requirement texts, which the model leaves
+/// The report with its orders' requirement texts, which the gather leaves
 /// out (the dashboard does not print them; reading them was most of the
 /// gather) and the workbook and the JSON answer give.
-fn with_requirements(conn: &mut DbConn, report: &DistrictReport) -> ServiceResult<DistrictReport> {
-    let mut full = report.clone();
+fn with_requirements(conn: &mut DbConn, mut full: DistrictReport) -> ServiceResult<DistrictReport> {
     if full.orders.is_empty() {
         return Ok(full);
     }
-    if let Some(campaign) = queries::campaigns::find_by_year(conn, report.year)? {
+    if let Some(campaign) = queries::campaigns::find_by_year(conn, full.year)? {
         let mut texts: HashMap<i64, String> =
             queries::rectifications::requirements_in(conn, campaign.id)?
                 .into_iter()
@@ -313,55 +312,67 @@ fn with_requirements(conn: &mut DbConn, report: &DistrictReport) -> ServiceResul
     Ok(full)
 }
 
+type Roster = HashMap<
+    i64,
+    (
+        crate::store::models::UnitRow,
+        crate::ingest::self_check::UnitInfo,
+    ),
+>;
+
+/// An order as the district report lists it, its unit's names from the
+/// roster, without its requirement text (read only where printed, see
+/// `with_requirements`).
+fn order_of_row(
+    (id, unit_id, origin, item, title, state, due): queries::rectifications::ReportOrder,
+    roster: &Roster,
+    years: &HashMap<i64, i32>,
+    today: chrono::NaiveDate,
+) -> OrderFacts {
+    use crate::domain::rectification::{self as rules, State};
+    let (unit_code, unit_name, unit_street) = roster
+        .get(&unit_id)
+        .map(|(r, i)| (r.code.as_str(), r.name.as_str(), i.street.as_deref()))
+        .unwrap_or_default();
+    let state = State::parse(&state).unwrap_or(State::Open);
+    OrderFacts {
+        id,
+        unit_code: unit_code.to_string(),
+        unit_name: unit_name.to_string(),
+        street: unit_street.map(str::to_string),
+        item,
+        title,
+        requirement: String::new(),
+        state: state.as_str().to_string(),
+        state_label: state.label_zh().to_string(),
+        due: due.to_string(),
+        days_overdue: rules::days_overdue(state, due, today),
+        origin_year: years.get(&origin).copied().unwrap_or_default(),
+    }
+}
+
 /// The orders of a year (one street's) as the district report lists them:
 /// overdue first, longest overdue first, then by due date. Read narrowly
 /// (no defects, reasons or timestamps), with the roster already read.
 fn district_orders(
     conn: &mut DbConn,
-    roster: &HashMap<
-        i64,
-        (
-            crate::store::models::UnitRow,
-            crate::ingest::self_check::UnitInfo,
-        ),
-    >,
+    roster: &Roster,
     campaigns: &[crate::store::models::CampaignRow],
     year: i32,
     street: Option<&str>,
     today: chrono::NaiveDate,
 ) -> ServiceResult<Vec<OrderFacts>> {
-    use crate::domain::rectification::{self as rules, State};
     let Some(campaign) = campaigns.iter().find(|c| c.year == year) else {
         return Ok(Vec::new());
     };
     let years: HashMap<i64, i32> = campaigns.iter().map(|c| (c.id, c.year)).collect();
     let mut orders: Vec<OrderFacts> = Vec::new();
-    for (id, unit_id, origin, item, title, state, due) in
-        queries::rectifications::for_report(conn, campaign.id)?
-    {
-        let (unit_code, unit_name, unit_street) = roster
-            .get(&unit_id)
-            .map(|(r, i)| (r.code.as_str(), r.name.as_str(), i.street.as_deref()))
-            .unwrap_or_default();
-        if street.is_some_and(|s| unit_street != Some(s)) {
+    for row in queries::rectifications::for_report(conn, campaign.id)? {
+        let order = order_of_row(row, roster, &years, today);
+        if street.is_some_and(|s| order.street.as_deref() != Some(s)) {
             continue;
         }
-        let state = State::parse(&state).unwrap_or(State::Open);
-        orders.push(OrderFacts {
-            id,
-            unit_code: unit_code.to_string(),
-            unit_name: unit_name.to_string(),
-            street: unit_street.map(str::to_string),
-            item,
-            title,
-            // Read only where printed (see `with_requirements`).
-            requirement: String::new(),
-            state: state.as_str().to_string(),
-            state_label: state.label_zh().to_string(),
-            due: due.to_string(),
-            days_overdue: rules::days_overdue(state, due, today),
-            origin_year: years.get(&origin).copied().unwrap_or_default(),
-        });
+        orders.push(order);
     }
     // As the rectification list sorts (overdue ones have days overdue).
     orders.sort_by(|a, b| {
@@ -372,6 +383,75 @@ fn district_orders(
             .then(a.id.cmp(&b.id))
     });
     Ok(orders)
+}
+
+/// What the dashboard needs of a year's orders (one street's), without
+/// reading each: per unit code its active (open, submitted, returned) and
+/// overdue ones, the counts per state (`model::order_counts`), and the
+/// overdue orders it lists (`DistrictReport::into_dashboard_part`).
+struct CountedOrders {
+    per_unit: HashMap<String, (usize, usize)>,
+    counts: BTreeMap<String, usize>,
+    overdue: Vec<OrderFacts>,
+}
+
+fn counted_orders(
+    conn: &mut DbConn,
+    roster: &Roster,
+    campaigns: &[crate::store::models::CampaignRow],
+    year: i32,
+    street: Option<&str>,
+    today: chrono::NaiveDate,
+) -> ServiceResult<CountedOrders> {
+    use crate::domain::rectification::{self as rules, State};
+    let Some(campaign) = campaigns.iter().find(|c| c.year == year) else {
+        return Ok(CountedOrders {
+            per_unit: HashMap::new(),
+            counts: model::order_counts([]),
+            overdue: Vec::new(),
+        });
+    };
+    let mut per_unit: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut groups: Vec<(State, bool, usize)> = Vec::new();
+    for tally in queries::reports::order_tally(conn, campaign.id)? {
+        let (code, unit_street) = roster
+            .get(&tally.unit_id)
+            .map(|(r, i)| (r.code.as_str(), i.street.as_deref()))
+            .unwrap_or_default();
+        if street.is_some_and(|s| unit_street != Some(s)) {
+            continue;
+        }
+        let state = State::parse(&tally.state).unwrap_or(State::Open);
+        let overdue = rules::is_overdue(state, tally.due, today);
+        let n = usize::try_from(tally.orders).unwrap_or_default();
+        if matches!(state, State::Open | State::Submitted | State::Returned) {
+            let entry = per_unit.entry(code.to_string()).or_default();
+            entry.0 += n;
+            if overdue {
+                entry.1 += n;
+            }
+        }
+        groups.push((state, overdue, n));
+    }
+    let counts = model::order_counts(groups.iter().map(|(s, o, n)| (s.as_str(), *o, *n)));
+    // The states that can be overdue (`rules::is_overdue`); a street's page
+    // lists all of its own, the district's the first few.
+    let late: Vec<&str> = State::ALL
+        .iter()
+        .filter(|s| rules::is_overdue(**s, today.pred_opt().unwrap_or(today), today))
+        .map(|s| s.as_str())
+        .collect();
+    let limit = street.is_none().then_some(model::DASHBOARD_OVERDUE as i64);
+    let years: HashMap<i64, i32> = campaigns.iter().map(|c| (c.id, c.year)).collect();
+    let overdue = queries::reports::overdue_orders(conn, campaign.id, &late, today, street, limit)?
+        .into_iter()
+        .map(|row| order_of_row(row, roster, &years, today))
+        .collect();
+    Ok(CountedOrders {
+        per_unit,
+        counts,
+        overdue,
+    })
 }
 
 /// Leaders and the bureau read district statistics, a street officer its
@@ -393,8 +473,8 @@ fn report_street(actor: &Actor, street: Option<&str>) -> ServiceResult<Option<St
     actor.confine_street(asked)
 }
 
-/// Gathers the district summary of a year (optionally one street), its
-/// orders with their requirement texts.
+/// Gathers the district summary of a year (optionally one street), every
+/// order with its requirement text.
 pub fn district(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -403,18 +483,43 @@ pub fn district(
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
     let street = report_street(actor, street)?;
-    let lean = gather(conn, env, actor, year, street.as_deref())?;
-    with_requirements(conn, &lean)
+    let report = gather(conn, env, actor, year, street.as_deref(), Orders::Every)?;
+    with_requirements(conn, report)
 }
 
-/// The district summary without the orders' requirement texts (what the
-/// dashboard shows and the cache keeps).
+/// Gathers what the dashboard reads of the district summary
+/// (`DistrictReport::into_dashboard_part` of [`district`]): the orders
+/// counted in the store, only the overdue ones it lists read.
+pub fn district_dashboard(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let street = report_street(actor, street)?;
+    gather(conn, env, actor, year, street.as_deref(), Orders::Counted)
+}
+
+/// How much of the year's orders a gather reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Orders {
+    /// Every order (the workbook's 整改台账, the JSON answer), without
+    /// requirement texts.
+    Every,
+    /// Counted in the store, only the overdue ones the dashboard lists read.
+    Counted,
+}
+
+/// The district summary with its orders as `orders` says, without their
+/// requirement texts.
 fn gather(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
     year: i32,
     street: Option<&str>,
+    orders: Orders,
 ) -> ServiceResult<DistrictReport> {
     require_reader(actor)?;
     let street = street.map(str::trim).filter(|s| !s.is_empty());
@@ -441,17 +546,27 @@ fn gather(
     let last_rows = current_of_year(conn, &campaigns, previous_year)?;
     let (mut last, _) = assessed_of_year(conn, env, &last_rows, &mut checklists, false, &shown)?;
 
-    let orders = district_orders(conn, &roster, &campaigns, year, street, env.clock.today)?;
-    let mut open: HashMap<String, (usize, usize)> = HashMap::new();
-    for o in &orders {
-        if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
-            let entry = open.entry(o.unit_code.clone()).or_default();
-            entry.0 += 1;
-            if o.days_overdue > 0 {
-                entry.1 += 1;
+    let today = env.clock.today;
+    let (orders, order_counts, open) = match orders {
+        Orders::Every => {
+            let orders = district_orders(conn, &roster, &campaigns, year, street, today)?;
+            let mut open: HashMap<String, (usize, usize)> = HashMap::new();
+            for o in &orders {
+                if matches!(o.state.as_str(), "open" | "submitted" | "returned") {
+                    let entry = open.entry(o.unit_code.clone()).or_default();
+                    entry.0 += 1;
+                    if o.days_overdue > 0 {
+                        entry.1 += 1;
+                    }
+                }
             }
+            (orders, None, open)
         }
-    }
+        Orders::Counted => {
+            let counted = counted_orders(conn, &roster, &campaigns, year, street, today)?;
+            (counted.overdue, Some(counted.counts), counted.per_unit)
+        }
+    };
 
     let mut ids: Vec<(
         &i64,
@@ -535,6 +650,7 @@ fn gather(
         tiers: tiers_of(tier_sources.into_iter()),
         units,
         orders,
+        order_counts,
         inputs,
         history,
         item_tallies,
@@ -676,24 +792,21 @@ fn cache_key(
     })
 }
 
-/// As [`district`], the lean report from the cache, with the requirement
-/// texts read afresh (the JSON answer).
+/// As [`district`] (the JSON answer): every order, so gathered afresh,
+/// not kept (the cache keeps the dashboard's part and the workbook).
 pub fn district_data(
     conn: &mut DbConn,
     env: Env<'_>,
     actor: &Actor,
-    cache: &ReportCache,
     year: i32,
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
-    let street = report_street(actor, street)?;
-    let lean = district_cached(conn, env, actor, cache, year, street.as_deref())?;
-    with_requirements(conn, &lean)
+    district(conn, env, actor, year, street)
 }
 
-/// The district summary without requirement texts (as [`gather`]), from
-/// `cache` while nothing was written since it was gathered (one read of
-/// the data version), else gathered and kept.
+/// What the dashboard reads of the district summary (as
+/// [`district_dashboard`]), from `cache` while nothing was written since it
+/// was gathered (one read of the data version), else gathered and kept.
 pub fn district_cached(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -709,7 +822,7 @@ pub fn district_cached(
     if let Some(report) = cache.report(&key) {
         return Ok(report);
     }
-    let report = Arc::new(gather(conn, env, actor, year, street)?);
+    let report = Arc::new(district_dashboard(conn, env, actor, year, street)?);
     cache.keep_report(key, report.clone());
     Ok(report)
 }
@@ -737,9 +850,14 @@ pub fn district_workbook(
     let bytes = match cache.xlsx(&key) {
         Some(bytes) => bytes,
         None => {
-            let lean = district_cached(conn, env, actor, cache, year, street)?;
-            let bytes = Arc::new(district_xlsx(&with_requirements(conn, &lean)?)?);
+            // Every order (整改台账 lists them), not the dashboard's part.
+            let report = district(conn, env, actor, year, street)?;
+            let bytes = Arc::new(district_xlsx(&report)?);
             cache.keep_xlsx(&key, bytes.clone());
+            // The same gather answers the dashboard until the next write.
+            if cache.report(&key).is_none() {
+                cache.keep_report(key, Arc::new(report.into_dashboard_part()));
+            }
             bytes
         }
     };

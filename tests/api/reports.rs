@@ -955,3 +955,163 @@ async fn lost_points_sum_every_current_assessment_of_the_scope() {
     assert_eq!(status, 200, "{model}");
     assert_eq!(lost_of(&model), losing(street_sums));
 }
+
+/// Uploads a community of `street` that lost every point of its first
+/// `lost` self-scored items (an order each).
+async fn upload_losing(app: &TestApp, token: &str, code: &str, street: &str, lost: usize) {
+    use nianjian::domain::{ItemAnswer, Points, Rule};
+    let checklist = app.catalog.get("community@2013").expect("checklist");
+    let mut answers = full_marks(checklist);
+    for item in checklist
+        .items
+        .iter()
+        .filter(|i| matches!(i.rule, Rule::SelfScored { .. }))
+        .take(lost)
+    {
+        answers
+            .self_scores
+            .insert(item.code.clone(), ItemAnswer::Points(Points(0)));
+    }
+    let book = Book {
+        code,
+        name: "整改社区",
+        street,
+        year: 2012,
+        ..Book::default()
+    };
+    let (status, body) = app
+        .upload(
+            token,
+            &format!("{code}.xlsx"),
+            app.workbook_with(&book, answers),
+        )
+        .await;
+    assert_eq!(status, 200, "{code}: {body}");
+}
+
+#[actix_web::test]
+async fn the_dashboard_counts_the_orders_as_the_full_report_lists_them() {
+    use nianjian::reports::html::Html;
+    use nianjian::reports::model::DASHBOARD_OVERDUE;
+    use nianjian::service::report_cache::ReportCache;
+    use nianjian::service::{Actor, Clock, Env, reports};
+
+    let app = TestApp::spawn().await;
+    let token = app.login("inspector").await;
+    for (code, street) in [
+        ("330102311", XIAOYING),
+        ("330102312", XIAOYING),
+        ("330102313", HUBIN),
+        ("330102314", HUBIN),
+    ] {
+        upload_losing(&app, &token, code, street, 10).await;
+    }
+    // Every state, overdue ones (open and returned, due on different
+    // past days) among them, more than the district's page lists.
+    let (status, list) = app
+        .get(
+            Some(&token),
+            "/api/v1/rectifications?year=2012&per_page=200",
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let mut ids: Vec<i64> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| o["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    assert!(ids.len() >= 40, "{} orders", ids.len());
+    for (i, &id) in ids.iter().enumerate() {
+        let step = i % 9;
+        if matches!(step, 0..=3 | 5 | 6) {
+            let due = format!("2012-12-{:02}", 3 + i % 20);
+            let (status, body) = app
+                .send(
+                    reqwest::Method::PATCH,
+                    Some(&token),
+                    &format!("/api/v1/rectifications/{id}"),
+                    json!({"due": due, "note": "调整期限"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let actions: &[&str] = match step {
+            5 => &["submit"],
+            6 => &["submit", "return"],
+            7 => &["submit", "verify"],
+            8 => &["waive"],
+            _ => &[],
+        };
+        for action in actions {
+            let (status, body) = app
+                .post(
+                    Some(&token),
+                    &format!("/api/v1/rectifications/{id}/actions"),
+                    json!({"action": action, "note": "核查"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{action} {id}: {body}");
+        }
+    }
+
+    let limits = nianjian::ingest::workbook::Limits::default();
+    let env = Env {
+        catalog: &app.catalog,
+        limits: &limits,
+        clock: Clock::at(chrono::Utc::now()),
+        plausibility: &nianjian::domain::plausibility::DEFAULT_RULES,
+    };
+    let actor = Actor::command_line();
+    let html = Html::new(None).expect("templates");
+    let mut conn = app.conn();
+    let whole = reports::district(&mut conn, env, &actor, 2012, None).expect("report");
+    let count = |r: &nianjian::reports::model::DistrictReport, key: &str| {
+        r.order_counts.get(key).copied().unwrap_or(0)
+    };
+    for state in ["open", "submitted", "verified", "returned", "waived"] {
+        assert!(
+            count(&whole, state) > 0,
+            "{state}: {:?}",
+            whole.order_counts
+        );
+    }
+    assert!(
+        count(&whole, "overdue") > DASHBOARD_OVERDUE,
+        "{:?}",
+        whole.order_counts
+    );
+
+    let mut totals = Vec::new();
+    for street in [None, Some(XIAOYING), Some(HUBIN)] {
+        let full = reports::district(&mut conn, env, &actor, 2012, street).expect("report");
+        let dashboard =
+            reports::district_dashboard(&mut conn, env, &actor, 2012, street).expect("dashboard");
+        assert!(
+            dashboard.orders.len() < full.orders.len(),
+            "{street:?}: only the overdue orders listed are read"
+        );
+        assert!(dashboard.orders.iter().all(|o| o.days_overdue > 0));
+        assert_eq!(
+            html.dashboard(&dashboard).expect("page"),
+            html.dashboard(&full).expect("page"),
+            "{street:?}: the same page"
+        );
+        assert_eq!(dashboard, full.into_dashboard_part(), "{street:?}");
+        totals.push(count(&dashboard, "total"));
+    }
+    // The street filter applies to the counts: each street has its own.
+    assert_eq!(totals[0], totals[1] + totals[2], "{totals:?}");
+    assert!(totals[1] > 0 && totals[2] > 0, "{totals:?}");
+
+    // The workbook still lists every order, also after the dashboard's
+    // gather was kept for the same data version.
+    let cache = ReportCache::default();
+    reports::district_page(&mut conn, env, &actor, (&html, &cache), 2012, None).expect("page");
+    let file =
+        reports::district_workbook(&mut conn, env, &actor, &cache, 2012, None).expect("workbook");
+    let ledger = sheet(&file.bytes, "整改台账");
+    let (head, _) = header(&ledger, 0, "编号", &["单位代码", "整改要求"]);
+    assert_eq!(ledger.height() - head - 1, whole.orders.len());
+}

@@ -33,11 +33,10 @@ pub async fn district(
 ) -> Result<web::Json<DistrictReport>, ApiError> {
     let ReportQuery { year, street } = query.into_inner();
     let year = year_of(year)?;
-    let cache = state.reports.clone();
     Ok(web::Json(
         state
             .run(move |conn, env| {
-                reports::district_data(conn, env, &actor, &cache, year, street.as_deref())
+                reports::district_data(conn, env, &actor, year, street.as_deref())
             })
             .await?,
     ))
