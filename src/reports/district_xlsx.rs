@@ -57,14 +57,14 @@ use crate::domain::Points;
 /// Writes the district summary as xlsx bytes.
 pub fn district_xlsx(report: &DistrictReport) -> Result<Vec<u8>, ReportError> {
     let f = Formats::new();
-    let builders: [SheetFn; 7] = [
-        overview_sheet,
-        units_sheet,
-        lost_sheet,
-        claims_sheet,
-        transitions_sheet,
-        orders_sheet,
-        inputs_sheet,
+    let builders = [
+        Builder::One(overview_sheet),
+        Builder::One(units_sheet),
+        Builder::One(lost_sheet),
+        Builder::One(claims_sheet),
+        Builder::One(transitions_sheet),
+        Builder::Orders,
+        Builder::One(inputs_sheet),
     ];
     let mut workbook = Workbook::new();
     workbook.set_properties(&properties(
@@ -75,17 +75,23 @@ pub fn district_xlsx(report: &DistrictReport) -> Result<Vec<u8>, ReportError> {
         ),
         "档案工作年检情况汇总",
     )?);
-    // The sheets are independent: built on all cores, pushed in order.
-    let sheets: Vec<Result<Worksheet, XlsxError>> = builders
+    // The sheets are independent: built on all cores, pushed in order. The
+    // orders may fill several (a province's year has more than a sheet holds).
+    let sheets: Vec<Result<Vec<Worksheet>, XlsxError>> = builders
         .par_iter()
-        .map(|build| {
-            let mut ws = Worksheet::new();
-            build(&mut ws, report, &f)?;
-            Ok(ws)
+        .map(|build| match build {
+            Builder::One(build) => {
+                let mut ws = Worksheet::new();
+                build(&mut ws, report, &f)?;
+                Ok(vec![ws])
+            }
+            Builder::Orders => orders_sheets(report, &f, ORDERS_PER_SHEET),
         })
         .collect();
-    for ws in sheets {
-        workbook.push_worksheet(ws?);
+    for part in sheets {
+        for ws in part? {
+            workbook.push_worksheet(ws);
+        }
     }
     // Compressing the sheets' XML is much of the saving time; level 2
     // makes the file about a tenth larger and the save almost twice as fast.
@@ -94,6 +100,17 @@ pub fn district_xlsx(report: &DistrictReport) -> Result<Vec<u8>, ReportError> {
 }
 
 type SheetFn = fn(&mut Worksheet, &DistrictReport, &Formats) -> Result<(), XlsxError>;
+
+/// A sheet, or the orders' sheets.
+enum Builder {
+    One(SheetFn),
+    Orders,
+}
+
+/// Orders on one 整改台账 sheet at most: a sheet holds 1,048,576 rows
+/// (Excel's limit, which rust_xlsxwriter enforces), and a province's year
+/// has more orders than that; the rest go on 整改台账（2）, （3）…
+const ORDERS_PER_SHEET: usize = 1_000_000;
 
 const SHEET_OVERVIEW: &str = "总览";
 const SHEET_UNITS: &str = "单位明细";
@@ -1270,8 +1287,43 @@ fn transitions_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Res
 // 整改台账
 // ---------------------------------------------------------------------------
 
-fn orders_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(SHEET_ORDERS)?;
+/// The orders on as many sheets as they need, `per_sheet` to a sheet (at
+/// least one sheet, empty when there are none).
+fn orders_sheets(
+    r: &DistrictReport,
+    f: &Formats,
+    per_sheet: usize,
+) -> Result<Vec<Worksheet>, XlsxError> {
+    let parts: Vec<&[super::model::OrderFacts]> = if r.orders.is_empty() {
+        vec![&[]]
+    } else {
+        r.orders.chunks(per_sheet.max(1)).collect()
+    };
+    let count = parts.len();
+    parts
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, orders)| {
+            let mut ws = Worksheet::new();
+            orders_sheet(&mut ws, r, orders, (i + 1, count), f)?;
+            Ok(ws)
+        })
+        .collect()
+}
+
+/// Part `k` of `n` of the orders.
+fn orders_sheet(
+    ws: &mut Worksheet,
+    r: &DistrictReport,
+    o: &[super::model::OrderFacts],
+    (k, n): (usize, usize),
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    if k == 1 {
+        ws.set_name(SHEET_ORDERS)?;
+    } else {
+        ws.set_name(format!("{SHEET_ORDERS}（{k}）"))?;
+    }
     let headers: Vec<String> = [
         "编号",
         "单位代码",
@@ -1288,7 +1340,6 @@ fn orders_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(
     .iter()
     .map(|h| h.to_string())
     .collect();
-    let o = &r.orders;
     let widths = [
         8.0,
         width_for(
@@ -1310,14 +1361,27 @@ fn orders_sheet(ws: &mut Worksheet, r: &DistrictReport, f: &Formats) -> Result<(
         9.0,
         9.0,
     ];
-    let overdue = o.iter().filter(|o| o.days_overdue > 0).count();
+    let overdue = r.orders.iter().filter(|o| o.days_overdue > 0).count();
+    let part = if n > 1 {
+        format!("，第 {k}/{n} 部分")
+    } else {
+        String::new()
+    };
     title_and_note(
         ws,
-        &format!("{} 年度整改台账（{}）", r.year, scope(r)),
+        &format!("{} 年度整改台账（{}{part}）", r.year, scope(r)),
         &format!(
-            "共 {} 条整改通知，其中逾期 {} 条（红色底纹）。下达年度为发出整改通知的年检年度。",
-            o.len(),
-            overdue
+            "共 {} 条整改通知，其中逾期 {} 条（红色底纹）。下达年度为发出整改通知的年检年度。{}",
+            r.orders.len(),
+            overdue,
+            if n > 1 {
+                format!(
+                    "一张工作表放不下，分 {n} 张：本表为第 {k} 张，{} 条。",
+                    o.len()
+                )
+            } else {
+                String::new()
+            }
         ),
         &widths,
         f,
@@ -2082,6 +2146,40 @@ mod tests {
         );
         let non_empty = t.counts.iter().flatten().filter(|n| **n > 0).count();
         assert_eq!(lines.len(), non_empty);
+    }
+
+    /// More orders than a sheet holds go on 整改台账（2）…, each sheet
+    /// saying which part it is; a year without orders has its one sheet.
+    #[test]
+    fn orders_beyond_one_sheet_continue_on_the_next() {
+        let report = report();
+        assert_eq!(report.orders.len(), 2);
+        let sheets = orders_sheets(&report, &Formats::new(), 1).expect("sheets");
+        let mut workbook = Workbook::new();
+        for ws in sheets {
+            workbook.push_worksheet(ws);
+        }
+        let bytes = workbook.save_to_buffer().expect("saves");
+        let mut ids = Vec::new();
+        for (k, name) in [(1, "整改台账"), (2, "整改台账（2）")] {
+            let range = sheet(&bytes, name);
+            assert!(
+                text(&range, 0, 0).contains(&format!("第 {k}/2 部分")),
+                "{name}"
+            );
+            assert!(text(&range, 1, 0).contains("分 2 张"), "{name}");
+            let (header_row, col) = header(&range, 0, &["编号", "问题"]);
+            assert_eq!(rows(&range), header_row + 2, "{name}: one order");
+            ids.push(float(&range, header_row + 1, col["编号"]));
+        }
+        assert_eq!(ids, [7.0, report.orders[1].id as f64]);
+
+        let none = DistrictReport {
+            orders: Vec::new(),
+            ..report
+        };
+        let sheets = orders_sheets(&none, &Formats::new(), 1).expect("sheets");
+        assert_eq!(sheets.len(), 1);
     }
 
     #[test]
