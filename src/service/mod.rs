@@ -31,6 +31,7 @@ pub mod publishing;
 pub mod recording;
 pub mod rectifications;
 pub mod report_cache;
+mod report_orders;
 pub mod reports;
 pub mod rescore;
 pub mod reviews;
