@@ -447,7 +447,6 @@ pub fn update_user(
 pub fn actor_of(conn: &mut DbConn, row: &UserRow) -> ServiceResult<Actor> {
     let street = match row.street_id {
         Some(id) => Some(StreetScope {
-            id,
             name: queries::units::street_name(conn, Some(id))?.unwrap_or_default(),
             units: queries::units::ids_on_street(conn, id)?,
         }),

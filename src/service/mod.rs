@@ -254,7 +254,6 @@ pub struct Actor {
 /// officer's reach at the next request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreetScope {
-    pub id: i64,
     pub name: String,
     /// Unit ids, ascending.
     pub units: Vec<i64>,
