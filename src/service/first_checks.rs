@@ -83,6 +83,15 @@ pub fn latest(
         .collect())
 }
 
+/// The first check that counts for one submission, if it was checked.
+pub fn of(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    submission: i64,
+) -> ServiceResult<Option<FirstCheckView>> {
+    Ok(latest(conn, env, &[submission])?.remove(&submission))
+}
+
 /// Records a first check of an upload: its street's officer only, of the
 /// unit's current upload, before the bureau has reviewed it.
 pub fn record(
@@ -186,9 +195,7 @@ pub fn record(
         )?;
         Ok(())
     })?;
-    latest(conn, env, &[submission_id])?
-        .remove(&submission_id)
-        .ok_or_else(|| ServiceError::Internal("初审记录未能读回".into()))
+    of(conn, env, submission_id)?.ok_or_else(|| ServiceError::Internal("初审记录未能读回".into()))
 }
 
 /// What the first-check page shows: the upload's self-assessment item by
@@ -221,7 +228,7 @@ pub fn sheet(
     Ok(CheckSheet {
         submission_id,
         detail,
-        first_check: latest(conn, env, &[submission_id])?.remove(&submission_id),
+        first_check: of(conn, env, submission_id)?,
         open,
     })
 }

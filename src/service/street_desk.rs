@@ -76,7 +76,8 @@ pub struct StreetDesk {
 }
 
 /// The officer's street in `year` (else the newest campaign's year).
-/// A street holds tens of units, so each is read on its own.
+/// A street holds tens of units, so each one's upload and result is read
+/// on its own; their first checks are read together.
 pub fn desk(
     conn: &mut DbConn,
     env: Env<'_>,
@@ -93,8 +94,7 @@ pub fn desk(
     let campaign = queries::campaigns::find_by_year(conn, year)?;
     let mut units = queries::units::with_streets(conn, &scope.units)?;
     units.sort_by(|a, b| a.0.code.cmp(&b.0.code));
-    let mut lines = Vec::with_capacity(units.len());
-    let mut counts = DeskCounts::default();
+    let mut uploads = Vec::with_capacity(units.len());
     for (unit, _) in units {
         let (submission, result) = match &campaign {
             Some(c) => (
@@ -105,10 +105,18 @@ pub fn desk(
             ),
             None => (None, None),
         };
-        let first_check = match &submission {
-            Some(s) => first_checks::latest(conn, env, &[s.id])?.remove(&s.id),
-            None => None,
-        };
+        uploads.push((unit, submission, result));
+    }
+    // The street's first checks in one read.
+    let ids: Vec<i64> = uploads
+        .iter()
+        .filter_map(|(_, s, _)| s.as_ref().map(|s| s.id))
+        .collect();
+    let mut checks = first_checks::latest(conn, env, &ids)?;
+    let mut lines = Vec::with_capacity(uploads.len());
+    let mut counts = DeskCounts::default();
+    for (unit, submission, result) in uploads {
+        let first_check = submission.as_ref().and_then(|s| checks.remove(&s.id));
         let state = match (&submission, &result, &first_check) {
             (None, _, _) => DeskState::Missing,
             (Some(_), Some(r), _) if r.review_id.is_some() => DeskState::Reviewed,

@@ -101,9 +101,7 @@ pub fn home(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Uni
             .find(|h| h.year == campaign.year && h.current)
             .cloned();
         let first_check = match &current {
-            Some(c) => {
-                super::first_checks::latest(conn, env, &[c.submission_id])?.remove(&c.submission_id)
-            }
+            Some(c) => super::first_checks::of(conn, env, c.submission_id)?,
             None => None,
         };
         tasks.push(YearTask {

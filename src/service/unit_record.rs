@@ -43,10 +43,7 @@ pub fn unit_record(
         None => None,
     };
     let first_check = match &detail {
-        Some(d) => {
-            let id = d.summary.submission_id;
-            super::first_checks::latest(conn, env, &[id])?.remove(&id)
-        }
+        Some(d) => super::first_checks::of(conn, env, d.summary.submission_id)?,
         None => None,
     };
     Ok(UnitRecord {

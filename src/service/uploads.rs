@@ -748,7 +748,7 @@ pub fn submission(
         current: superseded_by.is_none(),
         superseded_by,
         assessment_ids,
-        first_check: super::first_checks::latest(conn, env, &[id])?.remove(&id),
+        first_check: super::first_checks::of(conn, env, id)?,
     })
 }
 
