@@ -9,10 +9,10 @@ use std::path::Path;
 
 use diesel::connection::{DefaultLoadingMode, SimpleConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::schema::stored_files;
-use super::{StoreError, StoreResult};
+use super::{Count, StoreError, StoreResult};
 
 /// Tables that say whether a database is in use (a restore refuses one
 /// that has any of their rows).
@@ -63,11 +63,6 @@ struct Name {
     name: String,
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
 
 fn tables(conn: &mut SqliteConnection) -> StoreResult<Vec<String>> {
     let names: Vec<Name> = diesel::sql_query(

@@ -265,6 +265,7 @@ pub fn migrate(conn: &mut DbConn) -> StoreResult<Vec<String>> {
     Ok(applied)
 }
 
+/// A `SELECT COUNT(*) AS n …` row of raw SQL.
 #[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
