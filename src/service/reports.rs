@@ -323,7 +323,17 @@ pub fn district(
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
     let street = report_street(actor, street)?;
-    let report = gather(conn, env, actor, year, street.as_deref(), Orders::Every)?;
+    every_order(conn, env, year, street.as_deref())
+}
+
+/// [`district`] of a street already confined ([`report_street`]).
+fn every_order(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<DistrictReport> {
+    let report = gather(conn, env, year, street, Orders::Every)?;
     with_requirements(conn, report)
 }
 
@@ -338,7 +348,7 @@ pub fn district_dashboard(
     street: Option<&str>,
 ) -> ServiceResult<DistrictReport> {
     let street = report_street(actor, street)?;
-    gather(conn, env, actor, year, street.as_deref(), Orders::Counted)
+    gather(conn, env, year, street.as_deref(), Orders::Counted)
 }
 
 /// How much of the year's orders a gather reads.
@@ -352,17 +362,16 @@ enum Orders {
 }
 
 /// The district summary with its orders as `orders` says, without their
-/// requirement texts.
+/// requirement texts. `street` is the report's street as the public entry
+/// points confined it for their caller ([`report_street`]: who may read,
+/// trimmed, a street officer's own).
 fn gather(
     conn: &mut DbConn,
     env: Env<'_>,
-    actor: &Actor,
     year: i32,
     street: Option<&str>,
     orders: Orders,
 ) -> ServiceResult<DistrictReport> {
-    require_reader(actor)?;
-    let street = street.map(str::trim).filter(|s| !s.is_empty());
     let roster = unit_infos(conn)?;
     if let Some(s) = street
         && !roster
@@ -623,10 +632,8 @@ fn cache_key(
 ) -> ServiceResult<ReportKey> {
     Ok(ReportKey {
         year,
-        street: street
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
+        // Already trimmed and confined (`report_street`).
+        street: street.map(str::to_string),
         version: super::freshness::data_version(conn)?,
         today: env.clock.today,
     })
@@ -662,7 +669,7 @@ pub fn district_cached(
     if let Some(report) = cache.report(&key) {
         return Ok(report);
     }
-    let report = Arc::new(district_dashboard(conn, env, actor, year, street)?);
+    let report = Arc::new(gather(conn, env, year, street, Orders::Counted)?);
     cache.keep_report(key, report.clone());
     Ok(report)
 }
@@ -691,7 +698,7 @@ pub fn district_workbook(
         Some(bytes) => bytes,
         None => {
             // Every order (整改台账 lists them), not the dashboard's part.
-            let report = district(conn, env, actor, year, street)?;
+            let report = every_order(conn, env, year, street)?;
             let bytes = Arc::new(district_xlsx(&report)?);
             cache.keep_xlsx(&key, bytes.clone());
             // The same gather answers the dashboard until the next write.

@@ -63,7 +63,6 @@ struct Name {
     name: String,
 }
 
-
 fn tables(conn: &mut SqliteConnection) -> StoreResult<Vec<String>> {
     let names: Vec<Name> = diesel::sql_query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
