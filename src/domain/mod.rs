@@ -9,6 +9,7 @@ pub mod expr;
 pub mod local_time;
 pub mod number;
 pub mod password_policy;
+pub mod peer_groups;
 pub mod plausibility;
 pub mod publication;
 pub mod random;

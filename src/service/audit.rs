@@ -30,6 +30,8 @@ pub enum Entity {
     Checklist(String),
     /// A year's publication of results, by id.
     Publication(i64),
+    /// A peer unit's 互查.
+    PeerReview(i64),
 }
 
 impl Entity {
@@ -48,6 +50,7 @@ impl Entity {
             Entity::Roster => ("roster", None),
             Entity::Checklist(reference) => ("checklist", Some(reference.clone())),
             Entity::Publication(id) => ("publication", Some(id.to_string())),
+            Entity::PeerReview(id) => ("peer_review", Some(id.to_string())),
         }
     }
 }
@@ -152,6 +155,8 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("upload.rejected", "上传的自查表有误"),
     ("review.create", "复核评分"),
     ("sample.draw", "抽取抽查单位"),
+    ("peer.groups", "互查分组"),
+    ("peer.review", "提交互查"),
     ("flag.resolve", "核实数据提示"),
     ("evidence.attach", "上传佐证材料"),
     ("rectification.submit", "提交整改情况"),

@@ -242,59 +242,7 @@ pub fn apply(
             merged.insert((o.target.clone(), o.code.clone()), o);
         }
     }
-    let mut problems = Vec::new();
-    let mut fresh = Vec::new();
-    for o in &request.items {
-        let reason = o.reason.trim();
-        let Some(item) = checklist.item(&o.code) else {
-            problems.push(format!("条目 {} 不存在", o.code));
-            continue;
-        };
-        if reason.is_empty() {
-            problems.push(format!("条目 {} 的改分须写明理由", o.code));
-        }
-        match override_answer(item, o) {
-            Ok(a) => fresh.push(ReviewOverrideRow {
-                review_id: 0,
-                target: "item".into(),
-                code: item.code.clone(),
-                value: encode_answer(&a),
-                reason: reason.to_string(),
-            }),
-            Err(message) => problems.push(format!(
-                "条目 {}：{}",
-                o.code,
-                message.replace("自评分", "复核分")
-            )),
-        }
-    }
-    for o in &request.inputs {
-        let reason = o.reason.trim();
-        let Some(input) = checklist.input(&o.key) else {
-            problems.push(format!("输入项 {} 不存在", o.key));
-            continue;
-        };
-        if reason.is_empty() {
-            problems.push(format!("“{}”的更正须写明理由", input.label));
-        }
-        let value = match cell_of(&o.value) {
-            Some(cell) => values::input_value(input, &cell),
-            None => Err("数值无效".into()),
-        };
-        match value {
-            Ok(v) => fresh.push(ReviewOverrideRow {
-                review_id: 0,
-                target: "input".into(),
-                code: input.key.clone(),
-                value: encode_input(&v),
-                reason: reason.to_string(),
-            }),
-            Err(message) => problems.push(format!("“{}”{message}", input.label)),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ServiceError::BadRequest(problems.join("；")));
-    }
+    let fresh = checked_overrides(&checklist, &request.items, &request.inputs)?;
     for o in fresh.into_iter().chain(extra.iter().cloned()) {
         merged.insert((o.target.clone(), o.code.clone()), o);
     }
@@ -361,6 +309,69 @@ pub fn apply(
         ),
     )?;
     Ok(assessment_id)
+}
+
+/// The items and facts a review (or a peer's 互查) changes, checked against
+/// the checklist, as override rows; every problem named at once.
+pub fn checked_overrides(
+    checklist: &Checklist,
+    items: &[ItemOverride],
+    inputs: &[InputOverride],
+) -> ServiceResult<Vec<ReviewOverrideRow>> {
+    let mut problems = Vec::new();
+    let mut fresh = Vec::new();
+    for o in items {
+        let reason = o.reason.trim();
+        let Some(item) = checklist.item(&o.code) else {
+            problems.push(format!("条目 {} 不存在", o.code));
+            continue;
+        };
+        if reason.is_empty() {
+            problems.push(format!("条目 {} 的改分须写明理由", o.code));
+        }
+        match override_answer(item, o) {
+            Ok(a) => fresh.push(ReviewOverrideRow {
+                review_id: 0,
+                target: "item".into(),
+                code: item.code.clone(),
+                value: encode_answer(&a),
+                reason: reason.to_string(),
+            }),
+            Err(message) => problems.push(format!(
+                "条目 {}：{}",
+                o.code,
+                message.replace("自评分", "复核分")
+            )),
+        }
+    }
+    for o in inputs {
+        let reason = o.reason.trim();
+        let Some(input) = checklist.input(&o.key) else {
+            problems.push(format!("输入项 {} 不存在", o.key));
+            continue;
+        };
+        if reason.is_empty() {
+            problems.push(format!("“{}”的更正须写明理由", input.label));
+        }
+        let value = match cell_of(&o.value) {
+            Some(cell) => values::input_value(input, &cell),
+            None => Err("数值无效".into()),
+        };
+        match value {
+            Ok(v) => fresh.push(ReviewOverrideRow {
+                review_id: 0,
+                target: "input".into(),
+                code: input.key.clone(),
+                value: encode_input(&v),
+                reason: reason.to_string(),
+            }),
+            Err(message) => problems.push(format!("“{}”{message}", input.label)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::BadRequest(problems.join("；")));
+    }
+    Ok(fresh)
 }
 
 /// The answer an override gives its item, or why it cannot be taken.

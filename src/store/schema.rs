@@ -382,6 +382,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     publication_units,
     publication_corrections,
     first_checks,
+    review_plans,
+    review_groups,
+    review_group_members,
+    review_assignments,
+    peer_reviews,
+    peer_review_items,
 );
 
 diesel::table! {
@@ -490,3 +496,68 @@ diesel::table! {
 
 diesel::joinable!(rectifications -> units (unit_id));
 diesel::joinable!(rectification_events -> rectifications (rectification_id));
+
+diesel::table! {
+    /// 互查组: how a campaign's mutual-review groups were formed.
+    review_plans (campaign_id) {
+        campaign_id -> BigInt,
+        seed -> Nullable<BigInt>,
+        cross_street -> Bool,
+        formed_by -> Nullable<BigInt>,
+        formed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_groups (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        number -> Integer,
+    }
+}
+
+diesel::table! {
+    review_group_members (campaign_id, unit_id) {
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        group_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Who reviews whom (评查关系).
+    review_assignments (campaign_id, reviewer_unit_id, reviewed_unit_id) {
+        campaign_id -> BigInt,
+        group_id -> BigInt,
+        reviewer_unit_id -> BigInt,
+        reviewed_unit_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// A peer unit's 互查 of an assigned unit's upload.
+    peer_reviews (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        reviewer_unit_id -> BigInt,
+        reviewed_unit_id -> BigInt,
+        submission_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        note -> Text,
+        total -> Integer,
+        provisional -> Bool,
+        overrides -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    peer_review_items (peer_review_id, item_code) {
+        peer_review_id -> BigInt,
+        item_code -> Text,
+        position -> Integer,
+        points -> Integer,
+        applicable -> Bool,
+    }
+}

@@ -538,6 +538,7 @@ impl Modify for Revalidated {
         api::checklists::list, api::checklists::template, api::checklists::create,
         api::checklists::get, api::checklists::workbook, api::checklists::publish,
         api::samples::create, api::samples::list, api::samples::get,
+        api::peer_reviews::plan, api::peer_reviews::form, api::peer_reviews::record, api::peer_reviews::figures,
         api::flags::list, api::flags::resolve,
         api::rectifications::list, api::rectifications::counts, api::rectifications::get,
         api::rectifications::update, api::rectifications::act, api::rectifications::evidence,

@@ -10,8 +10,8 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, evidence, flags, rectifications, reports, rescore,
-    samples, session, submissions, units, users,
+    assessments, audit, campaigns, checklists, evidence, flags, peer_reviews, rectifications,
+    reports, rescore, samples, session, submissions, units, users,
 };
 use super::openapi;
 
@@ -59,6 +59,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(campaigns::publication)
                         .post(campaigns::publish),
                 )
+                .service(
+                    at("/campaigns/{year}/peer-groups")
+                        .get(peer_reviews::plan)
+                        .put(peer_reviews::form),
+                )
+                .service(at("/campaigns/{year}/peer-reviews").post(peer_reviews::record))
+                .service(at("/campaigns/{year}/peer-reviews/figures").get(peer_reviews::figures))
                 .service(
                     at("/checklists")
                         .get(checklists::list)
@@ -166,6 +173,15 @@ impl At {
         F::Output: Responder + 'static,
     {
         self.method(Method::PATCH, handler)
+    }
+
+    fn put<F, Args>(self, handler: F) -> At
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::PUT, handler)
     }
 
     fn delete<F, Args>(self, handler: F) -> At

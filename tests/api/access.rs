@@ -164,6 +164,13 @@ const TABLE: &[Row] = &[
     row("POST", "/api/v1/samples", "/api/v1/samples", Body::Json(r#"{"year":2012,"count":1,"seed":7}"#), BUREAU),
     row("GET", "/api/v1/samples", "/api/v1/samples?year=2012", Body::None, BUREAU),
     row("GET", "/api/v1/samples/{id}", "/api/v1/samples/{sample}", Body::None, BUREAU),
+    // 互查: units A and B in one group by hand (A reviews B, B reviews A).
+    row("PUT", "/api/v1/campaigns/{year}/peer-groups", "/api/v1/campaigns/2012/peer-groups", Body::Json(r#"{"groups":[{"units":["330102301","330102302"]}]}"#), BUREAU),
+    // Everyone reads the groups it is concerned with (a unit its own).
+    row("GET", "/api/v1/campaigns/{year}/peer-groups", "/api/v1/campaigns/2012/peer-groups", Body::None, SIGNED_IN),
+    // Unit B is assigned to unit A; nobody else records A's 互查 of B.
+    row("POST", "/api/v1/campaigns/{year}/peer-reviews", "/api/v1/campaigns/2012/peer-reviews", Body::Json(r#"{"unit":"330102302","note":"互查无改分"}"#), [U, N, N, N, Y, N, N]),
+    row("GET", "/api/v1/campaigns/{year}/peer-reviews/figures", "/api/v1/campaigns/2012/peer-reviews/figures", Body::None, READERS),
     row("GET", "/api/v1/flags", "/api/v1/flags?year=2012", Body::None, BUREAU),
     // {flag}: an unresolved flag, looked up anew for each caller.
     row("POST", "/api/v1/flags/{id}/resolve", "/api/v1/flags/{flag}/resolve", Body::Json(r#"{"resolution":"已电话核实"}"#), BUREAU),

@@ -19,6 +19,7 @@ mod notices;
 mod openapi;
 mod operations;
 mod pages;
+mod peer_reviews;
 mod publication;
 mod rectifications;
 mod reports;

@@ -4,7 +4,7 @@ use crate::on_backend;
 use crate::store::models::{
     AssessmentCategoryRow, AssessmentItemRow, AssessmentRow, NewAssessment,
 };
-use crate::store::schema::{assessment_categories, assessment_items, assessments};
+use crate::store::schema::{assessment_categories, assessment_items, assessments, reviews};
 use crate::store::{Backend, DbConn, StoreResult};
 
 diesel::alias!(assessments as inner: InnerAssessments);
@@ -235,4 +235,33 @@ pub fn first_ids(conn: &mut DbConn, submission_ids: &[i64]) -> StoreResult<Vec<(
         );
     }
     Ok(all)
+}
+
+/// The newest assessment of each of `submission_ids` recorded by a review
+/// of `kind` (spot, say): (submission id, assessment id, total).
+pub fn newest_by_review_kind(
+    conn: &mut DbConn,
+    submission_ids: &[i64],
+    kind: &str,
+) -> StoreResult<Vec<(i64, i64, i32)>> {
+    let mut newest: Vec<(i64, i64, i32)> = Vec::new();
+    for chunk in submission_ids.chunks(500) {
+        let rows: Vec<(i64, i64, i32)> = assessments::table
+            .inner_join(reviews::table.on(reviews::id.nullable().eq(assessments::review_id)))
+            .filter(assessments::submission_id.eq_any(chunk))
+            .filter(reviews::kind.eq(kind))
+            .order((assessments::submission_id.asc(), assessments::id.desc()))
+            .select((
+                assessments::submission_id,
+                assessments::id,
+                assessments::total,
+            ))
+            .load(conn)?;
+        for row in rows {
+            if newest.last().is_none_or(|n| n.0 != row.0) {
+                newest.push(row);
+            }
+        }
+    }
+    Ok(newest)
 }

@@ -11,6 +11,7 @@ pub mod first_checks;
 pub mod flags;
 pub mod lists;
 pub mod notices;
+pub mod peer_reviews;
 pub mod publications;
 pub mod rectifications;
 pub mod reports;

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checklists;
 pub mod evidence;
 pub mod flags;
+pub mod peer_reviews;
 pub mod rectifications;
 pub mod reports;
 pub mod rescore;
