@@ -105,6 +105,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/street-check.hbs"),
     ),
     (
+        "pages/inspect-peer",
+        include_str!("../../report-templates/pages/inspect-peer.hbs"),
+    ),
+    (
+        "pages/inspect-peer-figures",
+        include_str!("../../report-templates/pages/inspect-peer-figures.hbs"),
+    ),
+    (
+        "pages/unit-peer",
+        include_str!("../../report-templates/pages/unit-peer.hbs"),
+    ),
+    (
+        "pages/unit-peer-review",
+        include_str!("../../report-templates/pages/unit-peer-review.hbs"),
+    ),
+    (
         "pages/unit-upload",
         include_str!("../../report-templates/pages/unit-upload.hbs"),
     ),

@@ -847,10 +847,70 @@ fn fill(
             )?;
         }
     }
+    peer_reviews(conn, env_at(at(-3)))?;
     Ok(Some(format!(
         "已生成演示数据：{} 个单位，{uploaded} 份自查表（2011、2012 年度）。\n演示账号（密码均为 {DEMO_PASSWORD}）：admin 管理员，inspector 检查员，leader 领导，xiaoyingxiang 小营巷社区，jianlan 建兰中学",
         units.len()
     )))
+}
+
+/// 互查 in 2012: the communities in nine groups, nobody reviewing its own
+/// street, and the first group's reviews recorded by its units (one finds
+/// too few compilations, 编研成果).
+fn peer_reviews(conn: &mut crate::store::DbConn, env: super::Env<'_>) -> super::ServiceResult<()> {
+    use super::peer_reviews::{DrawRequest, FormRequest, PeerReviewRequest, form, record};
+    use super::reviews::ItemOverride;
+    use super::{Actor, Role, ServiceError};
+    let request = FormRequest {
+        draw: Some(DrawRequest {
+            groups: 9,
+            seed: Some(2012),
+            kind: Some("社区".into()),
+        }),
+        groups: None,
+        cross_street: true,
+    };
+    let plan = form(conn, env, &Actor::command_line(), 2012, &request)?;
+    let Some(first) = plan.groups.first() else {
+        return Ok(());
+    };
+    for (n, pair) in first.reviews.iter().enumerate() {
+        let Some(unit) = crate::store::queries::units::find_by_code(conn, &pair.reviewer.code)?
+        else {
+            continue;
+        };
+        let peer = Actor {
+            user_id: None,
+            name: pair.reviewer.name.clone(),
+            role: Role::Unit,
+            unit_id: Some(unit.id),
+            street: None,
+        };
+        let items = if n == 0 {
+            vec![ItemOverride {
+                code: "F8".into(),
+                points: Some(serde_json::json!(0.5)),
+                reason: "编研成果只有一项".into(),
+                ..ItemOverride::default()
+            }]
+        } else {
+            Vec::new()
+        };
+        let request = PeerReviewRequest {
+            unit: pair.reviewed.code.clone(),
+            note: "互查：对照自查表逐项查看案卷和台账。".into(),
+            items,
+            inputs: Vec::new(),
+        };
+        match record(conn, env, &peer, 2012, &request) {
+            // A unit that did not upload this year has nothing to review.
+            Err(ServiceError::Conflict(_)) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A year's rectification after its uploads and reviews (`end` is a few

@@ -25,6 +25,7 @@ pub mod health;
 pub mod list_cache;
 pub mod listing;
 pub mod notices;
+pub mod peer_figures;
 pub mod peer_reviews;
 pub mod progress;
 pub mod publication;

@@ -8,7 +8,7 @@
 //! the unit's result: it carries no overrides into later reviews and
 //! raises no orders. The bureau reads self, mutual and spot figures side
 //! by side, per unit and item, and per group how far the peers strayed
-//! from its own spot checks (抽查).
+//! from its own spot checks (抽查): see [`super::peer_figures`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -177,7 +177,7 @@ pub struct PeerReviewView {
     pub items: Vec<PeerItem>,
 }
 
-fn unit_view(units: &HashMap<i64, GroupUnit>, id: i64) -> GroupUnit {
+pub(super) fn unit_view(units: &HashMap<i64, GroupUnit>, id: i64) -> GroupUnit {
     units.get(&id).cloned().unwrap_or_else(|| GroupUnit {
         code: format!("#{id}"),
         name: String::new(),
@@ -185,7 +185,7 @@ fn unit_view(units: &HashMap<i64, GroupUnit>, id: i64) -> GroupUnit {
     })
 }
 
-fn roster(conn: &mut DbConn) -> ServiceResult<HashMap<i64, GroupUnit>> {
+pub(super) fn roster(conn: &mut DbConn) -> ServiceResult<HashMap<i64, GroupUnit>> {
     Ok(unit_infos(conn)?
         .into_iter()
         .map(|(id, (_, info))| {
@@ -394,21 +394,21 @@ fn by_hand(
 }
 
 /// What a campaign's groups hold, read once for a view.
-struct Gathered {
-    plan: Option<queries::peer_reviews::PlanRow>,
+pub(super) struct Gathered {
+    pub(super) plan: Option<queries::peer_reviews::PlanRow>,
     /// (group number, unit id) in circle order.
-    members: Vec<(i32, i64)>,
+    pub(super) members: Vec<(i32, i64)>,
     /// (group number, reviewer, reviewed).
-    assignments: Vec<(i32, i64, i64)>,
+    pub(super) assignments: Vec<(i32, i64, i64)>,
     /// Newest review per (reviewed, reviewer).
-    latest: Vec<PeerReviewRow>,
+    pub(super) latest: Vec<PeerReviewRow>,
     /// The current upload of each unit that has one.
-    current_submission: HashMap<i64, i64>,
+    pub(super) current_submission: HashMap<i64, i64>,
     /// Spot-check total per submission: (assessment id, total).
-    spot: HashMap<i64, (i64, Points)>,
+    pub(super) spot: HashMap<i64, (i64, Points)>,
 }
 
-fn gather(conn: &mut DbConn, campaign_id: i64) -> ServiceResult<Gathered> {
+pub(super) fn gather(conn: &mut DbConn, campaign_id: i64) -> ServiceResult<Gathered> {
     let current = queries::assessments::current(conn, campaign_id, None)?;
     let current_submission: HashMap<i64, i64> = current
         .iter()
@@ -646,170 +646,161 @@ fn review_view(
     })
 }
 
-/// One peer's figure for a unit.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct MutualFigure {
-    pub reviewer: GroupUnit,
-    #[schema(value_type = f64)]
-    pub total: Points,
-    /// Whether it reviewed the upload that counts now (a unit that
-    /// uploaded again after the 互查 has a figure for an older one).
-    pub current_upload: bool,
-    pub reviewed_at: String,
-}
-
-/// One item: the unit's own points, each peer's, the bureau's spot check.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ItemFigures {
-    pub code: String,
-    #[schema(value_type = Option<f64>)]
-    pub self_points: Option<Points>,
-    /// In the order of [`UnitFigures::mutual`].
-    #[schema(value_type = Vec<Option<f64>>)]
-    pub mutual_points: Vec<Option<Points>>,
-    #[schema(value_type = Option<f64>)]
-    pub spot_points: Option<Points>,
-}
-
-/// 自查、互查、抽查 of one unit side by side.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct UnitFigures {
-    pub unit: GroupUnit,
+/// A unit account's 互查 of a year: whom it reviews and who reviews it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Assigned {
+    pub year: Option<i32>,
+    pub years: Vec<i32>,
+    /// Groups were formed this year.
+    pub formed: bool,
     pub group: Option<i32>,
-    #[schema(value_type = Option<f64>)]
-    pub self_total: Option<Points>,
-    pub mutual: Vec<MutualFigure>,
-    #[schema(value_type = Option<f64>)]
-    pub spot_total: Option<Points>,
-    pub items: Vec<ItemFigures>,
+    pub to_review: Vec<PairView>,
+    pub reviewed_by: Vec<PairView>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct FiguresView {
-    pub year: i32,
-    pub units: Vec<UnitFigures>,
+/// The year asked, else the newest campaign's.
+fn year_or_newest(conn: &mut DbConn, year: Option<i32>) -> ServiceResult<(Option<i32>, Vec<i32>)> {
+    let mut years = super::campaigns::years(conn)?;
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    Ok((year.or_else(|| years.first().copied()), years))
 }
 
-/// Self, mutual and spot figures of every grouped unit (or one), per item,
-/// for the bureau and leaders.
-pub fn figures(
+/// What a unit account's 互查 page lists.
+pub fn assigned(
     conn: &mut DbConn,
-    actor: &Actor,
     env: Env<'_>,
+    actor: &Actor,
+    year: Option<i32>,
+) -> ServiceResult<Assigned> {
+    let own = match (actor.role, actor.unit_id) {
+        (Role::Unit, Some(unit)) => unit,
+        _ => return Err(ServiceError::Forbidden("互查任务只对单位账号显示".into())),
+    };
+    let (year, years) = year_or_newest(conn, year)?;
+    let empty = Assigned {
+        year,
+        years: years.clone(),
+        formed: false,
+        group: None,
+        to_review: Vec::new(),
+        reviewed_by: Vec::new(),
+    };
+    let Some(year) = year else {
+        return Ok(empty);
+    };
+    let plan = plan(conn, env, actor, year)?;
+    let code = queries::units::get(conn, own)?.code;
+    let Some(group) = plan.groups.into_iter().next() else {
+        return Ok(Assigned {
+            formed: plan.formed,
+            ..empty
+        });
+    };
+    let (to_review, reviewed_by) = group
+        .reviews
+        .into_iter()
+        .filter(|p| p.reviewer.code == code || p.reviewed.code == code)
+        .partition(|p| p.reviewer.code == code);
+    Ok(Assigned {
+        formed: true,
+        group: Some(group.number),
+        to_review,
+        reviewed_by,
+        ..empty
+    })
+}
+
+/// The form of a peer's 互查: the reviewed unit's self-assessment item by
+/// item, and the peer's last review of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerSheet {
+    pub year: i32,
+    pub unit: GroupUnit,
+    pub detail: super::assessments::AssessmentDetail,
+    pub last: Option<PeerReviewView>,
+}
+
+pub fn sheet(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
     year: i32,
-    unit: Option<&str>,
-) -> ServiceResult<FiguresView> {
-    if !(actor.role.is_bureau() || actor.role == Role::Leader) {
-        return Err(ServiceError::Forbidden(
-            "互查与抽查的对照仅供档案局和领导查看".into(),
-        ));
-    }
+    code: &str,
+) -> ServiceResult<PeerSheet> {
+    let reviewer = match (actor.role, actor.unit_id) {
+        (Role::Unit, Some(unit)) => unit,
+        _ => return Err(ServiceError::Forbidden("互查由被分配的单位账号填写".into())),
+    };
     let campaign = campaign_of_year(conn, year)?;
-    let data = gather(conn, campaign.id)?;
-    let units = roster(conn)?;
-    let only = match unit.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(
-            units
-                .iter()
-                .find(|(_, u)| u.code == code)
-                .map(|(id, _)| *id)
-                .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?,
-        ),
+    let code = code.trim();
+    let reviewed = queries::units::find_by_code(conn, code)?
+        .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?;
+    if !queries::peer_reviews::is_assigned(conn, campaign.id, reviewer, reviewed.id)? {
+        return Err(ServiceError::Forbidden(format!(
+            "本单位在 {year} 年度没有被分配互查“{}”",
+            reviewed.name
+        )));
+    }
+    let submission =
+        queries::submissions::current(conn, reviewed.id, campaign.id)?.ok_or_else(|| {
+            ServiceError::Conflict(format!("“{}”尚未上传 {year} 年度自查表", reviewed.name))
+        })?;
+    let own = queries::assessments::first_ids(conn, &[submission.id])?
+        .first()
+        .map(|(_, a)| *a)
+        .ok_or_else(|| ServiceError::NotFound("该自查表没有考核结果".into()))?;
+    // The assignment lets the peer read this one self-assessment, which its
+    // own account could not: read as a reader who changes nothing.
+    let reader = Actor {
+        role: Role::Leader,
+        unit_id: None,
+        street: None,
+        ..actor.clone()
+    };
+    let detail = super::assessments::detail(conn, env, &reader, own)?;
+    let last = queries::peer_reviews::latest(conn, campaign.id)?
+        .into_iter()
+        .find(|r| r.reviewer_unit_id == reviewer && r.reviewed_unit_id == reviewed.id)
+        .map(|r| r.id);
+    let last = match last {
+        Some(id) => Some(review_view(conn, env, campaign.id, id)?),
         None => None,
     };
-    let chosen: Vec<(i32, i64)> = data
-        .members
-        .iter()
-        .filter(|(_, u)| only.is_none_or(|o| o == *u))
-        .copied()
-        .collect();
-    let submissions: Vec<i64> = chosen
-        .iter()
-        .filter_map(|(_, u)| data.current_submission.get(u).copied())
-        .collect();
-    let own: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submissions)?
-        .into_iter()
-        .collect();
-    let spot_ids: Vec<i64> = submissions
-        .iter()
-        .filter_map(|s| data.spot.get(s).map(|(a, _)| *a))
-        .collect();
-    let mut assessment_ids: Vec<i64> = own.values().copied().chain(spot_ids).collect();
-    assessment_ids.sort_unstable();
-    assessment_ids.dedup();
-    let self_totals: HashMap<i64, Points> = queries::assessments::self_totals(conn, &submissions)?
-        .into_iter()
-        .map(|(s, total)| (s, Points(total)))
-        .collect();
-    let mut assessed: HashMap<i64, Vec<(String, Points)>> = HashMap::new();
-    for i in queries::assessments::items_of(conn, &assessment_ids)? {
-        assessed
-            .entry(i.assessment_id)
-            .or_default()
-            .push((i.item_code, Points(i.points)));
+    Ok(PeerSheet {
+        year,
+        unit: GroupUnit {
+            code: reviewed.code,
+            name: reviewed.name,
+            street: detail.summary.unit.street.clone(),
+        },
+        detail,
+        last,
+    })
+}
+
+/// The bureau's 互查 page: a year's groups, with the years to choose from.
+#[derive(Clone, Debug, Serialize)]
+pub struct Desk {
+    pub year: Option<i32>,
+    pub years: Vec<i32>,
+    pub plan: Option<PlanView>,
+}
+
+pub fn desk(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    year: Option<i32>,
+) -> ServiceResult<Desk> {
+    if !(actor.role.is_bureau() || actor.role == Role::Leader) {
+        return Err(ServiceError::Forbidden(
+            "互查分组仅供档案局和领导查看".into(),
+        ));
     }
-    let reviews: Vec<&PeerReviewRow> = data
-        .latest
-        .iter()
-        .filter(|r| chosen.iter().any(|(_, u)| *u == r.reviewed_unit_id))
-        .collect();
-    let review_ids: Vec<i64> = reviews.iter().map(|r| r.id).collect();
-    let mut peer_items: HashMap<i64, HashMap<String, Points>> = HashMap::new();
-    for (review, code, points, _) in queries::peer_reviews::items(conn, &review_ids)? {
-        peer_items
-            .entry(review)
-            .or_default()
-            .insert(code, Points(points));
-    }
-    let out = chosen
-        .into_iter()
-        .map(|(group, unit)| {
-            let submission = data.current_submission.get(&unit).copied();
-            let self_id = submission.and_then(|s| own.get(&s).copied());
-            let spot_id = submission.and_then(|s| data.spot.get(&s).map(|(a, _)| *a));
-            let mine: Vec<&&PeerReviewRow> = reviews
-                .iter()
-                .filter(|r| r.reviewed_unit_id == unit)
-                .collect();
-            let lookup = |id: Option<i64>, code: &str| {
-                id.and_then(|a| assessed.get(&a))
-                    .and_then(|items| items.iter().find(|(c, _)| c == code).map(|(_, p)| *p))
-            };
-            // The checklist's order as the unit's own assessment has it,
-            // else as the first peer's.
-            let codes: Vec<String> = match self_id.and_then(|a| assessed.get(&a)) {
-                Some(items) => items.iter().map(|(c, _)| c.clone()).collect(),
-                None => Vec::new(),
-            };
-            let items = codes
-                .into_iter()
-                .map(|code| ItemFigures {
-                    self_points: lookup(self_id, &code),
-                    mutual_points: mine
-                        .iter()
-                        .map(|r| peer_items.get(&r.id).and_then(|m| m.get(&code).copied()))
-                        .collect(),
-                    spot_points: lookup(spot_id, &code),
-                    code,
-                })
-                .collect();
-            UnitFigures {
-                unit: unit_view(&units, unit),
-                group: Some(group),
-                self_total: submission.and_then(|s| self_totals.get(&s).copied()),
-                mutual: mine
-                    .iter()
-                    .map(|r| MutualFigure {
-                        reviewer: unit_view(&units, r.reviewer_unit_id),
-                        total: Points(r.total),
-                        current_upload: submission == Some(r.submission_id),
-                        reviewed_at: env.clock.zone.show(r.created_at),
-                    })
-                    .collect(),
-                spot_total: submission.and_then(|s| data.spot.get(&s).map(|(_, t)| *t)),
-                items,
-            }
-        })
-        .collect();
-    Ok(FiguresView { year, units: out })
+    let (year, years) = year_or_newest(conn, year)?;
+    let plan = match year {
+        Some(y) => Some(plan(conn, env, actor, y)?),
+        None => None,
+    };
+    Ok(Desk { year, years, plan })
 }

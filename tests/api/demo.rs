@@ -43,6 +43,34 @@ async fn the_demo_fills_an_empty_database_once() {
     streets.dedup();
     assert_eq!(streets.len(), 6);
 
+    // 2012's 互查: the 52 communities in nine groups drawn from seed 2012,
+    // nobody reviewing its own street; the first group has reviewed.
+    let (status, plan) = app
+        .get(Some(&token), "/api/v1/campaigns/2012/peer-groups")
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!(
+        (plan["seed"].as_u64(), plan["cross_street"].as_bool()),
+        (Some(2012), Some(true))
+    );
+    let groups = plan["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 9);
+    let grouped: usize = groups
+        .iter()
+        .map(|g| g["units"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(grouped, 52);
+    let done = |g: &serde_json::Value| {
+        g["reviews"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["total"].is_number())
+            .count()
+    };
+    assert!(done(&groups[0]) >= 4, "{}", groups[0]);
+    assert_eq!(groups[1..].iter().map(done).sum::<usize>(), 0);
+
     for (year, submitted) in [(2011, units.len()), (2012, units.len() - 1)] {
         let (status, list) = app
             .get(Some(&token), &format!("/api/v1/assessments?year={year}"))

@@ -4,8 +4,9 @@
 use actix_web::web;
 use serde::Deserialize;
 
+use crate::service::peer_figures::FiguresView;
 use crate::service::peer_reviews::{
-    self, FiguresView, FormRequest, PeerReviewRequest, PeerReviewView, PlanView,
+    self, FormRequest, PeerReviewRequest, PeerReviewView, PlanView,
 };
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -94,7 +95,9 @@ pub async fn figures(
     let (year, unit) = (year.into_inner(), query.into_inner().unit);
     Ok(web::Json(
         state
-            .run(move |conn, env| peer_reviews::figures(conn, &actor, env, year, unit.as_deref()))
+            .run(move |conn, env| {
+                crate::service::peer_figures::figures(conn, &actor, env, year, unit.as_deref())
+            })
             .await?,
     ))
 }

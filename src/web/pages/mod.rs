@@ -10,6 +10,7 @@ pub mod checklists;
 pub mod inspect;
 pub mod leader;
 pub mod login;
+mod peer;
 mod preview;
 pub mod publication;
 pub mod session;
@@ -36,12 +37,17 @@ pub struct NavLink {
 /// The links a role sees.
 pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
     let links: &[(&str, &str)] = match role {
-        Role::Unit => &[("/unit", "本单位"), ("/unit/rectifications", "整改事项")],
+        Role::Unit => &[
+            ("/unit", "本单位"),
+            ("/unit/rectifications", "整改事项"),
+            ("/unit/peer", "互查"),
+        ],
         Role::Inspector => &[
             ("/inspect", "年检进度"),
             ("/inspect/upload", "批量上传"),
             ("/inspect/rectifications", "整改督办"),
             ("/inspect/samples", "抽查"),
+            ("/inspect/peer", "互查"),
             ("/dashboard", "统计报表"),
         ],
         Role::Admin => &[
@@ -49,6 +55,7 @@ pub fn nav(role: Role, current: &str) -> Vec<NavLink> {
             ("/inspect/upload", "批量上传"),
             ("/inspect/rectifications", "整改督办"),
             ("/inspect/samples", "抽查"),
+            ("/inspect/peer", "互查"),
             ("/dashboard", "统计报表"),
             ("/admin", "管理"),
         ],
@@ -252,10 +259,12 @@ pub enum Done {
     ResultsPublished,
     FirstCheckAccepted,
     FirstCheckReturned,
+    PeerGroupsFormed,
+    PeerReviewSaved,
 }
 
 impl Done {
-    pub const ALL: [Done; 27] = [
+    pub const ALL: [Done; 29] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -283,6 +292,8 @@ impl Done {
         Done::ResultsPublished,
         Done::FirstCheckAccepted,
         Done::FirstCheckReturned,
+        Done::PeerGroupsFormed,
+        Done::PeerReviewSaved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -314,6 +325,8 @@ impl Done {
             Done::ResultsPublished => "results-published",
             Done::FirstCheckAccepted => "first-check-accepted",
             Done::FirstCheckReturned => "first-check-returned",
+            Done::PeerGroupsFormed => "peer-groups-formed",
+            Done::PeerReviewSaved => "peer-review-saved",
         }
     }
 
@@ -348,6 +361,8 @@ impl Done {
             }
             Done::FirstCheckAccepted => "初审通过，等待区档案局审核",
             Done::FirstCheckReturned => "已退回修改，该单位首页会显示初审意见",
+            Done::PeerGroupsFormed => "已分好互查组，各单位登录后可在“互查”页看到要查的单位",
+            Done::PeerReviewSaved => "互查意见已提交，区档案局可与抽查结果对照",
         }
     }
 
@@ -498,6 +513,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     leader::routes(cfg);
     inspect::routes(cfg);
     street::routes(cfg);
+    peer::routes(cfg);
     admin::routes(cfg);
     checklists::routes(cfg);
     publication::routes(cfg);
