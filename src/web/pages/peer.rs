@@ -192,6 +192,39 @@ struct SheetQuery {
     year: i32,
 }
 
+/// The 互查 form with what was typed (every item present, empty where
+/// nothing was), so a refused form comes back as the peer left it.
+#[derive(Serialize)]
+struct SheetPage {
+    #[serde(flatten)]
+    sheet: peer_reviews::PeerSheet,
+    typed_points: BTreeMap<String, String>,
+    typed_reasons: BTreeMap<String, String>,
+    typed_note: String,
+}
+
+impl SheetPage {
+    fn of(sheet: peer_reviews::PeerSheet, form: &BTreeMap<String, String>) -> SheetPage {
+        let typed = |prefix: &str| -> BTreeMap<String, String> {
+            sheet
+                .detail
+                .items
+                .iter()
+                .map(|i| {
+                    let key = format!("{prefix}{}", i.code);
+                    (i.code.clone(), form.get(&key).cloned().unwrap_or_default())
+                })
+                .collect()
+        };
+        SheetPage {
+            typed_points: typed("points:"),
+            typed_reasons: typed("reason:"),
+            typed_note: form.get("note").cloned().unwrap_or_default(),
+            sheet,
+        }
+    }
+}
+
 async fn sheet(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -203,6 +236,7 @@ async fn sheet(
     let data = state
         .run(move |conn, env| peer_reviews::sheet(conn, env, &actor, year, &code))
         .await?;
+    let data = SheetPage::of(data, &BTreeMap::new());
     Page::new("unit-peer-review", "填写互查", "/unit/peer", data).render(&state, Some(&viewer))
 }
 
@@ -246,6 +280,7 @@ async fn record(
         Some(y) => y,
         None => return Ok(see_other("/unit/peer", None)),
     };
+    let form = form.into_inner();
     let (actor, request) = (viewer.actor.clone(), review_request(&code, &form));
     let result = state
         .run(move |conn, env| peer_reviews::record(conn, env, &actor, year, &request))
@@ -261,9 +296,14 @@ async fn record(
             let data = state
                 .run(move |conn, env| peer_reviews::sheet(conn, env, &actor, year, &code))
                 .await?;
-            Page::new("unit-peer-review", "填写互查", "/unit/peer", data)
-                .error(message, status)
-                .render(&state, Some(&viewer))
+            Page::new(
+                "unit-peer-review",
+                "填写互查",
+                "/unit/peer",
+                SheetPage::of(data, &form),
+            )
+            .error(message, status)
+            .render(&state, Some(&viewer))
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::service::Role;
 use crate::service::first_checks::{self, FirstCheckRequest, ItemNote};
@@ -41,6 +41,34 @@ async fn desk(
         .render(&state, Some(&viewer))
 }
 
+/// The first-check form with what was typed (every item present, empty
+/// where nothing was), so a refused check comes back as the officer left it.
+#[derive(Serialize)]
+struct SheetPage {
+    #[serde(flatten)]
+    sheet: first_checks::CheckSheet,
+    typed_notes: BTreeMap<String, String>,
+    typed_note: String,
+}
+
+impl SheetPage {
+    fn of(sheet: first_checks::CheckSheet, form: &BTreeMap<String, String>) -> SheetPage {
+        SheetPage {
+            typed_notes: sheet
+                .detail
+                .items
+                .iter()
+                .map(|i| {
+                    let typed = form.get(&format!("item:{}", i.code));
+                    (i.code.clone(), typed.cloned().unwrap_or_default())
+                })
+                .collect(),
+            typed_note: form.get("note").cloned().unwrap_or_default(),
+            sheet,
+        }
+    }
+}
+
 async fn sheet(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -52,9 +80,14 @@ async fn sheet(
     let data = state
         .run(move |conn, env| first_checks::sheet(conn, env, &actor, id))
         .await?;
-    Page::new("street-check", "初审", "/street", data)
-        .flash(flash.into_inner().flash)
-        .render(&state, Some(&viewer))
+    Page::new(
+        "street-check",
+        "初审",
+        "/street",
+        SheetPage::of(data, &BTreeMap::new()),
+    )
+    .flash(flash.into_inner().flash)
+    .render(&state, Some(&viewer))
 }
 
 /// The form: `decision`, `note`, and `item:CODE` for each item's note.
@@ -98,9 +131,14 @@ async fn check(
             let data = state
                 .run(move |conn, env| first_checks::sheet(conn, env, &actor, id))
                 .await?;
-            Page::new("street-check", "初审", "/street", data)
-                .error(message, status)
-                .render(&state, Some(&viewer))
+            Page::new(
+                "street-check",
+                "初审",
+                "/street",
+                SheetPage::of(data, &form),
+            )
+            .error(message, status)
+            .render(&state, Some(&viewer))
         }
     }
 }

@@ -1747,3 +1747,36 @@ async fn a_unit_compares_this_year_with_last_on_a_page() {
     let (b, _) = sign_in(&app, "other").await;
     assert_eq!(b.get(&path).await.status, 403);
 }
+
+#[actix_web::test]
+async fn a_refused_first_check_keeps_the_notes_typed() {
+    let app = TestApp::spawn().await;
+    let upload = upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
+    let submission = upload["submission_id"].as_i64().expect("submission");
+    app.add_street_user("jd", "小营街道");
+    let (b, _) = sign_in(&app, "jd").await;
+    let path = format!("/street/checks/{submission}");
+    let sheet = b.get(&path).await;
+    sheet.assert(200, &["name=\"item:C3\" value=\"\""]);
+    let csrf = sheet.csrf();
+    // A decision no button sends (an old form, a hand-made request).
+    let refused = b
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("decision", "maybe"),
+                ("item:C3", "档案柜数量与台账不符"),
+                ("note", "请补充照片"),
+            ],
+        )
+        .await;
+    refused.assert(
+        400,
+        &[
+            "decision 应为 accept",
+            "name=\"item:C3\" value=\"档案柜数量与台账不符\"",
+            ">请补充照片</textarea>",
+        ],
+    );
+}

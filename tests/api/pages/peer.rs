@@ -84,10 +84,19 @@ async fn groups_are_drawn_and_a_unit_fills_in_its_peer_review_on_the_pages() {
                 ("year", "2012"),
                 ("points:F8", "0.5"),
                 ("reason:F8", ""),
+                ("note", "库房未见温湿度记录"),
             ],
         )
         .await;
-    refused.assert(400, &["须写明理由", "name=\"points:F8\""]);
+    // Refused, and the form keeps what was typed.
+    refused.assert(
+        400,
+        &[
+            "须写明理由",
+            "name=\"points:F8\" value=\"0.5\"",
+            ">库房未见温湿度记录</textarea>",
+        ],
+    );
     let saved = unit
         .post(
             &path,
