@@ -14,6 +14,7 @@ pub mod plausibility;
 pub mod publication;
 pub mod random;
 pub mod rectification;
+pub mod reminders;
 pub mod rescore;
 pub mod sampling;
 pub mod scoring;

@@ -121,6 +121,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/unit-peer-review.hbs"),
     ),
     (
+        "pages/reminders",
+        include_str!("../../report-templates/pages/reminders.hbs"),
+    ),
+    (
         "pages/unit-upload",
         include_str!("../../report-templates/pages/unit-upload.hbs"),
     ),

@@ -32,6 +32,7 @@ pub mod publication;
 pub mod publishing;
 pub mod recording;
 pub mod rectifications;
+pub mod reminders;
 pub mod report_cache;
 mod report_orders;
 pub mod reports;

@@ -34,6 +34,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         street_id -> Nullable<BigInt>,
+        reminders_seen_at -> Nullable<Timestamp>,
     }
 }
 

@@ -11,7 +11,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
     assessments, audit, campaigns, checklists, evidence, flags, peer_reviews, rectifications,
-    reports, rescore, samples, session, submissions, units, users,
+    reminders, reports, rescore, samples, session, submissions, units, users,
 };
 use super::openapi;
 
@@ -97,6 +97,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/units/{code}/notice.{format}").get(reports::unit_notice))
                 .service(at("/units/{code}/comparison").get(reports::comparison))
                 .service(at("/units/{code}/comparison.xlsx").get(reports::comparison_workbook))
+                .service(at("/reminders").get(reminders::list))
+                .service(at("/reminders/seen").post(reminders::seen))
                 .service(at("/audit").get(audit::list))
                 .service(at("/users").get(users::list).post(users::create))
                 .service(at("/users/{id}").patch(users::update))

@@ -203,6 +203,9 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}/comparison", "/api/v1/units/{code_b}/comparison", Body::None, READ_B),
     row("GET", "/api/v1/units/{code}/comparison.xlsx", "/api/v1/units/{code_a}/comparison.xlsx", Body::None, READ_A),
     row("GET", "/api/v1/audit", "/api/v1/audit", Body::None, BUREAU),
+    // Everyone's own reminders.
+    row("GET", "/api/v1/reminders", "/api/v1/reminders", Body::None, SIGNED_IN),
+    row("POST", "/api/v1/reminders/seen", "/api/v1/reminders/seen", Body::None, SIGNED_IN),
     row("GET", "/api/v1/users", "/api/v1/users", Body::None, ADMIN),
     row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"juanzong-2012","role":"leader"}"#), ADMIN),
     row("PATCH", "/api/v1/users/{id}", "/api/v1/users/{user}", Body::Json(r#"{"disabled":false}"#), ADMIN),
@@ -762,6 +765,8 @@ const UNSEEN_WRITES: &[(&str, &str)] = &[
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("DELETE", "/api/v1/users/{id}/sessions"),
+    // Looking at one's reminders changes what nobody else sees.
+    ("POST", "/api/v1/reminders/seen"),
 ];
 
 /// Every writing route of the table, once, by the first caller it allows:

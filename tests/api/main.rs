@@ -22,6 +22,7 @@ mod pages;
 mod peer_reviews;
 mod publication;
 mod rectifications;
+mod reminders;
 mod reports;
 mod rescore;
 mod reviews;

@@ -14,6 +14,7 @@ pub mod notices;
 pub mod peer_reviews;
 pub mod publications;
 pub mod rectifications;
+pub mod reminders;
 pub mod reports;
 pub mod reviews;
 pub mod samples;

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod flags;
 pub mod peer_reviews;
 pub mod rectifications;
+pub mod reminders;
 pub mod reports;
 pub mod rescore;
 pub mod samples;

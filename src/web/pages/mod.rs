@@ -13,6 +13,7 @@ pub mod login;
 mod peer;
 mod preview;
 pub mod publication;
+mod reminders;
 pub mod session;
 pub mod street;
 pub mod unit;
@@ -120,6 +121,8 @@ pub fn home_of(role: Role) -> &'static str {
 struct Frame<'a, T: Serialize> {
     title: &'a str,
     user: Option<UserBar<'a>>,
+    /// The bell: reminders unread (signed in only).
+    bell: Option<usize>,
     nav: Vec<NavLink>,
     csrf: &'a str,
     flash: Option<&'a str>,
@@ -191,6 +194,7 @@ impl<'a, T: Serialize> Page<'a, T> {
                 name: &v.actor.name,
                 role: v.actor.role.label_zh(),
             }),
+            bell: viewer.map(|v| v.unread),
             nav: viewer
                 .map(|v| nav(v.actor.role, self.path))
                 .unwrap_or_default(),
@@ -261,10 +265,11 @@ pub enum Done {
     FirstCheckReturned,
     PeerGroupsFormed,
     PeerReviewSaved,
+    RemindersSeen,
 }
 
 impl Done {
-    pub const ALL: [Done; 29] = [
+    pub const ALL: [Done; 30] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -294,6 +299,7 @@ impl Done {
         Done::FirstCheckReturned,
         Done::PeerGroupsFormed,
         Done::PeerReviewSaved,
+        Done::RemindersSeen,
     ];
 
     pub fn code(self) -> &'static str {
@@ -327,6 +333,7 @@ impl Done {
             Done::FirstCheckReturned => "first-check-returned",
             Done::PeerGroupsFormed => "peer-groups-formed",
             Done::PeerReviewSaved => "peer-review-saved",
+            Done::RemindersSeen => "reminders-seen",
         }
     }
 
@@ -363,6 +370,7 @@ impl Done {
             Done::FirstCheckReturned => "已退回修改，该单位首页会显示初审意见",
             Done::PeerGroupsFormed => "已分好互查组，各单位登录后可在“互查”页看到要查的单位",
             Done::PeerReviewSaved => "互查意见已提交，区档案局可与抽查结果对照",
+            Done::RemindersSeen => "提醒已全部标为已读",
         }
     }
 
@@ -514,6 +522,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     inspect::routes(cfg);
     street::routes(cfg);
     peer::routes(cfg);
+    reminders::routes(cfg);
     admin::routes(cfg);
     checklists::routes(cfg);
     publication::routes(cfg);

@@ -81,6 +81,8 @@ pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
     pub token: String,
+    /// Reminders that arose since the account last looked (the bell).
+    pub unread: usize,
 }
 
 impl Viewer {
@@ -140,14 +142,19 @@ pub async fn viewer_of(req: &HttpRequest) -> Option<Viewer> {
     let token = req.cookie(SESSION_COOKIE)?.value().to_string();
     let state = req.app_data::<web::Data<AppState>>()?.clone();
     let lookup = token.clone();
-    let actor = state
-        .run(move |conn, env| accounts::actor_for_token(conn, &lookup, env.clock))
+    let (actor, unread) = state
+        .run(move |conn, env| {
+            let actor = accounts::actor_for_token(conn, &lookup, env.clock)?;
+            let unread = crate::service::reminders::unread(conn, env, &actor);
+            Ok((actor, unread))
+        })
         .await
         .ok()?;
     Some(Viewer {
         actor,
         csrf: csrf_for(&token),
         token,
+        unread,
     })
 }
 

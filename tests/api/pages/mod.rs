@@ -1780,3 +1780,38 @@ async fn a_refused_first_check_keeps_the_notes_typed() {
         ],
     );
 }
+
+#[actix_web::test]
+async fn the_bell_counts_new_reminders_until_they_are_read() {
+    let app = TestApp::spawn().await;
+    upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
+    app.add_unit_user("xyx", UNIT);
+    let (b, home) = sign_in(&app, "xyx").await;
+    let count = home.by_id("bell");
+    assert!(count.contains("提醒"), "{count}");
+    assert!(
+        home.html.contains("<span class=\"count\">"),
+        "a count on the bell"
+    );
+    let list = b.get("/reminders").await;
+    list.assert(
+        200,
+        &[
+            "年度年检已开启",
+            "新下达",
+            "未读",
+            "href=\"/unit/rectifications\"",
+        ],
+    );
+    let csrf = list.csrf();
+    let read = b.post("/reminders/seen", &[("csrf", &csrf)]).await;
+    read.assert(200, &["提醒已全部标为已读", "上次查看", "新下达"]);
+    assert!(
+        !read.html.contains("<span class=\"count\">"),
+        "no count once read"
+    );
+    assert!(!read.html.contains("· 未读"));
+    // Without the form's token nothing is marked.
+    let refused = b.post("/reminders/seen", &[]).await;
+    assert_eq!(refused.status, 403);
+}

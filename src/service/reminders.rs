@@ -1,0 +1,152 @@
+//! 提醒: an account's reminders, worked out from where its work stands
+//! ([`crate::domain::reminders`]) — a unit's own upload and orders, a street
+//! officer's units' uploads, the district's uploads and the answers waiting
+//! for the bureau — and the bell's count of those that arose since the
+//! account last looked.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::domain::reminders::{self, CampaignFact, Facts, OrderFacts, Reminder};
+use crate::store::{DbConn, queries};
+
+use super::{Actor, Env, Role, ServiceResult};
+
+/// An account's reminders (`GET /api/v1/reminders`).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RemindersView {
+    /// How many arose since the account last looked (the bell's count).
+    pub unread: usize,
+    /// When it last looked, as people read it.
+    pub seen_at: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<ReminderView>,
+}
+
+/// A reminder with where to go about it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReminderView {
+    #[serde(flatten)]
+    pub reminder: Reminder,
+    /// Arose after the account last looked.
+    pub unread: bool,
+    /// The page to act on it.
+    pub link: &'static str,
+}
+
+fn link(role: Role, kind: reminders::Kind) -> &'static str {
+    use reminders::Kind::*;
+    match (role, kind) {
+        (Role::Unit, OrderRaised | OrderDueSoon | OrderOverdue) => "/unit/rectifications",
+        (Role::Unit, _) => "/unit",
+        (Role::Street, _) => "/street",
+        (Role::Admin | Role::Inspector, EvidenceSubmitted | OrderOverdue) => {
+            "/inspect/rectifications"
+        }
+        (Role::Admin | Role::Inspector, _) => "/inspect",
+        (Role::Leader, _) => "/dashboard",
+    }
+}
+
+/// The facts behind the account's reminders.
+fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts> {
+    let local = |at: NaiveDateTime| (at + env.clock.zone.offset()).date();
+    // The units whose uploads and orders the account answers for; None:
+    // the whole roster.
+    let units: Option<Vec<i64>> = match actor.role {
+        Role::Unit => Some(actor.unit_id.into_iter().collect()),
+        Role::Street => Some(
+            actor
+                .street
+                .as_ref()
+                .map(|s| s.units.clone())
+                .unwrap_or_default(),
+        ),
+        Role::Admin | Role::Inspector => None,
+        Role::Leader => Some(Vec::new()),
+    };
+    let roster = match &units {
+        Some(ids) => ids.len() as i64,
+        None => queries::reminders::roster_size(conn)?,
+    };
+    let mut campaigns = Vec::new();
+    for c in queries::campaigns::list(conn)? {
+        let uploaded = queries::reminders::units_uploaded(conn, c.id, units.as_deref())?;
+        let returned_on = match (actor.role, actor.unit_id) {
+            (Role::Unit, Some(unit)) => match queries::submissions::current(conn, unit, c.id)? {
+                Some(s) => queries::first_checks::latest_of(conn, &[s.id])?
+                    .into_iter()
+                    .next()
+                    .filter(|f| f.decision == "returned")
+                    .map(|f| local(f.checked_at)),
+                None => None,
+            },
+            _ => None,
+        };
+        campaigns.push(CampaignFact {
+            year: c.year,
+            opened: local(c.created_at),
+            deadline: c.deadline,
+            closed: c.closed,
+            missing_uploads: (roster - uploaded).max(0) as u32,
+            returned_on,
+        });
+    }
+    let mut orders = OrderFacts::default();
+    if actor.role == Role::Unit {
+        for (raised, due) in
+            queries::reminders::active_orders(conn, units.as_deref().unwrap_or(&[]))?
+        {
+            orders.raised.push(local(raised));
+            orders.due.push(due);
+        }
+    }
+    if actor.role.is_bureau() {
+        orders.submitted = queries::reminders::submitted_orders(conn)?
+            .into_iter()
+            .map(local)
+            .collect();
+    }
+    Ok(Facts {
+        for_unit: actor.role == Role::Unit,
+        campaigns,
+        orders,
+    })
+}
+
+/// The account's reminders today, newest first.
+pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<RemindersView> {
+    let all = reminders::reminders(&facts(conn, env, actor)?, env.clock.today);
+    let seen = match actor.user_id {
+        Some(id) => queries::reminders::seen_at(conn, id)?,
+        None => None,
+    };
+    let seen_day = seen.map(|at| (at + env.clock.zone.offset()).date());
+    let unread = reminders::unread(&all, seen_day);
+    Ok(RemindersView {
+        unread,
+        seen_at: seen.map(|at| env.clock.zone.show(at)),
+        items: all
+            .into_iter()
+            .map(|r| ReminderView {
+                unread: seen_day.is_none_or(|s| r.arose > s),
+                link: link(actor.role, r.kind),
+                reminder: r,
+            })
+            .collect(),
+    })
+}
+
+/// The bell's count; a failure to work it out shows no count rather than
+/// no page.
+pub fn unread(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> usize {
+    list(conn, env, actor).map_or(0, |v| v.unread)
+}
+
+/// The account has looked: the bell counts from today on.
+pub fn mark_seen(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<RemindersView> {
+    if let Some(id) = actor.user_id {
+        queries::reminders::mark_seen(conn, id, env.clock.now)?;
+    }
+    list(conn, env, actor)
+}

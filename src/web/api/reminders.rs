@@ -1,0 +1,37 @@
+//! 提醒: the account's reminders and the bell's count.
+
+use actix_web::web;
+
+use crate::service::reminders::{self, RemindersView};
+use crate::web::auth::Auth;
+use crate::web::error::ErrorBody;
+use crate::web::{ApiError, AppState};
+
+/// The account's reminders today, newest first, and how many arose since
+/// it last looked.
+#[utoipa::path(get, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
+    responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+) -> Result<web::Json<RemindersView>, ApiError> {
+    Ok(web::Json(
+        state
+            .run(move |conn, env| reminders::list(conn, env, &actor))
+            .await?,
+    ))
+}
+
+/// The account has looked: the count starts again from today.
+#[utoipa::path(post, path = "/api/v1/reminders/seen", tag = "reminders", security(("bearer" = [])),
+    responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
+pub async fn seen(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+) -> Result<web::Json<RemindersView>, ApiError> {
+    Ok(web::Json(
+        state
+            .run(move |conn, env| reminders::mark_seen(conn, env, &actor))
+            .await?,
+    ))
+}
