@@ -42,8 +42,9 @@ pub struct OrderFacts {
     pub raised: Vec<NaiveDate>,
     /// Due days of the active (open or returned) orders.
     pub due: Vec<NaiveDate>,
-    /// Days orders were answered and wait for the bureau (for the bureau).
-    pub submitted: Vec<NaiveDate>,
+    /// Orders answered and waiting for the bureau (for the bureau): how
+    /// many, and the day of the newest answer.
+    pub submitted: Option<(u32, NaiveDate)>,
 }
 
 /// Everything reminders are worked out from.
@@ -174,12 +175,14 @@ pub fn reminders(facts: &Facts, today: NaiveDate) -> Vec<Reminder> {
             format!("{} 项整改事项已逾期，请尽快办理", overdue.len()),
         ));
     }
-    if let Some(newest) = o.submitted.iter().max() {
+    if let Some((count, newest)) = o.submitted
+        && count > 0
+    {
         out.push(counted(
             Kind::EvidenceSubmitted,
-            *newest,
-            o.submitted.len(),
-            format!("{} 项整改已提交，等待验收销号", o.submitted.len()),
+            newest,
+            count as usize,
+            format!("{count} 项整改已提交，等待验收销号"),
         ));
     }
     out.sort_by(|a, b| b.arose.cmp(&a.arose).then(a.kind.cmp(&b.kind)));
@@ -304,7 +307,7 @@ mod tests {
                 orders(OrderFacts {
                     raised: vec![day("2013-01-02"), day("2013-01-05"), day("2012-11-01")],
                     due: vec![day("2013-01-13"), day("2013-01-08"), day("2013-03-01")],
-                    submitted: Vec::new(),
+                    submitted: None,
                 }),
                 vec![
                     (Kind::OrderOverdue, "2013-01-09", 1),
@@ -316,7 +319,7 @@ mod tests {
             (
                 "2013-01-10",
                 orders(OrderFacts {
-                    submitted: vec![day("2013-01-03"), day("2013-01-09")],
+                    submitted: Some((2, day("2013-01-09"))),
                     ..OrderFacts::default()
                 }),
                 vec![(Kind::EvidenceSubmitted, "2013-01-09", 2)],

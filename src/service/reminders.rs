@@ -71,7 +71,16 @@ fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts>
     };
     let mut campaigns = Vec::new();
     for c in queries::campaigns::list(conn)? {
-        let uploaded = queries::reminders::units_uploaded(conn, c.id, units.as_deref())?;
+        // Uploads are counted only when a deadline is near enough to tell of
+        // (the bell is worked out on every page).
+        let near = c
+            .deadline
+            .is_some_and(|d| (0..=7).contains(&(d - env.clock.today).num_days()));
+        let uploaded = if near && !c.closed {
+            queries::reminders::units_uploaded(conn, c.id, units.as_deref())?
+        } else {
+            roster
+        };
         let returned_on = match (actor.role, actor.unit_id) {
             (Role::Unit, Some(unit)) => match queries::submissions::current(conn, unit, c.id)? {
                 Some(s) => queries::first_checks::latest_of(conn, &[s.id])?
@@ -102,10 +111,8 @@ fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts>
         }
     }
     if actor.role.is_bureau() {
-        orders.submitted = queries::reminders::submitted_orders(conn)?
-            .into_iter()
-            .map(local)
-            .collect();
+        let (count, newest) = queries::reminders::submitted_orders(conn)?;
+        orders.submitted = newest.map(|at| (count as u32, local(at)));
     }
     Ok(Facts {
         for_unit: actor.role == Role::Unit,

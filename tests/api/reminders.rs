@@ -118,6 +118,24 @@ async fn reminders_follow_the_work_and_the_bell_counts_the_unread() {
             })
             .collect::<Value>()
     );
+    // The unit answers an order: the bureau is told it waits for checking.
+    let (_, orders) = app
+        .get(Some(&unit), "/api/v1/rectifications?year=2012")
+        .await;
+    let order = orders["items"][0]["id"].as_i64().expect("an order");
+    let (status, body) = app
+        .post(
+            Some(&unit),
+            &format!("/api/v1/rectifications/{order}/actions"),
+            json!({"action": "submit", "note": "已整改"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, bureau) = app.get(Some(&inspector), "/api/v1/reminders").await;
+    assert_eq!(
+        text_of(&bureau, "evidence_submitted"),
+        "1 项整改已提交，等待验收销号"
+    );
     let (_, again) = app.get(Some(&late), "/api/v1/reminders").await;
     assert!(
         again["unread"].as_u64().unwrap() > 0,

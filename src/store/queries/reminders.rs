@@ -25,12 +25,16 @@ pub fn active_orders(
     Ok(out)
 }
 
-/// When each order waiting for the bureau (submitted) was last answered.
-pub fn submitted_orders(conn: &mut DbConn) -> StoreResult<Vec<NaiveDateTime>> {
+/// Orders waiting for the bureau (submitted): how many, and when the
+/// newest was answered.
+pub fn submitted_orders(conn: &mut DbConn) -> StoreResult<(i64, Option<NaiveDateTime>)> {
     Ok(rectifications::table
         .filter(rectifications::state.eq("submitted"))
-        .select(rectifications::updated_at)
-        .load(conn)?)
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(rectifications::updated_at),
+        ))
+        .first(conn)?)
 }
 
 /// How many units of the roster (or of `unit_ids`) uploaded in a campaign.
