@@ -535,6 +535,11 @@ pub fn record(
         }
     };
     let campaign = campaign_of_year(conn, year)?;
+    if campaign.closed {
+        return Err(ServiceError::Conflict(format!(
+            "{year} 年度年检已关闭，不再接受互查"
+        )));
+    }
     let code = request.unit.trim();
     let reviewed = queries::units::find_by_code(conn, code)?
         .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?;

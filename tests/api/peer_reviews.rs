@@ -279,6 +279,23 @@ async fn fifty_two_communities_in_nine_groups_review_only_their_assigned_units()
     );
     assert!(difference > 0.0, "the peer was harsher on F8");
 
+    // A closed year takes no more 互查.
+    let admin = app.login("admin").await;
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            Some(&admin),
+            "/api/v1/campaigns/2012",
+            json!({"closed": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post(Some(&peer), REVIEWS, json!({"unit": target}))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("已关闭"), "{body}");
+
     // Units and street officers do not read the figures.
     let (status, _) = app.get(Some(&peer), &format!("{REVIEWS}/figures")).await;
     assert_eq!(status, 403);
