@@ -92,64 +92,68 @@ fn side(detail: &AssessmentDetail, label: String) -> Side {
 /// Items matched by code (in the newer side's order, then the older's
 /// own), facts by key (as each side counted them: a review's correction
 /// over the unit's value).
+/// Each entry of `b` (in its order) with `a`'s of the same key, then what
+/// only `a` has: the pairs a comparison lists.
+fn matched<'a, T>(
+    a: &'a [T],
+    b: &'a [T],
+    key: impl Fn(&T) -> &str,
+) -> Vec<(Option<&'a T>, Option<&'a T>)> {
+    let by_key_a: HashMap<&str, &T> = a.iter().map(|x| (key(x), x)).collect();
+    let keys_b: std::collections::HashSet<&str> = b.iter().map(&key).collect();
+    b.iter()
+        .map(|x| (by_key_a.get(key(x)).copied(), Some(x)))
+        .chain(
+            a.iter()
+                .filter(|x| !keys_b.contains(key(x)))
+                .map(|x| (Some(x), None)),
+        )
+        .collect()
+}
+
 fn rows_of(a: &AssessmentDetail, b: &AssessmentDetail) -> (Vec<ItemRow>, Vec<FactRow>) {
-    let a_items: HashMap<&str, &assessments::ItemDetail> =
-        a.items.iter().map(|i| (i.code.as_str(), i)).collect();
-    let b_codes: std::collections::HashSet<&str> =
-        b.items.iter().map(|i| i.code.as_str()).collect();
-    let mut items = Vec::new();
-    let order = b.items.iter().map(|i| (i.code.as_str(), Some(i))).chain(
-        a.items
-            .iter()
-            .filter(|i| !b_codes.contains(i.code.as_str()))
-            .map(|i| (i.code.as_str(), None)),
-    );
-    for (code, in_b) in order {
-        let in_a = a_items.get(code).copied();
-        let points =
-            |i: Option<&assessments::ItemDetail>| i.and_then(|i| i.applicable.then_some(i.points));
-        let (points_a, points_b) = (points(in_a), points(in_b));
-        let change = match (points_a, points_b) {
-            (Some(x), Some(y)) => Some(crate::domain::Points(y.0 - x.0)),
-            _ => None,
-        };
-        let shown = in_b.or(in_a).expect("an item of one side");
-        items.push(ItemRow {
-            code: code.to_string(),
-            title: shown.title.clone(),
-            max_a: in_a.map(|i| i.max),
-            max_b: in_b.map(|i| i.max),
-            points_a,
-            points_b,
-            notes_a: in_a.map(|i| i.notes.clone()).unwrap_or_default(),
-            notes_b: in_b.map(|i| i.notes.clone()).unwrap_or_default(),
-            change,
-            changed: points_a != points_b
-                || in_a.is_some() != in_b.is_some()
-                || in_a.map(|i| i.applicable) != in_b.map(|i| i.applicable),
-        });
-    }
+    let points =
+        |i: Option<&assessments::ItemDetail>| i.and_then(|i| i.applicable.then_some(i.points));
+    let items = matched(&a.items, &b.items, |i| i.code.as_str())
+        .into_iter()
+        .map(|(in_a, in_b)| {
+            let (points_a, points_b) = (points(in_a), points(in_b));
+            let change = match (points_a, points_b) {
+                (Some(x), Some(y)) => Some(crate::domain::Points(y.0 - x.0)),
+                _ => None,
+            };
+            let shown = in_b.or(in_a).expect("an item of one side");
+            ItemRow {
+                code: shown.code.clone(),
+                title: shown.title.clone(),
+                max_a: in_a.map(|i| i.max),
+                max_b: in_b.map(|i| i.max),
+                points_a,
+                points_b,
+                notes_a: in_a.map(|i| i.notes.clone()).unwrap_or_default(),
+                notes_b: in_b.map(|i| i.notes.clone()).unwrap_or_default(),
+                change,
+                changed: points_a != points_b
+                    || in_a.is_some() != in_b.is_some()
+                    || in_a.map(|i| i.applicable) != in_b.map(|i| i.applicable),
+            }
+        })
+        .collect();
     let value = |d: &assessments::InputDetail| d.reviewed_value.clone().unwrap_or(d.value.clone());
-    let a_facts: HashMap<&str, &assessments::InputDetail> =
-        a.inputs.iter().map(|i| (i.key.as_str(), i)).collect();
-    let b_keys: std::collections::HashSet<&str> = b.inputs.iter().map(|i| i.key.as_str()).collect();
-    let mut facts = Vec::new();
-    for fact in b
-        .inputs
-        .iter()
-        .chain(a.inputs.iter().filter(|i| !b_keys.contains(i.key.as_str())))
-    {
-        let in_a = a_facts.get(fact.key.as_str()).copied();
-        let in_b = b.inputs.iter().find(|i| i.key == fact.key);
-        let (value_a, value_b) = (in_a.map(value), in_b.map(value));
-        facts.push(FactRow {
-            label: fact.label.clone(),
-            unit: fact.unit.clone(),
-            changed: value_a != value_b,
-            value_a,
-            value_b,
-        });
-    }
+    let facts = matched(&a.inputs, &b.inputs, |i| i.key.as_str())
+        .into_iter()
+        .map(|(in_a, in_b)| {
+            let shown = in_b.or(in_a).expect("a fact of one side");
+            let (value_a, value_b) = (in_a.map(value), in_b.map(value));
+            FactRow {
+                label: shown.label.clone(),
+                unit: shown.unit.clone(),
+                changed: value_a != value_b,
+                value_a,
+                value_b,
+            }
+        })
+        .collect();
     (items, facts)
 }
 
