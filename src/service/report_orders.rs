@@ -46,7 +46,15 @@ pub(super) type Roster = HashMap<
 /// roster, without its requirement text (read only where printed, see
 /// `with_requirements`).
 fn order_of_row(
-    (id, unit_id, origin, item, title, state, due): queries::rectifications::ReportOrder,
+    queries::rectifications::ReportOrder {
+        id,
+        unit_id,
+        origin_campaign_id: origin,
+        item_code: item,
+        title,
+        state,
+        due,
+    }: queries::rectifications::ReportOrder,
     roster: &Roster,
     years: &HashMap<i64, i32>,
     today: chrono::NaiveDate,

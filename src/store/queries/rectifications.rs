@@ -221,31 +221,24 @@ pub fn closed_automatically(conn: &mut DbConn, id: i64) -> StoreResult<bool> {
 }
 
 /// What the district report shows of a campaign's orders, oldest first,
-/// without the long texts (requirements, defects, reasons): id, unit,
-/// origin campaign, item, title, state, due.
-pub type ReportOrder = (
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    String,
-    String,
-    chrono::NaiveDate,
-);
+/// without the long texts (requirements, defects, reasons).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = rectifications, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ReportOrder {
+    pub id: i64,
+    pub unit_id: i64,
+    pub origin_campaign_id: i64,
+    pub item_code: Option<String>,
+    pub title: String,
+    pub state: String,
+    pub due: chrono::NaiveDate,
+}
 
 pub fn for_report(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<ReportOrder>> {
     Ok(rectifications::table
         .filter(rectifications::campaign_id.eq(campaign_id))
         .order(rectifications::id.asc())
-        .select((
-            rectifications::id,
-            rectifications::unit_id,
-            rectifications::origin_campaign_id,
-            rectifications::item_code,
-            rectifications::title,
-            rectifications::state,
-            rectifications::due,
-        ))
+        .select(ReportOrder::as_select())
         .load(conn)?)
 }
 

@@ -136,15 +136,7 @@ pub fn overdue_orders(
             units::code.asc(),
             rectifications::id.asc(),
         ))
-        .select((
-            rectifications::id,
-            rectifications::unit_id,
-            rectifications::origin_campaign_id,
-            rectifications::item_code,
-            rectifications::title,
-            rectifications::state,
-            rectifications::due,
-        ))
+        .select(ReportOrder::as_select())
         .into_boxed::<Backend>();
     if let Some(name) = street {
         query = query.filter(streets::name.eq(name.to_string()));
