@@ -10,8 +10,8 @@ use crate::domain::Points;
 use crate::store::queries::peer_reviews::PeerReviewRow;
 use crate::store::{DbConn, queries};
 
-use super::peer_reviews::{GroupUnit, gather, roster, unit_view};
-use super::{Actor, Env, Role, ServiceError, ServiceResult, campaign_of_year};
+use super::peer_reviews::{GroupUnit, gather, reads_figures, roster, unit_view};
+use super::{Actor, Env, ServiceError, ServiceResult, campaign_of_year};
 
 /// One peer's figure for a unit.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -66,13 +66,13 @@ pub fn figures(
     year: i32,
     unit: Option<&str>,
 ) -> ServiceResult<FiguresView> {
-    if !(actor.role.is_bureau() || actor.role == Role::Leader) {
+    if !reads_figures(actor) {
         return Err(ServiceError::Forbidden(
             "互查与抽查的对照仅供档案局和领导查看".into(),
         ));
     }
     let campaign = campaign_of_year(conn, year)?;
-    let data = gather(conn, campaign.id)?;
+    let data = gather(conn, campaign.id, true)?;
     let units = roster(conn)?;
     let only = match unit.map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(

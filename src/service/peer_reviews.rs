@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Points;
 use crate::domain::peer_groups::{self, Assignment, Group, Member};
+use crate::store::models::{CampaignRow, SubmissionRow, UnitRow};
 use crate::store::queries::peer_reviews::{NewGroup, NewPeerReview, PeerReviewRow};
 use crate::store::{DbConn, queries, write};
 
@@ -23,9 +24,6 @@ use super::assessments::unit_infos;
 use super::audit::{self, Entity};
 use super::reviews::{self, InputOverride, ItemOverride};
 use super::{Actor, Env, Role, ServiceError, ServiceResult, campaign_of_year, checklists};
-
-/// Seeds are below 2^53 so that they survive JSON as numbers.
-const MAX_SEED: u64 = 1 << 53;
 
 /// How to form a campaign's groups (`PUT /api/v1/campaigns/{year}/peer-groups`):
 /// `draw` or `groups`, exactly one.
@@ -229,7 +227,7 @@ pub fn form(
         };
         let (seed, groups) = match (&request.draw, &request.groups) {
             (Some(draw), None) => {
-                let seed = seed_of(draw.seed)?;
+                let seed = super::samples::seed_or_random(draw.seed)?;
                 let kind = draw
                     .kind
                     .as_deref()
@@ -307,19 +305,6 @@ pub fn form(
         Ok::<_, ServiceError>(())
     })?;
     plan(conn, env, actor, year)
-}
-
-fn seed_of(asked: Option<u64>) -> ServiceResult<u64> {
-    match asked {
-        Some(s) if s < MAX_SEED => Ok(s),
-        Some(_) => Err(ServiceError::BadRequest("seed 应小于 2^53".into())),
-        None => {
-            let mut bytes = [0u8; 8];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| ServiceError::fault("生成分组随机数失败", e))?;
-            Ok(u64::from_le_bytes(bytes) % MAX_SEED)
-        }
-    }
 }
 
 /// Groups by hand, every unknown or repeated code named at once.
@@ -408,8 +393,19 @@ pub(super) struct Gathered {
     pub(super) spot: HashMap<i64, (i64, Points)>,
 }
 
-pub(super) fn gather(conn: &mut DbConn, campaign_id: i64) -> ServiceResult<Gathered> {
-    let current = queries::assessments::current(conn, campaign_id, None)?;
+/// `with_results`: also each unit's current upload and spot check, which
+/// only the figures and the groups' stray need (the bureau's and leaders'
+/// views); a unit's or a street's view of its groups reads none.
+pub(super) fn gather(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    with_results: bool,
+) -> ServiceResult<Gathered> {
+    let current = if with_results {
+        queries::assessments::current(conn, campaign_id, None)?
+    } else {
+        Vec::new()
+    };
     let current_submission: HashMap<i64, i64> = current
         .iter()
         .map(|a| (a.unit_id, a.submission_id))
@@ -427,7 +423,7 @@ pub(super) fn gather(conn: &mut DbConn, campaign_id: i64) -> ServiceResult<Gathe
         plan: queries::peer_reviews::plan(conn, campaign_id)?,
         members: queries::peer_reviews::members(conn, campaign_id)?,
         assignments: queries::peer_reviews::assignments(conn, campaign_id)?,
-        latest: queries::peer_reviews::latest(conn, campaign_id)?,
+        latest: queries::peer_reviews::latest(conn, campaign_id, None)?,
         current_submission,
         spot,
     })
@@ -447,7 +443,8 @@ fn sees_group(actor: &Actor, units: &[i64]) -> bool {
 /// A campaign's groups as `actor` may see them.
 pub fn plan(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32) -> ServiceResult<PlanView> {
     let campaign = campaign_of_year(conn, year)?;
-    let data = gather(conn, campaign.id)?;
+    let bureau = reads_figures(actor);
+    let data = gather(conn, campaign.id, bureau)?;
     let units = roster(conn)?;
     let mut by_group: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
     for (number, unit) in &data.members {
@@ -458,7 +455,6 @@ pub fn plan(conn: &mut DbConn, env: Env<'_>, actor: &Actor, year: i32) -> Servic
         .iter()
         .map(|r| ((r.reviewer_unit_id, r.reviewed_unit_id), r))
         .collect();
-    let bureau = actor.role.is_bureau() || actor.role == Role::Leader;
     let groups = by_group
         .into_iter()
         .filter(|(_, members)| sees_group(actor, members))
@@ -518,6 +514,45 @@ fn stray_view(pairs: &[(Points, Points)]) -> StrayView {
     }
 }
 
+/// Whether the account reads the district's 互查 figures: the bureau and
+/// leaders.
+pub(super) fn reads_figures(actor: &Actor) -> bool {
+    actor.role.is_bureau() || actor.role == Role::Leader
+}
+
+/// The unit a unit account reviews for; no other account records a 互查.
+fn reviewer_of(actor: &Actor) -> ServiceResult<i64> {
+    match (actor.role, actor.unit_id) {
+        (Role::Unit, Some(unit)) => Ok(unit),
+        _ => Err(ServiceError::Forbidden("互查由被分配的单位账号填写".into())),
+    }
+}
+
+/// The unit `code` names and its current upload, when `reviewer` was
+/// assigned to review it in `campaign`.
+fn assigned_upload(
+    conn: &mut DbConn,
+    campaign: &CampaignRow,
+    reviewer: i64,
+    code: &str,
+) -> ServiceResult<(UnitRow, SubmissionRow)> {
+    let code = code.trim();
+    let reviewed = queries::units::find_by_code(conn, code)?
+        .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?;
+    let year = campaign.year;
+    if !queries::peer_reviews::is_assigned(conn, campaign.id, reviewer, reviewed.id)? {
+        return Err(ServiceError::Forbidden(format!(
+            "本单位在 {year} 年度没有被分配互查“{}”",
+            reviewed.name
+        )));
+    }
+    let submission =
+        queries::submissions::current(conn, reviewed.id, campaign.id)?.ok_or_else(|| {
+            ServiceError::Conflict(format!("“{}”尚未上传 {year} 年度自查表", reviewed.name))
+        })?;
+    Ok((reviewed, submission))
+}
+
 /// Records a peer's 互查 of an assigned unit's current upload: the unit's
 /// own answers with the peer's changes, scored as the bureau would score
 /// them, kept beside (never instead of) the unit's result.
@@ -528,32 +563,15 @@ pub fn record(
     year: i32,
     request: &PeerReviewRequest,
 ) -> ServiceResult<PeerReviewView> {
-    let reviewer = match (actor.role, actor.unit_id) {
-        (Role::Unit, Some(unit)) => unit,
-        _ => {
-            return Err(ServiceError::Forbidden("互查由被分配的单位账号填写".into()));
-        }
-    };
+    let reviewer = reviewer_of(actor)?;
     let campaign = campaign_of_year(conn, year)?;
     if campaign.closed {
         return Err(ServiceError::Conflict(format!(
             "{year} 年度年检已关闭，不再接受互查"
         )));
     }
-    let code = request.unit.trim();
-    let reviewed = queries::units::find_by_code(conn, code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?;
-    let id = write(conn, |conn| {
-        if !queries::peer_reviews::is_assigned(conn, campaign.id, reviewer, reviewed.id)? {
-            return Err(ServiceError::Forbidden(format!(
-                "本单位在 {year} 年度没有被分配互查“{}”",
-                reviewed.name
-            )));
-        }
-        let submission = queries::submissions::current(conn, reviewed.id, campaign.id)?
-            .ok_or_else(|| {
-                ServiceError::Conflict(format!("“{}”尚未上传 {year} 年度自查表", reviewed.name))
-            })?;
+    let (id, reviewed_id) = write(conn, |conn| {
+        let (reviewed, submission) = assigned_upload(conn, &campaign, reviewer, &request.unit)?;
         let checklist = checklists::get(conn, env.catalog, &submission.checklist_reference)?;
         let overrides = reviews::checked_overrides(&checklist, &request.items, &request.inputs)?;
         let mut answers = reviews::stored_answers(conn, &checklist, submission.id, &reviewed.kind)?;
@@ -605,21 +623,22 @@ pub fn record(
                 overrides.len()
             ),
         )?;
-        Ok::<_, ServiceError>(id)
+        Ok::<_, ServiceError>((id, reviewed.id))
     })?;
-    review_view(conn, env, campaign.id, id)
+    // The pair's newest review: the one just recorded.
+    let row = queries::peer_reviews::latest(conn, campaign.id, Some((reviewer, reviewed_id)))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::NotFound(format!("互查记录 {id} 不存在")))?;
+    review_view(conn, env, row)
 }
 
 fn review_view(
     conn: &mut DbConn,
     env: Env<'_>,
-    campaign_id: i64,
-    id: i64,
+    row: PeerReviewRow,
 ) -> ServiceResult<PeerReviewView> {
-    let row = queries::peer_reviews::latest(conn, campaign_id)?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ServiceError::NotFound(format!("互查记录 {id} 不存在")))?;
+    let id = row.id;
     let units = roster(conn)?;
     let own: HashMap<String, Points> =
         match queries::assessments::first_ids(conn, &[row.submission_id])?.first() {
@@ -665,8 +684,8 @@ pub struct Assigned {
 
 /// The year asked, else the newest campaign's.
 fn year_or_newest(conn: &mut DbConn, year: Option<i32>) -> ServiceResult<(Option<i32>, Vec<i32>)> {
-    let mut years = super::campaigns::years(conn)?;
-    years.sort_unstable_by(|a, b| b.cmp(a));
+    // Newest first, as campaigns::years lists them.
+    let years = super::campaigns::years(conn)?;
     Ok((year.or_else(|| years.first().copied()), years))
 }
 
@@ -732,24 +751,9 @@ pub fn sheet(
     year: i32,
     code: &str,
 ) -> ServiceResult<PeerSheet> {
-    let reviewer = match (actor.role, actor.unit_id) {
-        (Role::Unit, Some(unit)) => unit,
-        _ => return Err(ServiceError::Forbidden("互查由被分配的单位账号填写".into())),
-    };
+    let reviewer = reviewer_of(actor)?;
     let campaign = campaign_of_year(conn, year)?;
-    let code = code.trim();
-    let reviewed = queries::units::find_by_code(conn, code)?
-        .ok_or_else(|| ServiceError::NotFound(format!("单位“{code}”不存在")))?;
-    if !queries::peer_reviews::is_assigned(conn, campaign.id, reviewer, reviewed.id)? {
-        return Err(ServiceError::Forbidden(format!(
-            "本单位在 {year} 年度没有被分配互查“{}”",
-            reviewed.name
-        )));
-    }
-    let submission =
-        queries::submissions::current(conn, reviewed.id, campaign.id)?.ok_or_else(|| {
-            ServiceError::Conflict(format!("“{}”尚未上传 {year} 年度自查表", reviewed.name))
-        })?;
+    let (reviewed, submission) = assigned_upload(conn, &campaign, reviewer, code)?;
     let own = queries::assessments::first_ids(conn, &[submission.id])?
         .first()
         .map(|(_, a)| *a)
@@ -763,14 +767,14 @@ pub fn sheet(
         ..actor.clone()
     };
     let detail = super::assessments::detail(conn, env, &reader, own)?;
-    let last = queries::peer_reviews::latest(conn, campaign.id)?
-        .into_iter()
-        .find(|r| r.reviewer_unit_id == reviewer && r.reviewed_unit_id == reviewed.id)
-        .map(|r| r.id);
-    let last = match last {
-        Some(id) => Some(review_view(conn, env, campaign.id, id)?),
-        None => None,
-    };
+    let last =
+        match queries::peer_reviews::latest(conn, campaign.id, Some((reviewer, reviewed.id)))?
+            .into_iter()
+            .next()
+        {
+            Some(row) => Some(review_view(conn, env, row)?),
+            None => None,
+        };
     Ok(PeerSheet {
         year,
         unit: GroupUnit {

@@ -75,6 +75,22 @@ fn candidates(conn: &mut DbConn, year: i32) -> ServiceResult<Vec<Candidate>> {
         .collect())
 }
 
+/// The seed asked for, or a random one, below 2^53 so that it survives JSON
+/// as a number: the seed of a draw (a sample, 互查 groups) is stored, and
+/// the same seed draws the same again.
+pub(super) fn seed_or_random(asked: Option<u64>) -> ServiceResult<u64> {
+    const MAX_SEED: u64 = 1 << 53;
+    match asked {
+        Some(s) if s < MAX_SEED => Ok(s),
+        Some(_) => Err(ServiceError::BadRequest("seed 应小于 2^53".into())),
+        None => {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).map_err(|e| ServiceError::fault("生成随机种子失败", e))?;
+            Ok(u64::from_le_bytes(bytes) % MAX_SEED)
+        }
+    }
+}
+
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
@@ -91,17 +107,7 @@ pub fn create(
             ));
         }
     };
-    const MAX_SEED: u64 = 1 << 53;
-    let seed = match request.seed {
-        Some(s) if s < MAX_SEED => s,
-        Some(_) => return Err(ServiceError::BadRequest("seed 应小于 2^53".into())),
-        None => {
-            let mut bytes = [0u8; 8];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| ServiceError::fault("生成抽样随机数失败", e))?;
-            u64::from_le_bytes(bytes) % MAX_SEED
-        }
-    };
+    let seed = seed_or_random(request.seed)?;
     let id = write(conn, |conn| {
         let pool = candidates(conn, request.year)?;
         let drawn = draw(&pool, size, seed);

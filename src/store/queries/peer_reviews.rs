@@ -9,7 +9,7 @@ use crate::store::schema::{
     peer_review_items, peer_reviews, review_assignments, review_group_members, review_groups,
     review_plans, users,
 };
-use crate::store::{DbConn, StoreResult};
+use crate::store::{Backend, DbConn, StoreResult};
 
 /// Rows per multi-row INSERT: far below SQLite's bound-parameter limit.
 const CHUNK: usize = 500;
@@ -249,11 +249,23 @@ pub fn any(conn: &mut DbConn, campaign_id: i64) -> StoreResult<bool> {
 }
 
 /// The newest peer review of each (reviewer, reviewed) pair of a campaign,
-/// ordered by reviewed unit, then reviewer.
-pub fn latest(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<PeerReviewRow>> {
-    let rows: Vec<PeerReviewRow> = peer_reviews::table
+/// ordered by reviewed unit, then reviewer; of one pair only when `pair`
+/// names it.
+pub fn latest(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    pair: Option<(i64, i64)>,
+) -> StoreResult<Vec<PeerReviewRow>> {
+    let mut query = peer_reviews::table
         .left_join(users::table.on(users::id.nullable().eq(peer_reviews::user_id)))
         .filter(peer_reviews::campaign_id.eq(campaign_id))
+        .into_boxed::<Backend>();
+    if let Some((reviewer, reviewed)) = pair {
+        query = query
+            .filter(peer_reviews::reviewer_unit_id.eq(reviewer))
+            .filter(peer_reviews::reviewed_unit_id.eq(reviewed));
+    }
+    let rows: Vec<PeerReviewRow> = query
         .order((
             peer_reviews::reviewed_unit_id.asc(),
             peer_reviews::reviewer_unit_id.asc(),
