@@ -64,6 +64,11 @@ impl Zone {
         self.0
     }
 
+    /// The bureau's date of a UTC moment.
+    pub fn date_of(self, utc: NaiveDateTime) -> chrono::NaiveDate {
+        utc.and_utc().with_timezone(&self.0).date_naive()
+    }
+
     /// A UTC moment as people read it: 2026年12月6日 10:47.
     pub fn show(self, utc: NaiveDateTime) -> String {
         let local = utc.and_utc().with_timezone(&self.0);
@@ -83,6 +88,25 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_falls_on_the_bureaus_date() {
+        let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").unwrap();
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let shanghai = Zone::parse("+08:00").unwrap();
+        // (UTC moment, zone, local date)
+        for (utc, zone, date) in [
+            ("2026-12-06T15:59", shanghai, "2026-12-06"),
+            ("2026-12-06T16:00", shanghai, "2026-12-07"),
+            (
+                "2026-12-06T23:00",
+                Zone::parse("UTC").unwrap(),
+                "2026-12-06",
+            ),
+        ] {
+            assert_eq!(zone.date_of(at(utc)), day(date), "{utc}");
+        }
+    }
 
     #[test]
     fn zones_are_read_from_names_and_offsets() {

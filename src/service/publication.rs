@@ -19,10 +19,7 @@ use super::{Actor, Clock, Env, ServiceError, ServiceResult};
 
 /// The bureau's date of a moment: YYYY-MM-DD.
 pub(super) fn local_date(clock: Clock, at: chrono::NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&clock.zone.offset())
-        .format("%Y-%m-%d")
-        .to_string()
+    clock.zone.date_of(at).format("%Y-%m-%d").to_string()
 }
 
 /// Where a stored assessment stands.

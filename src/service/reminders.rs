@@ -50,7 +50,7 @@ fn link(role: Role, kind: reminders::Kind) -> &'static str {
 
 /// The facts behind the account's reminders.
 fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts> {
-    let local = |at: NaiveDateTime| (at + env.clock.zone.offset()).date();
+    let local = |at: NaiveDateTime| env.clock.zone.date_of(at);
     // The units whose uploads and orders the account answers for; None:
     // the whole roster.
     let units: Option<Vec<i64>> = match actor.role {
@@ -81,15 +81,18 @@ fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts>
         } else {
             roster
         };
+        // A closed campaign's reminders are not told (domain::reminders).
         let returned_on = match (actor.role, actor.unit_id) {
-            (Role::Unit, Some(unit)) => match queries::submissions::current(conn, unit, c.id)? {
-                Some(s) => queries::first_checks::latest_of(conn, &[s.id])?
-                    .into_iter()
-                    .next()
-                    .filter(|f| f.decision == "returned")
-                    .map(|f| local(f.checked_at)),
-                None => None,
-            },
+            (Role::Unit, Some(unit)) if !c.closed => {
+                match queries::submissions::current(conn, unit, c.id)? {
+                    Some(s) => queries::first_checks::latest_of(conn, &[s.id])?
+                        .into_iter()
+                        .next()
+                        .filter(|f| f.decision == "returned")
+                        .map(|f| local(f.checked_at)),
+                    None => None,
+                }
+            }
             _ => None,
         };
         campaigns.push(CampaignFact {
@@ -128,7 +131,7 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Rem
         Some(id) => queries::reminders::seen_at(conn, id)?,
         None => None,
     };
-    let seen_day = seen.map(|at| (at + env.clock.zone.offset()).date());
+    let seen_day = seen.map(|at| env.clock.zone.date_of(at));
     let unread = reminders::unread(&all, seen_day);
     Ok(RemindersView {
         unread,
