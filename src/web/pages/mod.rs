@@ -505,6 +505,23 @@ impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for PageQuery<T> {
 }
 
 /// A role check for pages.
+/// What a form sent as `{prefix}{code}` for each item of an item-by-item
+/// form, every item present (empty where nothing was typed), so a refused
+/// form can be shown again as it was left.
+pub(super) fn typed_by_item(
+    items: &[crate::service::assessments::ItemDetail],
+    form: &std::collections::BTreeMap<String, String>,
+    prefix: &str,
+) -> std::collections::BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|i| {
+            let typed = form.get(&format!("{prefix}{}", i.code));
+            (i.code.clone(), typed.cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
 pub fn require(actor: &Actor, allowed: &[Role]) -> Result<(), PageError> {
     if allowed.contains(&actor.role) {
         Ok(())

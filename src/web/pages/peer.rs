@@ -15,7 +15,7 @@ use crate::service::reviews::ItemOverride;
 use crate::web::AppState;
 
 use super::inspect::{bureau, number, shown};
-use super::{Done, Page, PageError, Viewer, require, see_other};
+use super::{Done, Page, PageError, Viewer, require, see_other, typed_by_item};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/inspect/peer", web::get().to(desk))
@@ -205,20 +205,9 @@ struct SheetPage {
 
 impl SheetPage {
     fn of(sheet: peer_reviews::PeerSheet, form: &BTreeMap<String, String>) -> SheetPage {
-        let typed = |prefix: &str| -> BTreeMap<String, String> {
-            sheet
-                .detail
-                .items
-                .iter()
-                .map(|i| {
-                    let key = format!("{prefix}{}", i.code);
-                    (i.code.clone(), form.get(&key).cloned().unwrap_or_default())
-                })
-                .collect()
-        };
         SheetPage {
-            typed_points: typed("points:"),
-            typed_reasons: typed("reason:"),
+            typed_points: typed_by_item(&sheet.detail.items, form, "points:"),
+            typed_reasons: typed_by_item(&sheet.detail.items, form, "reason:"),
             typed_note: form.get("note").cloned().unwrap_or_default(),
             sheet,
         }

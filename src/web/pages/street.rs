@@ -12,7 +12,7 @@ use crate::service::street_desk;
 use crate::web::AppState;
 
 use super::inspect::shown;
-use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
+use super::{Done, Flash, Page, PageError, Viewer, require, see_other, typed_by_item};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/street", web::get().to(desk))
@@ -54,15 +54,7 @@ struct SheetPage {
 impl SheetPage {
     fn of(sheet: first_checks::CheckSheet, form: &BTreeMap<String, String>) -> SheetPage {
         SheetPage {
-            typed_notes: sheet
-                .detail
-                .items
-                .iter()
-                .map(|i| {
-                    let typed = form.get(&format!("item:{}", i.code));
-                    (i.code.clone(), typed.cloned().unwrap_or_default())
-                })
-                .collect(),
+            typed_notes: typed_by_item(&sheet.detail.items, form, "item:"),
             typed_note: form.get("note").cloned().unwrap_or_default(),
             sheet,
         }
