@@ -9,15 +9,7 @@ const CODE: &str = "330102301";
 
 async fn street_with_upload() -> (TestApp, String, String, i64) {
     let app = TestApp::spawn().await;
-    let inspector = app.login("inspector").await;
-    let (status, body) = app
-        .upload(
-            &inspector,
-            "小营巷社区.xlsx",
-            app.workbook(&Book::default()),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let (inspector, body) = app.inspector_uploads_default().await;
     app.add_unit_user("unit", CODE);
     app.add_street_user("officer", "小营街道");
     let officer = app.login("officer").await;

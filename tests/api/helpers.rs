@@ -301,6 +301,21 @@ impl TestApp {
             .await
     }
 
+    /// 小营巷社区's workbook (the default book) uploaded by the inspector,
+    /// which opens 2012: the inspector's token and the upload's answer.
+    pub async fn inspector_uploads_default(&self) -> (String, Value) {
+        let inspector = self.login("inspector").await;
+        let (status, body) = self
+            .upload(
+                &inspector,
+                "小营巷社区.xlsx",
+                self.workbook(&Book::default()),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (inspector, body)
+    }
+
     pub async fn get(&self, token: Option<&str>, path: &str) -> (u16, Value) {
         let mut request = self.client.get(self.url(path));
         if let Some(t) = token {

@@ -38,15 +38,7 @@ fn pairs(plan: &Value) -> Vec<(String, String)> {
 /// 52 communities on six streets, as in the demo's district: 小营巷社区's
 /// upload opens 2012, the roster adds the other 51.
 async fn district(app: &TestApp) -> String {
-    let inspector = app.login("inspector").await;
-    let (status, body) = app
-        .upload(
-            &inspector,
-            "小营巷社区.xlsx",
-            app.workbook(&Book::default()),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let (inspector, _) = app.inspector_uploads_default().await;
     let streets = [
         "小营街道",
         "湖滨街道",

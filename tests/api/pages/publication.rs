@@ -8,15 +8,7 @@ use crate::helpers::{Book, TestApp};
 #[actix_web::test]
 async fn an_admin_publishes_a_year_from_its_page() {
     let app = TestApp::spawn().await;
-    let inspector = app.login("inspector").await;
-    let (status, body) = app
-        .upload(
-            &inspector,
-            "小营巷社区.xlsx",
-            app.workbook(&Book::default()),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let (inspector, _) = app.inspector_uploads_default().await;
 
     let (b, _) = sign_in(&app, "admin").await;
     let campaigns = b.get("/admin/campaigns").await;
