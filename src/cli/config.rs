@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+use chrono::NaiveTime;
+
 use crate::domain::local_time::Zone;
+use crate::service::digests::{Security, Smtp};
 
 /// The file read when neither `--config` nor NIANJIAN_CONFIG names one.
 pub const DEFAULT_FILE: &str = "nianjian.toml";
@@ -102,7 +105,20 @@ macro_rules! numbers {
         }
     )*};
 }
-numbers!(usize, u64, i64);
+numbers!(usize, u64, i64, u16);
+
+impl FromText for NaiveTime {
+    fn from_text(text: &str) -> Result<Self, String> {
+        NaiveTime::parse_from_str(text.trim(), "%H:%M")
+            .map_err(|_| format!("“{text}”应为一天中的时刻，如 \"08:00\""))
+    }
+}
+
+impl FromText for Security {
+    fn from_text(text: &str) -> Result<Self, String> {
+        Security::parse(text)
+    }
+}
 
 impl FromText for Zone {
     fn from_text(text: &str) -> Result<Self, String> {
@@ -219,6 +235,15 @@ layer! {
     metrics: bool = "http.metrics",
     tls_cert: PathBuf = "http.tls_cert",
     tls_key: PathBuf = "http.tls_key",
+    digest_at: NaiveTime = "notify.digest_at",
+    site_url: String = "notify.site_url",
+    webhook: String = "notify.webhook",
+    smtp_host: String = "notify.smtp_host",
+    smtp_port: u16 = "notify.smtp_port",
+    smtp_security: Security = "notify.smtp_security",
+    smtp_username: String = "notify.smtp_username",
+    smtp_password: String = "notify.smtp_password",
+    smtp_from: String = "notify.smtp_from",
 }
 
 /// `limits.max_upload_mb` → `NIANJIAN_LIMITS_MAX_UPLOAD_MB`.
@@ -249,6 +274,8 @@ struct File {
     log: LogSection,
     #[serde(default)]
     http: HttpSection,
+    #[serde(default)]
+    notify: NotifySection,
 }
 
 #[derive(Deserialize, Default)]
@@ -297,6 +324,22 @@ struct HttpSection {
     tls_key: Option<PathBuf>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NotifySection {
+    #[serde(default, deserialize_with = "written")]
+    digest_at: Option<NaiveTime>,
+    site_url: Option<String>,
+    webhook: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    #[serde(default, deserialize_with = "written")]
+    smtp_security: Option<Security>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
+}
+
 /// The settings of a configuration file's text; `path` names it in errors
 /// and is where relative paths start.
 pub fn parse_file(path: &Path, text: &str) -> Result<Layer, String> {
@@ -333,6 +376,15 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Layer, String> {
         metrics: file.http.metrics,
         tls_cert: here(file.http.tls_cert),
         tls_key: here(file.http.tls_key),
+        digest_at: file.notify.digest_at,
+        site_url: file.notify.site_url,
+        webhook: file.notify.webhook,
+        smtp_host: file.notify.smtp_host,
+        smtp_port: file.notify.smtp_port,
+        smtp_security: file.notify.smtp_security,
+        smtp_username: file.notify.smtp_username,
+        smtp_password: file.notify.smtp_password,
+        smtp_from: file.notify.smtp_from,
     })
 }
 
@@ -468,12 +520,69 @@ pub struct ServeConfig {
     pub trusted_proxy: bool,
     pub metrics: bool,
     pub tls: Option<Tls>,
+    pub notify: Notify,
+}
+
+/// The daily digest's settings (`[notify]`): nothing is sent without a
+/// mail server or a webhook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notify {
+    pub smtp: Option<Smtp>,
+    pub webhook: Option<String>,
+    pub digest_at: NaiveTime,
+    pub site: Option<String>,
+}
+
+impl Layer {
+    /// The mail server, when one is configured; its host and sender come
+    /// together.
+    fn smtp(&mut self) -> Result<Option<Smtp>, String> {
+        let host = self.smtp_host.take().filter(|v| !v.trim().is_empty());
+        let from = self.smtp_from.take().filter(|v| !v.trim().is_empty());
+        let (host, from) = match (host, from) {
+            (Some(host), Some(from)) => (host, from),
+            (None, None) => return Ok(None),
+            _ => return Err("notify.smtp_host 与 notify.smtp_from 须一同给出".into()),
+        };
+        if !crate::service::digests::is_sender(&from) {
+            return Err(format!("notify.smtp_from “{from}”不是有效的发件地址"));
+        }
+        Ok(Some(Smtp {
+            host: host.trim().to_string(),
+            port: self.smtp_port.take(),
+            security: self.smtp_security.take().unwrap_or_default(),
+            username: self.smtp_username.take(),
+            password: self.smtp_password.take(),
+            from,
+        }))
+    }
+
+    fn notify(&mut self) -> Result<Notify, String> {
+        let webhook = self.webhook.take().filter(|w| !w.trim().is_empty());
+        if let Some(url) = &webhook
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!(
+                "notify.webhook “{url}”应以 https:// 或 http:// 开头"
+            ));
+        }
+        Ok(Notify {
+            smtp: self.smtp()?,
+            webhook,
+            digest_at: self
+                .digest_at
+                .take()
+                .unwrap_or(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default()),
+            site: self.site_url.take().filter(|s| !s.trim().is_empty()),
+        })
+    }
 }
 
 impl Layer {
     /// The merged settings with the defaults filled in; refuses values
     /// that cannot work together or at all.
-    pub fn finish(self) -> Result<ServeConfig, String> {
+    pub fn finish(mut self) -> Result<ServeConfig, String> {
+        let notify = self.notify()?;
         let positive = |value: Option<usize>, key: &str, default: usize| match value {
             Some(0) => Err(format!("{key} 至少为 1")),
             v => Ok(v.unwrap_or(default)),
@@ -529,6 +638,7 @@ impl Layer {
             trusted_proxy: self.trusted_proxy.unwrap_or(false),
             metrics: self.metrics.unwrap_or(true),
             tls,
+            notify,
         })
     }
 }
@@ -612,7 +722,7 @@ mod tests {
         );
         assert_eq!(env_name("bureau.name"), "NIANJIAN_BUREAU_NAME");
         assert_eq!(env_name("database"), "NIANJIAN_DATABASE");
-        assert_eq!(KEYS.len(), 24);
+        assert_eq!(KEYS.len(), 33);
         let from_file = file(
             "[bureau]\nname = \"甲区档案局\"\nphone = \"0571-1\"\n[limits]\nmax_upload_mb = 5\nmax_bulk_mb = 50\n",
         )
@@ -636,6 +746,63 @@ mod tests {
         );
     }
 
+    /// ([notify] in the file, the mail server read or the error's words).
+    #[test]
+    fn the_digest_settings_come_together_or_are_refused() {
+        type Row<'a> = (
+            &'a str,
+            Result<Option<(&'a str, Option<u16>, Security)>, &'a str>,
+        );
+        let table: &[Row<'_>] = &[
+            ("", Ok(None)),
+            (
+                "smtp_host = \"smtp.example.gov.cn\"\nsmtp_from = \"年检系统 <nj@example.gov.cn>\"",
+                Ok(Some(("smtp.example.gov.cn", None, Security::Tls))),
+            ),
+            (
+                "smtp_host = \"relay\"\nsmtp_from = \"nj@example.gov.cn\"\nsmtp_port = 2525\nsmtp_security = \"none\"",
+                Ok(Some(("relay", Some(2525), Security::None))),
+            ),
+            ("smtp_host = \"relay\"", Err("须一同给出")),
+            ("smtp_from = \"nj@example.gov.cn\"", Err("须一同给出")),
+            (
+                "smtp_host = \"relay\"\nsmtp_from = \"nobody\"",
+                Err("不是有效的发件地址"),
+            ),
+            ("smtp_security = \"plain\"", Err("不是加密方式")),
+            ("digest_at = \"8 点\"", Err("一天中的时刻")),
+            ("webhook = \"oapi.dingtalk.com/robot\"", Err("https://")),
+        ];
+        for (text, want) in table {
+            let got = file(&format!("[notify]\n{text}\n"))
+                .and_then(Layer::finish)
+                .map(|c| c.notify.smtp.map(|s| (s.host, s.port, s.security)));
+            match (got, want) {
+                (Ok(got), Ok(want)) => {
+                    assert_eq!(got, want.map(|(h, p, s)| (h.to_string(), p, s)), "{text}")
+                }
+                (Err(e), Err(words)) => assert!(e.contains(words), "{text}: {e}"),
+                (got, want) => panic!("{text}: {got:?}, wanted {want:?}"),
+            }
+        }
+        let config = file("[notify]\ndigest_at = \"07:30\"\nwebhook = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\"\n")
+            .and_then(Layer::finish)
+            .expect("notify");
+        assert_eq!(
+            config.notify.digest_at,
+            NaiveTime::from_hms_opt(7, 30, 0).unwrap()
+        );
+        assert!(config.notify.webhook.is_some() && config.notify.smtp.is_none());
+        // The password from the environment, the rest from the file.
+        let env = env(&[("NIANJIAN_NOTIFY_SMTP_PASSWORD", "授权码")]);
+        let text = "[notify]\nsmtp_host = \"h\"\nsmtp_from = \"nj@example.gov.cn\"\n";
+        let config = resolve(Layer::default(), env, file(text).unwrap()).expect("resolve");
+        assert_eq!(
+            config.notify.smtp.unwrap().password.as_deref(),
+            Some("授权码")
+        );
+    }
+
     #[test]
     fn the_defaults_are_those_of_the_command_line() {
         let config = Layer::default().finish().expect("defaults");
@@ -648,6 +815,16 @@ mod tests {
         assert_eq!(config.log_level, "info");
         assert!(!config.secure_cookies && !config.trusted_proxy && config.metrics);
         assert_eq!(config.tls, None);
+        assert_eq!(
+            config.notify,
+            Notify {
+                smtp: None,
+                webhook: None,
+                digest_at: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                site: None,
+            },
+            "nothing is sent unless configured"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::domain::local_time::Zone;
 use crate::ingest::checklists::Catalog;
 use crate::ingest::workbook::Limits;
 use crate::service::{self, Actor, Clock, Env, Role, ServiceError};
@@ -111,6 +112,7 @@ pub fn serve(config: &ServeConfig, demo: bool) -> Result<ExitCode, CliError> {
         metrics: config.metrics,
         ..Settings::default()
     };
+    start_digests(&db, &config.notify, &settings.bureau.name, config.zone);
     let state = AppState::new(db, catalog, settings)
         .map_err(|e| CliError::Invalid(format!("报表模板有误：{e}")))?;
     let address = listener
@@ -146,6 +148,39 @@ pub fn serve(config: &ServeConfig, demo: bool) -> Result<ExitCode, CliError> {
         })
         .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the daily digest beside the service when a mail server or a
+/// webhook is configured: a round every minute on its own thread, so that a
+/// slow or down receiver never holds up a request.
+fn start_digests(db: &Db, notify: &super::config::Notify, bureau: &str, zone: Zone) {
+    let outbound = service::digests::Outbound {
+        smtp: notify.smtp.clone(),
+        webhook: notify.webhook.clone(),
+        digest_at: notify.digest_at,
+        site: notify.site.clone(),
+        bureau: bureau.to_string(),
+    };
+    if !outbound.is_on() {
+        return;
+    }
+    let db = db.clone();
+    std::thread::spawn(move || {
+        loop {
+            let clock = Clock::at_in(chrono::Utc::now(), zone);
+            match service::digests::tick(&db, &outbound, clock) {
+                Ok(t) if t == service::digests::Tick::default() => {}
+                Ok(t) => tracing::info!(
+                    composed = t.composed,
+                    sent = t.sent,
+                    failed = t.failed,
+                    "提醒摘要"
+                ),
+                Err(e) => tracing::warn!(error = %e, "提醒摘要本轮未能完成"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
+    });
 }
 
 /// A service for real use must not open with the demonstration's
@@ -361,6 +396,7 @@ pub fn add_user(
         role,
         unit,
         street,
+        email: None,
     };
     let user = service::accounts::add_account(&mut conn, &Actor::command_line(), new, now())
         // --unit naming a unit the roster lacks is a bad argument (exit 2).

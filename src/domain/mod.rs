@@ -5,6 +5,7 @@ pub mod audit_chain;
 pub mod authoring;
 pub mod checklist;
 pub mod data_version;
+pub mod digest;
 pub mod expr;
 pub mod local_time;
 pub mod number;

@@ -169,6 +169,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/admin-users.hbs"),
     ),
     (
+        "pages/admin-deliveries",
+        include_str!("../../report-templates/pages/admin-deliveries.hbs"),
+    ),
+    (
         "pages/admin-units",
         include_str!("../../report-templates/pages/admin-units.hbs"),
     ),

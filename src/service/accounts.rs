@@ -47,6 +47,8 @@ pub struct UserView {
     pub locked_until: Option<chrono::NaiveDateTime>,
     /// Sessions (tokens and signed-in browsers) that have not expired.
     pub sessions: i64,
+    /// Where the account's daily digest of reminders goes (每日提醒摘要).
+    pub email: Option<String>,
 }
 
 fn hash_password(password: &str) -> ServiceResult<String> {
@@ -82,7 +84,23 @@ fn view(conn: &mut DbConn, row: &UserRow, clock: Clock) -> ServiceResult<UserVie
         disabled: row.disabled,
         locked_until,
         sessions: queries::users::live_sessions(conn, row.id, clock.now)?,
+        email: row.email.clone(),
     })
+}
+
+/// An e-mail address as typed: blank is none.
+pub fn checked_email(typed: &str) -> ServiceResult<Option<String>> {
+    let address = typed.trim();
+    if address.is_empty() {
+        return Ok(None);
+    }
+    let bare = !address.contains('<') && address.contains('@');
+    if address.chars().count() > 254 || !bare || !crate::delivery::is_address(address) {
+        return Err(ServiceError::BadRequest(format!(
+            "“{address}”不是有效的电子邮箱地址"
+        )));
+    }
+    Ok(Some(address.to_string()))
 }
 
 /// Creates an account. A unit account names its unit by code, a street
@@ -99,7 +117,12 @@ pub fn add_user(
     // Who may ask comes before what is asked: a non-admin is told 403.
     actor.require_admin()?;
     check_password(username.trim(), password)?;
-    create_user(conn, actor, username, password, role, bound_to, clock)
+    let account = Binding {
+        role,
+        bound_to,
+        email: None,
+    };
+    create_user(conn, actor, username, password, account, clock)
 }
 
 /// A new account as a form, the API or the command line gives it: a unit
@@ -112,6 +135,8 @@ pub struct NewAccount<'a> {
     pub role: Role,
     pub unit: Option<&'a str>,
     pub street: Option<&'a str>,
+    /// Where its daily digest goes; blank or none for no digest.
+    pub email: Option<&'a str>,
 }
 
 /// Creates an account from [`NewAccount`] (admins).
@@ -137,15 +162,22 @@ pub fn add_account(
         }
         _ => new.unit,
     };
-    add_user(
-        conn,
-        actor,
-        new.username,
-        new.password,
-        new.role,
+    check_password(new.username.trim(), new.password)?;
+    let email = checked_email(new.email.unwrap_or(""))?;
+    let account = Binding {
+        role: new.role,
         bound_to,
-        clock,
-    )
+        email: email.as_deref(),
+    };
+    create_user(conn, actor, new.username, new.password, account, clock)
+}
+
+/// What a new account is besides its name and password.
+struct Binding<'a> {
+    role: Role,
+    /// A unit's code or a street's name.
+    bound_to: Option<&'a str>,
+    email: Option<&'a str>,
 }
 
 /// What an account of `role` is bound to: (unit id, street id).
@@ -205,8 +237,12 @@ pub(super) fn add_demo_user(
     bound_to: Option<&str>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
-    let password = DEMO_PASSWORD;
-    create_user(conn, actor, username, password, role, bound_to, clock)
+    let account = Binding {
+        role,
+        bound_to,
+        email: None,
+    };
+    create_user(conn, actor, username, DEMO_PASSWORD, account, clock)
 }
 
 fn create_user(
@@ -214,11 +250,15 @@ fn create_user(
     actor: &Actor,
     username: &str,
     password: &str,
-    role: Role,
-    bound_to: Option<&str>,
+    account: Binding<'_>,
     clock: Clock,
 ) -> ServiceResult<UserView> {
     actor.require_admin()?;
+    let Binding {
+        role,
+        bound_to,
+        email,
+    } = account;
     let username = username.trim();
     if username.is_empty() || username.chars().any(char::is_whitespace) {
         return Err(ServiceError::BadRequest("用户名不能为空或含空格".into()));
@@ -230,6 +270,9 @@ fn create_user(
             return Err(ServiceError::Conflict(format!("用户名 {username} 已存在")));
         }
         let id = queries::users::insert(conn, username, &hash, role.as_str(), bound, clock.now)?;
+        if email.is_some() {
+            queries::digests::set_email(conn, id, email)?;
+        }
         audit::record(
             conn,
             actor,
@@ -356,6 +399,9 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
     /// Lifts a lock of failed sign-ins (admins).
     pub unlock: bool,
+    /// A new e-mail address for the daily digest; blank removes it (admins,
+    /// or the account itself).
+    pub email: Option<String>,
 }
 
 /// Changes an account all or nothing: every check is made before any of it
@@ -386,6 +432,7 @@ pub fn update_user(
         }
         None => None,
     };
+    let email = change.email.as_deref().map(checked_email).transpose()?;
     let keep = keep_token.filter(|_| own).map(token_hash);
     write(conn, |conn| {
         let row = queries::users::get(conn, user_id)
@@ -424,6 +471,21 @@ pub fn update_user(
                 action,
                 Entity::User(user_id),
                 row.username.clone(),
+            )?;
+        }
+        if let Some(email) = email.filter(|e| *e != row.email) {
+            queries::digests::set_email(conn, user_id, email.as_deref())?;
+            let detail = match &email {
+                Some(address) => format!("{}：提醒邮箱 {address}", row.username),
+                None => format!("{}：取消提醒邮箱", row.username),
+            };
+            audit::record(
+                conn,
+                actor,
+                clock,
+                "user.email",
+                Entity::User(user_id),
+                detail,
             )?;
         }
         if change.unlock {

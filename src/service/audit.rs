@@ -142,6 +142,7 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("user.enable", "启用账号"),
     ("user.password", "重设密码"),
     ("user.unlock", "解除登录锁定"),
+    ("user.email", "修改提醒邮箱"),
     ("session.end_all", "强制下线"),
     ("unit.create", "添加单位"),
     ("unit.update", "修改单位信息"),

@@ -17,6 +17,7 @@ pub mod checklist_diff;
 pub mod checklists;
 pub mod comparison;
 pub mod demo;
+pub mod digests;
 pub mod evidence;
 pub mod first_checks;
 pub mod flags;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::reminders::{self, CampaignFact, Facts, OrderFacts, Reminder};
 use crate::store::{DbConn, queries};
 
-use super::{Actor, Env, Role, ServiceResult};
+use super::{Actor, Clock, Env, Role, ServiceResult};
 
 /// An account's reminders (`GET /api/v1/reminders`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -49,8 +49,8 @@ fn link(role: Role, kind: reminders::Kind) -> &'static str {
 }
 
 /// The facts behind the account's reminders.
-fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts> {
-    let local = |at: NaiveDateTime| env.clock.zone.date_of(at);
+fn facts(conn: &mut DbConn, clock: Clock, actor: &Actor) -> ServiceResult<Facts> {
+    let local = |at: NaiveDateTime| clock.zone.date_of(at);
     // The units whose uploads and orders the account answers for; None:
     // the whole roster.
     let units: Option<Vec<i64>> = match actor.role {
@@ -75,7 +75,7 @@ fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts>
         // (the bell is worked out on every page).
         let near = c
             .deadline
-            .is_some_and(|d| (0..=7).contains(&(d - env.clock.today).num_days()));
+            .is_some_and(|d| (0..=7).contains(&(d - clock.today).num_days()));
         let uploaded = if near && !c.closed {
             queries::reminders::units_uploaded(conn, c.id, units.as_deref())?
         } else {
@@ -124,9 +124,18 @@ fn facts(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Facts>
     })
 }
 
+/// The account's reminders on the clock's day, newest first (also what
+/// the daily digest picks from).
+pub fn of(conn: &mut DbConn, clock: Clock, actor: &Actor) -> ServiceResult<Vec<Reminder>> {
+    Ok(reminders::reminders(
+        &facts(conn, clock, actor)?,
+        clock.today,
+    ))
+}
+
 /// The account's reminders today, newest first.
 pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<RemindersView> {
-    let all = reminders::reminders(&facts(conn, env, actor)?, env.clock.today);
+    let all = of(conn, env.clock, actor)?;
     let seen = match actor.user_id {
         Some(id) => queries::reminders::seen_at(conn, id)?,
         None => None,

@@ -53,6 +53,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// The street of a street officer's account (街道档案员).
     pub street_id: Option<i64>,
+    /// Where the account's daily digest goes, if anywhere.
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -517,4 +519,41 @@ pub struct NewCorrection<'a> {
     pub actor: &'a str,
     pub at: NaiveDateTime,
     pub audit_id: Option<i64>,
+}
+
+/// A digest's delivery and how it went (投递记录).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = deliveries, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub day: NaiveDate,
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// Whom it is for: `user:<id>`, or `bureau`.
+    pub audience: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `sent` or `failed` (given up).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(treat_none_as_default_value = false, table_name = deliveries)]
+pub struct NewDelivery<'a> {
+    pub day: NaiveDate,
+    pub channel: &'a str,
+    pub audience: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
 }

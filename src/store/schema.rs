@@ -35,6 +35,32 @@ diesel::table! {
         created_at -> Timestamp,
         street_id -> Nullable<BigInt>,
         reminders_seen_at -> Nullable<Timestamp>,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    digest_days (day) {
+        day -> Date,
+        composed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        day -> Date,
+        channel -> Text,
+        audience -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -350,6 +376,8 @@ diesel::joinable!(sample_units -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     streets,
+    digest_days,
+    deliveries,
     units,
     users,
     api_tokens,

@@ -545,7 +545,7 @@ impl Modify for Revalidated {
         api::reports::district, api::reports::district_workbook, api::reports::district_page,
         api::reports::unit_card, api::reports::unit_notice, api::reports::comparison, api::reports::comparison_workbook,
         api::audit::list,
-        api::reminders::list, api::reminders::seen,
+        api::reminders::list, api::reminders::seen, api::reminders::deliveries,
         api::users::list, api::users::create, api::users::update, api::users::end_sessions,
     ),
 )]

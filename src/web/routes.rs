@@ -99,6 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/units/{code}/comparison.xlsx").get(reports::comparison_workbook))
                 .service(at("/reminders").get(reminders::list))
                 .service(at("/reminders/seen").post(reminders::seen))
+                .service(at("/deliveries").get(reminders::deliveries))
                 .service(at("/audit").get(audit::list))
                 .service(at("/users").get(users::list).post(users::create))
                 .service(at("/users/{id}").patch(users::update))

@@ -206,6 +206,8 @@ const TABLE: &[Row] = &[
     // Everyone's own reminders.
     row("GET", "/api/v1/reminders", "/api/v1/reminders", Body::None, SIGNED_IN),
     row("POST", "/api/v1/reminders/seen", "/api/v1/reminders/seen", Body::None, SIGNED_IN),
+    // The daily digest's delivery log.
+    row("GET", "/api/v1/deliveries", "/api/v1/deliveries", Body::None, ADMIN),
     row("GET", "/api/v1/users", "/api/v1/users", Body::None, ADMIN),
     row("POST", "/api/v1/users", "/api/v1/users", Body::Json(r#"{"username":"newcomer","password":"juanzong-2012","role":"leader"}"#), ADMIN),
     row("PATCH", "/api/v1/users/{id}", "/api/v1/users/{user}", Body::Json(r#"{"disabled":false}"#), ADMIN),

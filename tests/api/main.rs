@@ -10,6 +10,7 @@ mod comparison;
 mod concurrency;
 mod conformance;
 mod demo;
+mod digests;
 mod evidence;
 mod first_check;
 mod helpers;
@@ -21,6 +22,8 @@ mod operations;
 mod pages;
 mod peer_reviews;
 mod publication;
+#[path = "../support/receivers.rs"]
+mod receivers;
 mod rectifications;
 mod reminders;
 mod reports;

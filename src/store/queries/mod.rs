@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bulk;
 pub mod campaigns;
 pub mod checklists;
+pub mod digests;
 pub mod evidence;
 pub mod first_checks;
 pub mod flags;

@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+use crate::service::digests::{self, DeliveryView};
 use crate::service::reminders::{self, RemindersView};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
@@ -32,6 +33,32 @@ pub async fn seen(
     Ok(web::Json(
         state
             .run(move |conn, env| reminders::mark_seen(conn, env, &actor))
+            .await?,
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DeliveriesQuery {
+    /// The digests of one day only (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    pub day: Option<chrono::NaiveDate>,
+}
+
+/// The daily digest's delivery log (admin): every e-mail and webhook
+/// delivery, newest day first, with its attempts and last error.
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "reminders", security(("bearer" = [])),
+    params(DeliveriesQuery),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: crate::web::extract::Query<DeliveriesQuery>,
+) -> Result<web::Json<Vec<DeliveryView>>, ApiError> {
+    let day = query.into_inner().day;
+    Ok(web::Json(
+        state
+            .run(move |conn, env| digests::log(conn, &actor, env.clock, day))
             .await?,
     ))
 }

@@ -40,6 +40,8 @@ pub struct NewUser {
     pub unit: Option<String>,
     /// The street's name, for a street officer (街道档案员).
     pub street: Option<String>,
+    /// Where the account's daily digest of reminders goes (optional).
+    pub email: Option<String>,
 }
 
 /// Creates an account (admin).
@@ -63,6 +65,7 @@ pub async fn create(
                     role: u.role,
                     unit: u.unit.as_deref(),
                     street: u.street.as_deref(),
+                    email: u.email.as_deref(),
                 };
                 accounts::add_account(conn, &actor, new, env.clock)
             })
@@ -80,9 +83,12 @@ pub struct UserChange {
     /// A new password (admin, or the account itself), at least 8 characters.
     #[schema(min_length = 8)]
     pub password: Option<String>,
+    /// The address of the daily digest of reminders (admin, or the account
+    /// itself); an empty string removes it.
+    pub email: Option<String>,
 }
 
-/// Disables or enables an account, sets its password, or lifts its sign-in lock; all or nothing.
+/// Disables or enables an account, sets its password or e-mail address, or lifts its sign-in lock; all or nothing.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = UserChange,
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -99,11 +105,13 @@ pub async fn update(
         disabled,
         unlock,
         password,
+        email,
     } = body.into_inner();
     let change = accounts::AccountChange {
         password,
         disabled,
         unlock,
+        email,
     };
     let token = crate::web::auth::bearer(&req);
     Ok(web::Json(

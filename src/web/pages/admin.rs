@@ -96,6 +96,7 @@ struct UserForm {
     role: String,
     unit: String,
     street: String,
+    email: String,
 }
 
 #[derive(Serialize)]
@@ -191,6 +192,7 @@ async fn add_user(
             let actor = viewer.actor.clone();
             let (username, password) = (form.username.clone(), form.password.clone());
             let (unit, street) = (form.unit.clone(), form.street.clone());
+            let email = form.email.clone();
             match state
                 .run(move |conn, env| {
                     let new = accounts::NewAccount {
@@ -199,6 +201,7 @@ async fn add_user(
                         role,
                         unit: Some(unit.as_str()),
                         street: Some(street.as_str()),
+                        email: Some(email.as_str()),
                     };
                     accounts::add_account(conn, &actor, new, env.clock)
                 })
@@ -222,9 +225,10 @@ async fn add_user(
 #[serde(default)]
 struct UserChange {
     csrf: String,
-    /// disable | enable | password
+    /// disable | enable | password | end_sessions | unlock | email
     op: String,
     password: String,
+    email: String,
 }
 
 async fn change_user(
@@ -264,6 +268,14 @@ async fn change_user(
                 };
                 accounts::update_user(conn, &actor, id, &change, None, env.clock)?;
                 Ok(Done::UserUnlocked)
+            }
+            "email" => {
+                let change = accounts::AccountChange {
+                    email: Some(form.email),
+                    ..Default::default()
+                };
+                accounts::update_user(conn, &actor, id, &change, None, env.clock)?;
+                Ok(Done::EmailSet)
             }
             _ => Err(ServiceError::BadRequest("未知的操作".into())),
         })

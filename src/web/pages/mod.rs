@@ -249,6 +249,7 @@ pub enum Done {
     UserEnabled,
     PasswordReset,
     UserUnlocked,
+    EmailSet,
     SessionsEnded,
     UnitSaved,
     CampaignOpened,
@@ -269,7 +270,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 30] = [
+    pub const ALL: [Done; 31] = [
         Done::LoggedOut,
         Done::FlagResolved,
         Done::ReviewSaved,
@@ -283,6 +284,7 @@ impl Done {
         Done::UserEnabled,
         Done::PasswordReset,
         Done::UserUnlocked,
+        Done::EmailSet,
         Done::SessionsEnded,
         Done::UnitSaved,
         Done::CampaignOpened,
@@ -317,6 +319,7 @@ impl Done {
             Done::UserEnabled => "user-enabled",
             Done::PasswordReset => "password-reset",
             Done::UserUnlocked => "user-unlocked",
+            Done::EmailSet => "email-set",
             Done::SessionsEnded => "sessions-ended",
             Done::UnitSaved => "unit-saved",
             Done::CampaignOpened => "campaign-opened",
@@ -352,6 +355,7 @@ impl Done {
             Done::UserEnabled => "账号已启用",
             Done::PasswordReset => "已重设密码",
             Done::UserUnlocked => "已解除登录锁定",
+            Done::EmailSet => "提醒邮箱已保存",
             Done::SessionsEnded => "该账号已在所有设备上退出登录",
             Done::UnitSaved => "已保存单位信息",
             Done::CampaignOpened => "已开启新的年度年检",

@@ -1,15 +1,17 @@
-//! 提醒: every account's reminders page, and marking them read.
+//! 提醒: every account's reminders page, marking them read, and the daily
+//! digest's delivery log (admins).
 
 use actix_web::{HttpResponse, web};
 
-use crate::service::reminders;
+use crate::service::{digests, reminders};
 use crate::web::AppState;
 
 use super::{Done, Flash, Page, PageError, Viewer, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/reminders", web::get().to(list))
-        .route("/reminders/seen", web::post().to(seen));
+        .route("/reminders/seen", web::post().to(seen))
+        .route("/admin/deliveries", web::get().to(deliveries));
 }
 
 async fn list(
@@ -37,4 +39,24 @@ async fn seen(
         .run(move |conn, env| reminders::mark_seen(conn, env, &actor))
         .await?;
     Ok(see_other("/reminders", Some(Done::RemindersSeen)))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DayQuery {
+    day: Option<chrono::NaiveDate>,
+}
+
+async fn deliveries(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: super::PageQuery<DayQuery>,
+) -> Result<HttpResponse, PageError> {
+    let actor = viewer.actor.clone();
+    let day = query.into_inner().day;
+    let log = state
+        .run(move |conn, env| digests::log(conn, &actor, env.clock, day))
+        .await?;
+    let body = serde_json::json!({ "day": day, "deliveries": log });
+    Page::new("admin-deliveries", "提醒投递记录", "/admin", body).render(&state, Some(&viewer))
 }

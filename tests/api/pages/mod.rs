@@ -180,6 +180,9 @@ async fn inspector_and_admin_open_every_page() {
             b.get(&format!("/admin/units?edit={UNIT}"))
                 .await
                 .assert(200, &[&format!("修改单位 {UNIT}"), "value=\"小营街道\""]);
+            b.get("/admin/deliveries")
+                .await
+                .assert(200, &["提醒投递记录", "没有投递记录"]);
             b.get("/admin/campaigns").await.assert(
                 200,
                 &[
@@ -190,7 +193,13 @@ async fn inspector_and_admin_open_every_page() {
                 ],
             );
         } else {
-            for path in ["/admin", "/admin/users", "/admin/units", "/admin/campaigns"] {
+            for path in [
+                "/admin",
+                "/admin/users",
+                "/admin/units",
+                "/admin/campaigns",
+                "/admin/deliveries",
+            ] {
                 assert_eq!(b.get(path).await.status, 403, "inspector on {path}");
             }
         }
@@ -651,10 +660,14 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
                 ("password", PASSWORD),
                 ("role", "unit"),
                 ("unit", UNIT),
+                ("email", "xyx@example.gov.cn"),
             ],
         )
         .await;
-    added.assert(200, &["已添加账号", "xyx", UNIT]);
+    added.assert(
+        200,
+        &["已添加账号", "xyx", UNIT, "value=\"xyx@example.gov.cn\""],
+    );
     let refused = b
         .post(
             "/admin/users",
@@ -709,6 +722,27 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
     )
     .await
     .assert(200, &["账号已启用"]);
+    // The digest's address is changed on the list, and checked.
+    b.post(
+        &format!("/admin/users/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("op", "email"),
+            ("email", "archive@example.gov.cn"),
+        ],
+    )
+    .await
+    .assert(200, &["提醒邮箱已保存", "value=\"archive@example.gov.cn\""]);
+    b.post(
+        &format!("/admin/users/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("op", "email"),
+            ("email", "archive at example"),
+        ],
+    )
+    .await
+    .assert(400, &["不是有效的电子邮箱地址"]);
     // Signed in twice (a browser, a token): 强制下线 ends both.
     let (other, _) = sign_in(&app, "xyx").await;
     let token = app.login_with("xyx", PASSWORD).await;
