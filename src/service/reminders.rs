@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::reminders::{self, CampaignFact, Facts, OrderFacts, Reminder};
 use crate::store::{DbConn, queries};
 
-use super::{Actor, Clock, Env, Role, ServiceResult};
+use super::{Actor, Clock, Env, Role, ServiceError, ServiceResult, accounts};
 
 /// An account's reminders (`GET /api/v1/reminders`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -21,6 +21,8 @@ pub struct RemindersView {
     pub seen_at: Option<String>,
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<ReminderView>,
+    /// Where the account's daily digest goes (每日提醒摘要), if anywhere.
+    pub email: Option<String>,
 }
 
 /// A reminder with where to go about it.
@@ -133,8 +135,16 @@ pub fn of(conn: &mut DbConn, clock: Clock, actor: &Actor) -> ServiceResult<Vec<R
     ))
 }
 
-/// The account's reminders today, newest first.
+/// The account's reminders today, newest first, with its digest's address.
 pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<RemindersView> {
+    let mut view = worked_out(conn, env, actor)?;
+    if let Some(id) = actor.user_id {
+        view.email = queries::users::get(conn, id)?.email;
+    }
+    Ok(view)
+}
+
+fn worked_out(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<RemindersView> {
     let all = of(conn, env.clock, actor)?;
     let seen = match actor.user_id {
         Some(id) => queries::reminders::seen_at(conn, id)?,
@@ -153,13 +163,32 @@ pub fn list(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> ServiceResult<Rem
                 reminder: r,
             })
             .collect(),
+        email: None,
     })
 }
 
 /// The bell's count; a failure to work it out shows no count rather than
 /// no page.
 pub fn unread(conn: &mut DbConn, env: Env<'_>, actor: &Actor) -> usize {
-    list(conn, env, actor).map_or(0, |v| v.unread)
+    worked_out(conn, env, actor).map_or(0, |v| v.unread)
+}
+
+/// The account sets where its own daily digest goes; blank stops it.
+pub fn set_email(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    actor: &Actor,
+    email: &str,
+) -> ServiceResult<RemindersView> {
+    let id = actor
+        .user_id
+        .ok_or_else(|| ServiceError::BadRequest("只有登录的账号可以设置提醒邮箱".into()))?;
+    let change = accounts::AccountChange {
+        email: Some(email.to_string()),
+        ..Default::default()
+    };
+    accounts::update_user(conn, actor, id, &change, None, env.clock)?;
+    list(conn, env, actor)
 }
 
 /// The account has looked: the bell counts from today on.

@@ -11,6 +11,7 @@ use super::{Done, Flash, Page, PageError, Viewer, see_other};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/reminders", web::get().to(list))
         .route("/reminders/seen", web::post().to(seen))
+        .route("/reminders/email", web::post().to(set_email))
         .route("/admin/deliveries", web::get().to(deliveries));
 }
 
@@ -39,6 +40,41 @@ async fn seen(
         .run(move |conn, env| reminders::mark_seen(conn, env, &actor))
         .await?;
     Ok(see_other("/reminders", Some(Done::RemindersSeen)))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct EmailForm {
+    csrf: String,
+    email: String,
+}
+
+async fn set_email(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: super::PageForm<EmailForm>,
+) -> Result<HttpResponse, PageError> {
+    viewer.check_csrf(Some(&form.csrf))?;
+    let actor = viewer.actor.clone();
+    let email = form.into_inner().email;
+    let typed = email.clone();
+    let result = state
+        .run(move |conn, env| reminders::set_email(conn, env, &actor, &email))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other("/reminders", Some(Done::EmailSet))),
+        Err(e) => {
+            let (message, status) = super::inspect::shown(e)?;
+            let actor = viewer.actor.clone();
+            let mut data = state
+                .run(move |conn, env| reminders::list(conn, env, &actor))
+                .await?;
+            data.email = Some(typed);
+            Page::new("reminders", "提醒", "/reminders", data)
+                .error(message, status)
+                .render(&state, Some(&viewer))
+        }
+    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -1848,4 +1848,23 @@ async fn the_bell_counts_new_reminders_until_they_are_read() {
     // Without the form's token nothing is marked.
     let refused = b.post("/reminders/seen", &[]).await;
     assert_eq!(refused.status, 403);
+    // The archivist gives the digest's address itself; a typo comes back as typed.
+    let bad = b
+        .post("/reminders/email", &[("csrf", &csrf), ("email", "dangan@")])
+        .await;
+    bad.assert(400, &["不是有效的电子邮箱地址", "value=\"dangan@\""]);
+    let saved = b
+        .post(
+            "/reminders/email",
+            &[("csrf", &csrf), ("email", "dangan@example.gov.cn")],
+        )
+        .await;
+    saved.assert(200, &["提醒邮箱已保存", "value=\"dangan@example.gov.cn\""]);
+    let (status, mine) = app
+        .get(Some(&app.login("xyx").await), "/api/v1/reminders")
+        .await;
+    assert_eq!(
+        (status, mine["email"].as_str()),
+        (200, Some("dangan@example.gov.cn"))
+    );
 }
