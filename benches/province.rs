@@ -24,7 +24,10 @@
 //!   `BENCH_SECONDS` of load (default 20);
 //! - `NIANJIAN_BENCH_DATABASE=postgres://…/db`: an admin URL (a fresh
 //!   database `nianjian_bench_province` is created beside it and dropped at
-//!   the end; `BENCH_KEEP=1` keeps it); default the local test server.
+//!   the end; `BENCH_KEEP=1` keeps it); default the local test server;
+//! - `BENCH_REUSE=1`: the database a `BENCH_KEEP=1` run kept, as it is (no
+//!   import; kept again), so that two builds are measured on one database
+//!   back to back (`BENCH_UNITS` must be what it was filled with).
 //!
 //! Client and server share the machine's cores; the load's client is in
 //! this process, the server in its own.
@@ -57,6 +60,11 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Whether the kept database is measured again as it is (`BENCH_REUSE`).
+fn reused() -> bool {
+    std::env::var_os("BENCH_REUSE").is_some()
+}
+
 /// The fresh database, dropped at the end unless `BENCH_KEEP` is set.
 struct Database {
     admin: String,
@@ -69,11 +77,13 @@ impl Database {
         let admin = std::env::var("NIANJIAN_BENCH_DATABASE")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let name = "nianjian_bench_province".to_string();
-        let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .expect("drop");
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create");
+        if !reused() {
+            let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
+            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .expect("drop");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create");
+        }
         let (base, _) = admin.rsplit_once('/').expect("URL with a database");
         let url = format!("{base}/{name}");
         Database { admin, name, url }
@@ -97,7 +107,7 @@ impl Database {
 
 impl Drop for Database {
     fn drop(&mut self) {
-        if std::env::var_os("BENCH_KEEP").is_some() {
+        if std::env::var_os("BENCH_KEEP").is_some() || reused() {
             eprintln!("  (kept database {})", self.url);
             return;
         }
@@ -371,7 +381,9 @@ fn main() {
     let years: Vec<i32> = (0..year_count as i32).map(|i| NEWEST - i).rev().collect();
 
     let database = Database::fresh();
-    prepare(&database.url);
+    if !reused() {
+        prepare(&database.url);
+    }
     let files = units * years.len();
     println!(
         "province: {units} units × {} years ({}–{NEWEST}) on PostgreSQL, {batch} files an upload",
@@ -386,12 +398,16 @@ fn main() {
             .build()
             .expect("client");
         let token = token(&client, &server.address).await;
-        let spent = import(&server.address, &token, units, &years, batch).await;
-        println!(
-            "  import          {files} workbooks in {:.1} s of uploads: {:.1} files/s",
-            spent.as_secs_f64(),
-            files as f64 / spent.as_secs_f64()
-        );
+        if reused() {
+            println!("  import          skipped: the kept database as it is");
+        } else {
+            let spent = import(&server.address, &token, units, &years, batch).await;
+            println!(
+                "  import          {files} workbooks in {:.1} s of uploads: {:.1} files/s",
+                spent.as_secs_f64(),
+                files as f64 / spent.as_secs_f64()
+            );
+        }
         let import_peak = server.peak_mib();
         println!("  database size   {:.0} MiB", database.size() as f64 / 1_048_576.0);
 
