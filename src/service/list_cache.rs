@@ -41,6 +41,11 @@ impl<V: Clone> VersionedCache<V> {
         }
     }
 
+    /// The weight kept now (rows, ids).
+    pub fn weight(&self) -> usize {
+        self.lock().values().map(|(_, w, _)| w).sum()
+    }
+
     /// Keeps an answer made at `version` (read before the answer, so an
     /// answer is never filed under a version newer than what it saw),
     /// weighing `weight` (at least 1).

@@ -154,10 +154,9 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// District reports gathered, per year, street and data version.
     pub reports: Arc<crate::service::report_cache::ReportCache>,
-    /// Lists' totals, per filter and data version.
-    pub counts: Arc<crate::service::list_cache::CountCache>,
-    /// The assessment list's pages, per scope, filter, page and data version.
-    pub assessment_pages: Arc<crate::service::assessments::AssessmentPages>,
+    /// The assessment list's totals, pages and orders, per filter and data
+    /// version.
+    pub lists: Arc<crate::service::assessments::ListCaches>,
 }
 
 impl AppState {
@@ -193,14 +192,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::default(),
             reports: Arc::default(),
-            counts: Arc::new(crate::service::list_cache::CountCache::with_capacity(
-                crate::service::list_cache::COUNTS_KEPT,
-            )),
-            assessment_pages: Arc::new(
-                crate::service::assessments::AssessmentPages::with_capacity(
-                    crate::service::assessments::PAGE_ROWS_KEPT,
-                ),
-            ),
+            lists: Arc::default(),
         })
     }
 

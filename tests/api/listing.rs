@@ -499,3 +499,73 @@ async fn a_lists_total_follows_every_write() {
     let (status, body) = app.get(Some(&unit), other).await;
     assert_eq!(status, 403, "{body}");
 }
+
+/// Deep pages are cut from the list's kept order and read by id; every
+/// page so read equals the one the database cuts itself, in each order
+/// and under filters, and a page past the end is empty.
+#[actix_web::test]
+async fn deep_pages_cut_from_the_kept_order_equal_the_databases_own() {
+    use nianjian::service::assessments::{self, AssessmentFilter, ListCaches};
+    use nianjian::service::listing::PageRequest;
+    use nianjian::service::{Actor, freshness};
+
+    let app = TestApp::spawn_demo().await;
+    let conn = &mut app.conn();
+    let version = freshness::data_version(conn).expect("version");
+    let direct = ListCaches {
+        deep_from: i64::MAX,
+        ..ListCaches::default()
+    };
+    let deep = ListCaches {
+        deep_from: 0,
+        ..ListCaches::default()
+    };
+    let actor = Actor::command_line();
+    let filters = [
+        (None, None),
+        (Some("小营街道"), None),
+        (None, Some("none")),
+        (Some("小营街道"), Some("municipal")),
+    ];
+    let mut pages_read = 0;
+    for sort in ["code", "name", "street", "total", "-total"] {
+        for (street, tier) in filters {
+            let filter = AssessmentFilter {
+                year: Some(2012),
+                street: street.map(String::from),
+                tier: tier.map(String::from),
+                sort: Some(sort.into()),
+                ..AssessmentFilter::default()
+            };
+            for per_page in [7, 25] {
+                for page in 1..=12 {
+                    let paging = PageRequest::new(Some(page), Some(per_page)).expect("paging");
+                    let read = |caches: &ListCaches, conn: &mut _| {
+                        let got =
+                            assessments::find(conn, &actor, &filter, paging, Some(version), caches)
+                                .expect("page");
+                        let lines: Vec<(String, i64)> = got
+                            .items
+                            .iter()
+                            .map(|a| (a.unit.code.clone(), a.assessment_id))
+                            .collect();
+                        (lines, got.total)
+                    };
+                    let want = read(&direct, conn);
+                    assert_eq!(
+                        read(&deep, conn),
+                        want,
+                        "{sort} {street:?} {tier:?} page {page} of {per_page}"
+                    );
+                    pages_read += usize::from(!want.0.is_empty());
+                }
+            }
+        }
+    }
+    assert!(pages_read > 60, "enough pages with rows: {pages_read}");
+    assert!(
+        deep.orders.weight() > 0,
+        "the deep pages were cut from kept orders"
+    );
+    assert_eq!(direct.orders.weight(), 0, "the database cut the others");
+}

@@ -9,7 +9,10 @@
 //! key (unit code, or order id), so OFFSET is stable while nothing changes;
 //! the indexes of migration `2026-12-24-000003_list_indexes` serve every
 //! filter and order here, and a later page costs the rows skipped in the
-//! index, not the year.
+//! index, not the year. Past the first thousand rows the assessment list
+//! is cut from its whole order instead ([`assessment_order`], kept by the
+//! service per data version) and read by id ([`assessment_lines`]): a deep
+//! OFFSET there would sort and skip the year's current results per page.
 //!
 //! The current assessment of a unit (本年度现行结果) is the newest
 //! assessment of its newest submission in the campaign. The database keeps
@@ -119,62 +122,56 @@ pub struct AssessmentQuery {
 /// A current assessment with its unit and the unit's street.
 pub type AssessmentLine = (AssessmentRow, UnitRow, Option<String>);
 
-/// One page of the current assessments `query` selects, in `sort` order,
-/// and how many there are in all (counted unless `known_total` says).
-pub fn assessment_page(
-    conn: &mut DbConn,
-    query: &AssessmentQuery,
-    sort: AssessmentSort,
-    offset: i64,
-    limit: i64,
-    known_total: Option<i64>,
-) -> StoreResult<(Vec<AssessmentLine>, i64)> {
-    // A closure, so the count and the page share one filter.
-    let filtered = || {
-        let mut q = assessments::table
-            .inner_join(units::table.left_join(streets::table))
-            .filter(assessments::campaign_id.eq(query.campaign_id))
-            .filter(assessments::is_current)
-            .into_boxed::<Backend>();
-        if let Some(unit) = query.unit_id {
-            q = q.filter(assessments::unit_id.eq(unit));
+/// The current assessments joined to their units and streets, boxed.
+type Joined =
+    diesel::dsl::InnerJoin<assessments::table, diesel::dsl::LeftJoin<units::table, streets::table>>;
+type Filtered = diesel::dsl::IntoBoxed<'static, Joined, Backend>;
+
+/// The rows `query` selects, unordered.
+fn filtered(query: &AssessmentQuery) -> Filtered {
+    let mut q = assessments::table
+        .inner_join(units::table.left_join(streets::table))
+        .into_boxed::<Backend>()
+        .filter(assessments::campaign_id.eq(query.campaign_id))
+        .filter(assessments::is_current);
+    if let Some(unit) = query.unit_id {
+        q = q.filter(assessments::unit_id.eq(unit));
+    }
+    match &query.street {
+        Some(Some(name)) => q = q.filter(streets::name.eq(name.clone())),
+        Some(None) => q = q.filter(units::street_id.is_null()),
+        None => {}
+    }
+    if let Some(kind) = &query.kind {
+        q = q.filter(units::kind.eq(kind.clone()));
+    }
+    if let Some(reviewed) = query.reviewed {
+        q = if reviewed {
+            q.filter(assessments::review_id.is_not_null())
+        } else {
+            q.filter(assessments::review_id.is_null())
+        };
+    }
+    match &query.tier {
+        Some(TierFilter::Provisional) => q = q.filter(assessments::provisional.eq(true)),
+        Some(TierFilter::None) => {
+            q = q
+                .filter(assessments::provisional.eq(false))
+                .filter(assessments::tier_code.is_null())
         }
-        match &query.street {
-            Some(Some(name)) => q = q.filter(streets::name.eq(name.clone())),
-            Some(None) => q = q.filter(units::street_id.is_null()),
-            None => {}
-        }
-        if let Some(kind) = &query.kind {
-            q = q.filter(units::kind.eq(kind.clone()));
-        }
-        if let Some(reviewed) = query.reviewed {
-            q = if reviewed {
-                q.filter(assessments::review_id.is_not_null())
-            } else {
-                q.filter(assessments::review_id.is_null())
-            };
-        }
-        match &query.tier {
-            Some(TierFilter::Provisional) => q = q.filter(assessments::provisional.eq(true)),
-            Some(TierFilter::None) => {
-                q = q
-                    .filter(assessments::provisional.eq(false))
-                    .filter(assessments::tier_code.is_null())
-            }
-            Some(TierFilter::Code(code)) => q = q.filter(assessments::tier_code.eq(code.clone())),
-            None => {}
-        }
-        for word in &query.words {
-            q = q.filter(assessments::unit_id.eq_any(units_matching!(word)));
-        }
-        q
-    };
-    let total: i64 = match known_total {
-        Some(total) => total,
-        None => filtered().count().get_result(conn)?,
-    };
-    let mut q = filtered();
-    q = match sort {
+        Some(TierFilter::Code(code)) => q = q.filter(assessments::tier_code.eq(code.clone())),
+        None => {}
+    }
+    for word in &query.words {
+        q = q.filter(assessments::unit_id.eq_any(units_matching!(word)));
+    }
+    q
+}
+
+/// The rows `query` selects in `sort` order.
+fn sorted(query: &AssessmentQuery, sort: AssessmentSort) -> Filtered {
+    let q = filtered(query);
+    match sort {
         AssessmentSort::Code => q.order_by(units::code.asc()),
         AssessmentSort::Name => q
             .order_by(units::name.asc())
@@ -189,8 +186,24 @@ pub fn assessment_page(
         AssessmentSort::TotalAsc => q
             .order_by(assessments::total.asc())
             .then_order_by(units::code.asc()),
+    }
+}
+
+/// One page of the current assessments `query` selects, in `sort` order,
+/// and how many there are in all (counted unless `known_total` says).
+pub fn assessment_page(
+    conn: &mut DbConn,
+    query: &AssessmentQuery,
+    sort: AssessmentSort,
+    offset: i64,
+    limit: i64,
+    known_total: Option<i64>,
+) -> StoreResult<(Vec<AssessmentLine>, i64)> {
+    let total: i64 = match known_total {
+        Some(total) => total,
+        None => filtered(query).count().get_result(conn)?,
     };
-    let rows = q
+    let rows = sorted(query, sort)
         .select((
             AssessmentRow::as_select(),
             UnitRow::as_select(),
@@ -200,6 +213,37 @@ pub fn assessment_page(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// The ids of every current assessment `query` selects, in `sort` order:
+/// the list's whole order, which a deep page is cut from (one sort of the
+/// selected rows instead of one per page, each skipping all before it).
+pub fn assessment_order(
+    conn: &mut DbConn,
+    query: &AssessmentQuery,
+    sort: AssessmentSort,
+) -> StoreResult<Vec<i64>> {
+    Ok(sorted(query, sort).select(assessments::id).load(conn)?)
+}
+
+/// The assessments `ids` with their units and streets, in the order of
+/// `ids` (a missing one is left out).
+pub fn assessment_lines(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<AssessmentLine>> {
+    let mut found: std::collections::HashMap<i64, AssessmentLine> =
+        std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<AssessmentLine> = assessments::table
+            .inner_join(units::table.left_join(streets::table))
+            .filter(assessments::id.eq_any(chunk))
+            .select((
+                AssessmentRow::as_select(),
+                UnitRow::as_select(),
+                streets::name.nullable(),
+            ))
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|line| (line.0.id, line)));
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// Where a unit stands in a campaign, for the progress list's filter.

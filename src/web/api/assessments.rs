@@ -25,18 +25,15 @@ pub async fn list(
     let filter = query.into_inner();
     let paging = paging.request()?;
     let version = viewed.map(|v| v.version);
-    let pages = state.assessment_pages.clone();
+    let lists = state.lists.clone();
     if let Some(page) =
-        version.and_then(|v| assessments::kept_page(&actor, &filter, paging, v, &pages))
+        version.and_then(|v| assessments::kept_page(&actor, &filter, paging, v, &lists.pages))
     {
         return Ok(Items::shared(page));
     }
-    let counts = state.counts.clone();
     Ok(Items::shared(
         state
-            .run(move |conn, _| {
-                assessments::find(conn, &actor, &filter, paging, version, (&counts, &pages))
-            })
+            .run(move |conn, _| assessments::find(conn, &actor, &filter, paging, version, &lists))
             .await?,
     ))
 }
