@@ -25,6 +25,8 @@
 //! - `NIANJIAN_BENCH_DATABASE=postgres://…/db`: an admin URL (a fresh
 //!   database `nianjian_bench_province` is created beside it and dropped at
 //!   the end; `BENCH_KEEP=1` keeps it); default the local test server;
+//! - `BENCH_REPORTS=0`: the lists only, no report times (a cold report of
+//!   50,000 units takes minutes);
 //! - `BENCH_REUSE=1`: the database a `BENCH_KEEP=1` run kept, as it is (no
 //!   import; kept again), so that two builds are measured on one database
 //!   back to back (`BENCH_UNITS` must be what it was filled with).
@@ -431,6 +433,13 @@ fn main() {
         }
         let load_peak = server.peak_mib();
         drop(server);
+        if std::env::var("BENCH_REPORTS").is_ok_and(|v| v == "0") {
+            println!("  reports         skipped (BENCH_REPORTS=0)");
+            println!(
+                "  server peak memory (VmHWM): {import_peak:.0} MiB after the import, {load_peak:.0} MiB after the load"
+            );
+            return;
+        }
 
         // Reports from a freshly started server: nothing cached.
         let server = Server::start(&database.url).await;
