@@ -109,6 +109,11 @@ pub fn compose(conn: &mut DbConn, outbound: &Outbound, clock: Clock) -> ServiceR
         return Ok(0);
     }
     let day = clock.today;
+    // Read first: after the hour every round would otherwise take a write
+    // lock to find the day done.
+    if queries::digests::day_taken(conn, day)? {
+        return Ok(0);
+    }
     write(conn, |conn| {
         if !queries::digests::take_day(conn, day, clock.now)? {
             return Ok(0);

@@ -25,6 +25,11 @@ pub fn recipients(conn: &mut DbConn) -> StoreResult<Vec<UserRow>> {
         .load(conn)?)
 }
 
+/// Whether `day`'s digests were composed (read, no lock taken).
+pub fn day_taken(conn: &mut DbConn, day: NaiveDate) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(digest_days::table.find(day))).get_result(conn)?)
+}
+
 /// Takes `day` for composing: true for the one caller that inserted it
 /// (another server, or an earlier tick, may have).
 pub fn take_day(conn: &mut DbConn, day: NaiveDate, now: NaiveDateTime) -> StoreResult<bool> {
