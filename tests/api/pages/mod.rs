@@ -9,6 +9,7 @@
 
 mod client;
 mod crawl;
+mod deliveries;
 mod peer;
 mod publication;
 mod versions;

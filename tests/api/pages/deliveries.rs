@@ -1,0 +1,84 @@
+//! 提醒投递记录 on the pages: after a morning's round the admin reads each
+//! digest's delivery, in Chinese, with a failed one's error and next try.
+
+use chrono::{NaiveTime, TimeZone};
+use nianjian::service::Clock;
+use nianjian::service::digests::{self, Outbound, Security, Smtp};
+
+use super::client::sign_in;
+use crate::helpers::TestApp;
+use crate::receivers::{FakeSmtp, closed_url};
+
+#[actix_web::test]
+async fn the_delivery_log_shows_each_digest_and_why_one_failed() {
+    let app = TestApp::spawn().await;
+    app.inspector_uploads_default().await;
+    let (admin, _) = sign_in(&app, "admin").await;
+    let csrf = admin.get("/admin/users").await.csrf();
+    let leader = admin
+        .get("/admin/users")
+        .await
+        .html
+        .split("action=\"/admin/users/")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .map(String::from)
+        .expect("a second account");
+    admin
+        .post(
+            &format!("/admin/users/{leader}"),
+            &[
+                ("csrf", &csrf),
+                ("op", "email"),
+                ("email", "lingdao@example.gov.cn"),
+            ],
+        )
+        .await
+        .assert(200, &["提醒邮箱已保存"]);
+
+    // Tomorrow at 08:00 (UTC+8): the mail goes, the robot is down.
+    let smtp = FakeSmtp::start();
+    let outbound = Outbound {
+        smtp: Some(Smtp {
+            host: "127.0.0.1".into(),
+            port: Some(smtp.port()),
+            security: Security::None,
+            username: None,
+            password: None,
+            from: "nianjian@example.gov.cn".into(),
+        }),
+        webhook: Some(closed_url()),
+        digest_at: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        site: None,
+        bureau: "区档案局".into(),
+    };
+    let day = Clock::at(chrono::Utc::now()).today + chrono::Duration::days(1);
+    let utc = chrono::Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap());
+    let db = app.db.clone();
+    let round =
+        actix_web::rt::task::spawn_blocking(move || digests::tick(&db, &outbound, Clock::at(utc)))
+            .await
+            .expect("joined")
+            .expect("tick");
+    assert_eq!((round.sent, round.failed), (1, 1), "{round:?}");
+
+    let log = admin.get(&format!("/admin/deliveries?day={day}")).await;
+    log.assert(
+        200,
+        &[
+            "提醒投递记录",
+            "lingdao@example.gov.cn",
+            "已发送",
+            "区档案局",
+            "待重试",
+            "无法送达 Webhook",
+            "/robot/send?…",
+        ],
+    );
+    assert!(!log.html.contains("access_token"), "the token is not shown");
+    // Another day has none.
+    admin
+        .get("/admin/deliveries?day=2000-01-01")
+        .await
+        .assert(200, &["没有投递记录"]);
+}
