@@ -205,6 +205,8 @@ pub struct ListCaches {
     pub orders: AssessmentOrders,
     /// Pages from this row on are cut from the kept order ([`DEEP_ROWS`]).
     pub deep_from: i64,
+    /// Held while an order is read from the database (one at a time).
+    pub reading_order: std::sync::Mutex<()>,
 }
 
 impl Default for ListCaches {
@@ -214,6 +216,7 @@ impl Default for ListCaches {
             pages: AssessmentPages::with_capacity(PAGE_ROWS_KEPT),
             orders: AssessmentOrders::with_capacity(ORDER_IDS_KEPT),
             deep_from: DEEP_ROWS,
+            reading_order: std::sync::Mutex::new(()),
         }
     }
 }
@@ -303,11 +306,23 @@ pub fn find(
         let order = match caches.orders.get(&order_key, version) {
             Some(order) => order,
             None => {
-                let order = Arc::new(queries::lists::assessment_order(conn, &query, sort)?);
-                caches
-                    .orders
-                    .keep(order_key, version, order.len(), order.clone());
-                order
+                // One reads an order while the others asking for it wait: a
+                // busy morning's many first asks would otherwise each sort
+                // the year's results.
+                let _reading = caches
+                    .reading_order
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match caches.orders.get(&order_key, version) {
+                    Some(order) => order,
+                    None => {
+                        let order = Arc::new(queries::lists::assessment_order(conn, &query, sort)?);
+                        caches
+                            .orders
+                            .keep(order_key, version, order.len(), order.clone());
+                        order
+                    }
+                }
             }
         };
         let from = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
