@@ -71,7 +71,7 @@ impl Security {
 }
 
 /// The mail server the digests go through.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Smtp {
     pub host: String,
     pub port: Option<u16>,
@@ -80,6 +80,21 @@ pub struct Smtp {
     pub password: Option<String>,
     /// The sender, `年检系统 <nianjian@example.gov.cn>` or a bare address.
     pub from: String,
+}
+
+/// Never shows the password (configurations are printed in errors and
+/// logs).
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 impl Smtp {
@@ -197,6 +212,23 @@ mod tests {
             assert_eq!(Security::parse(text), want, "{text}");
         }
         assert!(Security::parse("plain").unwrap_err().contains("starttls"));
+    }
+
+    #[test]
+    fn the_password_is_never_shown() {
+        let smtp = Smtp {
+            host: "smtp.example.gov.cn".into(),
+            port: None,
+            security: Security::Tls,
+            username: Some("nj".into()),
+            password: Some("授权码-secret".into()),
+            from: "nj@example.gov.cn".into(),
+        };
+        let shown = format!("{smtp:?}");
+        assert!(
+            !shown.contains("secret") && shown.contains("smtp.example.gov.cn"),
+            "{shown}"
+        );
     }
 
     #[test]
