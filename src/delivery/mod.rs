@@ -22,18 +22,46 @@ pub enum DeliveryError {
     Address { address: String },
     #[error("邮件无法生成：{0}")]
     Message(#[from] lettre::error::Error),
-    #[error("邮件服务器 {server} 未能发送：{source}")]
+    #[error("邮件服务器 {server} 未能发送：{}（{source}）", smtp_reason(source))]
     Smtp {
         server: String,
         #[source]
         source: lettre::transport::smtp::Error,
     },
-    #[error("无法送达 Webhook：{0}")]
+    #[error("无法送达群机器人：{reason}（{0}）", reason = http_reason(.0))]
     Http(#[from] ureq::Error),
-    #[error("Webhook 答复 HTTP {status}：{body}")]
+    #[error("群机器人地址答复 HTTP {status}：{body}")]
     Status { status: u16, body: String },
     #[error("机器人拒收（errcode {code}）：{message}")]
     Refused { code: i64, message: String },
+}
+
+/// What went wrong with a mail server, in Chinese; the library's own words
+/// follow in brackets for whoever looks further.
+fn smtp_reason(e: &lettre::transport::smtp::Error) -> &'static str {
+    if e.is_timeout() {
+        "连接超时"
+    } else if e.is_tls() {
+        "加密连接失败"
+    } else if e.is_permanent() {
+        "服务器拒收"
+    } else if e.is_transient() {
+        "服务器暂时无法接收"
+    } else {
+        "无法连接或通信中断"
+    }
+}
+
+/// What went wrong with a webhook, in Chinese (as [`smtp_reason`]).
+fn http_reason(e: &ureq::Error) -> &'static str {
+    match e {
+        ureq::Error::Timeout(_) => "连接超时",
+        ureq::Error::HostNotFound => "找不到主机",
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => "连接被拒绝",
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => "连接超时",
+        ureq::Error::Tls(_) => "加密连接失败",
+        _ => "无法连接或通信中断",
+    }
 }
 
 /// How the SMTP connection is protected.

@@ -288,7 +288,7 @@ fn send(outbound: &Outbound, row: &DeliveryRow) -> Result<(), SendError> {
             let url = outbound
                 .webhook
                 .as_ref()
-                .ok_or(SendError::NotConfigured("Webhook"))?;
+                .ok_or(SendError::NotConfigured("群机器人地址"))?;
             let body: serde_json::Value = serde_json::from_str(&row.body)?;
             Ok(delivery::post_webhook(url, &body)?)
         }

@@ -275,7 +275,7 @@ async fn the_digest_arrives_on_its_day_and_a_receiver_that_is_down_delays_nothin
         robot["last_error"]
             .as_str()
             .unwrap()
-            .contains("无法送达 Webhook"),
+            .contains("无法送达群机器人：连接被拒绝"),
         "{robot}"
     );
     assert!(
@@ -341,4 +341,43 @@ async fn a_robot_that_refuses_the_message_is_a_failed_delivery() {
     assert!(error.contains("机器人拒收（errcode 310000）"), "{error}");
     // Without a mail server no mail is composed, addresses or not.
     assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+}
+
+/// Two servers on one database run their rounds at the same moment: the
+/// day is composed once and each digest goes once.
+#[actix_web::test]
+async fn two_servers_compose_and_send_each_digest_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin").await;
+    app.inspector_uploads_default().await;
+    for name in ["inspector", "leader", "admin"] {
+        let id = user_id(&app, &admin, name).await;
+        let (status, body) = set_email(&app, &admin, id, &format!("{name}@example.gov.cn")).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let other = app.another_server().await;
+    let smtp = FakeSmtp::start();
+    let hook = FakeWebhook::start();
+    let out = outbound(&smtp, hook.url());
+    let day = Clock::at(chrono::Utc::now()).today + chrono::Duration::days(1);
+    let rounds: Vec<_> = [app.db.clone(), other.db.clone()]
+        .into_iter()
+        .map(|db| {
+            let out = out.clone();
+            std::thread::spawn(move || digests::tick(&db, &out, at(day, "08:00")))
+        })
+        .collect();
+    let ticks: Vec<Tick> = rounds
+        .into_iter()
+        .map(|r| r.join().expect("round").expect("tick"))
+        .collect();
+    let composed: usize = ticks.iter().map(|t| t.composed).sum();
+    let sent: usize = ticks.iter().map(|t| t.sent).sum();
+    assert_eq!(
+        composed, 4,
+        "three mails and the robot, composed once: {ticks:?}"
+    );
+    assert_eq!(sent, 4, "{ticks:?}");
+    assert_eq!(smtp.wait_for(4, Duration::from_secs(5)).len(), 3);
+    assert_eq!(hook.posts().len(), 1);
 }

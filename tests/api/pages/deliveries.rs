@@ -71,7 +71,8 @@ async fn the_delivery_log_shows_each_digest_and_why_one_failed() {
             "已发送",
             "区档案局",
             "待重试",
-            "无法送达 Webhook",
+            "无法送达群机器人：连接被拒绝",
+            "群机器人",
             "/robot/send?…",
         ],
     );
