@@ -55,6 +55,24 @@ impl PageRequest {
         Ok(PageRequest { page, per_page })
     }
 
+    /// As [`PageRequest::new`], with an older `limit` standing for
+    /// `per_page` where that is not given; a bad `limit` is refused even
+    /// where `per_page` is, as its documentation promises.
+    pub fn with_limit(
+        page: Option<i64>,
+        per_page: Option<i64>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Self> {
+        if let Some(l) = limit
+            && !(1..=i64::from(MAX_PER_PAGE)).contains(&l)
+        {
+            return Err(ServiceError::BadRequest(format!(
+                "条数 limit 应在 1 到 {MAX_PER_PAGE} 之间，收到的是 {l}"
+            )));
+        }
+        PageRequest::new(page, per_page.or(limit))
+    }
+
     /// A page of a list page (the pages show fewer rows than the API).
     pub fn of_page(page: Option<&str>, per_page: u32) -> Self {
         let page = page
@@ -189,6 +207,17 @@ mod tests {
             .unwrap()
             .cut((1..=8).collect::<Vec<_>>());
         assert!(past.items.is_empty() && past.total == 8);
+        // The older `limit`: standing in for `per_page`, checked either way.
+        let limited = |page, per_page, limit| {
+            PageRequest::with_limit(page, per_page, limit)
+                .ok()
+                .map(|p| (p.page, p.per_page))
+        };
+        assert_eq!(limited(None, None, Some(20)), Some((1, 20)));
+        assert_eq!(limited(Some(2), Some(50), Some(20)), Some((2, 50)));
+        assert_eq!(limited(None, Some(50), Some(-6380)), None);
+        assert_eq!(limited(None, Some(50), Some(1001)), None);
+        assert_eq!(limited(None, None, None), Some((1, 100)));
         let empty = PageRequest::default().cut(Vec::<i32>::new());
         assert_eq!(empty.pages(), 1);
     }

@@ -36,7 +36,7 @@ pub async fn list(
         limit,
         before,
     } = query.into_inner();
-    let paging = PageRequest::new(paging.page, paging.per_page.or(limit))?;
+    let paging = PageRequest::with_limit(paging.page, paging.per_page, limit)?;
     let query = audit::AuditQuery {
         entity,
         entity_id,
