@@ -69,6 +69,11 @@ impl Zone {
         utc.and_utc().with_timezone(&self.0).date_naive()
     }
 
+    /// The bureau's time of day at a UTC moment.
+    pub fn time_of(self, utc: NaiveDateTime) -> chrono::NaiveTime {
+        utc.and_utc().with_timezone(&self.0).time()
+    }
+
     /// A UTC moment as people read it: 2026年12月6日 10:47.
     pub fn show(self, utc: NaiveDateTime) -> String {
         let local = utc.and_utc().with_timezone(&self.0);
@@ -94,17 +99,21 @@ mod tests {
         let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").unwrap();
         let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         let shanghai = Zone::parse("+08:00").unwrap();
-        // (UTC moment, zone, local date)
-        for (utc, zone, date) in [
-            ("2026-12-06T15:59", shanghai, "2026-12-06"),
-            ("2026-12-06T16:00", shanghai, "2026-12-07"),
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap();
+        // (UTC moment, zone, local date, local time)
+        for (utc, zone, date, clock) in [
+            ("2026-12-06T15:59", shanghai, "2026-12-06", "23:59"),
+            ("2026-12-06T16:00", shanghai, "2026-12-07", "00:00"),
+            ("2026-12-07T00:00", shanghai, "2026-12-07", "08:00"),
             (
                 "2026-12-06T23:00",
                 Zone::parse("UTC").unwrap(),
                 "2026-12-06",
+                "23:00",
             ),
         ] {
             assert_eq!(zone.date_of(at(utc)), day(date), "{utc}");
+            assert_eq!(zone.time_of(at(utc)), time(clock), "{utc}");
         }
     }
 

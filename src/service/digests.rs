@@ -104,8 +104,7 @@ pub fn tick(db: &Db, outbound: &Outbound, clock: Clock) -> ServiceResult<Tick> {
 /// Today's digests, once the hour has come and if no one composed them
 /// yet: how many deliveries were made.
 pub fn compose(conn: &mut DbConn, outbound: &Outbound, clock: Clock) -> ServiceResult<usize> {
-    let local = clock.now + clock.zone.offset();
-    if !outbound.is_on() || local.time() < outbound.digest_at {
+    if !outbound.is_on() || clock.zone.time_of(clock.now) < outbound.digest_at {
         return Ok(0);
     }
     let day = clock.today;
