@@ -195,11 +195,14 @@ impl Planned<'_> {
     }
 }
 
+/// Who the webhook's digest is for, as the log names it.
+const BUREAU: &str = "区档案局";
+
 /// The bureau as its reminders are worked out: the whole district.
 fn bureau() -> Actor {
     Actor {
         user_id: None,
-        name: "区档案局".into(),
+        name: BUREAU.into(),
         role: Role::Inspector,
         unit_id: None,
         street: None,
@@ -341,7 +344,7 @@ pub fn log(
                     .ok()
                     .and_then(|id| names.get(&id).cloned())
                     .unwrap_or_else(|| r.audience.clone()),
-                None => "区档案局".to_string(),
+                None => BUREAU.to_string(),
             };
             let status_text = match r.status.as_str() {
                 "sent" => "已发送",
