@@ -8,18 +8,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp};
 
-async fn user_id(app: &TestApp, admin: &str, username: &str) -> i64 {
-    let (status, list) = app.get(Some(admin), "/api/v1/users").await;
-    assert_eq!(status, 200, "{list}");
-    list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|u| u["username"] == username)
-        .and_then(|u| u["id"].as_i64())
-        .unwrap_or_else(|| panic!("no user {username}: {list}"))
-}
-
 async fn patch(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
     app.send(
         reqwest::Method::PATCH,
@@ -44,7 +32,7 @@ async fn a_refused_change_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.login("admin").await;
     let leader = app.login("leader").await;
-    let id = user_id(&app, &admin, "leader").await;
+    let id = app.user_id(&admin, "leader").await;
     // Its own password, and enabling itself (an admin's call): refused whole.
     let (status, body) = patch(
         &app,
@@ -70,7 +58,7 @@ async fn a_refused_change_changes_nothing() {
 async fn a_new_password_ends_every_other_session() {
     let app = TestApp::spawn().await;
     let admin = app.login("admin").await;
-    let id = user_id(&app, &admin, "inspector").await;
+    let id = app.user_id(&admin, "inspector").await;
     let (first, second) = (app.login("inspector").await, app.login("inspector").await);
     // Changed by the account itself: the session that asked stays.
     let (status, body) = patch(&app, &first, id, json!({"password": "checker-new-1"})).await;
@@ -94,7 +82,7 @@ async fn a_disabled_account_is_told_so_only_with_its_password() {
     let app = TestApp::spawn().await;
     let admin = app.login("admin").await;
     let leader = app.login("leader").await;
-    let id = user_id(&app, &admin, "leader").await;
+    let id = app.user_id(&admin, "leader").await;
     let (status, body) = patch(&app, &admin, id, json!({"disabled": true})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -149,7 +137,7 @@ async fn every_answer_forbids_framing_and_sniffing() {
 async fn password_guessing_locks_the_account_until_an_admin_unlocks_it() {
     let app = TestApp::spawn().await;
     let admin = app.login("admin").await;
-    let id = user_id(&app, &admin, "leader").await;
+    let id = app.user_id(&admin, "leader").await;
     for attempt in 1..=4 {
         let (status, body) = sign_in(&app, "leader", "guess-number-x").await;
         assert_eq!(status, 401, "attempt {attempt}: {body}");
@@ -205,7 +193,7 @@ async fn ready_means_the_database_answers_with_the_schema_this_binary_expects() 
 async fn a_weak_password_is_refused_with_every_reason() {
     let app = TestApp::spawn().await;
     let admin = app.login("admin").await;
-    let id = user_id(&app, &admin, "leader").await;
+    let id = app.user_id(&admin, "leader").await;
     for (password, reasons) in [
         ("12345678", vec!["只有数字", "连续", "太常见"]),
         ("leader-2012", vec!["用户名"]),
@@ -247,7 +235,7 @@ async fn an_admin_ends_every_session_of_an_account() {
     let admin = app.login("admin").await;
     let first = app.login("leader").await;
     let second = app.login("leader").await;
-    let id = user_id(&app, &admin, "leader").await;
+    let id = app.user_id(&admin, "leader").await;
     let sessions = |list: &Value| {
         list["items"]
             .as_array()

@@ -14,13 +14,14 @@ use crate::helpers::TestApp;
 use crate::receivers::{FakeSmtp, FakeWebhook, closed_url};
 
 /// The bureau's clock (UTC+8) at `day` `hh:mm`.
-fn at(day: NaiveDate, time: &str) -> Clock {
+pub(crate) fn at(day: NaiveDate, time: &str) -> Clock {
     let local = day.and_time(NaiveTime::parse_from_str(time, "%H:%M").unwrap());
     let utc = chrono::Utc.from_utc_datetime(&(local - chrono::Duration::hours(8)));
     Clock::at(utc)
 }
 
-fn outbound(smtp: &FakeSmtp, webhook: String) -> Outbound {
+/// The fake mail server and a webhook, digests at 08:00.
+pub(crate) fn outbound(smtp: &FakeSmtp, webhook: String) -> Outbound {
     Outbound {
         smtp: Some(Smtp {
             host: "127.0.0.1".into(),
@@ -44,17 +45,6 @@ async fn tick(app: &TestApp, outbound: &Outbound, clock: Clock) -> Tick {
         .await
         .expect("joined")
         .expect("tick")
-}
-
-async fn user_id(app: &TestApp, admin: &str, name: &str) -> i64 {
-    let (_, users) = app.get(Some(admin), "/api/v1/users?per_page=100").await;
-    users["items"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["username"] == name)
-        .and_then(|u| u["id"].as_i64())
-        .unwrap_or_else(|| panic!("{name} in {users}"))
 }
 
 async fn set_email(app: &TestApp, token: &str, id: i64, email: &str) -> (u16, Value) {
@@ -96,14 +86,7 @@ async fn the_digest_arrives_on_its_day_and_a_receiver_that_is_down_delays_nothin
     let admin = app.login("admin").await;
     // 小营巷社区 uploads (orders raised today); 大学路社区 has not.
     app.inspector_uploads_default().await;
-    let (status, body) = app
-        .post(
-            Some(&admin),
-            "/api/v1/units",
-            json!({"code": "330102302", "name": "大学路社区", "kind": "社区", "street": "小营街道"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.add_community("330102302", "大学路社区").await;
     let today = Clock::at(chrono::Utc::now()).today;
     let day = today + chrono::Duration::days(1);
     let deadline = today + chrono::Duration::days(8);
@@ -121,7 +104,7 @@ async fn the_digest_arrives_on_its_day_and_a_receiver_that_is_down_delays_nothin
     app.add_unit_user("xyx", "330102301");
     app.add_unit_user("dxl", "330102302");
     let xyx = app.login("xyx").await;
-    let own = user_id(&app, &admin, "xyx").await;
+    let own = app.user_id(&admin, "xyx").await;
     let (status, body) = set_email(&app, &xyx, own, "xyx@example.gov.cn").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["email"], "xyx@example.gov.cn");
@@ -134,11 +117,11 @@ async fn the_digest_arrives_on_its_day_and_a_receiver_that_is_down_delays_nothin
             .contains("不是有效的电子邮箱"),
         "{body}"
     );
-    let dxl = user_id(&app, &admin, "dxl").await;
+    let dxl = app.user_id(&admin, "dxl").await;
     let (status, _) = set_email(&app, &xyx, dxl, "x@example.gov.cn").await;
     assert_eq!(status, 403, "only the admin sets another account's address");
     set_email(&app, &admin, dxl, "dxl@example.gov.cn").await;
-    let leader = user_id(&app, &admin, "leader").await;
+    let leader = app.user_id(&admin, "leader").await;
     set_email(&app, &admin, leader, "leader@example.gov.cn").await;
 
     let smtp = FakeSmtp::start();
@@ -351,7 +334,7 @@ async fn two_servers_compose_and_send_each_digest_once() {
     let admin = app.login("admin").await;
     app.inspector_uploads_default().await;
     for name in ["inspector", "leader", "admin"] {
-        let id = user_id(&app, &admin, name).await;
+        let id = app.user_id(&admin, name).await;
         let (status, body) = set_email(&app, &admin, id, &format!("{name}@example.gov.cn")).await;
         assert_eq!(status, 200, "{body}");
     }

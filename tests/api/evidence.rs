@@ -102,14 +102,7 @@ async fn refusals_say_what_is_wrong_and_store_nothing() {
     let app = TestApp::spawn().await;
     let (_, unit, _) = uploaded(&app).await;
     let admin = app.login("admin").await;
-    let (status, body) = app
-        .post(
-            Some(&admin),
-            "/api/v1/units",
-            serde_json::json!({"code": OTHER, "name": "葵巷社区", "kind": "社区", "street": "小营街道"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.add_community(OTHER, "葵巷社区").await;
     // A unit with nothing uploaded for the year.
     let (status, body) = app
         .post_form(

@@ -9,7 +9,7 @@ mod pg_database;
 use std::net::TcpListener;
 
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use nianjian::domain::random::SplitMix64;
 use nianjian::ingest::checklists::Catalog;
@@ -228,6 +228,32 @@ impl TestApp {
             Clock::at(chrono::Utc::now()),
         )
         .expect("unit user");
+    }
+
+    /// A community of 小营街道 added to the roster through the API, by the admin.
+    pub async fn add_community(&self, code: &str, name: &str) {
+        let admin = self.login("admin").await;
+        let (status, body) = self
+            .post(
+                Some(&admin),
+                "/api/v1/units",
+                json!({"code": code, "name": name, "kind": "社区", "street": "小营街道"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// An account's id, as the admin (`admin`'s token) lists the accounts.
+    pub async fn user_id(&self, admin: &str, username: &str) -> i64 {
+        let (status, list) = self.get(Some(admin), "/api/v1/users").await;
+        assert_eq!(status, 200, "{list}");
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|u| u["username"] == username)
+            .and_then(|u| u["id"].as_i64())
+            .unwrap_or_else(|| panic!("no user {username}: {list}"))
     }
 
     /// A street officer's account (街道档案员) of a street on the roster.

@@ -31,14 +31,7 @@ async fn reminders_follow_the_work_and_the_bell_counts_the_unread() {
     // An upload below full marks opens 2012 and raises orders.
     let (inspector, _) = app.inspector_uploads_default().await;
     // A second community on the roster has not uploaded; the deadline is in 3 days.
-    let (status, body) = app
-        .post(
-            Some(&admin),
-            "/api/v1/units",
-            json!({"code": "330102302", "name": "大学路社区", "kind": "社区", "street": "小营街道"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.add_community("330102302", "大学路社区").await;
     let deadline =
         (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(3);
     let (status, body) = app

@@ -1,11 +1,11 @@
 //! 提醒投递记录 on the pages: after a morning's round the admin reads each
 //! digest's delivery, in Chinese, with a failed one's error and next try.
 
-use chrono::{NaiveTime, TimeZone};
 use nianjian::service::Clock;
-use nianjian::service::digests::{self, Outbound, Security, Smtp};
+use nianjian::service::digests;
 
 use super::client::sign_in;
+use crate::digests::{at, outbound};
 use crate::helpers::TestApp;
 use crate::receivers::{FakeSmtp, closed_url};
 
@@ -38,28 +38,15 @@ async fn the_delivery_log_shows_each_digest_and_why_one_failed() {
 
     // Tomorrow at 08:00 (UTC+8): the mail goes, the robot is down.
     let smtp = FakeSmtp::start();
-    let outbound = Outbound {
-        smtp: Some(Smtp {
-            host: "127.0.0.1".into(),
-            port: Some(smtp.port()),
-            security: Security::None,
-            username: None,
-            password: None,
-            from: "nianjian@example.gov.cn".into(),
-        }),
-        webhook: Some(closed_url()),
-        digest_at: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        site: None,
-        bureau: "区档案局".into(),
-    };
+    let outbound = outbound(&smtp, closed_url());
     let day = Clock::at(chrono::Utc::now()).today + chrono::Duration::days(1);
-    let utc = chrono::Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap());
     let db = app.db.clone();
-    let round =
-        actix_web::rt::task::spawn_blocking(move || digests::tick(&db, &outbound, Clock::at(utc)))
-            .await
-            .expect("joined")
-            .expect("tick");
+    let round = actix_web::rt::task::spawn_blocking(move || {
+        digests::tick(&db, &outbound, at(day, "08:00"))
+    })
+    .await
+    .expect("joined")
+    .expect("tick");
     assert_eq!((round.sent, round.failed), (1, 1), "{round:?}");
 
     let log = admin.get(&format!("/admin/deliveries?day={day}")).await;

@@ -72,18 +72,6 @@ async fn open_2012(app: &TestApp) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn add_unit(app: &TestApp, code: &str, name: &str) {
-    let admin = app.login("admin").await;
-    let (status, body) = app
-        .post(
-            Some(&admin),
-            "/api/v1/units",
-            json!({"code": code, "name": name, "kind": "社区", "street": "小营街道"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
-
 async fn campaign_count(app: &TestApp) -> usize {
     let token = app.login("admin").await;
     let (_, body) = app.get(Some(&token), "/api/v1/campaigns").await;
@@ -97,7 +85,7 @@ async fn inspector_and_admin_open_every_page() {
     let app = TestApp::spawn().await;
     let uploaded = upload_as_inspector(&app, book_lowering(&app, "C3", 0)).await;
     let submission = uploaded["submission_id"].as_i64().expect("submission");
-    add_unit(&app, "330102302", "大学路社区").await;
+    app.add_community("330102302", "大学路社区").await;
 
     for who in ["inspector", "admin"] {
         let (b, home) = sign_in(&app, who).await;
@@ -649,7 +637,7 @@ async fn a_campaign_is_opened_and_changed_through_the_admin_page() {
 #[actix_web::test]
 async fn users_are_added_and_disabled_through_the_admin_page() {
     let app = TestApp::spawn().await;
-    add_unit(&app, UNIT, UNIT_NAME).await;
+    app.add_community(UNIT, UNIT_NAME).await;
     let (b, _) = sign_in(&app, "admin").await;
     let csrf = b.get("/admin/users").await.csrf();
     let added = b
@@ -768,7 +756,7 @@ async fn users_are_added_and_disabled_through_the_admin_page() {
 async fn a_plausibility_flag_is_counted_on_the_progress_page_and_resolved_on_the_units() {
     let app = TestApp::spawn().await;
     // The roster calls the unit otherwise than its workbook: a flag.
-    add_unit(&app, UNIT, "小营巷社区居委会").await;
+    app.add_community(UNIT, "小营巷社区居委会").await;
     upload_as_inspector(&app, excellent_book(&app)).await;
     let (b, home) = sign_in(&app, "inspector").await;
     // The progress page counts it beside the unit; the text is on the unit's page.
@@ -828,7 +816,7 @@ async fn a_plausibility_flag_is_counted_on_the_progress_page_and_resolved_on_the
 async fn samples_are_drawn_through_the_page() {
     let app = TestApp::spawn().await;
     upload_as_inspector(&app, excellent_book(&app)).await;
-    add_unit(&app, "330102302", "大学路社区").await;
+    app.add_community("330102302", "大学路社区").await;
     let (b, _) = sign_in(&app, "inspector").await;
     let page = b.get("/inspect/samples").await;
     page.assert(200, &["还没有抽查记录", "value=\"2012\""]);
@@ -1107,7 +1095,7 @@ async fn a_unit_named_like_a_script_is_escaped() {
 async fn a_unit_downloads_its_template_uploads_and_answers_an_order() {
     let app = TestApp::spawn().await;
     open_2012(&app).await;
-    add_unit(&app, UNIT, UNIT_NAME).await;
+    app.add_community(UNIT, UNIT_NAME).await;
     app.add_unit_user("xyx", UNIT);
     let (b, home) = sign_in(&app, "xyx").await;
     home.assert(
@@ -1627,7 +1615,7 @@ async fn the_evidence_form_keeps_the_note_when_its_files_are_refused() {
 async fn a_unit_attaches_evidence_and_the_inspector_sees_it_beside_the_item() {
     let app = TestApp::spawn().await;
     open_2012(&app).await;
-    add_unit(&app, UNIT, UNIT_NAME).await;
+    app.add_community(UNIT, UNIT_NAME).await;
     app.add_unit_user("xyx", UNIT);
     let (b, home) = sign_in(&app, "xyx").await;
     // Before the year's upload there is nothing to attach to.
