@@ -303,28 +303,7 @@ pub fn find(
     let known = counts.get(&filter_key, version);
     let (rows, total) = if paging.offset() >= caches.deep_from {
         let order_key = format!("{filter_key} {sort:?}");
-        let order = match caches.orders.get(&order_key, version) {
-            Some(order) => order,
-            None => {
-                // One reads an order while the others asking for it wait: a
-                // busy morning's many first asks would otherwise each sort
-                // the year's results.
-                let _reading = caches
-                    .reading_order
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                match caches.orders.get(&order_key, version) {
-                    Some(order) => order,
-                    None => {
-                        let order = Arc::new(queries::lists::assessment_order(conn, &query, sort)?);
-                        caches
-                            .orders
-                            .keep(order_key, version, order.len(), order.clone());
-                        order
-                    }
-                }
-            }
-        };
+        let order = kept_order(conn, caches, order_key, version, (&query, sort))?;
         let from = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
         let ids = order.get(from..).map_or(&[][..], |rest| {
             &rest[..rest.len().min(paging.per_page as usize)]
@@ -359,6 +338,34 @@ pub fn find(
     let page = Arc::new(paging.of(summaries_of(conn, lines)?, total));
     pages.keep(page_key, version, page.items.len(), page.clone());
     Ok(page)
+}
+
+/// The whole order of a list (`question`: its filter and order) at data
+/// version `version`, kept under `key`: read from the database when nobody
+/// kept it yet. One request reads an order while the others asking for it
+/// wait: a busy morning's many first asks would otherwise each sort the
+/// year's results.
+fn kept_order(
+    conn: &mut DbConn,
+    caches: &ListCaches,
+    key: String,
+    version: i64,
+    question: (&AssessmentQuery, AssessmentSort),
+) -> ServiceResult<Arc<Vec<i64>>> {
+    if let Some(order) = caches.orders.get(&key, version) {
+        return Ok(order);
+    }
+    let _reading = caches
+        .reading_order
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(order) = caches.orders.get(&key, version) {
+        return Ok(order);
+    }
+    let (query, sort) = question;
+    let order = Arc::new(queries::lists::assessment_order(conn, query, sort)?);
+    caches.orders.keep(key, version, order.len(), order.clone());
+    Ok(order)
 }
 
 /// Summaries for assessment rows, with units and self totals in bulk,
