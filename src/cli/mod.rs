@@ -5,6 +5,7 @@ mod authoring;
 mod backup;
 mod bureau;
 mod config;
+mod district;
 mod help;
 mod publish;
 mod rescore;
@@ -125,6 +126,37 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// 区县：一个服务（PostgreSQL 数据库）管多个区县时，登记各区县和市档案局。
+    District {
+        #[command(subcommand)]
+        command: DistrictCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DistrictCommand {
+    /// 登记一个区县：为它建立单独的数据（PostgreSQL 模式），运行迁移，写入考核细则；其账号在登录页选这个区县登录。
+    Add {
+        /// 区县代码：1 至 20 位数字或小写字母，如行政区划代码 330106。
+        #[arg(value_name = "代码")]
+        code: String,
+        /// 区县名称，如 西湖区；通知书以“名称+档案局”落款。
+        #[arg(value_name = "名称")]
+        name: String,
+        /// 登记的是市档案局：其账号查看全市汇总。
+        #[arg(long)]
+        city: bool,
+        /// 数据库原有的数据就是这个区县：只登记代码和名称，不移动任何数据。
+        #[arg(long, conflicts_with = "city")]
+        first: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// 列出已登记的区县和市档案局。
+    List {
+        #[command(flatten)]
+        db: DatabaseArg,
     },
 }
 
@@ -251,6 +283,9 @@ enum UserCommand {
         /// 街道档案员所属街道的名称（与花名册中的“所属街道”一致）。
         #[arg(long, value_name = "街道")]
         street: Option<String>,
+        /// 账号所属区县的代码（见 nianjian district list）；不给出时为第一个区县。
+        #[arg(long, value_name = "代码")]
+        district: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -259,6 +294,9 @@ enum UserCommand {
         /// 用户名。
         #[arg(long, value_name = "用户名")]
         username: String,
+        /// 账号所属区县的代码；不给出时为第一个区县。
+        #[arg(long, value_name = "代码")]
+        district: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -467,18 +505,41 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                     role,
                     unit,
                     street,
+                    district,
                     db,
                 },
         } => server::add_user(
-            &db.database,
+            (&db.database, district.as_deref()),
             db.checklists.as_deref(),
             &username,
             &role,
             (unit.as_deref(), street.as_deref()),
         ),
         Command::User {
-            command: UserCommand::Password { username, db },
-        } => server::set_password(&db.database, db.checklists.as_deref(), &username),
+            command:
+                UserCommand::Password {
+                    username,
+                    district,
+                    db,
+                },
+        } => server::set_password(
+            (&db.database, district.as_deref()),
+            db.checklists.as_deref(),
+            &username,
+        ),
+        Command::District {
+            command:
+                DistrictCommand::Add {
+                    code,
+                    name,
+                    city,
+                    first,
+                    db,
+                },
+        } => district::add_district(&db.database, db.checklists.as_deref(), &code, &name, (city, first)),
+        Command::District {
+            command: DistrictCommand::List { db },
+        } => district::list_districts(&db.database, db.checklists.as_deref()),
     }
 }
 

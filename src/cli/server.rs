@@ -51,6 +51,13 @@ pub(super) fn open(
     let db = Db::open(&url, connections)?;
     let mut conn = db.get()?;
     service::checklists::sync(&mut conn, &catalog, now())?;
+    // Every district is offered the same shipped checklists.
+    for district in service::districts::list(&mut conn)? {
+        if !district.is_first() {
+            let mut theirs = db.in_schema(&district.schema).get()?;
+            service::checklists::sync(&mut theirs, &catalog, now())?;
+        }
+    }
     tracing::info!(database = %url.redacted(), "database ready");
     Ok((db, catalog))
 }
@@ -131,13 +138,17 @@ pub fn serve(config: &ServeConfig, demo: bool) -> Result<ExitCode, CliError> {
                     actix_web::rt::time::interval(std::time::Duration::from_secs(6 * 3600));
                 loop {
                     every.tick().await;
-                    match housekeeping
-                        .run(|conn, env| service::uploads::purge_rejected(conn, env.clock))
-                        .await
-                    {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(files = n, "refused uploads past retention let go"),
-                        Err(e) => tracing::warn!(error = %e, "purging refused uploads failed"),
+                    for district in housekeeping.every_district().await {
+                        match district
+                            .run(|conn, env| service::uploads::purge_rejected(conn, env.clock))
+                            .await
+                        {
+                            Ok(0) => {}
+                            Ok(n) => {
+                                tracing::info!(files = n, "refused uploads past retention let go")
+                            }
+                            Err(e) => tracing::warn!(error = %e, "purging refused uploads failed"),
+                        }
                     }
                 }
             });
@@ -168,19 +179,52 @@ fn start_digests(db: &Db, notify: &super::config::Notify, bureau: &str, zone: Zo
     std::thread::spawn(move || {
         loop {
             let clock = Clock::at_in(chrono::Utc::now(), zone);
-            match service::digests::tick(&db, &outbound, clock) {
-                Ok(t) if t == service::digests::Tick::default() => {}
-                Ok(t) => tracing::info!(
-                    composed = t.composed,
-                    sent = t.sent,
-                    failed = t.failed,
-                    "提醒摘要"
-                ),
-                Err(e) => tracing::warn!(error = %e, "提醒摘要本轮未能完成"),
+            // Each district's digest, from its own tables, under its own name.
+            for (db, outbound) in digest_targets(&db, &outbound) {
+                match service::digests::tick(&db, &outbound, clock) {
+                    Ok(t) if t == service::digests::Tick::default() => {}
+                    Ok(t) => tracing::info!(
+                        bureau = %outbound.bureau,
+                        composed = t.composed,
+                        sent = t.sent,
+                        failed = t.failed,
+                        "提醒摘要"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "提醒摘要本轮未能完成"),
+                }
             }
             std::thread::sleep(std::time::Duration::from_secs(60));
         }
     });
+}
+
+/// The first district, then every other registered one (read each round,
+/// so a district added meanwhile gets its digest too).
+fn digest_targets(
+    db: &Db,
+    outbound: &service::digests::Outbound,
+) -> Vec<(Db, service::digests::Outbound)> {
+    let mut targets = vec![(db.clone(), outbound.clone())];
+    let others = db
+        .get()
+        .map_err(ServiceError::from)
+        .and_then(|mut conn| service::districts::list(&mut conn));
+    match others {
+        Ok(others) => targets.extend(
+            others
+                .into_iter()
+                .filter(|d| !d.is_first() && d.kind == service::districts::Kind::District)
+                .map(|d| {
+                    let outbound = service::digests::Outbound {
+                        bureau: format!("{}档案局", d.name),
+                        ..outbound.clone()
+                    };
+                    (db.in_schema(&d.schema), outbound)
+                }),
+        ),
+        Err(e) => tracing::warn!(error = %e, "未能读取区县登记"),
+    }
+    targets
 }
 
 /// A service for real use must not open with the demonstration's
@@ -357,13 +401,13 @@ fn new_password(username: &str) -> Result<String, CliError> {
 /// `user password`: a new password by user name; every session of the
 /// account ends.
 pub fn set_password(
-    database: &str,
+    (database, district): (&str, Option<&str>),
     checklists: Option<&Path>,
     username: &str,
 ) -> Result<ExitCode, CliError> {
     let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
-    let mut conn = db.get()?;
+    let mut conn = super::district::in_district(db, district)?.get()?;
     let user = service::accounts::set_password_by_name(
         &mut conn,
         &Actor::command_line(),
@@ -380,7 +424,7 @@ pub fn set_password(
 }
 
 pub fn add_user(
-    database: &str,
+    (database, district): (&str, Option<&str>),
     checklists: Option<&Path>,
     username: &str,
     role: &str,
@@ -389,7 +433,7 @@ pub fn add_user(
     let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
     let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
-    let mut conn = db.get()?;
+    let mut conn = super::district::in_district(db, district)?.get()?;
     let new = service::accounts::NewAccount {
         username,
         password: &password,

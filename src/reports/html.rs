@@ -125,6 +125,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../report-templates/pages/reminders.hbs"),
     ),
     (
+        "pages/city",
+        include_str!("../../report-templates/pages/city.hbs"),
+    ),
+    (
         "pages/unit-upload",
         include_str!("../../report-templates/pages/unit-upload.hbs"),
     ),

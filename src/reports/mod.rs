@@ -3,6 +3,7 @@
 pub mod authoring;
 pub mod bureau;
 pub mod checklist_diff;
+pub mod city;
 pub mod comparison;
 pub mod district_xlsx;
 pub mod explain;

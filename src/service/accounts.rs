@@ -558,7 +558,9 @@ pub struct SignedIn {
 /// token valid for `hours`, answers the account's role and unit. Failed
 /// sign-ins are counted per account and per address (`address`, the
 /// caller's); past the policy's number both are locked for a while
-/// ([`ServiceError::Locked`], 429), whatever password comes next.
+/// ([`ServiceError::Locked`], 429), whatever password comes next. A
+/// district other than the first (`district`, its code) starts its tokens
+/// with its code and a dot, so that a request finds its district first.
 pub fn sign_in(
     conn: &mut DbConn,
     clock: Clock,
@@ -566,6 +568,7 @@ pub fn sign_in(
     password: &str,
     hours: i64,
     address: Option<&str>,
+    district: Option<&str>,
 ) -> ServiceResult<SignedIn> {
     let keys = throttle_keys(username, address);
     for (key, _) in &keys {
@@ -598,7 +601,7 @@ pub fn sign_in(
     write(conn, |conn| {
         queries::users::clear_throttle(conn, &keys[0].0)
     })?;
-    let token = issue_token(conn, &actor, hours, clock)?;
+    let token = issue_token(conn, &actor, hours, clock, district)?;
     let unit = unit_code(conn, &actor)?;
     Ok(SignedIn {
         actor,
@@ -647,13 +650,17 @@ pub fn issue_token(
     actor: &Actor,
     hours: i64,
     clock: Clock,
+    district: Option<&str>,
 ) -> ServiceResult<String> {
     let user_id = actor
         .user_id
         .ok_or_else(|| ServiceError::BadRequest("命令行身份不能签发令牌".into()))?;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ServiceError::fault("生成令牌随机数失败", e))?;
-    let token = hex(&bytes);
+    let token = match district {
+        Some(code) => format!("{code}.{}", hex(&bytes)),
+        None => hex(&bytes),
+    };
     let expires = clock.now + Duration::hours(hours);
     write(conn, |conn| {
         queries::users::insert_token(conn, &token_hash(&token), user_id, clock.now, expires)?;

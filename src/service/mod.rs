@@ -18,6 +18,7 @@ pub mod checklists;
 pub mod comparison;
 pub mod demo;
 pub mod digests;
+pub mod districts;
 pub mod evidence;
 pub mod first_checks;
 pub mod flags;

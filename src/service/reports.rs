@@ -663,7 +663,28 @@ pub fn district_cached(
     street: Option<&str>,
 ) -> ServiceResult<Arc<DistrictReport>> {
     let street = report_street(actor, street)?;
-    let street = street.as_deref();
+    kept_dashboard(conn, env, cache, year, street.as_deref())
+}
+
+/// A district's whole summary as its own dashboard counts it, for the
+/// city's summary (whose caller the city has checked, not this district).
+pub fn district_for_city(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    cache: &ReportCache,
+    year: i32,
+) -> ServiceResult<Arc<DistrictReport>> {
+    kept_dashboard(conn, env, cache, year, None)
+}
+
+/// The dashboard's part of a summary, kept per data version.
+fn kept_dashboard(
+    conn: &mut DbConn,
+    env: Env<'_>,
+    cache: &ReportCache,
+    year: i32,
+    street: Option<&str>,
+) -> ServiceResult<Arc<DistrictReport>> {
     // Read before the gather: what is gathered is never older than the key.
     let key = cache_key(conn, env, year, street)?;
     if let Some(report) = cache.report(&key) {

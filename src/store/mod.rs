@@ -6,11 +6,14 @@
 //! written once and run on the concrete connection by [`on_backend!`].
 
 pub mod backup;
+pub mod districts;
 pub mod models;
 pub mod queries;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -300,11 +303,17 @@ impl ManageConnection for Manager {
     }
 }
 
-/// A pool of connections, cheap to clone.
+/// A pool of connections, cheap to clone, working in one district's schema
+/// (PostgreSQL; see [`districts`]). Every district shares the one pool.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
     url: DatabaseUrl,
+    schema: Arc<str>,
+    /// More than one district lives here: every connection handed out is
+    /// first pointed at this handle's schema (one statement). With one
+    /// district nothing is ever pointed elsewhere, so nothing is set.
+    many: Arc<AtomicBool>,
 }
 
 pub type PooledConn = PooledConnection<Manager>;
@@ -333,6 +342,19 @@ impl Db {
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "migrations applied");
         }
+        // Every district's tables follow this binary's migrations too.
+        districts::ensure_registry(&mut first)?;
+        let others: Vec<districts::DistrictRow> = districts::list(&mut first)?
+            .into_iter()
+            .filter(|d| d.schema_name != districts::FIRST_SCHEMA)
+            .collect();
+        for district in &others {
+            districts::enter(&mut first, &district.schema_name)?;
+            let applied = migrate(&mut first)?;
+            if !applied.is_empty() {
+                tracing::info!(district = %district.code, count = applied.len(), "migrations applied");
+            }
+        }
         drop(first);
         let pool = Pool::builder()
             .max_size(max_connections)
@@ -342,11 +364,48 @@ impl Db {
         Ok(Db {
             pool,
             url: url.clone(),
+            schema: Arc::from(districts::FIRST_SCHEMA),
+            many: Arc::new(AtomicBool::new(!others.is_empty())),
         })
     }
 
+    /// A connection working in this handle's district.
     pub fn get(&self) -> StoreResult<PooledConn> {
-        Ok(self.pool.get()?)
+        let mut conn = self.pool.get()?;
+        if self.many.load(Ordering::Acquire) {
+            districts::enter(&mut conn, &self.schema)?;
+        }
+        Ok(conn)
+    }
+
+    /// The same pool, working in another district's schema.
+    pub fn in_schema(&self, schema: &str) -> Db {
+        Db {
+            schema: Arc::from(schema),
+            ..self.clone()
+        }
+    }
+
+    /// The schema this handle works in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Makes a district's schema and brings it up to date with the
+    /// embedded migrations; from now on every connection is pointed at its
+    /// handle's schema before use.
+    pub fn prepare_schema(&self, schema: &str) -> StoreResult<Vec<String>> {
+        self.many.store(true, Ordering::Release);
+        let mut conn = self.pool.get()?;
+        districts::create_schema(&mut conn, schema)?;
+        districts::enter(&mut conn, schema)?;
+        migrate(&mut conn)
+    }
+
+    /// Notes that districts were added elsewhere (another server, the
+    /// command line) while this pool was open.
+    pub fn note_many(&self) {
+        self.many.store(true, Ordering::Release);
     }
 
     pub fn url(&self) -> &DatabaseUrl {

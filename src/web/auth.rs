@@ -37,7 +37,7 @@ impl FromRequest for Auth {
     type Future = Pin<Box<dyn Future<Output = Result<Auth, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = super::tenant::State::extract(req);
         // Pages link to downloads (files, reports): a GET may be signed in by
         // the session cookie. Writes need the bearer token, so a cookie can
         // never be ridden by another site into changing anything.
@@ -61,8 +61,7 @@ impl FromRequest for Auth {
             if let Some(actor) = viewed {
                 return Ok(Auth(actor));
             }
-            let state = state
-                .ok_or_else(|| ApiError::from(ServiceError::Internal(messages::NO_STATE.into())))?;
+            let state = state.await?;
             let Some(token) = token else {
                 return Err(ServiceError::Unauthenticated(messages::SIGN_IN_FIRST.into()).into());
             };

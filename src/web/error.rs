@@ -23,6 +23,12 @@ pub mod messages {
     pub const SIGN_IN_FIRST: &str = "请先登录（Authorization: Bearer 令牌）";
     pub const BLOCKING_FAILED: &str = "后台任务未能完成（崩溃或被取消）";
     pub const NO_STATE: &str = "服务未正确配置：缺少共享状态";
+    pub const UNKNOWN_DISTRICT_SESSION: &str =
+        "登录已失效：会话所属的区县未在本服务登记，请重新登录";
+
+    pub fn unknown_district(code: &str) -> String {
+        format!("没有代码为 {code} 的区县；请从登录页的列表中选择")
+    }
 
     pub fn invalid_workbook(problems: usize) -> String {
         format!("自查表有误，共 {problems} 个问题")

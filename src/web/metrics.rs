@@ -10,6 +10,7 @@
 //! Routes are counted by their pattern (`/api/v1/units/{code}`), never the
 //! path asked for, so that the label set stays small whatever is requested.
 
+use crate::web::tenant::State;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -207,7 +208,7 @@ impl Metrics {
 }
 
 /// `GET /metrics`: 404 when `[http] metrics = false`.
-pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
+pub async fn scrape(state: State) -> HttpResponse {
     if !state.settings.metrics {
         return HttpResponse::NotFound().finish();
     }

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod revalidate;
 pub mod routes;
 pub mod secure;
+pub mod tenant;
 pub mod upload;
 
 use std::net::TcpListener;
@@ -96,8 +97,7 @@ pub struct Catalogs {
 }
 
 impl Catalogs {
-    fn new(files: Catalog) -> Catalogs {
-        let files = Arc::new(files);
+    fn shared(files: Arc<Catalog>) -> Catalogs {
         Catalogs {
             current: RwLock::new(files.clone()),
             files,
@@ -157,6 +157,11 @@ pub struct AppState {
     /// The assessment list's totals, pages and orders, per filter and data
     /// version.
     pub lists: Arc<crate::service::assessments::ListCaches>,
+    /// Every district on this server ([`tenant`]); the fields above are
+    /// the request's own district's.
+    pub tenants: Arc<tenant::Tenants>,
+    /// The request's district; none: the first, not registered by name.
+    pub district: Option<crate::service::districts::District>,
 }
 
 impl AppState {
@@ -172,27 +177,39 @@ impl AppState {
         let html = crate::reports::html::Html::new(settings.templates.as_deref())?
             .with_zone(settings.zone);
         let pages_html = html.clone().with_links(pages::leader::links());
-        let catalogs = Catalogs::new(catalog);
+        let settings = Arc::new(settings);
+        let files = Arc::new(catalog);
+        let first = tenant::Tenant::new(None, db, files.clone(), settings.clone());
+        let tenants = tenant::Tenants::new(first, files, settings.clone());
+        if let Err(e) = tenants.reload() {
+            tracing::warn!("未能读取区县登记：{e}");
+        }
+        let first = tenants.first();
         // Drafts authored on the pages live in the database only.
-        if let Err(e) = db
-            .get()
-            .map_err(crate::service::ServiceError::from)
-            .and_then(|mut conn| catalogs.follow(&mut conn))
-        {
-            tracing::warn!("未能读取页面导入的考核细则：{e}");
+        for tenant in std::iter::once(first.clone()).chain(tenants.all()) {
+            if let Err(e) = tenant
+                .db
+                .get()
+                .map_err(crate::service::ServiceError::from)
+                .and_then(|mut conn| tenant.catalogs.follow(&mut conn))
+            {
+                tracing::warn!("未能读取页面导入的考核细则：{e}");
+            }
         }
         Ok(AppState {
             html: Arc::new(html),
             pages_html: Arc::new(pages_html),
-            db,
-            catalogs: Arc::new(catalogs),
+            db: first.db.clone(),
+            catalogs: first.catalogs.clone(),
             limits: Arc::new(limits),
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
             uploads: Arc::new(upload::UploadGate::new(&settings)),
-            settings: Arc::new(settings),
+            settings: first.settings.clone(),
             metrics: Arc::default(),
-            reports: Arc::default(),
-            lists: Arc::default(),
+            reports: first.reports.clone(),
+            lists: first.lists.clone(),
+            district: first.district.clone(),
+            tenants: Arc::new(tenants),
         })
     }
 

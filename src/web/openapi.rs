@@ -543,6 +543,7 @@ impl Modify for Revalidated {
         api::rectifications::list, api::rectifications::counts, api::rectifications::get,
         api::rectifications::update, api::rectifications::act, api::rectifications::evidence,
         api::reports::district, api::reports::district_workbook, api::reports::district_page,
+        api::city::summary, api::city::summary_workbook,
         api::reports::unit_card, api::reports::unit_notice, api::reports::comparison, api::reports::comparison_workbook,
         api::audit::list,
         api::reminders::list, api::reminders::seen, api::reminders::deliveries,

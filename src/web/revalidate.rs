@@ -84,7 +84,10 @@ pub async fn revalidate(
         req.cookie(super::pages::session::SESSION_COOKIE)
             .map(|c| c.value().to_string())
     });
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let state = match req.app_data::<web::Data<AppState>>().cloned() {
+        Some(base) => base.of_request(req.request()).await.ok(),
+        None => None,
+    };
     let (Some(credential), Some(state), true) = (
         credential,
         state,

@@ -11,7 +11,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
     assessments, audit, campaigns, checklists, evidence, flags, peer_reviews, rectifications,
-    reminders, reports, rescore, samples, session, submissions, units, users,
+    city, reminders, reports, rescore, samples, session, submissions, units, users,
 };
 use super::openapi;
 
@@ -93,6 +93,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(at("/reports/district").get(reports::district))
                 .service(at("/reports/district.xlsx").get(reports::district_workbook))
                 .service(at("/reports/district.html").get(reports::district_page))
+                .service(at("/city/summary").get(city::summary))
+                .service(at("/city/summary.xlsx").get(city::summary_workbook))
                 .service(at("/units/{code}/card.html").get(reports::unit_card))
                 .service(at("/units/{code}/notice.{format}").get(reports::unit_notice))
                 .service(at("/units/{code}/comparison").get(reports::comparison))

@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::web;
 
 use crate::service::assessments::{
@@ -7,7 +8,7 @@ use crate::web::api::{Items, PagingQuery, SharedItems};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::revalidate::Viewed;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// The current assessment of each unit in a year (the reviewed one where an
 /// inspector reviewed it), filtered, sorted and paged. A unit account sees
@@ -16,7 +17,7 @@ use crate::web::{ApiError, AppState};
     params(AssessmentFilter, PagingQuery),
     responses((status = 200, body = Items<AssessmentSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     viewed: Option<web::ReqData<Viewed>>,
     query: crate::web::extract::Query<AssessmentFilter>,
@@ -43,7 +44,7 @@ pub async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = AssessmentDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<AssessmentDetail>, ApiError> {
@@ -60,7 +61,7 @@ pub async fn get(
     params(PagingQuery, ("code" = String, Path)),
     responses((status = 200, body = Items<HistoryEntry>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn history(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     paging: crate::web::extract::Query<PagingQuery>,

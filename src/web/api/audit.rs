@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -6,7 +7,7 @@ use crate::service::listing::PageRequest;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
@@ -25,7 +26,7 @@ pub struct AuditQuery {
     params(AuditQuery, PagingQuery),
     responses((status = 200, body = Items<AuditView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<AuditQuery>,
     paging: crate::web::extract::Query<PagingQuery>,

@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 
 use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
@@ -5,13 +6,13 @@ use crate::service::publishing::{self as publication, PublicationView};
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     params(PagingQuery),
     responses((status = 200, body = Items<CampaignView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     _auth: Auth,
     paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<CampaignView>>, ApiError> {
@@ -22,7 +23,7 @@ pub async fn list(
     params(("year" = i32, Path)),
     responses((status = 200, body = CampaignView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     _auth: Auth,
     year: web::Path<i32>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
@@ -43,7 +44,7 @@ pub async fn get(
     responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, description = "The year already has a campaign", body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     body: crate::web::extract::Json<NewCampaign>,
 ) -> Result<web::Json<CampaignView>, ApiError> {
@@ -64,7 +65,7 @@ pub async fn create(
     responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
     body: crate::web::extract::Json<CampaignChange>,
@@ -88,7 +89,7 @@ pub async fn update(
         (status = 403, description = "Units do not read publications", body = ErrorBody),
         (status = 404, description = "The year was never published", body = ErrorBody)))]
 pub async fn publication(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
 ) -> Result<web::Json<PublicationView>, ApiError> {
@@ -109,7 +110,7 @@ pub async fn publication(
     responses((status = 201, body = PublicationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "The year has no campaign", body = ErrorBody)))]
 pub async fn publish(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {

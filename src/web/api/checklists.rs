@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_files;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChecklistSummary {
@@ -26,7 +27,7 @@ pub struct ChecklistSummary {
     params(PagingQuery),
     responses((status = 200, body = Items<ChecklistSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     _auth: Auth,
     paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<ChecklistSummary>>, ApiError> {
@@ -61,7 +62,7 @@ pub struct TemplateQuery {
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Binary),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn template(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     reference: web::Path<String>,
     query: crate::web::extract::Query<TemplateQuery>,
@@ -92,7 +93,7 @@ pub struct DraftForm {
         (status = 403, body = ErrorBody), (status = 409, description = "The version exists already as a file or is published", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
@@ -118,7 +119,7 @@ pub async fn create(
     params(("reference" = String, Path, description = "id@version")),
     responses((status = 200, body = VersionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     reference: web::Path<String>,
 ) -> Result<web::Json<VersionView>, ApiError> {
@@ -135,7 +136,7 @@ pub async fn get(
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Binary),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn workbook(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -152,7 +153,7 @@ pub async fn workbook(
     responses((status = 200, body = VersionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "Published already", body = ErrorBody)))]
 pub async fn publish(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     reference: web::Path<String>,
 ) -> Result<web::Json<VersionView>, ApiError> {

@@ -1,5 +1,6 @@
 //! 佐证材料 attached to a unit's items: upload, list, download.
 
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_form;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct YearQuery {
@@ -44,7 +45,7 @@ pub struct EvidenceForm {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "No self-check uploaded for the year yet", body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn attach(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     payload: Multipart,
@@ -82,7 +83,7 @@ pub async fn attach(
     responses((status = 200, body = Items<EvidenceView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     query: crate::web::extract::Query<YearQuery>,
@@ -107,7 +108,7 @@ pub async fn list(
     responses((status = 200, description = "The file as uploaded (always application/octet-stream)", content((Binary = "application/octet-stream"))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {

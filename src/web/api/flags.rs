@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -6,7 +7,7 @@ use crate::service::flags::{self, FlagItem};
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct FlagQuery {
@@ -22,7 +23,7 @@ pub struct FlagQuery {
     params(PagingQuery, FlagQuery),
     responses((status = 200, body = Items<FlagItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<FlagQuery>,
     paging: crate::web::extract::Query<PagingQuery>,
@@ -50,7 +51,7 @@ pub struct Resolution {
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn resolve(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
     body: crate::web::extract::Json<Resolution>,

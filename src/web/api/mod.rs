@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod campaigns;
 pub mod checklists;
+pub mod city;
 pub mod evidence;
 pub mod flags;
 pub mod peer_reviews;

@@ -1,6 +1,7 @@
 //! 互查: a campaign's mutual-review groups, the peers' reviews and the
 //! figures beside the bureau's spot checks.
 
+use crate::web::tenant::State;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -10,7 +11,7 @@ use crate::service::peer_reviews::{
 };
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// The groups of a year's campaign: every group for the bureau and
 /// leaders, those holding a unit of its street for a street officer, its
@@ -19,7 +20,7 @@ use crate::web::{ApiError, AppState};
     params(("year" = i32, Path)),
     responses((status = 200, body = PlanView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn plan(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
 ) -> Result<web::Json<PlanView>, ApiError> {
@@ -39,7 +40,7 @@ pub async fn plan(
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "A peer has already reviewed under the groups", body = ErrorBody)))]
 pub async fn form(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
     request: crate::web::extract::Json<FormRequest>,
@@ -61,7 +62,7 @@ pub async fn form(
         (status = 404, body = ErrorBody),
         (status = 409, description = "The unit has not uploaded this year", body = ErrorBody)))]
 pub async fn record(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
     request: crate::web::extract::Json<PeerReviewRequest>,
@@ -87,7 +88,7 @@ pub struct FiguresQuery {
     responses((status = 200, body = FiguresView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn figures(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     year: web::Path<i32>,
     query: crate::web::extract::Query<FiguresQuery>,

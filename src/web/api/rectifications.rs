@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_form;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// Orders tracked in a year: by unit, street, state, overdue, category or
 /// kind; overdue first. A unit account sees its own.
@@ -19,7 +20,7 @@ use crate::web::{ApiError, AppState};
     responses((status = 200, body = Items<RectificationItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<Filter>,
     paging: crate::web::extract::Query<PagingQuery>,
@@ -57,7 +58,7 @@ pub struct CountsQuery {
     responses((status = 200, body = Counts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No unit with that code", body = ErrorBody)))]
 pub async fn counts(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<CountsQuery>,
 ) -> Result<web::Json<Counts>, ApiError> {
@@ -88,7 +89,7 @@ pub async fn counts(
     params(("id" = i64, Path)),
     responses((status = 200, body = RectificationDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<RectificationDetail>, ApiError> {
@@ -112,7 +113,7 @@ pub async fn get(
         (status = 404, body = ErrorBody), (status = 409, description = "Not allowed in the order's state", body = ErrorBody),
         (status = 413, body = ErrorBody)))]
 pub async fn act(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
     req: HttpRequest,
@@ -200,7 +201,7 @@ pub struct DueChange {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The order is verified or waived", body = ErrorBody)))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
     body: crate::web::extract::Json<DueChange>,
@@ -223,7 +224,7 @@ pub async fn update(
         (Binary = "application/vnd.ms-excel"), (Binary = "application/vnd.oasis.opendocument.spreadsheet"), (Binary = "text/html"), (Binary = "application/octet-stream"))), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn evidence(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,19 +1,20 @@
 //! 提醒: the account's reminders and the bell's count.
 
+use crate::web::tenant::State;
 use actix_web::web;
 
 use crate::service::digests::{self, DeliveryView};
 use crate::service::reminders::{self, RemindersView};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// The account's reminders today, newest first, and how many arose since
 /// it last looked.
 #[utoipa::path(get, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
     responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
 ) -> Result<web::Json<RemindersView>, ApiError> {
     Ok(web::Json(
@@ -27,7 +28,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/reminders/seen", tag = "reminders", security(("bearer" = [])),
     responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
 pub async fn seen(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
 ) -> Result<web::Json<RemindersView>, ApiError> {
     Ok(web::Json(
@@ -51,7 +52,7 @@ pub struct DeliveriesQuery {
     responses((status = 200, body = Vec<DeliveryView>), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn deliveries(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<DeliveriesQuery>,
 ) -> Result<web::Json<Vec<DeliveryView>>, ApiError> {

@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -6,7 +7,7 @@ use crate::service::reports::NoticeFormat;
 use crate::service::{ServiceError, comparison, notices, reports};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
@@ -16,7 +17,7 @@ pub struct ReportQuery {
     pub street: Option<String>,
 }
 
-fn year_of(year: Option<i32>) -> Result<i32, ApiError> {
+pub(super) fn year_of(year: Option<i32>) -> Result<i32, ApiError> {
     year.ok_or_else(|| ServiceError::BadRequest("请指定年度 year".into()).into())
 }
 
@@ -27,7 +28,7 @@ fn year_of(year: Option<i32>) -> Result<i32, ApiError> {
         (status = 401, body = ErrorBody), (status = 403, description = "Units do not read district statistics", body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn district(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<web::Json<DistrictReport>, ApiError> {
@@ -48,7 +49,7 @@ pub async fn district(
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::web::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn district_workbook(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,7 +83,7 @@ impl AsRef<[u8]> for Shared {
     responses((status = 200, content_type = "text/html", body = String), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn district_page(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -111,7 +112,7 @@ pub struct UnitYear {
     responses((status = 200, content_type = "text/html", body = String), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unit_card(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     query: crate::web::extract::Query<UnitYear>,
@@ -136,7 +137,7 @@ pub async fn unit_card(
     responses((status = 200, description = "HTML or xlsx", content((String = "text/html"), (crate::web::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unit_notice(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     path: web::Path<(String, String)>,
     query: crate::web::extract::Query<UnitYear>,
@@ -175,7 +176,7 @@ pub struct Pair {
     responses((status = 200, description = "Both sides, the items and facts with what changed, and every assessment of the unit to choose from", body = Object),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn comparison(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     pair: crate::web::extract::Query<Pair>,
@@ -194,7 +195,7 @@ pub async fn comparison(
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::web::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn comparison_workbook(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
     pair: crate::web::extract::Query<Pair>,

@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -6,7 +7,7 @@ use crate::service::rescore::Preview;
 use crate::service::versions;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct RescoreQuery {
@@ -26,7 +27,7 @@ pub struct RescoreQuery {
     responses((status = 200, body = Preview), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn preview(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<RescoreQuery>,
 ) -> Result<web::Json<Preview>, ApiError> {

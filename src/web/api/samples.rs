@@ -1,10 +1,11 @@
+use crate::web::tenant::State;
 use actix_web::web;
 
 use crate::service::samples::{self, SampleRequest, SampleView};
 use crate::web::api::{Items, PagingQuery, YearQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// Draws a spot-check sample (抽查): N units or P%, stratified by street and
 /// tier, with a seed (given, or random and returned) stored for the record.
@@ -12,7 +13,7 @@ use crate::web::{ApiError, AppState};
     request_body = SampleRequest,
     responses((status = 200, body = SampleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     body: crate::web::extract::Json<SampleRequest>,
 ) -> Result<web::Json<SampleView>, ApiError> {
@@ -28,7 +29,7 @@ pub async fn create(
     params(PagingQuery, YearQuery),
     responses((status = 200, body = Items<SampleView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     query: crate::web::extract::Query<YearQuery>,
     paging: crate::web::extract::Query<PagingQuery>,
@@ -46,7 +47,7 @@ pub async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = SampleView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<SampleView>, ApiError> {

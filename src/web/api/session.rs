@@ -1,16 +1,22 @@
+use crate::web::tenant::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::{Role, accounts};
 use crate::web::auth::{Auth, bearer};
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
+use crate::web::tenant::Asked;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     pub username: String,
     pub password: String,
+    /// The district's code (区县代码) where one server holds several;
+    /// absent: the first district.
+    #[serde(default)]
+    pub district: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -39,17 +45,22 @@ pub struct Me {
         (status = 429, description = "Too many failed sign-ins for the account or from the address: locked for a while", body = ErrorBody),
         (status = 400, body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     req: actix_web::HttpRequest,
     login: crate::web::extract::Json<Login>,
 ) -> Result<web::Json<SessionAnswer>, ApiError> {
     let login = login.into_inner();
+    let state = state
+        .for_district(login.district.as_deref(), Asked::SignIn)
+        .await?;
+    let prefix = state.token_prefix();
     let hours = state.settings.token_hours;
     let address = crate::web::auth::address(&req);
     let signed = state
         .run(move |conn, env| {
             let (name, password) = (&login.username, &login.password);
-            accounts::sign_in(conn, env.clock, name, password, hours, address.as_deref())
+            let (address, prefix) = (address.as_deref(), prefix.as_deref());
+            accounts::sign_in(conn, env.clock, name, password, hours, address, prefix)
         })
         .await?;
     let answer = SessionAnswer {
@@ -69,7 +80,7 @@ pub async fn create(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn delete(
-    state: web::Data<AppState>,
+    state: State,
     _auth: Auth,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,7 +95,7 @@ pub async fn delete(
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-pub async fn me(state: web::Data<AppState>, Auth(actor): Auth) -> Result<web::Json<Me>, ApiError> {
+pub async fn me(state: State, Auth(actor): Auth) -> Result<web::Json<Me>, ApiError> {
     let account = actor.clone();
     let unit = state
         .run(move |conn, _| accounts::unit_code(conn, &account))

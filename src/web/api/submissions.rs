@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -271,7 +272,7 @@ fn upload_answer(outcomes: Vec<FileOutcome>) -> HttpResponse {
         (status = 413, description = "A file over the size limit", body = ErrorBody),
         (status = 422, description = "An invalid workbook: its problems in details. When every file was refused, the answer also holds the file's result (or `accepted`, `refused`) and `files`", body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     req: HttpRequest,
     query: crate::web::extract::Query<UploadQuery>,
@@ -297,7 +298,7 @@ pub async fn create(
     params(("id" = i64, Path)),
     responses((status = 200, body = SubmissionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
 ) -> Result<web::Json<SubmissionView>, ApiError> {
@@ -316,7 +317,7 @@ pub async fn get(
         (Binary = "application/vnd.ms-excel"), (Binary = "application/vnd.oasis.opendocument.spreadsheet"), (Binary = "application/octet-stream"))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -334,7 +335,7 @@ pub async fn file(
     responses((status = 200, body = AssessmentDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "The submission was superseded", body = ErrorBody)))]
 pub async fn review(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
     request: crate::web::extract::Json<ReviewRequest>,
@@ -356,7 +357,7 @@ pub async fn review(
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The submission was superseded or already reviewed", body = ErrorBody)))]
 pub async fn first_check(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     id: web::Path<i64>,
     request: crate::web::extract::Json<FirstCheckRequest>,

@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::web;
 
@@ -6,14 +7,14 @@ use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::upload::read_files;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 /// The roster; a unit account sees its own unit.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])),
     params(PagingQuery),
     responses((status = 200, body = Items<UnitView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<UnitView>>, ApiError> {
@@ -27,7 +28,7 @@ pub async fn list(
     params(("code" = String, Path)),
     responses((status = 200, body = UnitView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     code: web::Path<String>,
 ) -> Result<web::Json<UnitView>, ApiError> {
@@ -44,7 +45,7 @@ pub async fn get(
     request_body = UnitView,
     responses((status = 200, body = UnitView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn save(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     unit: crate::web::extract::Json<UnitView>,
 ) -> Result<web::Json<UnitView>, ApiError> {
@@ -71,7 +72,7 @@ pub struct RosterForm {
     responses((status = 200, body = RosterResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, description = "Problems with sheet and cell", body = ErrorBody)))]
 pub async fn import(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     payload: Multipart,
 ) -> Result<web::Json<RosterResult>, ApiError> {

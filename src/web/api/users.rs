@@ -1,3 +1,4 @@
+use crate::web::tenant::State;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -6,13 +7,13 @@ use crate::service::accounts::{self, UserView};
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::{ApiError, AppState};
+use crate::web::ApiError;
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(PagingQuery),
     responses((status = 200, body = Items<UserView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     paging: crate::web::extract::Query<PagingQuery>,
 ) -> Result<web::Json<Items<UserView>>, ApiError> {
@@ -51,7 +52,7 @@ pub struct NewUser {
         (status = 403, body = ErrorBody), (status = 404, description = "The unit is not on the roster", body = ErrorBody),
         (status = 409, description = "The user name is taken", body = ErrorBody)))]
 pub async fn create(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     body: crate::web::extract::Json<NewUser>,
 ) -> Result<web::Json<UserView>, ApiError> {
@@ -94,7 +95,7 @@ pub struct UserChange {
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     req: actix_web::HttpRequest,
     id: web::Path<i64>,
@@ -130,7 +131,7 @@ pub async fn update(
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn end_sessions(
-    state: web::Data<AppState>,
+    state: State,
     Auth(actor): Auth,
     req: actix_web::HttpRequest,
     id: web::Path<i64>,

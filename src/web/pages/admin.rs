@@ -3,6 +3,7 @@
 //! campaigns (open a year with its checklists, change the deadline or the
 //! rectification period, close and reopen).
 
+use crate::web::tenant::State;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_multipart::Multipart;
@@ -69,7 +70,7 @@ struct Choice {
 // ------------------------------------------------------------- overview
 
 async fn overview(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -160,7 +161,7 @@ async fn users_page(
 }
 
 async fn users(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -179,7 +180,7 @@ async fn users(
 }
 
 async fn add_user(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<UserForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -232,7 +233,7 @@ struct UserChange {
 }
 
 async fn change_user(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     form: super::PageForm<UserChange>,
@@ -446,7 +447,7 @@ async fn units_page(
 }
 
 async fn units(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<UnitsQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -459,7 +460,7 @@ async fn units(
 }
 
 async fn save_unit(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<UnitForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -484,7 +485,7 @@ async fn save_unit(
 }
 
 async fn import_roster(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -748,7 +749,7 @@ fn next_campaign(state: &AppState, latest: Option<&CampaignView>) -> CampaignTyp
 }
 
 async fn campaigns_page(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -760,7 +761,7 @@ async fn campaigns_page(
 }
 
 async fn open_campaign(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
@@ -814,7 +815,7 @@ async fn open_campaign(
 }
 
 async fn change_campaign(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     year: web::Path<i32>,
     form: super::PageForm<Vec<(String, String)>>,

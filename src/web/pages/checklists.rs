@@ -5,6 +5,7 @@
 //! (试算); publishing. The bureau reads them; only an admin imports and
 //! publishes.
 
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -76,7 +77,7 @@ async fn list_page(
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -90,7 +91,7 @@ async fn list(
 /// An authoring workbook sent as a new draft: saved and shown, or the
 /// versions page again with every problem and its cell.
 async fn import_draft(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -140,7 +141,7 @@ struct VersionPage {
 }
 
 async fn version(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     reference: web::Path<String>,
     flash: super::PageQuery<Flash>,
@@ -169,7 +170,7 @@ async fn version(
 }
 
 async fn publish(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     reference: web::Path<String>,
     form: super::PageForm<super::CsrfForm>,
@@ -190,7 +191,7 @@ async fn publish(
 
 /// The version as an authoring workbook, to edit into the next draft.
 async fn workbook(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
@@ -210,7 +211,7 @@ struct DiffQuery {
 
 /// The printable comparison (修订对照) for the 审定会, A4.
 async fn diff(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     reference: web::Path<String>,
     query: super::PageQuery<DiffQuery>,
@@ -237,7 +238,7 @@ struct PreviewQuery {
 /// The what-if page (试算): how a year's results would stand under this
 /// version.
 async fn preview(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     reference: web::Path<String>,
     query: super::PageQuery<PreviewQuery>,

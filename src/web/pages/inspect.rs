@@ -7,6 +7,7 @@
 //! succeeds; when the service refuses, the same page comes back with the
 //! message and what was typed.
 
+use crate::web::tenant::State;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_multipart::Multipart;
@@ -179,7 +180,7 @@ struct ProgressPage {
 }
 
 async fn progress(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<ProgressQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -260,7 +261,7 @@ struct FlagForm {
 
 /// 核实: an inspector notes how a flag was checked, on the unit's page.
 async fn resolve_flag(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     form: super::PageForm<FlagForm>,
@@ -506,7 +507,7 @@ fn assessed(mut detail: AssessmentDetail, typed: &ReviewTyped) -> Assessed {
 }
 
 async fn unit_page(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     query: super::PageQuery<UnitQuery>,
@@ -622,7 +623,7 @@ fn review_request(typed: &ReviewTyped) -> Result<ReviewRequest, String> {
 }
 
 async fn review(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     query: super::PageQuery<UnitQuery>,
@@ -716,7 +717,7 @@ struct UploadPage {
 }
 
 async fn upload_form(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<super::Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -836,7 +837,7 @@ impl UploadPage {
 }
 
 async fn upload(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     req: HttpRequest,
     payload: Multipart,
@@ -924,7 +925,7 @@ async fn samples_data(
 }
 
 async fn samples_page(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<super::Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -947,7 +948,7 @@ fn sample_request(form: &SampleForm) -> Result<SampleRequest, String> {
 }
 
 async fn draw_sample(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<SampleForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -1204,7 +1205,7 @@ fn board_view(
 }
 
 async fn board(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<BoardQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -1245,7 +1246,7 @@ async fn order_data(
 }
 
 async fn order_page(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     query: super::PageQuery<super::Flash>,
@@ -1277,7 +1278,7 @@ struct ActForm {
 }
 
 async fn act(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     form: super::PageForm<ActForm>,

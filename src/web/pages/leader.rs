@@ -1,6 +1,7 @@
 //! Statistics pages (leaders, and the bureau): the dashboard of the reports,
 //! a page per street, a report card per unit. Nothing here writes.
 
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -161,7 +162,7 @@ fn html(page: String, viewer: &Viewer, downloads: &Downloads) -> HttpResponse {
 }
 
 async fn dashboard(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -172,7 +173,7 @@ async fn dashboard(
 }
 
 async fn street(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     street: web::Path<String>,
     query: super::PageQuery<YearQuery>,
@@ -207,7 +208,7 @@ async fn district_page(
 }
 
 async fn unit(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     query: super::PageQuery<YearQuery>,
@@ -237,7 +238,7 @@ struct PairQuery {
 
 /// 逐项对比 of two assessments of a unit (whoever may read the unit).
 async fn compare(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     query: super::PageQuery<PairQuery>,

@@ -1,11 +1,11 @@
 //! Signing in and out, and the landing redirect.
 
+use crate::web::tenant::{Asked, State};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::accounts;
-use crate::web::AppState;
 
 use super::session::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Viewer, viewer_of};
 use super::{Done, Page, PageError, home_of, see_other};
@@ -29,6 +29,8 @@ struct LoginForm {
     username: String,
     next: String,
     login_csrf: String,
+    /// Where one server holds several districts: which one to sign in to.
+    districts: Vec<crate::web::tenant::Choice>,
 }
 
 #[derive(Deserialize)]
@@ -45,7 +47,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 async fn form(
-    state: web::Data<AppState>,
+    state: State,
     req: HttpRequest,
     query: super::PageQuery<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -61,6 +63,7 @@ async fn form(
             username: String::new(),
             next: safe_next(query.next.as_deref()),
             login_csrf: token.clone(),
+            districts: state.district_choices(None).await,
         },
     )
     .flash(query.flash.clone());
@@ -77,15 +80,18 @@ struct Credentials {
     next: String,
     #[serde(default)]
     login_csrf: String,
+    #[serde(default)]
+    district: String,
 }
 
 async fn submit(
-    state: web::Data<AppState>,
+    state: State,
     req: HttpRequest,
     form: super::PageForm<Credentials>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    let districts = state.district_choices(Some(&form.district)).await;
     let again = |message: &str, status: StatusCode| -> Result<HttpResponse, PageError> {
         let token = session::random_token();
         let mut response = Page::new(
@@ -96,6 +102,7 @@ async fn submit(
                 username: form.username.clone(),
                 next: safe_next(Some(&form.next)),
                 login_csrf: token.clone(),
+                districts: districts.clone(),
             },
         )
         .error(message.to_string(), status)
@@ -106,25 +113,30 @@ async fn submit(
     if !cookie.is_some_and(|c| !form.login_csrf.is_empty() && session::same(&c, &form.login_csrf)) {
         return again("登录页面已过期，请重新输入", StatusCode::FORBIDDEN);
     }
+    let state = match state.for_district(Some(&form.district), Asked::SignIn).await {
+        Ok(state) => state,
+        Err(e) => return again(&e.to_string(), StatusCode::BAD_REQUEST),
+    };
     let hours = state.settings.token_hours;
     let (username, password) = (form.username.clone(), form.password.clone());
     let address = crate::web::auth::address(&req);
+    let prefix = state.token_prefix();
     let result = state
         .run(move |conn, env| {
-            accounts::sign_in(
-                conn,
-                env.clock,
-                &username,
-                &password,
-                hours,
-                address.as_deref(),
-            )
+            let (address, prefix) = (address.as_deref(), prefix.as_deref());
+            accounts::sign_in(conn, env.clock, &username, &password, hours, address, prefix)
         })
         .await;
     match result {
         Ok(accounts::SignedIn { actor, token, .. }) => {
             let next = safe_next(Some(&form.next));
-            let target = if next.is_empty() {
+            let city = state
+                .district
+                .as_ref()
+                .is_some_and(|d| d.kind == crate::service::districts::Kind::City);
+            let target = if next.is_empty() && city {
+                "/city".to_string()
+            } else if next.is_empty() {
                 home_of(actor.role).to_string()
             } else {
                 next
@@ -159,7 +171,7 @@ struct CsrfOnly {
 }
 
 async fn logout(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod browser;
 pub mod checklists;
+mod city;
 pub mod inspect;
 pub mod leader;
 pub mod login;
@@ -544,6 +545,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     street::routes(cfg);
     peer::routes(cfg);
     reminders::routes(cfg);
+    city::routes(cfg);
     admin::routes(cfg);
     checklists::routes(cfg);
     publication::routes(cfg);

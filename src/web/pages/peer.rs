@@ -2,6 +2,7 @@
 //! beside its spot checks; a unit lists whom it reviews and fills in each
 //! 互查 item by item.
 
+use crate::web::tenant::State;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -79,7 +80,7 @@ async fn desk_page(
 }
 
 async fn desk(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -111,7 +112,7 @@ fn draw_request(form: &DrawForm) -> Result<(i32, FormRequest), String> {
 }
 
 async fn form_groups(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<DrawForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -152,7 +153,7 @@ struct FiguresQuery {
 }
 
 async fn figures(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<FiguresQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -173,7 +174,7 @@ async fn figures(
 }
 
 async fn assigned(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -215,7 +216,7 @@ impl SheetPage {
 }
 
 async fn sheet(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     query: super::PageQuery<SheetQuery>,
@@ -257,7 +258,7 @@ fn review_request(code: &str, form: &BTreeMap<String, String>) -> PeerReviewRequ
 }
 
 async fn record(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     code: web::Path<String>,
     form: super::PageForm<BTreeMap<String, String>>,

@@ -2,6 +2,7 @@
 //! publication in force with its fingerprint, the corrections made since
 //! and the earlier publications; the button that publishes the year.
 
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
@@ -10,7 +11,6 @@ use crate::service::publishing::{self as publication, PublicationView};
 
 use super::inspect::form_config;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other};
-use crate::web::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -28,7 +28,7 @@ struct PublicationPage {
 }
 
 async fn page(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     year: web::Path<i32>,
     flash: super::PageQuery<Flash>,
@@ -50,7 +50,7 @@ async fn page(
 }
 
 async fn publish(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     year: web::Path<i32>,
     form: super::PageForm<super::CsrfForm>,

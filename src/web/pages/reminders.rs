@@ -1,10 +1,10 @@
 //! 提醒: every account's reminders page, marking them read, and the daily
 //! digest's delivery log (admins).
 
+use crate::web::tenant::State;
 use actix_web::{HttpResponse, web};
 
 use crate::service::{digests, reminders};
-use crate::web::AppState;
 
 use super::{Done, Flash, Page, PageError, Viewer, see_other};
 
@@ -16,7 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -30,7 +30,7 @@ async fn list(
 }
 
 async fn seen(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<std::collections::BTreeMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
@@ -50,7 +50,7 @@ struct EmailForm {
 }
 
 async fn set_email(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     form: super::PageForm<EmailForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -84,7 +84,7 @@ struct DayQuery {
 }
 
 async fn deliveries(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<DayQuery>,
 ) -> Result<HttpResponse, PageError> {

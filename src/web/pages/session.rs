@@ -140,7 +140,8 @@ impl actix_web::ResponseError for SignInFirst {
 /// Looks up the session cookie's account; `None` when absent or expired.
 pub async fn viewer_of(req: &HttpRequest) -> Option<Viewer> {
     let token = req.cookie(SESSION_COOKIE)?.value().to_string();
-    let state = req.app_data::<web::Data<AppState>>()?.clone();
+    let base = req.app_data::<web::Data<AppState>>()?.clone();
+    let state = base.of_request(req).await.ok()?;
     let lookup = token.clone();
     let (actor, unread) = state
         .run(move |conn, env| {

@@ -1,6 +1,7 @@
 //! The street officer's pages (街道档案员): its units in a year, and the
 //! first check (初审) of an upload — accept, or send back with notes.
 
+use crate::web::tenant::State;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
@@ -9,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::service::Role;
 use crate::service::first_checks::{self, FirstCheckRequest, ItemNote};
 use crate::service::street_desk;
-use crate::web::AppState;
 
 use super::inspect::shown;
 use super::{Done, Flash, Page, PageError, Viewer, require, see_other, typed_by_item};
@@ -27,7 +27,7 @@ struct DeskQuery {
 }
 
 async fn desk(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<DeskQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -62,7 +62,7 @@ impl SheetPage {
 }
 
 async fn sheet(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     flash: super::PageQuery<Flash>,
@@ -101,7 +101,7 @@ fn request_of(form: &BTreeMap<String, String>) -> FirstCheckRequest {
 }
 
 async fn check(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     form: super::PageForm<BTreeMap<String, String>>,

@@ -1,6 +1,7 @@
 //! The unit archivist's pages: the year's template, upload and result,
 //! history, rectification orders with answers and evidence.
 
+use crate::web::tenant::State;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -39,7 +40,7 @@ async fn own_unit(state: &AppState, viewer: &Viewer) -> Result<UnitView, PageErr
 }
 
 async fn overview(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     flash: super::PageQuery<Flash>,
 ) -> Result<HttpResponse, PageError> {
@@ -59,7 +60,7 @@ async fn overview_data(state: &AppState, viewer: &Viewer) -> Result<UnitHome, Pa
 
 /// 佐证材料 for an item of the year's self-check, from the unit's page.
 async fn attach_evidence(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -121,7 +122,7 @@ struct YearQuery {
 
 /// The year's self-check workbook, pre-filled with the unit.
 async fn template(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -205,7 +206,7 @@ impl UploadResult {
 }
 
 async fn upload(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -248,7 +249,7 @@ struct OrdersQuery {
 
 /// Without a year: every order still to do; with one: all of its orders.
 async fn orders(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     query: super::PageQuery<OrdersQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -282,7 +283,7 @@ async fn load_order(
 }
 
 async fn order(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     flash: super::PageQuery<Flash>,
@@ -308,7 +309,7 @@ async fn order(
 const MAX_EVIDENCE: usize = 10;
 
 async fn answer(
-    state: web::Data<AppState>,
+    state: State,
     viewer: Viewer,
     id: web::Path<i64>,
     payload: Multipart,
