@@ -28,6 +28,11 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
+    /// The district this handle signs in to (none: the first).
+    pub district: Option<String>,
+    /// This handle started the server and stops it when dropped (a
+    /// district's handle shares its server).
+    stops: bool,
 }
 
 /// A workbook as a unit would upload it.
@@ -155,6 +160,8 @@ impl TestApp {
             handle,
             _dir: dir,
             postgres,
+            district: None,
+            stops: true,
         }
     }
 
@@ -181,7 +188,45 @@ impl TestApp {
             handle,
             _dir: None,
             postgres: None,
+            district: None,
+            stops: true,
         }
+    }
+
+    /// Registers a district on this server's database (PostgreSQL) with
+    /// the usual accounts (admin, inspector, leader), and answers a handle
+    /// that signs in to it; `city` registers the city bureau instead.
+    pub fn add_district(
+        &self,
+        code: &str,
+        name: &str,
+        city: bool,
+    ) -> Result<TestApp, nianjian::service::ServiceError> {
+        use nianjian::service::districts::{self, Kind, NewDistrict};
+        let kind = if city { Kind::City } else { Kind::District };
+        let new = NewDistrict::checked(code, name, kind, false)?;
+        let clock = Clock::at(chrono::Utc::now());
+        let district = districts::add(&self.db, &self.catalog, &new, clock)?;
+        let view = TestApp {
+            address: self.address.clone(),
+            client: client(),
+            db: self.db.in_schema(&district.schema),
+            catalog: Catalog::embedded().expect("catalog"),
+            handle: self.handle.clone(),
+            _dir: None,
+            postgres: None,
+            district: Some(district.code),
+            stops: false,
+        };
+        for (name, role) in [
+            ("admin", Role::Admin),
+            ("inspector", Role::Inspector),
+            ("leader", Role::Leader),
+        ] {
+            accounts::add_user(&mut view.conn(), &Actor::command_line(), name, PASSWORD, role, None, clock)
+                .expect("user");
+        }
+        Ok(view)
     }
 
     /// The data version (数据版本) the servers compare.
@@ -206,7 +251,7 @@ impl TestApp {
         let response = self
             .client
             .post(self.url("/api/v1/session"))
-            .json(&serde_json::json!({"username": username, "password": password}))
+            .json(&serde_json::json!({"username": username, "password": password, "district": self.district}))
             .send()
             .await
             .expect("login request");
@@ -377,7 +422,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting: the command is sent when `stop` is called; the
         // returned future only waits for it, and the runtime ends with the test.
-        drop(self.handle.stop(false));
+        if self.stops {
+            drop(self.handle.stop(false));
+        }
         if let Some((admin, name)) = self.postgres.take() {
             pg_database::drop(&admin, &name);
         }

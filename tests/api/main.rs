@@ -11,6 +11,7 @@ mod concurrency;
 mod conformance;
 mod demo;
 mod digests;
+mod districts;
 mod evidence;
 mod first_check;
 mod helpers;
