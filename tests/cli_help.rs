@@ -16,6 +16,8 @@ const ALLOWED_WORDS: &[&str] = &[
     "JSON",
     "HTML",
     "SQLite",
+    // The database a server of several districts needs (`district add`).
+    "PostgreSQL",
     // The SQLite form `--database` takes (contract §3).
     "sqlite:",
     // The values `user add --role` takes (contract §3).

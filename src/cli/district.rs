@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::service::districts::{self, Kind, NewDistrict};
-use crate::store::Db;
 
 use super::CliError;
 use super::server::{now, open};
@@ -44,18 +43,4 @@ pub fn list_districts(database: &str, checklists: Option<&Path>) -> Result<ExitC
         println!("{}\t{}\t{}\t{}", d.code, d.name, d.kind.label(), d.schema);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The pool working in the district `code` names (none: the first).
-pub fn in_district(db: Db, code: Option<&str>) -> Result<Db, CliError> {
-    let Some(code) = code else {
-        return Ok(db);
-    };
-    let all = districts::list(&mut *db.get()?)?;
-    let district = all.into_iter().find(|d| d.code == code).ok_or_else(|| {
-        CliError::Invalid(format!(
-            "没有代码为 {code} 的区县（nianjian district list 列出已登记的区县）"
-        ))
-    })?;
-    Ok(db.in_schema(&district.schema))
 }

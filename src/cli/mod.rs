@@ -536,7 +536,13 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                     first,
                     db,
                 },
-        } => district::add_district(&db.database, db.checklists.as_deref(), &code, &name, (city, first)),
+        } => district::add_district(
+            &db.database,
+            db.checklists.as_deref(),
+            &code,
+            &name,
+            (city, first),
+        ),
         Command::District {
             command: DistrictCommand::List { db },
         } => district::list_districts(&db.database, db.checklists.as_deref()),

@@ -52,7 +52,9 @@ pub(super) fn open(
     let mut conn = db.get()?;
     service::checklists::sync(&mut conn, &catalog, now())?;
     // Every district is offered the same shipped checklists.
-    for district in service::districts::list(&mut conn)? {
+    let districts = service::districts::list(&mut conn)?;
+    drop(conn);
+    for district in districts {
         if !district.is_first() {
             let mut theirs = db.in_schema(&district.schema).get()?;
             service::checklists::sync(&mut theirs, &catalog, now())?;
@@ -407,7 +409,7 @@ pub fn set_password(
 ) -> Result<ExitCode, CliError> {
     let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
-    let mut conn = super::district::in_district(db, district)?.get()?;
+    let mut conn = service::districts::in_district(&db, district)?.get()?;
     let user = service::accounts::set_password_by_name(
         &mut conn,
         &Actor::command_line(),
@@ -433,7 +435,7 @@ pub fn add_user(
     let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
     let password = new_password(username)?;
     let (db, _) = open(database, checklists, 1)?;
-    let mut conn = super::district::in_district(db, district)?.get()?;
+    let mut conn = service::districts::in_district(&db, district)?.get()?;
     let new = service::accounts::NewAccount {
         username,
         password: &password,

@@ -166,7 +166,10 @@ fn write(summary: &CitySummary) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(3, col as u16, text, &head)?;
         ws.set_column_width(col as u16, if col == 1 { 16 } else { 12 })?;
     }
-    let rows = summary.districts.iter().chain(std::iter::once(&summary.total));
+    let rows = summary
+        .districts
+        .iter()
+        .chain(std::iter::once(&summary.total));
     for (i, row) in rows.enumerate() {
         let r = 4 + i as u32;
         let f = if row.code.is_empty() { &bold } else { &cell };
@@ -187,7 +190,12 @@ mod tests {
     use super::*;
     use crate::reports::model::Tier;
 
-    fn report(tiers: &[&str], units: usize, cumulative: Vec<usize>, exact: Vec<usize>) -> Arc<DistrictReport> {
+    fn report(
+        tiers: &[&str],
+        units: usize,
+        cumulative: Vec<usize>,
+        exact: Vec<usize>,
+    ) -> Arc<DistrictReport> {
         let mut report = DistrictReport {
             year: 2012,
             previous_year: 2011,
@@ -242,7 +250,12 @@ mod tests {
             DistrictPart {
                 code: "330102".into(),
                 name: "上城区".into(),
-                report: report(&["市级规范化", "省级规范化", "省级示范"], 10, vec![7, 3, 1], vec![4, 2, 1]),
+                report: report(
+                    &["市级规范化", "省级规范化", "省级示范"],
+                    10,
+                    vec![7, 3, 1],
+                    vec![4, 2, 1],
+                ),
             },
             DistrictPart {
                 code: "330106".into(),
@@ -255,7 +268,12 @@ mod tests {
         assert_eq!(city.tiers, ["市级规范化", "省级规范化", "省级示范"]);
         assert_eq!(city.districts[1].cumulative, [3, 1, 0]);
         assert_eq!(
-            (city.total.units, city.total.submitted, city.total.not_submitted, city.total.no_tier),
+            (
+                city.total.units,
+                city.total.submitted,
+                city.total.not_submitted,
+                city.total.no_tier
+            ),
             (16, 14, 2, 4)
         );
         assert_eq!(city.total.cumulative, [10, 4, 1]);

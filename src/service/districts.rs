@@ -80,6 +80,56 @@ pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<District>> {
         .collect())
 }
 
+/// The pool pointed at the district `code` names (none: the first).
+pub fn in_district(db: &Db, code: Option<&str>) -> ServiceResult<Db> {
+    let Some(code) = code else {
+        return Ok(db.clone());
+    };
+    let all = list(&mut *db.get()?)?;
+    let district = all.into_iter().find(|d| d.code == code).ok_or_else(|| {
+        ServiceError::BadRequest(format!(
+            "没有代码为 {code} 的区县（nianjian district list 列出已登记的区县）"
+        ))
+    })?;
+    Ok(db.in_schema(&district.schema))
+}
+
+/// A district (none: the first, not registered by name) and the pool
+/// working in its schema.
+#[derive(Clone)]
+pub struct DistrictPool {
+    pub district: Option<District>,
+    db: Db,
+}
+
+impl DistrictPool {
+    /// The first district: the database's own tables.
+    pub fn first(db: Db) -> DistrictPool {
+        DistrictPool { district: None, db }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// Every registered district and the city, each with the pool (`first`'s,
+/// pointed at its schema). From now on every connection of the pool is
+/// pointed at its handle's district before use, when there are others.
+pub fn registered(first: &Db) -> ServiceResult<Vec<DistrictPool>> {
+    let all = list(&mut *first.get()?)?;
+    if all.iter().any(|d| !d.is_first()) {
+        first.note_many();
+    }
+    Ok(all
+        .into_iter()
+        .map(|district| DistrictPool {
+            db: first.in_schema(&district.schema),
+            district: Some(district),
+        })
+        .collect())
+}
+
 /// A district as asked to be added, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewDistrict {
@@ -137,12 +187,7 @@ impl NewDistrict {
 /// Adds a district: makes its schema, brings it to this binary's
 /// migrations and checklists, then registers it, so a district that failed
 /// half-way is never signed in to (adding it again goes on where it stopped).
-pub fn add(
-    db: &Db,
-    catalog: &Catalog,
-    new: &NewDistrict,
-    clock: Clock,
-) -> ServiceResult<District> {
+pub fn add(db: &Db, catalog: &Catalog, new: &NewDistrict, clock: Clock) -> ServiceResult<District> {
     let mut conn = db.get()?;
     if matches!(*conn, DbConn::Sqlite(_)) {
         return Err(ServiceError::BadRequest(
@@ -265,7 +310,10 @@ mod tests {
     #[test]
     fn codes_and_names_are_checked() {
         let ok = NewDistrict::checked(" 330106 ", "西湖区", Kind::District, false).unwrap();
-        assert_eq!((ok.code.as_str(), ok.schema()), ("330106", "district_330106".into()));
+        assert_eq!(
+            (ok.code.as_str(), ok.schema()),
+            ("330106", "district_330106".into())
+        );
         let city = NewDistrict::checked("3301", "杭州市", Kind::City, false).unwrap();
         assert_eq!(city.schema(), "city_3301");
         let first = NewDistrict::checked("330102", "上城区", Kind::District, true).unwrap();

@@ -63,11 +63,7 @@ pub fn list(conn: &mut DbConn) -> StoreResult<Vec<DistrictRow>> {
 }
 
 /// Registers a district whose schema is made (or is `public`).
-pub fn insert(
-    conn: &mut DbConn,
-    row: &DistrictRow,
-    now: chrono::NaiveDateTime,
-) -> StoreResult<()> {
+pub fn insert(conn: &mut DbConn, row: &DistrictRow, now: chrono::NaiveDateTime) -> StoreResult<()> {
     match conn {
         DbConn::Postgres(c) => {
             diesel::sql_query(

@@ -179,7 +179,11 @@ impl AppState {
         let pages_html = html.clone().with_links(pages::leader::links());
         let settings = Arc::new(settings);
         let files = Arc::new(catalog);
-        let first = tenant::Tenant::new(None, db, files.clone(), settings.clone());
+        let first = tenant::Tenant::new(
+            crate::service::districts::DistrictPool::first(db),
+            files.clone(),
+            settings.clone(),
+        );
         let tenants = tenant::Tenants::new(first, files, settings.clone());
         if let Err(e) = tenants.reload() {
             tracing::warn!("未能读取区县登记：{e}");
@@ -188,7 +192,8 @@ impl AppState {
         // Drafts authored on the pages live in the database only.
         for tenant in std::iter::once(first.clone()).chain(tenants.all()) {
             if let Err(e) = tenant
-                .db
+                .pool
+                .db()
                 .get()
                 .map_err(crate::service::ServiceError::from)
                 .and_then(|mut conn| tenant.catalogs.follow(&mut conn))
@@ -199,7 +204,7 @@ impl AppState {
         Ok(AppState {
             html: Arc::new(html),
             pages_html: Arc::new(pages_html),
-            db: first.db.clone(),
+            db: first.pool.db().clone(),
             catalogs: first.catalogs.clone(),
             limits: Arc::new(limits),
             parse_slots: Arc::new(tokio::sync::Semaphore::new(settings.parse_slots.max(1))),
@@ -208,7 +213,7 @@ impl AppState {
             metrics: Arc::default(),
             reports: first.reports.clone(),
             lists: first.lists.clone(),
-            district: first.district.clone(),
+            district: first.district().cloned(),
             tenants: Arc::new(tenants),
         })
     }

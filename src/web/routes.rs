@@ -10,8 +10,8 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use super::api::{
-    assessments, audit, campaigns, checklists, evidence, flags, peer_reviews, rectifications,
-    city, reminders, reports, rescore, samples, session, submissions, units, users,
+    assessments, audit, campaigns, checklists, city, evidence, flags, peer_reviews, rectifications,
+    reminders, reports, rescore, samples, session, submissions, units, users,
 };
 use super::openapi;
 

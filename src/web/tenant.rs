@@ -17,18 +17,16 @@ use std::sync::{Arc, RwLock};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::ingest::checklists::Catalog;
-use crate::service::districts::{self, District, Kind};
+use crate::service::districts::{self, District, DistrictPool, Kind};
 use crate::service::{ServiceError, assessments::ListCaches, report_cache::ReportCache};
-use crate::store::Db;
 
 use super::error::messages;
 use super::{ApiError, AppState, Catalogs, Settings};
 
 /// What a district's requests share.
 pub struct Tenant {
-    /// None: the first district, not registered by name.
-    pub district: Option<District>,
-    pub(super) db: Db,
+    /// The district (none: the first, not registered by name) and its pool.
+    pub(super) pool: DistrictPool,
     pub(super) catalogs: Arc<Catalogs>,
     pub(super) reports: Arc<ReportCache>,
     pub(super) lists: Arc<ListCaches>,
@@ -36,10 +34,9 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    pub(super) fn new(district: Option<District>, db: Db, files: Arc<Catalog>, settings: Arc<Settings>) -> Tenant {
+    pub(super) fn new(pool: DistrictPool, files: Arc<Catalog>, settings: Arc<Settings>) -> Tenant {
         Tenant {
-            district,
-            db,
+            pool,
             catalogs: Arc::new(Catalogs::shared(files)),
             reports: Arc::default(),
             lists: Arc::default(),
@@ -47,11 +44,14 @@ impl Tenant {
         }
     }
 
+    pub fn district(&self) -> Option<&District> {
+        self.pool.district.as_ref()
+    }
+
     /// The same district, now known by its registered name.
-    fn named(&self, district: District) -> Tenant {
+    fn named(&self, pool: DistrictPool) -> Tenant {
         Tenant {
-            district: Some(district),
-            db: self.db.clone(),
+            pool,
             catalogs: self.catalogs.clone(),
             reports: self.reports.clone(),
             lists: self.lists.clone(),
@@ -66,14 +66,14 @@ pub struct Tenants {
     others: RwLock<BTreeMap<String, Arc<Tenant>>>,
     files: Arc<Catalog>,
     settings: Arc<Settings>,
-    /// The pool, in the first district's schema.
-    db: Db,
+    /// The first district's pool, as the server opened it.
+    pool: DistrictPool,
 }
 
 impl Tenants {
     pub(super) fn new(first: Tenant, files: Arc<Catalog>, settings: Arc<Settings>) -> Tenants {
         Tenants {
-            db: first.db.clone(),
+            pool: first.pool.clone(),
             first: RwLock::new(Arc::new(first)),
             others: RwLock::default(),
             files,
@@ -88,7 +88,7 @@ impl Tenants {
     /// The district of a code: the first one's registered code, or another's.
     pub fn get(&self, code: &str) -> Option<Arc<Tenant>> {
         let first = self.first();
-        if first.district.as_ref().is_some_and(|d| d.code == code) {
+        if first.district().is_some_and(|d| d.code == code) {
             return Some(first);
         }
         read(&self.others).get(code).cloned()
@@ -97,7 +97,12 @@ impl Tenants {
     /// Every registered district and the city, by code.
     pub fn all(&self) -> Vec<Arc<Tenant>> {
         let first = self.first();
-        let mut all: Vec<Arc<Tenant>> = first.district.is_some().then_some(first).into_iter().collect();
+        let mut all: Vec<Arc<Tenant>> = first
+            .district()
+            .is_some()
+            .then_some(first)
+            .into_iter()
+            .collect();
         all.extend(read(&self.others).values().cloned());
         all.sort_by(|a, b| code_of(a).cmp(code_of(b)));
         all
@@ -106,33 +111,32 @@ impl Tenants {
     /// Reads the registry again: districts added since (by the command
     /// line or another server) become known; known ones keep their caches.
     pub fn reload(&self) -> Result<(), ServiceError> {
-        let mut conn = self.db.get()?;
-        let registered = districts::list(&mut conn)?;
-        drop(conn);
-        for district in registered {
+        for pool in districts::registered(self.pool.db())? {
+            let Some(district) = pool.district.clone() else {
+                continue;
+            };
             if district.is_first() {
                 let first = self.first();
-                if first.district.as_ref() != Some(&district) {
-                    *write(&self.first) = Arc::new(first.named(district));
+                if first.district() != Some(&district) {
+                    *write(&self.first) = Arc::new(first.named(pool));
                 }
                 continue;
             }
             if read(&self.others).contains_key(&district.code) {
                 continue;
             }
-            self.db.note_many();
             let settings = Arc::new(settings_of(&self.settings, &district));
-            let db = self.db.in_schema(&district.schema);
-            let code = district.code.clone();
-            let tenant = Tenant::new(Some(district), db, self.files.clone(), settings);
-            write(&self.others).entry(code).or_insert_with(|| Arc::new(tenant));
+            let tenant = Tenant::new(pool, self.files.clone(), settings);
+            write(&self.others)
+                .entry(district.code)
+                .or_insert_with(|| Arc::new(tenant));
         }
         Ok(())
     }
 }
 
 fn code_of(tenant: &Tenant) -> &str {
-    tenant.district.as_ref().map_or("", |d| d.code.as_str())
+    tenant.district().map_or("", |d| d.code.as_str())
 }
 
 /// A district's notices are signed by its own bureau (西湖区档案局).
@@ -153,11 +157,13 @@ fn settings_of(base: &Settings, district: &District) -> Settings {
 
 /// A lock whose holder never panics (it swaps an `Arc` or inserts one).
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The district a credential names: its code before the first dot.
@@ -193,19 +199,23 @@ impl AppState {
     /// This state, working in another district.
     fn in_tenant(&self, tenant: &Tenant) -> AppState {
         AppState {
-            db: tenant.db.clone(),
+            db: tenant.pool.db().clone(),
             catalogs: tenant.catalogs.clone(),
             reports: tenant.reports.clone(),
             lists: tenant.lists.clone(),
             settings: tenant.settings.clone(),
-            district: tenant.district.clone(),
+            district: tenant.district().cloned(),
             ..self.clone()
         }
     }
 
     /// The state of the district a code names (none: the first), reading
     /// the registry again when the code is not known yet.
-    pub async fn for_district(&self, code: Option<&str>, asked: Asked) -> Result<AppState, ApiError> {
+    pub async fn for_district(
+        &self,
+        code: Option<&str>,
+        asked: Asked,
+    ) -> Result<AppState, ApiError> {
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
             return Ok(self.in_tenant(&self.tenants.first()));
         };
@@ -243,7 +253,7 @@ impl AppState {
         }
         let first = self.tenants.first();
         let mut all = self.tenants.all();
-        if first.district.is_none() {
+        if first.district().is_none() {
             all.insert(0, first);
         }
         if all.len() < 2 {
@@ -252,7 +262,7 @@ impl AppState {
         let chosen = chosen.unwrap_or("");
         all.iter()
             .map(|t| {
-                let (code, name) = match &t.district {
+                let (code, name) = match t.district() {
                     Some(d) => (d.code.clone(), d.name.clone()),
                     None => (String::new(), t.settings.bureau.name.clone()),
                 };
@@ -314,7 +324,7 @@ impl AppState {
             self.tenants
                 .all()
                 .iter()
-                .filter(|t| t.district.as_ref().is_some_and(|d| !d.is_first()))
+                .filter(|t| t.district().is_some_and(|d| !d.is_first()))
                 .map(|t| self.in_tenant(t)),
         );
         all
@@ -327,8 +337,8 @@ impl AppState {
             .into_iter()
             .filter_map(|t| {
                 Some(districts::DistrictSource {
-                    district: t.district.clone()?,
-                    db: t.db.clone(),
+                    district: t.district()?.clone(),
+                    db: t.pool.db().clone(),
                     catalog: t.catalogs.current(),
                     reports: t.reports.clone(),
                 })
@@ -372,8 +382,8 @@ impl FromRequest for State {
         let base = req.app_data::<web::Data<AppState>>().cloned();
         let req = req.clone();
         Box::pin(async move {
-            let base =
-                base.ok_or_else(|| ApiError::from(ServiceError::Internal(messages::NO_STATE.into())))?;
+            let base = base
+                .ok_or_else(|| ApiError::from(ServiceError::Internal(messages::NO_STATE.into())))?;
             let state = base.of_request(&req).await?;
             req.extensions_mut().insert(Resolved(state.clone()));
             Ok(State(state))

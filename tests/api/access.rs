@@ -548,7 +548,10 @@ impl Fixture {
                 let status = response.status().as_u16();
                 let text = response.text().await.unwrap_or_default();
                 // A page or a download is kept as text, for what it shows.
-                (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+                (
+                    status,
+                    serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                )
             }
         }
     }
@@ -568,7 +571,10 @@ async fn every_route_answers_each_caller_as_the_table_says() {
 
 /// Every row of the table as every caller of the fixture: what differs
 /// from the table, and whatever `also` finds wrong in a 2xx answer's text.
-pub(crate) async fn table_answers(f: &Fixture, also: impl Fn(&str) -> Option<String>) -> Vec<String> {
+pub(crate) async fn table_answers(
+    f: &Fixture,
+    also: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
     let usernames = [
         None,
         Some("admin"),
@@ -606,7 +612,10 @@ pub(crate) async fn table_answers(f: &Fixture, also: impl Fn(&str) -> Option<Str
             if (200..300).contains(&status)
                 && let Some(problem) = also(&text)
             {
-                wrong.push(format!("{} {} as {}: {problem}", row.method, path, CALLERS[caller]));
+                wrong.push(format!(
+                    "{} {} as {}: {problem}",
+                    row.method, path, CALLERS[caller]
+                ));
             }
         }
     }

@@ -48,7 +48,10 @@ async fn every_route_as_every_role_of_each_district_answers_with_that_districts_
         let leaked = |text: &str| {
             others
                 .iter()
-                .find(|o| text.contains(&format!("{o}小营巷社区")) || text.contains(&format!("{o}葵巷社区")))
+                .find(|o| {
+                    text.contains(&format!("{o}小营巷社区"))
+                        || text.contains(&format!("{o}葵巷社区"))
+                })
                 .map(|o| format!("shows {o}'s units"))
         };
         let wrong = table_answers(f, leaked).await;
@@ -61,7 +64,10 @@ async fn every_route_as_every_role_of_each_district_answers_with_that_districts_
         // The check sees names: each district's own are there.
         let (status, units) = f.app.get(f.tokens[1].as_deref(), "/api/v1/units").await;
         assert_eq!(status, 200, "{units}");
-        assert!(units.to_string().contains(&format!("{own}小营巷社区")), "{own}: {units}");
+        assert!(
+            units.to_string().contains(&format!("{own}小营巷社区")),
+            "{own}: {units}"
+        );
     }
 }
 
@@ -95,10 +101,11 @@ async fn the_city_summary_is_the_sum_of_the_districts_own_reports() {
     let city = first
         .add_district("3301", "杭州市", true)
         .expect("the city bureau");
-    for (app, (code, count, label)) in [&first, &second, &third]
-        .into_iter()
-        .zip([(330102301, 1, "上城"), (330106301, 2, "西湖"), (330110301, 3, "余杭")])
-    {
+    for (app, (code, count, label)) in [&first, &second, &third].into_iter().zip([
+        (330102301, 1, "上城"),
+        (330106301, 2, "西湖"),
+        (330110301, 3, "余杭"),
+    ]) {
         communities(app, code, count, label).await;
     }
 
@@ -106,11 +113,15 @@ async fn the_city_summary_is_the_sum_of_the_districts_own_reports() {
     let mut own = Vec::new();
     for app in [&first, &second, &third] {
         let leader = app.login("leader").await;
-        let (status, report) = app.get(Some(&leader), "/api/v1/reports/district?year=2012").await;
+        let (status, report) = app
+            .get(Some(&leader), "/api/v1/reports/district?year=2012")
+            .await;
         assert_eq!(status, 200, "{report}");
         own.push(report["total"].clone());
         // A district's leader is refused the city's summary.
-        let (status, body) = app.get(Some(&leader), "/api/v1/city/summary?year=2012").await;
+        let (status, body) = app
+            .get(Some(&leader), "/api/v1/city/summary?year=2012")
+            .await;
         assert_eq!(status, 403, "{body}");
     }
     assert_eq!(
@@ -120,26 +131,37 @@ async fn the_city_summary_is_the_sum_of_the_districts_own_reports() {
     );
 
     let leader = city.login("leader").await;
-    assert!(leader.starts_with("3301."), "a city token names the city: {leader}");
-    let (status, summary) = city.get(Some(&leader), "/api/v1/city/summary?year=2012").await;
+    assert!(
+        leader.starts_with("3301."),
+        "a city token names the city: {leader}"
+    );
+    let (status, summary) = city
+        .get(Some(&leader), "/api/v1/city/summary?year=2012")
+        .await;
     assert_eq!(status, 200, "{summary}");
     let rows = summary["districts"].as_array().expect("districts");
     let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
-    assert_eq!(names, ["西湖区", "余杭区"], "registered districts by code: {summary}");
+    assert_eq!(
+        names,
+        ["西湖区", "余杭区"],
+        "registered districts by code: {summary}"
+    );
     let sum = |key: &str| -> u64 { own.iter().filter_map(|t| t[key].as_u64()).sum() };
-    let sum_at = |i: usize| -> u64 {
-        own.iter()
-            .filter_map(|t| t["cumulative"][i].as_u64())
-            .sum()
-    };
+    let sum_at = |i: usize| -> u64 { own.iter().filter_map(|t| t["cumulative"][i].as_u64()).sum() };
     // The first district is in the city's figures too once it is registered.
     let registered_only: u64 = own[1..].iter().filter_map(|t| t["units"].as_u64()).sum();
-    assert_eq!(summary["total"]["units"].as_u64(), Some(registered_only), "{summary}");
+    assert_eq!(
+        summary["total"]["units"].as_u64(),
+        Some(registered_only),
+        "{summary}"
+    );
     assert!(sum("units") > registered_only);
 
     // Registering the first district by its code brings it in.
     register_first(&first);
-    let (status, summary) = city.get(Some(&leader), "/api/v1/city/summary?year=2012").await;
+    let (status, summary) = city
+        .get(Some(&leader), "/api/v1/city/summary?year=2012")
+        .await;
     assert_eq!(status, 200, "{summary}");
     let total = &summary["total"];
     for key in ["units", "submitted", "not_submitted", "no_tier"] {
@@ -148,7 +170,11 @@ async fn the_city_summary_is_the_sum_of_the_districts_own_reports() {
     let tiers = summary["tiers"].as_array().expect("tiers").len();
     assert!(tiers >= 2, "{summary}");
     for i in 0..tiers {
-        assert_eq!(total["cumulative"][i].as_u64(), Some(sum_at(i)), "tier {i}: {summary}");
+        assert_eq!(
+            total["cumulative"][i].as_u64(),
+            Some(sum_at(i)),
+            "tier {i}: {summary}"
+        );
     }
     assert_eq!(total["units"], json!(6));
 
@@ -190,7 +216,10 @@ async fn an_unknown_district_is_refused_at_sign_in_and_its_tokens_are_not_sessio
         .expect("sign in");
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("json");
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("999999")), "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains("999999")),
+        "{body}"
+    );
 
     // A token of district 330106, its prefix changed, finds no session
     // anywhere: the prefix only routes.

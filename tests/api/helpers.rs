@@ -223,8 +223,16 @@ impl TestApp {
             ("inspector", Role::Inspector),
             ("leader", Role::Leader),
         ] {
-            accounts::add_user(&mut view.conn(), &Actor::command_line(), name, PASSWORD, role, None, clock)
-                .expect("user");
+            accounts::add_user(
+                &mut view.conn(),
+                &Actor::command_line(),
+                name,
+                PASSWORD,
+                role,
+                None,
+                clock,
+            )
+            .expect("user");
         }
         Ok(view)
     }

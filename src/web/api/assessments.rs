@@ -4,11 +4,11 @@ use actix_web::web;
 use crate::service::assessments::{
     self, AssessmentDetail, AssessmentFilter, AssessmentSummary, HistoryEntry,
 };
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery, SharedItems};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::revalidate::Viewed;
-use crate::web::ApiError;
 
 /// The current assessment of each unit in a year (the reviewed one where an
 /// inspector reviewed it), filtered, sorted and paged. A unit account sees

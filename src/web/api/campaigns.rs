@@ -3,10 +3,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::service::campaigns::{self, CampaignChange, CampaignView, NewCampaign};
 use crate::service::publishing::{self as publication, PublicationView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     params(PagingQuery),

@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::service::templates;
 use crate::service::versions::{self, VersionView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_files;
-use crate::web::ApiError;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChecklistSummary {

@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use crate::service::ServiceError;
 use crate::service::evidence::{self, Attachment, EvidenceFile, EvidenceView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_form;
-use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct YearQuery {

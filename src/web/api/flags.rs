@@ -4,10 +4,10 @@ use serde::Deserialize;
 
 use crate::service::ServiceError;
 use crate::service::flags::{self, FlagItem};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct FlagQuery {

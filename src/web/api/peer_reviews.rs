@@ -9,9 +9,9 @@ use crate::service::peer_figures::FiguresView;
 use crate::service::peer_reviews::{
     self, FormRequest, PeerReviewRequest, PeerReviewView, PlanView,
 };
+use crate::web::ApiError;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 /// The groups of a year's campaign: every group for the bureau and
 /// leaders, those holding a unit of its street for a street officer, its

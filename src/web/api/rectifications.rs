@@ -6,12 +6,12 @@ use serde::Deserialize;
 use crate::service::rectifications::{
     self, ActionRequest, Counts, Evidence, Filter, RectificationDetail, RectificationItem,
 };
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::openapi::Binary;
 use crate::web::upload::read_form;
-use crate::web::ApiError;
 
 /// Orders tracked in a year: by unit, street, state, overdue, category or
 /// kind; overdue first. A unit account sees its own.

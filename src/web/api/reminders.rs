@@ -5,18 +5,15 @@ use actix_web::web;
 
 use crate::service::digests::{self, DeliveryView};
 use crate::service::reminders::{self, RemindersView};
+use crate::web::ApiError;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 /// The account's reminders today, newest first, and how many arose since
 /// it last looked.
 #[utoipa::path(get, path = "/api/v1/reminders", tag = "reminders", security(("bearer" = [])),
     responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
-pub async fn list(
-    state: State,
-    Auth(actor): Auth,
-) -> Result<web::Json<RemindersView>, ApiError> {
+pub async fn list(state: State, Auth(actor): Auth) -> Result<web::Json<RemindersView>, ApiError> {
     Ok(web::Json(
         state
             .run(move |conn, env| reminders::list(conn, env, &actor))
@@ -27,10 +24,7 @@ pub async fn list(
 /// The account has looked: the count starts again from today.
 #[utoipa::path(post, path = "/api/v1/reminders/seen", tag = "reminders", security(("bearer" = [])),
     responses((status = 200, body = RemindersView), (status = 401, body = ErrorBody)))]
-pub async fn seen(
-    state: State,
-    Auth(actor): Auth,
-) -> Result<web::Json<RemindersView>, ApiError> {
+pub async fn seen(state: State, Auth(actor): Auth) -> Result<web::Json<RemindersView>, ApiError> {
     Ok(web::Json(
         state
             .run(move |conn, env| reminders::mark_seen(conn, env, &actor))

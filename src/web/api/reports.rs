@@ -5,9 +5,9 @@ use serde::Deserialize;
 use crate::reports::model::DistrictReport;
 use crate::service::reports::NoticeFormat;
 use crate::service::{ServiceError, comparison, notices, reports};
+use crate::web::ApiError;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {

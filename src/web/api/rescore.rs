@@ -5,9 +5,9 @@ use serde::Deserialize;
 use crate::service::ServiceError;
 use crate::service::rescore::Preview;
 use crate::service::versions;
+use crate::web::ApiError;
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct RescoreQuery {

@@ -2,10 +2,10 @@ use crate::web::tenant::State;
 use actix_web::web;
 
 use crate::service::samples::{self, SampleRequest, SampleView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery, YearQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 /// Draws a spot-check sample (抽查): N units or P%, stratified by street and
 /// tier, with a seed (given, or random and returned) stored for the record.

@@ -3,9 +3,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::service::{Role, accounts};
+use crate::web::ApiError;
 use crate::web::auth::{Auth, bearer};
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 use crate::web::tenant::Asked;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -79,11 +79,7 @@ pub async fn create(
 /// Ends the session of the token sent.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn delete(
-    state: State,
-    _auth: Auth,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(state: State, _auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(token) = bearer(&req) {
         state
             .run(move |conn, _| accounts::revoke_token(conn, &token))

@@ -3,11 +3,11 @@ use actix_multipart::Multipart;
 use actix_web::web;
 
 use crate::service::roster::{self, RosterResult, UnitView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
 use crate::web::upload::read_files;
-use crate::web::ApiError;
 
 /// The roster; a unit account sees its own unit.
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])),

@@ -4,10 +4,10 @@ use serde::Deserialize;
 
 use crate::service::Role;
 use crate::service::accounts::{self, UserView};
+use crate::web::ApiError;
 use crate::web::api::{Items, PagingQuery};
 use crate::web::auth::Auth;
 use crate::web::error::ErrorBody;
-use crate::web::ApiError;
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(PagingQuery),

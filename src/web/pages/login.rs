@@ -113,7 +113,10 @@ async fn submit(
     if !cookie.is_some_and(|c| !form.login_csrf.is_empty() && session::same(&c, &form.login_csrf)) {
         return again("登录页面已过期，请重新输入", StatusCode::FORBIDDEN);
     }
-    let state = match state.for_district(Some(&form.district), Asked::SignIn).await {
+    let state = match state
+        .for_district(Some(&form.district), Asked::SignIn)
+        .await
+    {
         Ok(state) => state,
         Err(e) => return again(&e.to_string(), StatusCode::BAD_REQUEST),
     };
@@ -124,7 +127,9 @@ async fn submit(
     let result = state
         .run(move |conn, env| {
             let (address, prefix) = (address.as_deref(), prefix.as_deref());
-            accounts::sign_in(conn, env.clock, &username, &password, hours, address, prefix)
+            accounts::sign_in(
+                conn, env.clock, &username, &password, hours, address, prefix,
+            )
         })
         .await;
     match result {
