@@ -259,7 +259,7 @@ pub fn city_summary(
     require_city(actor, home)?;
     let year = match year {
         Some(year) => year,
-        None => latest_year(sources)?,
+        None => latest_year(sources)?.unwrap_or_else(|| chrono::Datelike::year(&env.clock.today)),
     };
     let mut parts = Vec::new();
     for source in sources.iter().filter(|s| s.district.kind == Kind::District) {
@@ -279,15 +279,15 @@ pub fn city_summary(
     Ok(CitySummary::of(year, &parts))
 }
 
-/// The latest year any district has a campaign of.
-fn latest_year(sources: &[DistrictSource]) -> ServiceResult<i32> {
+/// The latest year any district has a campaign of (none yet: none).
+fn latest_year(sources: &[DistrictSource]) -> ServiceResult<Option<i32>> {
     let mut latest = None;
     for source in sources.iter().filter(|s| s.district.kind == Kind::District) {
         let mut conn = source.db.get()?;
         let year = super::campaigns::list(&mut conn)?.first().map(|c| c.year);
         latest = latest.max(year);
     }
-    latest.ok_or_else(|| ServiceError::NotFound("还没有任何区县开展过年检".into()))
+    Ok(latest)
 }
 
 /// [`city_summary`] as a workbook, with its file name.

@@ -214,6 +214,7 @@ pub(super) async fn sign_in_with(app: &TestApp, username: &str, password: &str) 
                 ("password", password),
                 ("next", ""),
                 ("login_csrf", &token),
+                ("district", app.district.as_deref().unwrap_or("")),
             ],
         )
         .await;

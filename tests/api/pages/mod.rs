@@ -10,6 +10,7 @@
 mod client;
 mod crawl;
 mod deliveries;
+mod districts;
 mod peer;
 mod publication;
 mod versions;
