@@ -36,13 +36,11 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use common::server::{Database, Server, env_number};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use rayon::prelude::*;
 use reqwest::multipart::{Form, Part};
 
@@ -55,71 +53,9 @@ const USER: &str = "bench";
 const PASSWORD: &str = "juanzong-2012-x";
 const NEWEST: i32 = 2012;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().replace(['_', ','], "").parse().ok())
-        .unwrap_or(default)
-}
-
 /// Whether the kept database is measured again as it is (`BENCH_REUSE`).
 fn reused() -> bool {
     std::env::var_os("BENCH_REUSE").is_some()
-}
-
-/// The fresh database, dropped at the end unless `BENCH_KEEP` is set.
-struct Database {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn fresh() -> Database {
-        let admin = std::env::var("NIANJIAN_BENCH_DATABASE")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = "nianjian_bench_province".to_string();
-        if !reused() {
-            let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL admin URL");
-            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .expect("drop");
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create");
-        }
-        let (base, _) = admin.rsplit_once('/').expect("URL with a database");
-        let url = format!("{base}/{name}");
-        Database { admin, name, url }
-    }
-
-    fn size(&self) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Size {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            bytes: i64,
-        }
-        let mut conn = diesel::PgConnection::establish(&self.url).expect("connect");
-        diesel::RunQueryDsl::get_result::<Size>(
-            diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes"),
-            &mut conn,
-        )
-        .expect("size")
-        .bytes
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if std::env::var_os("BENCH_KEEP").is_some() || reused() {
-            eprintln!("  (kept database {})", self.url);
-            return;
-        }
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
 }
 
 /// Migrations, checklists and the bench's account, in-process.
@@ -139,65 +75,6 @@ fn prepare(url: &str) {
         clock,
     )
     .expect("user");
-}
-
-/// The release server, as its own process.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    async fn start(url: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("port")
-            .local_addr()
-            .expect("address")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_nianjian"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .args(["--database", url])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nianjian serve");
-        // Owned at once, so that a panic below still stops the process.
-        let server = Server {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if client
-                .get(format!("{}/login", server.address))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return server;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    /// Peak resident memory so far (VmHWM), in MiB.
-    fn peak_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn token(client: &reqwest::Client, address: &str) -> String {
@@ -382,7 +259,7 @@ fn main() {
     let connections = 64;
     let years: Vec<i32> = (0..year_count as i32).map(|i| NEWEST - i).rev().collect();
 
-    let database = Database::fresh();
+    let database = Database::fresh("nianjian_bench_province", reused());
     if !reused() {
         prepare(&database.url);
     }

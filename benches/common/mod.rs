@@ -1,5 +1,7 @@
 //! Shared by the benchmarks: a generated district's workbooks.
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use nianjian::domain::random::SplitMix64;
