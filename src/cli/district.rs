@@ -20,7 +20,7 @@ pub fn add_district(
 ) -> Result<ExitCode, CliError> {
     let kind = if city { Kind::City } else { Kind::District };
     let new = NewDistrict::checked(code, name, kind, first)?;
-    let (db, catalog) = open(database, checklists, 2)?;
+    let (db, catalog) = open((database, None), checklists, 2)?;
     let district = districts::add(&db, &catalog, &new, now())?;
     println!(
         "已登记{}“{}”（代码 {}，数据在模式 {}）；运行中的服务在下次登录时即可看到",
@@ -34,7 +34,7 @@ pub fn add_district(
 
 /// `district list`: one line per district, by code.
 pub fn list_districts(database: &str, checklists: Option<&Path>) -> Result<ExitCode, CliError> {
-    let (db, _) = open(database, checklists, 1)?;
+    let (db, _) = open((database, None), checklists, 1)?;
     let all = districts::list(&mut *db.get()?)?;
     if all.is_empty() {
         println!("没有登记区县：数据库中的数据就是唯一的区县");

@@ -174,6 +174,9 @@ struct DatabaseArg {
     /// 考核细则目录（默认 ./checklists，没有则用内置的细则）。
     #[arg(long, value_name = "目录")]
     checklists: Option<PathBuf>,
+    /// 区县代码（一个数据库管多个区县时，见 nianjian district list）；不给出时为第一个区县。
+    #[arg(long, value_name = "代码")]
+    district: Option<String>,
 }
 
 /// `serve`'s options. None has a built-in default here: what is not given
@@ -283,9 +286,6 @@ enum UserCommand {
         /// 街道档案员所属街道的名称（与花名册中的“所属街道”一致）。
         #[arg(long, value_name = "街道")]
         street: Option<String>,
-        /// 账号所属区县的代码（见 nianjian district list）；不给出时为第一个区县。
-        #[arg(long, value_name = "代码")]
-        district: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -294,9 +294,6 @@ enum UserCommand {
         /// 用户名。
         #[arg(long, value_name = "用户名")]
         username: String,
-        /// 账号所属区县的代码；不给出时为第一个区县。
-        #[arg(long, value_name = "代码")]
-        district: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -482,7 +479,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             html,
             templates,
         } => server::report(
-            &db.database,
+            (&db.database, db.district.as_deref()),
             db.checklists.as_deref(),
             year,
             street.as_deref(),
@@ -490,9 +487,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             html.as_deref(),
             templates.as_deref(),
         ),
-        Command::Import { db, files } => {
-            server::import(&db.database, db.checklists.as_deref(), &expand(&files))
-        }
+        Command::Import { db, files } => server::import(
+            (&db.database, db.district.as_deref()),
+            db.checklists.as_deref(),
+            &expand(&files),
+        ),
         Command::Rescore(args) => rescore::run(&args),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
@@ -505,25 +504,19 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                     role,
                     unit,
                     street,
-                    district,
                     db,
                 },
         } => server::add_user(
-            (&db.database, district.as_deref()),
+            (&db.database, db.district.as_deref()),
             db.checklists.as_deref(),
             &username,
             &role,
             (unit.as_deref(), street.as_deref()),
         ),
         Command::User {
-            command:
-                UserCommand::Password {
-                    username,
-                    district,
-                    db,
-                },
+            command: UserCommand::Password { username, db },
         } => server::set_password(
-            (&db.database, district.as_deref()),
+            (&db.database, db.district.as_deref()),
             db.checklists.as_deref(),
             &username,
         ),

@@ -20,7 +20,11 @@ pub struct PublishArgs {
 }
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode, CliError> {
-    let (db, catalog) = open(&args.db.database, args.db.checklists.as_deref(), 1)?;
+    let (db, catalog) = open(
+        (&args.db.database, args.db.district.as_deref()),
+        args.db.checklists.as_deref(),
+        1,
+    )?;
     let mut conn = db.get()?;
     let env = Env {
         catalog: &catalog,

@@ -32,7 +32,11 @@ pub struct RescoreArgs {
 }
 
 pub fn run(args: &RescoreArgs) -> Result<ExitCode, CliError> {
-    let (db, catalog) = open(&args.db.database, args.db.checklists.as_deref(), 2)?;
+    let (db, catalog) = open(
+        (&args.db.database, args.db.district.as_deref()),
+        args.db.checklists.as_deref(),
+        2,
+    )?;
     let checklist = resolve(&catalog, &args.checklist)?;
     let mut conn = db.get()?;
     let env = Env {

@@ -40,9 +40,10 @@ pub(super) fn now() -> Clock {
     Clock::at(chrono::Utc::now())
 }
 
-/// Opens the database (migrations run) and records the checklist versions.
+/// Opens the database (migrations run), records the checklist versions
+/// and answers the pool working in `district` (none: the first).
 pub(super) fn open(
-    database: &str,
+    (database, district): (&str, Option<&str>),
     checklists: Option<&Path>,
     connections: u32,
 ) -> Result<(Db, Catalog), CliError> {
@@ -61,6 +62,7 @@ pub(super) fn open(
         }
     }
     tracing::info!(database = %url.redacted(), "database ready");
+    let db = service::districts::in_district(&db, district)?;
     Ok((db, catalog))
 }
 
@@ -79,7 +81,7 @@ pub fn serve(config: &ServeConfig, demo: bool) -> Result<ExitCode, CliError> {
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let (db, catalog) = open(
-        &config.database,
+        (&config.database, None),
         config.checklists.as_deref(),
         (workers as u32 * 4).max(8),
     )?;
@@ -274,7 +276,7 @@ fn tls_config(tls: &super::config::Tls) -> Result<rustls::ServerConfig, CliError
 }
 
 pub fn import(
-    database: &str,
+    database: (&str, Option<&str>),
     checklists: Option<&Path>,
     files: &[PathBuf],
 ) -> Result<ExitCode, CliError> {
@@ -408,8 +410,8 @@ pub fn set_password(
     username: &str,
 ) -> Result<ExitCode, CliError> {
     let password = new_password(username)?;
-    let (db, _) = open(database, checklists, 1)?;
-    let mut conn = service::districts::in_district(&db, district)?.get()?;
+    let (db, _) = open((database, district), checklists, 1)?;
+    let mut conn = db.get()?;
     let user = service::accounts::set_password_by_name(
         &mut conn,
         &Actor::command_line(),
@@ -434,8 +436,8 @@ pub fn add_user(
 ) -> Result<ExitCode, CliError> {
     let role = Role::parse(role).ok_or_else(|| CliError::Invalid(format!("未知的角色 {role}")))?;
     let password = new_password(username)?;
-    let (db, _) = open(database, checklists, 1)?;
-    let mut conn = service::districts::in_district(&db, district)?.get()?;
+    let (db, _) = open((database, district), checklists, 1)?;
+    let mut conn = db.get()?;
     let new = service::accounts::NewAccount {
         username,
         password: &password,
@@ -464,7 +466,7 @@ pub fn add_user(
 
 #[allow(clippy::too_many_arguments)]
 pub fn report(
-    database: &str,
+    database: (&str, Option<&str>),
     checklists: Option<&Path>,
     year: i32,
     street: Option<&str>,

@@ -17,7 +17,11 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
-    let (db, catalog) = open(&args.db.database, args.db.checklists.as_deref(), 1)?;
+    let (db, catalog) = open(
+        (&args.db.database, args.db.district.as_deref()),
+        args.db.checklists.as_deref(),
+        1,
+    )?;
     let mut conn = db.get()?;
     let report = verify_records(&mut conn, &catalog, &Actor::command_line())?;
     let chain = &report.chain;

@@ -279,6 +279,35 @@ pub fn city_summary(
     Ok(CitySummary::of(year, &parts))
 }
 
+/// One district's summary as its own printable dashboard, for the city:
+/// the district the code names, of the year (none: its latest).
+pub fn district_page_for_city(
+    actor: &Actor,
+    home: Option<&District>,
+    sources: &[DistrictSource],
+    env: Env<'_>,
+    (html, code): (&crate::reports::html::Html, &str),
+    year: Option<i32>,
+) -> ServiceResult<String> {
+    require_city(actor, home)?;
+    let source = sources
+        .iter()
+        .find(|s| s.district.kind == Kind::District && s.district.code == code)
+        .ok_or_else(|| ServiceError::NotFound(format!("没有代码为 {code} 的区县")))?;
+    let year = match year {
+        Some(year) => year,
+        None => latest_year(std::slice::from_ref(source))?
+            .unwrap_or_else(|| chrono::Datelike::year(&env.clock.today)),
+    };
+    let mut conn = source.db.get()?;
+    let district_env = Env {
+        catalog: &source.catalog,
+        ..env
+    };
+    let report = super::reports::district_for_city(&mut conn, district_env, &source.reports, year)?;
+    Ok(html.dashboard(&report)?)
+}
+
 /// The latest year any district has a campaign of (none yet: none).
 fn latest_year(sources: &[DistrictSource]) -> ServiceResult<Option<i32>> {
     let mut latest = None;

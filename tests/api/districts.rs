@@ -204,9 +204,21 @@ fn register_first(first: &TestApp) {
 #[actix_web::test]
 async fn an_unknown_district_is_refused_at_sign_in_and_its_tokens_are_not_sessions() {
     let first = TestApp::spawn().await;
+    // A district in use before there were others goes on unchanged: its
+    // sessions, its data.
+    communities(&first, 330102301, 1, "上城").await;
+    let before = first.login("admin").await;
     let Some([second, _third]) = districts(&first) else {
         return;
     };
+    let (status, units) = first.get(Some(&before), "/api/v1/units").await;
+    assert_eq!(status, 200, "{units}");
+    assert!(units.to_string().contains("上城0号社区"), "{units}");
+    let again = first.login("admin").await;
+    assert!(
+        !again.contains('.'),
+        "the first district's tokens have no prefix: {again}"
+    );
     let response = first
         .client
         .post(first.url("/api/v1/session"))
