@@ -372,7 +372,19 @@ impl Html {
     /// The leadership dashboard; a street's page (listing its units) when
     /// `report.street` is set.
     pub fn dashboard(&self, report: &DistrictReport) -> Result<String, ReportError> {
-        self.render("dashboard", &dashboard_view(report, &self.links))
+        self.render("dashboard", &dashboard_view(report, &self.links, None))
+    }
+
+    /// The dashboard of one of several districts, named (for the city).
+    pub fn named_dashboard(
+        &self,
+        report: &DistrictReport,
+        district: &str,
+    ) -> Result<String, ReportError> {
+        self.render(
+            "dashboard",
+            &dashboard_view(report, &self.links, Some(district)),
+        )
     }
 
     /// A unit's report card.
@@ -839,15 +851,20 @@ fn counts_row<'a>(
     }
 }
 
-fn dashboard_view<'a>(report: &'a DistrictReport, links: &Links) -> DashboardView<'a> {
+fn dashboard_view<'a>(
+    report: &'a DistrictReport,
+    links: &Links,
+    district: Option<&'a str>,
+) -> DashboardView<'a> {
     let year = report.year;
     let tiers = &report.tiers;
     let street_page = report.street.is_some();
     let has_last_year = report.total.last_year.is_some();
-    let scope = report.street.as_deref().unwrap_or("全区");
-    let title = match &report.street {
-        Some(street) => format!("{year} 年度档案工作年检统计 · {street}"),
-        None => format!("{year} 年度档案工作年检统计"),
+    let scope = district.or(report.street.as_deref()).unwrap_or("全区");
+    let title = match (district, &report.street) {
+        (Some(district), _) => format!("{year} 年度档案工作年检统计 · {district}"),
+        (None, Some(street)) => format!("{year} 年度档案工作年检统计 · {street}"),
+        (None, None) => format!("{year} 年度档案工作年检统计"),
     };
 
     let progress = progress(report);
@@ -2101,7 +2118,7 @@ mod tests {
         let report = district(&input);
         let h = html().with_links(Links::files());
         let started = Instant::now();
-        let view = serde_json::to_value(dashboard_view(&report, &h.links)).expect("json");
+        let view = serde_json::to_value(dashboard_view(&report, &h.links, None)).expect("json");
         eprintln!(
             "view as JSON: {:?}, {} KB",
             started.elapsed(),

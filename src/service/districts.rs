@@ -71,9 +71,9 @@ impl District {
     }
 }
 
-/// Every registered district and the city, by code (none on SQLite).
+/// Every registered district and the city, by code (none on SQLite). The
+/// registry is made when the database is opened ([`Db::open`]).
 pub fn list(conn: &mut DbConn) -> ServiceResult<Vec<District>> {
-    registry::ensure_registry(conn)?;
     Ok(registry::list(conn)?
         .into_iter()
         .map(District::of)
@@ -305,7 +305,7 @@ pub fn district_page_for_city(
         ..env
     };
     let report = super::reports::district_for_city(&mut conn, district_env, &source.reports, year)?;
-    Ok(html.dashboard(&report)?)
+    Ok(html.named_dashboard(&report, &source.district.name)?)
 }
 
 /// The latest year any district has a campaign of (none yet: none).

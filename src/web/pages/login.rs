@@ -17,8 +17,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(logout));
 }
 
-async fn landing(req: HttpRequest) -> HttpResponse {
+async fn landing(state: State, req: HttpRequest) -> HttpResponse {
     match viewer_of(&req).await {
+        Some(_) if super::is_city(&state) => see_other("/city", None),
         Some(v) => see_other(home_of(v.actor.role), None),
         None => see_other("/login", None),
     }
@@ -135,11 +136,7 @@ async fn submit(
     match result {
         Ok(accounts::SignedIn { actor, token, .. }) => {
             let next = safe_next(Some(&form.next));
-            let city = state
-                .district
-                .as_ref()
-                .is_some_and(|d| d.kind == crate::service::districts::Kind::City);
-            let target = if next.is_empty() && city {
+            let target = if next.is_empty() && super::is_city(&state) {
                 "/city".to_string()
             } else if next.is_empty() {
                 home_of(actor.role).to_string()

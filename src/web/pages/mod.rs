@@ -107,6 +107,32 @@ pub fn app_bar(viewer: &Viewer, current: &str) -> String {
     )
 }
 
+/// The request is the city bureau's (市档案局): its accounts read the
+/// districts, they have none of their own.
+pub fn is_city(state: &AppState) -> bool {
+    state
+        .district
+        .as_ref()
+        .is_some_and(|d| d.kind == crate::service::districts::Kind::City)
+}
+
+/// The city's accounts: its summary, and its admin's accounts page.
+fn city_nav(role: Role, current: &str) -> Vec<NavLink> {
+    let mut links = vec![NavLink {
+        href: "/city",
+        label: "全市汇总",
+        active: current.starts_with("/city"),
+    }];
+    if role == Role::Admin {
+        links.push(NavLink {
+            href: "/admin",
+            label: "管理",
+            active: current.starts_with("/admin"),
+        });
+    }
+    links
+}
+
 /// Where a role lands after signing in.
 pub fn home_of(role: Role) -> &'static str {
     match role {
@@ -197,7 +223,10 @@ impl<'a, T: Serialize> Page<'a, T> {
             }),
             bell: viewer.map(|v| v.unread),
             nav: viewer
-                .map(|v| nav(v.actor.role, self.path))
+                .map(|v| match is_city(state) {
+                    true => city_nav(v.actor.role, self.path),
+                    false => nav(v.actor.role, self.path),
+                })
                 .unwrap_or_default(),
             csrf: viewer.map_or("", |v| v.csrf.as_str()),
             flash: self.flash.as_deref(),

@@ -2,7 +2,7 @@
 //! 全市汇总 page.
 
 use super::client::{Browser, field_value, sign_in};
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{Book, PASSWORD, TestApp, full_marks};
 
 #[actix_web::test]
 async fn the_login_page_asks_for_the_district_and_the_city_lands_on_its_summary() {
@@ -18,7 +18,17 @@ async fn the_login_page_asks_for_the_district_and_the_city_lands_on_its_summary(
         return;
     };
     let city = first.add_district("3301", "杭州市", true).expect("city");
-    second.add_community("330106388", "西溪标记社区").await;
+    let inspector = second.login("inspector").await;
+    let checklist = second.catalog.get("community@2013").expect("checklist");
+    let book = Book {
+        code: "330106388",
+        name: "西溪标记社区",
+        street: "小营街道",
+        ..Book::default()
+    };
+    let bytes = second.workbook_with(&book, full_marks(checklist));
+    let (status, body) = second.upload(&inspector, "西溪标记社区.xlsx", bytes).await;
+    assert_eq!(status, 200, "{body}");
 
     // The list appears once there is more than one: the first district by
     // the bureau's name, then the others by code.
@@ -57,11 +67,52 @@ async fn the_login_page_asks_for_the_district_and_the_city_lands_on_its_summary(
         .await
         .assert(400, &["没有代码为 999999 的区县"]);
 
-    // The city's leader lands on the city's summary.
-    let (_, summary) = sign_in(&city, "leader").await;
+    // The city's leader lands on the city's summary, and only the city's
+    // pages are in its bar.
+    let (city_leader, summary) = sign_in(&city, "leader").await;
     assert!(summary.url.ends_with("/city"), "{}", summary.url);
     summary.assert(
         200,
         &["全市汇总", "西湖区", "全市合计", "下载汇总表（Excel）"],
     );
+    assert!(
+        !summary.html.contains("href=\"/dashboard\""),
+        "the city's accounts have no district of their own to read: {}",
+        summary.html
+    );
+    let landing = city_leader.get("/").await;
+    assert!(landing.url.ends_with("/city"), "{}", landing.url);
+    // Each district's row opens that district's own dashboard.
+    let year = summary
+        .html
+        .split("href=\"/city/districts/330106?year=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link to 西湖区's dashboard")
+        .to_string();
+    city_leader
+        .get(&format!("/city/districts/330106?year={year}"))
+        .await
+        .assert(
+            200,
+            &[
+                "2012 年度档案工作年检统计 · 西湖区",
+                "统计范围：西湖区",
+                "1 个社区中",
+            ],
+        );
+    city_leader
+        .get("/city/districts/999999")
+        .await
+        .assert(404, &["没有代码为 999999 的区县"]);
+    // A district's own leader is refused the city's pages.
+    let (district_leader, _) = sign_in(&second, "leader").await;
+    district_leader
+        .get("/city")
+        .await
+        .assert(403, &["全市汇总仅供市档案局的账号查看"]);
+    district_leader
+        .get("/city/districts/330106")
+        .await
+        .assert(403, &["全市汇总仅供市档案局的账号查看"]);
 }
