@@ -19,10 +19,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::server::{Database, Server, env_number};
+use common::server::{Database, Load, Server, env_number};
 use nianjian::ingest::checklists::Catalog;
 use nianjian::service::districts::{self, Kind, NewDistrict};
 use nianjian::service::{self, Actor, Clock, Role, accounts};
@@ -84,65 +83,16 @@ async fn token(client: &reqwest::Client, address: &str, district: &str) -> Strin
     body["token"].as_str().expect("token").to_string()
 }
 
-struct Load {
-    requests: usize,
-    seconds: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
 /// 64 connections over `tokens` in turn (one token: one district).
 async fn load(address: &str, tokens: &[String], seconds: u64, pages: usize) -> Load {
-    let connections = 64;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .expect("client");
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let address = Arc::new(address.to_string());
-    let tokens = Arc::new(tokens.to_vec());
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..connections)
-        .map(|c| {
-            let (client, address, tokens) = (client.clone(), address.clone(), tokens.clone());
-            actix_web::rt::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut n = c * 7;
-                while Instant::now() < deadline {
-                    let token = &tokens[n % tokens.len()];
-                    let page = n / tokens.len() % pages + 1;
-                    n += 1;
-                    let url =
-                        format!("{address}/api/v1/assessments?year=2012&per_page=20&page={page}");
-                    let t = Instant::now();
-                    let response = client
-                        .get(url)
-                        .bearer_auth(token)
-                        .send()
-                        .await
-                        .expect("get");
-                    assert_eq!(response.status(), 200);
-                    let body = response.bytes().await.expect("body");
-                    latencies.push(t.elapsed());
-                    assert!(body.len() > 1000, "a page of results");
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.expect("task"));
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    all.sort();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Load {
-        requests: all.len(),
-        seconds,
-        p50: at(0.50),
-        p99: at(0.99),
-    }
+    let (address, tokens) = (address.to_string(), tokens.to_vec());
+    common::server::load(64, seconds, move |c, n| {
+        let n = c * 7 + n;
+        let page = n / tokens.len() % pages + 1;
+        let url = format!("{address}/api/v1/assessments?year=2012&per_page=20&page={page}");
+        (url, tokens[n % tokens.len()].clone())
+    })
+    .await
 }
 
 fn main() {
@@ -186,16 +136,10 @@ fn main() {
         ] {
             let result = load(&server.address, tokens, seconds, pages).await;
             println!(
-                "  list page of 20 ({label}), 64 connections, {seconds} s: {:.1} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests)",
-                result.requests as f64 / result.seconds,
-                result.p50.as_secs_f64() * 1000.0,
-                result.p99.as_secs_f64() * 1000.0,
-                result.requests
+                "  list page of 20 ({label}), 64 connections, {seconds} s: {}",
+                result.line()
             );
         }
-        println!(
-            "  server peak memory (VmHWM) {:.0} MiB",
-            server.peak_mib()
-        );
+        println!("  server peak memory (VmHWM) {:.0} MiB", server.peak_mib());
     });
 }

@@ -36,9 +36,8 @@
 
 mod common;
 
-use common::server::{Database, Server, env_number};
+use common::server::{Database, Load, Server, env_number};
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -145,13 +144,6 @@ async fn import(address: &str, token: &str, units: usize, years: &[i32], batch: 
     spent
 }
 
-struct Load {
-    requests: usize,
-    seconds: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
 /// Which pages the load asks for.
 #[derive(Clone, Copy)]
 enum Pages {
@@ -181,56 +173,14 @@ impl Pages {
 
 /// 64 connections asking for pages of 100 of the newest year's results.
 async fn load(address: &str, token: &str, connections: usize, seconds: u64, pages: Pages) -> Load {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .expect("client");
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let address = Arc::new(address.to_string());
-    let token = Arc::new(token.to_string());
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..connections)
-        .map(|c| {
-            let client = client.clone();
-            let address = address.clone();
-            let token = token.clone();
-            actix_web::rt::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut n = c * 7919;
-                while Instant::now() < deadline {
-                    let query = pages.query(n);
-                    n += 1;
-                    let url =
-                        format!("{address}/api/v1/assessments?year={NEWEST}&per_page=100&{query}");
-                    let t = Instant::now();
-                    let response = client
-                        .get(url)
-                        .bearer_auth(token.as_str())
-                        .send()
-                        .await
-                        .expect("get");
-                    assert_eq!(response.status(), 200);
-                    let body = response.bytes().await.expect("body");
-                    latencies.push(t.elapsed());
-                    assert!(body.len() > 1000, "a page of results");
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.expect("task"));
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    all.sort();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Load {
-        requests: all.len(),
-        seconds,
-        p50: at(0.50),
-        p99: at(0.99),
-    }
+    let (address, token) = (address.to_string(), token.to_string());
+    common::server::load(connections, seconds, move |c, n| {
+        // Each connection starts at its own place in the sequence.
+        let query = pages.query(c * 7919 + n);
+        let url = format!("{address}/api/v1/assessments?year={NEWEST}&per_page=100&{query}");
+        (url, token.clone())
+    })
+    .await
 }
 
 /// One GET's time and size.
@@ -301,11 +251,8 @@ fn main() {
         ] {
             let result = load(&server.address, &token, connections, seconds, pages).await;
             println!(
-                "  assessment list page of 100 ({label}), {connections} connections, {seconds} s: {:.1} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests)",
-                result.requests as f64 / result.seconds,
-                result.p50.as_secs_f64() * 1000.0,
-                result.p99.as_secs_f64() * 1000.0,
-                result.requests
+                "  assessment list page of 100 ({label}), {connections} connections, {seconds} s: {}",
+                result.line()
             );
         }
         let load_peak = server.peak_mib();

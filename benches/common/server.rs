@@ -139,3 +139,78 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// What a load run measured.
+pub struct Load {
+    pub requests: usize,
+    pub seconds: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+impl Load {
+    /// One line: requests per second, p50, p99 and the count.
+    pub fn line(&self) -> String {
+        format!(
+            "{:.1} req/s, p50 {:.1} ms, p99 {:.1} ms ({} requests)",
+            self.requests as f64 / self.seconds,
+            self.p50.as_secs_f64() * 1000.0,
+            self.p99.as_secs_f64() * 1000.0,
+            self.requests
+        )
+    }
+}
+
+/// `connections` clients asking GETs for `seconds`: `ask(connection, n)`
+/// gives the URL and bearer token of a connection's `n`th request; every
+/// answer must be a 200 of more than 1,000 bytes (a page of results).
+pub async fn load<F>(connections: usize, seconds: u64, ask: F) -> Load
+where
+    F: Fn(usize, usize) -> (String, String) + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .expect("client");
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    let ask = std::sync::Arc::new(ask);
+    let start = std::time::Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let (client, ask) = (client.clone(), ask.clone());
+            actix_web::rt::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut n = 0;
+                while std::time::Instant::now() < deadline {
+                    let (url, token) = ask(c, n);
+                    n += 1;
+                    let t = std::time::Instant::now();
+                    let response = client
+                        .get(url)
+                        .bearer_auth(token)
+                        .send()
+                        .await
+                        .expect("get");
+                    assert_eq!(response.status(), 200);
+                    let body = response.bytes().await.expect("body");
+                    latencies.push(t.elapsed());
+                    assert!(body.len() > 1000, "a page of results");
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    all.sort();
+    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Load {
+        requests: all.len(),
+        seconds,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}

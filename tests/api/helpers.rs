@@ -123,26 +123,8 @@ impl TestApp {
             let clock = Clock::at(chrono::Utc::now());
             nianjian::service::checklists::sync(&mut conn, &catalog, clock)
                 .expect("sync checklists");
-            let accounts_wanted = if accounts {
-                &[
-                    ("admin", Role::Admin),
-                    ("inspector", Role::Inspector),
-                    ("leader", Role::Leader),
-                ][..]
-            } else {
-                &[]
-            };
-            for &(name, role) in accounts_wanted {
-                accounts::add_user(
-                    &mut conn,
-                    &Actor::command_line(),
-                    name,
-                    PASSWORD,
-                    role,
-                    None,
-                    clock,
-                )
-                .expect("user");
+            if accounts {
+                bureau_accounts(&mut conn, clock);
             }
         }
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -218,22 +200,7 @@ impl TestApp {
             district: Some(district.code),
             stops: false,
         };
-        for (name, role) in [
-            ("admin", Role::Admin),
-            ("inspector", Role::Inspector),
-            ("leader", Role::Leader),
-        ] {
-            accounts::add_user(
-                &mut view.conn(),
-                &Actor::command_line(),
-                name,
-                PASSWORD,
-                role,
-                None,
-                clock,
-            )
-            .expect("user");
-        }
+        bureau_accounts(&mut view.conn(), clock);
         Ok(view)
     }
 
@@ -423,6 +390,27 @@ impl TestApp {
 
     pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, token, path, body).await
+    }
+}
+
+/// The bureau's accounts every test server starts with: admin, inspector
+/// and leader, each with [`PASSWORD`].
+fn bureau_accounts(conn: &mut nianjian::store::DbConn, clock: Clock) {
+    for (name, role) in [
+        ("admin", Role::Admin),
+        ("inspector", Role::Inspector),
+        ("leader", Role::Leader),
+    ] {
+        accounts::add_user(
+            conn,
+            &Actor::command_line(),
+            name,
+            PASSWORD,
+            role,
+            None,
+            clock,
+        )
+        .expect("user");
     }
 }
 
