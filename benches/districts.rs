@@ -24,11 +24,8 @@ use std::time::{Duration, Instant};
 use common::server::{Database, Load, Server, env_number};
 use nianjian::ingest::checklists::Catalog;
 use nianjian::service::districts::{self, Kind, NewDistrict};
-use nianjian::service::{self, Actor, Clock, Role, accounts};
+use nianjian::service::{self, Clock};
 use nianjian::store::{DatabaseUrl, Db};
-
-const USER: &str = "bench";
-const PASSWORD: &str = "juanzong-2012-x";
 
 /// The districts' codes, the first one's first.
 fn codes(count: usize) -> Vec<String> {
@@ -52,35 +49,13 @@ fn prepare(url: &str, count: usize, units: usize) -> Vec<Duration> {
             added.push(start.elapsed());
         }
         let theirs = districts::in_district(&db, Some(&district.code)).expect("its pool");
-        accounts::add_user(
-            &mut theirs.get().expect("conn"),
-            &Actor::command_line(),
-            USER,
-            PASSWORD,
-            Role::Inspector,
-            None,
-            clock,
-        )
-        .expect("user");
+        common::server::add_bench_account(&mut theirs.get().expect("conn"));
         common::fill(&theirs, 0..units, &[2012]);
         if (i + 1) % 10 == 0 {
             eprintln!("  ({} districts ready)", i + 1);
         }
     }
     added
-}
-
-async fn token(client: &reqwest::Client, address: &str, district: &str) -> String {
-    let body: serde_json::Value = client
-        .post(format!("{address}/api/v1/session"))
-        .json(&serde_json::json!({"username": USER, "password": PASSWORD, "district": district}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    body["token"].as_str().expect("token").to_string()
 }
 
 /// 64 connections over `tokens` in turn (one token: one district).
@@ -127,7 +102,7 @@ fn main() {
         let client = reqwest::Client::new();
         let mut tokens = Vec::new();
         for code in codes(count) {
-            tokens.push(token(&client, &server.address, &code).await);
+            tokens.push(common::server::token(&client, &server.address, Some(&code)).await);
         }
         let pages = units / 20;
         for (label, tokens) in [

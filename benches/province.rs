@@ -45,11 +45,9 @@ use reqwest::multipart::{Form, Part};
 
 use nianjian::domain::random::SplitMix64;
 use nianjian::ingest::checklists::Catalog;
-use nianjian::service::{self, Actor, Clock, Role, accounts};
+use nianjian::service::{self, Clock};
 use nianjian::store::{DatabaseUrl, Db};
 
-const USER: &str = "bench";
-const PASSWORD: &str = "juanzong-2012-x";
 const NEWEST: i32 = 2012;
 
 /// Whether the kept database is measured again as it is (`BENCH_REUSE`).
@@ -64,29 +62,7 @@ fn prepare(url: &str) {
     let mut conn = db.get().expect("conn");
     let clock = Clock::at(chrono::Utc::now());
     service::checklists::sync(&mut conn, &catalog, clock).expect("sync");
-    accounts::add_user(
-        &mut conn,
-        &Actor::command_line(),
-        USER,
-        PASSWORD,
-        Role::Inspector,
-        None,
-        clock,
-    )
-    .expect("user");
-}
-
-async fn token(client: &reqwest::Client, address: &str) -> String {
-    let body: serde_json::Value = client
-        .post(format!("{address}/api/v1/session"))
-        .json(&serde_json::json!({"username": USER, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    body["token"].as_str().expect("token").to_string()
+    common::server::add_bench_account(&mut conn);
 }
 
 /// Uploads every year's workbooks, `batch` files an upload; the time spent
@@ -226,7 +202,7 @@ fn main() {
             .pool_idle_timeout(Duration::from_secs(1))
             .build()
             .expect("client");
-        let token = token(&client, &server.address).await;
+        let token = common::server::token(&client, &server.address, None).await;
         if reused() {
             println!("  import          skipped: the kept database as it is");
         } else {
@@ -267,7 +243,7 @@ fn main() {
 
         // Reports from a freshly started server: nothing cached.
         let server = Server::start(&database.url).await;
-        let token = self::token(&client, &server.address).await;
+        let token = common::server::token(&client, &server.address, None).await;
         for (label, path) in [
             ("dashboard", "district.html"),
             ("district xlsx", "district.xlsx"),

@@ -24,7 +24,7 @@ use diesel::connection::SimpleConnection;
 use reqwest::multipart::{Form, Part};
 
 use nianjian::ingest::checklists::Catalog;
-use nianjian::service::{self, Actor, Clock, Role, accounts};
+use nianjian::service::{self, Clock};
 use nianjian::store::{DatabaseUrl, Db};
 use nianjian::web::{AppState, Application, Settings};
 
@@ -86,16 +86,7 @@ fn open(backend: &Backend) -> Db {
     let mut conn = db.get().expect("conn");
     let clock = Clock::at(chrono::Utc::now());
     service::checklists::sync(&mut conn, &catalog, clock).expect("sync");
-    accounts::add_user(
-        &mut conn,
-        &Actor::command_line(),
-        "bench",
-        "juanzong-2012-x",
-        Role::Inspector,
-        None,
-        clock,
-    )
-    .expect("user");
+    common::server::add_bench_account(&mut conn);
     db
 }
 
@@ -112,19 +103,6 @@ async fn serve(db: Db) -> (String, actix_web::dev::ServerHandle) {
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     (address, handle)
-}
-
-async fn token(client: &reqwest::Client, address: &str) -> String {
-    let body: serde_json::Value = client
-        .post(format!("{address}/api/v1/session"))
-        .json(&serde_json::json!({"username": "bench", "password": "juanzong-2012-x"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    body["token"].as_str().expect("token").to_string()
 }
 
 fn offline_score(dir: &Path, count: usize) -> Duration {
@@ -144,7 +122,7 @@ async fn bulk_import(backend: &Backend, files: &[(String, Vec<u8>)]) -> Duration
     let db = open(backend);
     let (address, handle) = serve(db).await;
     let client = reqwest::Client::new();
-    let token = token(&client, &address).await;
+    let token = common::server::token(&client, &address, None).await;
     let mut form = Form::new();
     for (name, bytes) in files {
         form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
@@ -288,7 +266,7 @@ fn main() {
         system.block_on(async {
             let (address, handle) = serve(db).await;
             let client = reqwest::Client::new();
-            let token = token(&client, &address).await;
+            let token = common::server::token(&client, &address, None).await;
             let result = load(&address, &token, connections, seconds).await;
             println!(
                 "  {:<10}  {:>7.1} req/s   p50 {:>6.0} ms   p99 {:>6.0} ms   ({} requests, {:.1} MB per answer)",

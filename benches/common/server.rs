@@ -214,3 +214,37 @@ where
         p99: at(0.99),
     }
 }
+
+/// The benches' account: an inspector.
+pub const USER: &str = "bench";
+pub const PASSWORD: &str = "juanzong-2012-x";
+
+/// Adds the benches' account where `conn` works.
+pub fn add_bench_account(conn: &mut nianjian::store::DbConn) {
+    use nianjian::service::{Actor, Clock, Role, accounts};
+    let clock = Clock::at(chrono::Utc::now());
+    accounts::add_user(
+        conn,
+        &Actor::command_line(),
+        USER,
+        PASSWORD,
+        Role::Inspector,
+        None,
+        clock,
+    )
+    .expect("the benches' account");
+}
+
+/// Signs the benches' account in (to `district`, or the first) and answers its token.
+pub async fn token(client: &reqwest::Client, address: &str, district: Option<&str>) -> String {
+    let body: serde_json::Value = client
+        .post(format!("{address}/api/v1/session"))
+        .json(&serde_json::json!({"username": USER, "password": PASSWORD, "district": district}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    body["token"].as_str().expect("token").to_string()
+}
