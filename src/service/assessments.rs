@@ -207,6 +207,24 @@ pub struct ListCaches {
     pub deep_from: i64,
     /// Held while an order is read from the database (one at a time).
     pub reading_order: std::sync::Mutex<()>,
+    /// The summaries of the latest years asked for deep pages, each at
+    /// one data version ([`YEARS_KEPT`] at most).
+    pub years: std::sync::Mutex<Vec<KeptYear>>,
+    /// Held while a year's summaries are read (one at a time).
+    pub reading_year: std::sync::Mutex<()>,
+}
+
+/// Years whose summaries are kept for deep pages (about 20 MB each at
+/// 50,000 units): the year in hand and one more.
+pub const YEARS_KEPT: usize = 2;
+
+/// A year's current results as summaries, by assessment id, at one data
+/// version: a deep page is cut from a kept order and its rows taken from
+/// here, with no statement.
+pub struct KeptYear {
+    campaign_id: i64,
+    version: i64,
+    summaries: Arc<HashMap<i64, AssessmentSummary>>,
 }
 
 impl Default for ListCaches {
@@ -217,6 +235,8 @@ impl Default for ListCaches {
             orders: AssessmentOrders::with_capacity(ORDER_IDS_KEPT),
             deep_from: DEEP_ROWS,
             reading_order: std::sync::Mutex::new(()),
+            years: std::sync::Mutex::new(Vec::new()),
+            reading_year: std::sync::Mutex::new(()),
         }
     }
 }
@@ -309,6 +329,17 @@ pub fn find(
             &rest[..rest.len().min(paging.per_page as usize)]
         });
         let total = i64::try_from(order.len()).unwrap_or(i64::MAX);
+        let year = kept_year(conn, caches, campaign.id, version)?;
+        let kept: Option<Vec<AssessmentSummary>> =
+            ids.iter().map(|id| year.get(id).cloned()).collect();
+        if let Some(items) = kept {
+            if known.is_none() {
+                counts.keep(filter_key, version, 1, total);
+            }
+            let page = Arc::new(paging.of(items, total));
+            pages.keep(page_key, version, page.items.len(), page.clone());
+            return Ok(page);
+        }
         (queries::lists::assessment_lines(conn, ids)?, total)
     } else {
         queries::lists::assessment_page(
@@ -323,18 +354,7 @@ pub fn find(
     if known.is_none() {
         counts.keep(filter_key, version, 1, total);
     }
-    let lines = rows
-        .into_iter()
-        .map(|(row, unit, street)| {
-            let info = UnitInfo {
-                code: unit.code,
-                name: unit.name,
-                kind: unit.kind,
-                street,
-            };
-            (row, info)
-        })
-        .collect();
+    let lines = rows.into_iter().map(with_info).collect();
     let page = Arc::new(paging.of(summaries_of(conn, lines)?, total));
     pages.keep(page_key, version, page.items.len(), page.clone());
     Ok(page)
@@ -366,6 +386,85 @@ fn kept_order(
     let order = Arc::new(queries::lists::assessment_order(conn, query, sort)?);
     caches.orders.keep(key, version, order.len(), order.clone());
     Ok(order)
+}
+
+/// A list line's assessment with what the list shows of its unit.
+fn with_info((row, unit, street): queries::lists::AssessmentLine) -> (AssessmentRow, UnitInfo) {
+    let info = UnitInfo {
+        code: unit.code,
+        name: unit.name,
+        kind: unit.kind,
+        street,
+    };
+    (row, info)
+}
+
+/// The summaries of a campaign's current results at data version
+/// `version`, kept (see [`KeptYear`]): read whole when nobody kept them
+/// yet, one reader at a time.
+fn kept_year(
+    conn: &mut DbConn,
+    caches: &ListCaches,
+    campaign_id: i64,
+    version: i64,
+) -> ServiceResult<Arc<HashMap<i64, AssessmentSummary>>> {
+    let find = || {
+        let years = caches
+            .years
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        years
+            .iter()
+            .find(|y| y.campaign_id == campaign_id && y.version == version)
+            .map(|y| y.summaries.clone())
+    };
+    if let Some(kept) = find() {
+        return Ok(kept);
+    }
+    let _reading = caches
+        .reading_year
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(kept) = find() {
+        return Ok(kept);
+    }
+    let everything = AssessmentQuery {
+        campaign_id,
+        unit_id: None,
+        street: None,
+        kind: None,
+        tier: None,
+        reviewed: None,
+        words: Vec::new(),
+    };
+    let ids = queries::lists::assessment_order(conn, &everything, AssessmentSort::Code)?;
+    let mut summaries = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        let lines = queries::lists::assessment_lines(conn, chunk)?
+            .into_iter()
+            .map(with_info)
+            .collect();
+        summaries.extend(
+            summaries_of(conn, lines)?
+                .into_iter()
+                .map(|s| (s.assessment_id, s)),
+        );
+    }
+    let summaries = Arc::new(summaries);
+    let mut years = caches
+        .years
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // An older version of any year is of no use again.
+    years.retain(|y| y.version == version && y.campaign_id != campaign_id);
+    years.push(KeptYear {
+        campaign_id,
+        version,
+        summaries: summaries.clone(),
+    });
+    let extra = years.len().saturating_sub(YEARS_KEPT);
+    years.drain(..extra);
+    Ok(summaries)
 }
 
 /// Summaries for assessment rows, with units and self totals in bulk,
