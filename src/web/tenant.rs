@@ -230,7 +230,7 @@ impl AppState {
                 Asked::Credential => {
                     ServiceError::Unauthenticated(messages::UNKNOWN_DISTRICT_SESSION.into())
                 }
-                Asked::SignIn => ServiceError::BadRequest(messages::unknown_district(code)),
+                Asked::SignIn => ServiceError::NotFound(messages::unknown_district(code)),
             }
             .into()),
         }

@@ -226,7 +226,7 @@ async fn an_unknown_district_is_refused_at_sign_in_and_its_tokens_are_not_sessio
         .send()
         .await
         .expect("sign in");
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 404);
     let body: Value = response.json().await.expect("json");
     assert!(
         body["error"].as_str().is_some_and(|e| e.contains("999999")),

@@ -43,6 +43,7 @@ pub struct Me {
     responses((status = 200, body = SessionAnswer), (status = 401, description = "Wrong user name or password", body = ErrorBody),
         (status = 403, description = "The account is disabled (said only with its right password)", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins for the account or from the address: locked for a while", body = ErrorBody),
+        (status = 404, description = "No district of the code `district` names", body = ErrorBody),
         (status = 400, body = ErrorBody)))]
 pub async fn create(
     state: State,
