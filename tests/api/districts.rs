@@ -249,3 +249,33 @@ async fn an_unknown_district_is_refused_at_sign_in_and_its_tokens_are_not_sessio
     let (status, _) = second.get(Some(&token), "/api/v1/units").await;
     assert_eq!(status, 200);
 }
+
+#[actix_web::test]
+async fn readiness_counts_every_districts_pending_migrations() {
+    let first = TestApp::spawn().await;
+    let Some([second, _third]) = districts(&first) else {
+        return;
+    };
+    let (status, body) = first.get(None, "/readyz").await;
+    assert_eq!(
+        (status, &body["pending_migrations"]),
+        (200, &json!(0)),
+        "{body}"
+    );
+    // One district's schema a migration behind: the server is not ready.
+    {
+        use diesel::connection::SimpleConnection;
+        let mut conn = second.conn();
+        conn.batch_execute(
+            "DELETE FROM __diesel_schema_migrations
+             WHERE version = (SELECT max(version) FROM __diesel_schema_migrations)",
+        )
+        .expect("forget the newest migration in 西湖区");
+    }
+    let (status, body) = first.get(None, "/readyz").await;
+    assert_eq!(
+        (status, &body["pending_migrations"]),
+        (503, &json!(1)),
+        "{body}"
+    );
+}
