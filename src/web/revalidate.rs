@@ -80,19 +80,18 @@ pub async fn revalidate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let credential = super::auth::bearer(req.request()).or_else(|| {
-        req.cookie(super::pages::session::SESSION_COOKIE)
-            .map(|c| c.value().to_string())
-    });
-    let state = match req.app_data::<web::Data<AppState>>().cloned() {
-        Some(base) => base.of_request(req.request()).await.ok(),
-        None => None,
-    };
-    let (Some(credential), Some(state), true) = (
+    let credential = super::tenant::credential(req.request());
+    let base = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(credential), Some(base), true) = (
         credential,
-        state,
+        base,
         req.method() == Method::GET && revalidated(req.path()),
     ) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // The request's district, for revalidated routes only: the others'
+    // extractors find it themselves.
+    let Ok(state) = base.of_request(req.request()).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let clock = Clock::at_in(chrono::Utc::now(), state.settings.zone);
