@@ -220,7 +220,7 @@ fn digest_targets(
                 .filter(|d| !d.is_first() && d.kind == service::districts::Kind::District)
                 .map(|d| {
                     let outbound = service::digests::Outbound {
-                        bureau: format!("{}档案局", d.name),
+                        bureau: d.bureau_name(),
                         ..outbound.clone()
                     };
                     (db.in_schema(&d.schema), outbound)

@@ -57,6 +57,12 @@ impl District {
         self.schema == FIRST_SCHEMA
     }
 
+    /// The district's bureau, as its notices and digests are signed
+    /// (西湖区 → 西湖区档案局).
+    pub fn bureau_name(&self) -> String {
+        format!("{}档案局", self.name)
+    }
+
     fn of(row: DistrictRow) -> District {
         let kind = match row.kind.as_str() {
             "city" => Kind::City,

@@ -143,12 +143,8 @@ fn code_of(tenant: &Tenant) -> &str {
 fn settings_of(base: &Settings, district: &District) -> Settings {
     let mut settings = base.clone();
     if district.kind == Kind::District
-        && let Ok(bureau) = crate::reports::bureau::Bureau::new(
-            &format!("{}档案局", district.name),
-            None,
-            None,
-            None,
-        )
+        && let Ok(bureau) =
+            crate::reports::bureau::Bureau::new(&district.bureau_name(), None, None, None)
     {
         settings.bureau = bureau;
     }
@@ -222,8 +218,7 @@ impl AppState {
         if let Some(tenant) = self.tenants.get(code) {
             return Ok(self.in_tenant(&tenant));
         }
-        let tenants = self.tenants.clone();
-        web::block(move || tenants.reload()).await??;
+        self.reload_districts().await?;
         match self.tenants.get(code) {
             Some(tenant) => Ok(self.in_tenant(&tenant)),
             None => Err(match asked {
@@ -247,10 +242,7 @@ impl AppState {
     /// first (by its registered name, else the bureau's) and every other,
     /// read afresh so that one just added is there.
     pub async fn district_choices(&self, chosen: Option<&str>) -> Vec<Choice> {
-        let tenants = self.tenants.clone();
-        if let Ok(Err(e)) = web::block(move || tenants.reload()).await {
-            tracing::warn!("未能读取区县登记：{e}");
-        }
+        self.reload_districts_or_warn().await;
         let first = self.tenants.first();
         let mut all = self.tenants.all();
         if first.district().is_none() {
@@ -273,6 +265,20 @@ impl AppState {
                 }
             })
             .collect()
+    }
+
+    /// Reads the registry again, off the async threads ([`Tenants::reload`]).
+    async fn reload_districts(&self) -> Result<(), ApiError> {
+        let tenants = self.tenants.clone();
+        Ok(web::block(move || tenants.reload()).await??)
+    }
+
+    /// As [`AppState::reload_districts`], where the districts already known
+    /// will do if the registry cannot be read.
+    async fn reload_districts_or_warn(&self) {
+        if let Err(e) = self.reload_districts().await {
+            tracing::warn!("未能读取区县登记：{e}");
+        }
     }
 
     /// What this district's tokens start with (none for the first).
@@ -314,10 +320,7 @@ impl AppState {
     /// The state of every district (the first, then each registered one),
     /// for work that is every district's: housekeeping.
     pub async fn every_district(&self) -> Vec<AppState> {
-        let tenants = self.tenants.clone();
-        if let Ok(Err(e)) = web::block(move || tenants.reload()).await {
-            tracing::warn!("未能读取区县登记：{e}");
-        }
+        self.reload_districts_or_warn().await;
         let first = self.tenants.first();
         let mut all = vec![self.in_tenant(&first)];
         all.extend(
