@@ -263,23 +263,17 @@ pub fn city_summary(
     year: Option<i32>,
 ) -> ServiceResult<CitySummary> {
     require_city(actor, home)?;
-    let year = match year {
-        Some(year) => year,
-        None => latest_year(sources)?.unwrap_or_else(|| chrono::Datelike::year(&env.clock.today)),
-    };
+    let districts: Vec<&DistrictSource> = sources
+        .iter()
+        .filter(|s| s.district.kind == Kind::District)
+        .collect();
+    let year = year_or_latest(&districts, env, year)?;
     let mut parts = Vec::new();
-    for source in sources.iter().filter(|s| s.district.kind == Kind::District) {
-        let mut conn = source.db.get()?;
-        let district_env = Env {
-            catalog: &source.catalog,
-            ..env
-        };
-        let report =
-            super::reports::district_for_city(&mut conn, district_env, &source.reports, year)?;
+    for source in districts {
         parts.push(DistrictPart {
             code: source.district.code.clone(),
             name: source.district.name.clone(),
-            report,
+            report: report_of(source, env, year)?,
         });
     }
     Ok(CitySummary::of(year, &parts))
@@ -300,29 +294,43 @@ pub fn district_page_for_city(
         .iter()
         .find(|s| s.district.kind == Kind::District && s.district.code == code)
         .ok_or_else(|| ServiceError::NotFound(format!("没有代码为 {code} 的区县")))?;
-    let year = match year {
-        Some(year) => year,
-        None => latest_year(std::slice::from_ref(source))?
-            .unwrap_or_else(|| chrono::Datelike::year(&env.clock.today)),
-    };
-    let mut conn = source.db.get()?;
-    let district_env = Env {
-        catalog: &source.catalog,
-        ..env
-    };
-    let report = super::reports::district_for_city(&mut conn, district_env, &source.reports, year)?;
+    let year = year_or_latest(&[source], env, year)?;
+    let report = report_of(source, env, year)?;
     Ok(html.named_dashboard(&report, &source.district.name)?)
 }
 
-/// The latest year any district has a campaign of (none yet: none).
-fn latest_year(sources: &[DistrictSource]) -> ServiceResult<Option<i32>> {
+/// The year asked for, else the latest year any of `districts` has a
+/// campaign of, else this year.
+fn year_or_latest(
+    districts: &[&DistrictSource],
+    env: Env<'_>,
+    year: Option<i32>,
+) -> ServiceResult<i32> {
+    if let Some(year) = year {
+        return Ok(year);
+    }
     let mut latest = None;
-    for source in sources.iter().filter(|s| s.district.kind == Kind::District) {
+    for source in districts {
         let mut conn = source.db.get()?;
         let year = super::campaigns::list(&mut conn)?.first().map(|c| c.year);
         latest = latest.max(year);
     }
-    Ok(latest)
+    Ok(latest.unwrap_or_else(|| chrono::Datelike::year(&env.clock.today)))
+}
+
+/// A district's summary of `year` as its own dashboard counts it, from its
+/// own tables, checklists and kept reports.
+fn report_of(
+    source: &DistrictSource,
+    env: Env<'_>,
+    year: i32,
+) -> ServiceResult<Arc<crate::reports::model::DistrictReport>> {
+    let mut conn = source.db.get()?;
+    let env = Env {
+        catalog: &source.catalog,
+        ..env
+    };
+    super::reports::district_for_city(&mut conn, env, &source.reports, year)
 }
 
 /// [`city_summary`] as a workbook, with its file name.
