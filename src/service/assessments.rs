@@ -321,7 +321,7 @@ pub fn find(
     // The unit a unit account is bound to is in `query`: one key per scope.
     let filter_key = format!("assessments {query:?}");
     let known = counts.get(&filter_key, version);
-    let (rows, total) = if paging.offset() >= caches.deep_from {
+    let (items, total) = if paging.offset() >= caches.deep_from {
         let order_key = format!("{filter_key} {sort:?}");
         let order = kept_order(conn, caches, order_key, version, (&query, sort))?;
         let from = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
@@ -332,32 +332,52 @@ pub fn find(
         let year = kept_year(conn, caches, campaign.id, version)?;
         let kept: Option<Vec<AssessmentSummary>> =
             ids.iter().map(|id| year.get(id).cloned()).collect();
-        if let Some(items) = kept {
-            if known.is_none() {
-                counts.keep(filter_key, version, 1, total);
+        let items = match kept {
+            Some(items) => items,
+            None => {
+                let lines = queries::lists::assessment_lines(conn, ids)?;
+                lines_to_summaries(conn, lines)?
             }
-            let page = Arc::new(paging.of(items, total));
-            pages.keep(page_key, version, page.items.len(), page.clone());
-            return Ok(page);
-        }
-        (queries::lists::assessment_lines(conn, ids)?, total)
+        };
+        (items, total)
     } else {
-        queries::lists::assessment_page(
+        let (rows, total) = queries::lists::assessment_page(
             conn,
             &query,
             sort,
             paging.offset(),
             i64::from(paging.per_page),
             known,
-        )?
+        )?;
+        (lines_to_summaries(conn, rows)?, total)
     };
     if known.is_none() {
         counts.keep(filter_key, version, 1, total);
     }
-    let lines = rows.into_iter().map(with_info).collect();
-    let page = Arc::new(paging.of(summaries_of(conn, lines)?, total));
+    let page = Arc::new(paging.of(items, total));
     pages.keep(page_key, version, page.items.len(), page.clone());
     Ok(page)
+}
+
+/// Summaries of list lines (an assessment, its unit and street), in
+/// their order.
+fn lines_to_summaries(
+    conn: &mut DbConn,
+    lines: Vec<queries::lists::AssessmentLine>,
+) -> ServiceResult<Vec<AssessmentSummary>> {
+    let lines = lines
+        .into_iter()
+        .map(|(row, unit, street)| {
+            let info = UnitInfo {
+                code: unit.code,
+                name: unit.name,
+                kind: unit.kind,
+                street,
+            };
+            (row, info)
+        })
+        .collect();
+    summaries_of(conn, lines)
 }
 
 /// The whole order of a list (`question`: its filter and order) at data
@@ -386,17 +406,6 @@ fn kept_order(
     let order = Arc::new(queries::lists::assessment_order(conn, query, sort)?);
     caches.orders.keep(key, version, order.len(), order.clone());
     Ok(order)
-}
-
-/// A list line's assessment with what the list shows of its unit.
-fn with_info((row, unit, street): queries::lists::AssessmentLine) -> (AssessmentRow, UnitInfo) {
-    let info = UnitInfo {
-        code: unit.code,
-        name: unit.name,
-        kind: unit.kind,
-        street,
-    };
-    (row, info)
 }
 
 /// The summaries of a campaign's current results at data version
@@ -440,12 +449,9 @@ fn kept_year(
     let ids = queries::lists::assessment_order(conn, &everything, AssessmentSort::Code)?;
     let mut summaries = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(5_000) {
-        let lines = queries::lists::assessment_lines(conn, chunk)?
-            .into_iter()
-            .map(with_info)
-            .collect();
+        let lines = queries::lists::assessment_lines(conn, chunk)?;
         summaries.extend(
-            summaries_of(conn, lines)?
+            lines_to_summaries(conn, lines)?
                 .into_iter()
                 .map(|s| (s.assessment_id, s)),
         );
