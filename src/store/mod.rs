@@ -386,11 +386,6 @@ impl Db {
         }
     }
 
-    /// The schema this handle works in.
-    pub fn schema(&self) -> &str {
-        &self.schema
-    }
-
     /// Makes a district's schema and brings it up to date with the
     /// embedded migrations; from now on every connection is pointed at its
     /// handle's schema before use.

@@ -362,12 +362,6 @@ impl Deref for State {
     }
 }
 
-impl State {
-    pub fn into_inner(self) -> AppState {
-        self.0
-    }
-}
-
 /// What the request's district was found to be, kept for the extractors
 /// after the first.
 #[derive(Clone)]
