@@ -67,6 +67,30 @@ fn serve(cwd: &Path, args: &[&str], env: &[(&str, &str)], port: u16) -> Server {
     server
 }
 
+/// Waits until a plain-HTTP server answers `GET /healthz` with 200: a
+/// successful connect alone only says the port is bound, and a request sent
+/// then may get an empty reply while the server is still starting.
+fn wait_healthy(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answered = TcpStream::connect(("127.0.0.1", server.port)).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+            write!(
+                stream,
+                "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut raw = Vec::new();
+            let _ = stream.read_to_end(&mut raw);
+            Ok(raw.starts_with(b"HTTP/1.1 200"))
+        });
+        if matches!(answered, Ok(true)) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "serve never answered /healthz");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// One HTTP/1.1 exchange over `stream`: the status and the raw head.
 fn exchange(mut stream: impl Read + Write, path: &str, headers: &str) -> (u16, String, String) {
     write!(
@@ -145,6 +169,7 @@ fn a_configuration_file_with_an_environment_override_sets_up_the_service() {
         &[("NIANJIAN_HTTP_METRICS", "false")],
         port,
     );
+    wait_healthy(&server);
     assert_eq!(get(port, "/healthz").0, 200);
     // The environment beats the file.
     assert_eq!(get(server.port, "/metrics").0, 404);
@@ -281,6 +306,7 @@ fn plain_http_without_secure_cookies_sets_no_secure_flag() {
         &[("NIANJIAN_HTTP_SECURE_COOKIES", "false")],
         port,
     );
+    wait_healthy(&server);
     let (status, head, _) = get(server.port, "/login");
     assert_eq!(status, 200);
     let cookies = set_cookies(&head);
