@@ -437,25 +437,29 @@ fn kept_year(
     if let Some(kept) = find() {
         return Ok(kept);
     }
-    let everything = AssessmentQuery {
-        campaign_id,
-        unit_id: None,
-        street: None,
-        kind: None,
-        tier: None,
-        reviewed: None,
-        words: Vec::new(),
-    };
-    let ids = queries::lists::assessment_order(conn, &everything, AssessmentSort::Code)?;
-    let mut summaries = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(5_000) {
-        let lines = queries::lists::assessment_lines(conn, chunk)?;
-        summaries.extend(
-            lines_to_summaries(conn, lines)?
-                .into_iter()
-                .map(|s| (s.assessment_id, s)),
-        );
-    }
+    // Two statements over the campaign whatever its size: IN lists of the
+    // year's ids in chunks were a statement each, and without fresh
+    // statistics PostgreSQL may scan a whole table for each.
+    let lines = queries::lists::current_lines(conn, campaign_id)?;
+    let facts = queries::reports::submission_facts(conn, campaign_id)?;
+    let self_totals: HashMap<i64, i32> = facts
+        .first_assessment
+        .iter()
+        .map(|(submission, (_, total))| (*submission, *total))
+        .collect();
+    let summaries: HashMap<i64, AssessmentSummary> = lines
+        .into_iter()
+        .map(|(row, unit, street)| {
+            let info = UnitInfo {
+                code: unit.code,
+                name: unit.name,
+                kind: unit.kind,
+                street,
+            };
+            let summary = summary_of(row, info, &self_totals, &facts.late);
+            (summary.assessment_id, summary)
+        })
+        .collect();
     let summaries = Arc::new(summaries);
     let mut years = caches
         .years
@@ -512,22 +516,37 @@ pub fn summaries_of(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|(row, info)| AssessmentSummary {
-            unit: info,
-            year: row.year,
-            checklist: row.checklist_reference.clone(),
-            total: Points(row.total),
-            tier: tier_of(&row),
-            grade: row.grade.clone(),
-            reviewed: row.review_id.is_some(),
-            self_total: Points(*self_totals.get(&row.submission_id).unwrap_or(&row.total)),
-            submission_id: row.submission_id,
-            assessment_id: row.id,
-            late: late.get(&row.submission_id).copied().unwrap_or(false),
-            provisional: row.provisional,
-            pending: serde_json::from_str(&row.pending).unwrap_or_default(),
-        })
+        .map(|(row, info)| summary_of(row, info, &self_totals, &late))
         .collect())
+}
+
+/// The summary of a result with its unit; `self_totals` (by submission) are
+/// read only for reviewed results, an unreviewed one is its own.
+fn summary_of(
+    row: AssessmentRow,
+    info: UnitInfo,
+    self_totals: &HashMap<i64, i32>,
+    late: &HashMap<i64, bool>,
+) -> AssessmentSummary {
+    let self_total = match row.review_id {
+        Some(_) => *self_totals.get(&row.submission_id).unwrap_or(&row.total),
+        None => row.total,
+    };
+    AssessmentSummary {
+        unit: info,
+        year: row.year,
+        checklist: row.checklist_reference.clone(),
+        total: Points(row.total),
+        tier: tier_of(&row),
+        grade: row.grade.clone(),
+        reviewed: row.review_id.is_some(),
+        self_total: Points(self_total),
+        submission_id: row.submission_id,
+        assessment_id: row.id,
+        late: late.get(&row.submission_id).copied().unwrap_or(false),
+        provisional: row.provisional,
+        pending: serde_json::from_str(&row.pending).unwrap_or_default(),
+    }
 }
 
 /// One item of an assessment, with its text and the unit's own figure.

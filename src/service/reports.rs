@@ -67,15 +67,18 @@ fn tiers_of<'a>(checklists: impl Iterator<Item = &'a Arc<Checklist>>) -> Vec<Tie
     tiers
 }
 
-/// The current results of the campaign of `year` (none without one).
+/// The campaign of `year` (none without one) and its current results.
 fn current_of_year(
     conn: &mut DbConn,
     campaigns: &[crate::store::models::CampaignRow],
     year: i32,
-) -> ServiceResult<Vec<AssessmentRow>> {
+) -> ServiceResult<(Option<i64>, Vec<AssessmentRow>)> {
     match campaigns.iter().find(|c| c.year == year) {
-        Some(campaign) => Ok(queries::assessments::current(conn, campaign.id, None)?),
-        None => Ok(Vec::new()),
+        Some(campaign) => Ok((
+            Some(campaign.id),
+            queries::assessments::current(conn, campaign.id, None)?,
+        )),
+        None => Ok((None, Vec::new())),
     }
 }
 
@@ -93,26 +96,27 @@ fn checklist_of<'c>(
     Ok(&checklists[reference])
 }
 
-/// 失分分析's figures of the assessments `rows` summed in the database, per
-/// checklist: an assessment nobody reviewed is its own self-assessment
-/// (nothing over-claimed), so its items are needed only as these sums.
+/// 失分分析's figures of a campaign's current results nobody reviewed (of
+/// `street`'s units when given), summed in the database per checklist: such
+/// a result is its own self-assessment (nothing over-claimed), so its items
+/// are needed only as these sums.
 fn item_tallies(
     conn: &mut DbConn,
     env: Env<'_>,
-    rows: &[&AssessmentRow],
+    campaign_id: i64,
+    references: &std::collections::BTreeSet<&str>,
+    street: Option<&str>,
     checklists: &mut BTreeMap<String, Arc<Checklist>>,
 ) -> ServiceResult<Vec<ItemTally>> {
-    let mut by_checklist: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for r in rows {
-        by_checklist
-            .entry(r.checklist_reference.as_str())
-            .or_default()
-            .push(r.id);
-    }
     let mut tallies = Vec::new();
-    for (reference, ids) in by_checklist {
+    for &reference in references {
         let checklist = checklist_of(conn, env, checklists, reference)?.clone();
-        for sum in queries::reports::item_sums(conn, &ids)? {
+        let of = queries::reports::Unreviewed {
+            campaign_id,
+            checklist: reference,
+            street,
+        };
+        for sum in queries::reports::item_sums(conn, of)? {
             tallies.push(ItemTally {
                 checklist: reference.to_string(),
                 checklist_title: checklist.title.clone(),
@@ -134,28 +138,35 @@ fn item_tallies(
     Ok(tallies)
 }
 
-/// A year's current results (`rows`), by unit id, with categories and
-/// inputs when `detailed`; items are listed for reviewed units only (their
-/// self-assessment may claim more), the others' summed into the tallies,
-/// of the units `shown` only (a street's report sums its own).
+/// A year's current results (`rows`, of campaign `campaign_id`), by unit
+/// id, with categories and inputs when `detailed`; items are listed for
+/// reviewed units only (their self-assessment may claim more), the others'
+/// summed into the tallies, of `street`'s units only when given (a street's
+/// report sums its own). Each kind of fact is one read of the campaign's
+/// results, not of their ids (see `queries::reports`).
 fn assessed_of_year(
     conn: &mut DbConn,
     env: Env<'_>,
-    rows: &[AssessmentRow],
+    (campaign_id, rows): (Option<i64>, &[AssessmentRow]),
     checklists: &mut BTreeMap<String, Arc<Checklist>>,
     detailed: bool,
-    shown: &dyn Fn(i64) -> bool,
+    street: Option<&str>,
 ) -> ServiceResult<(HashMap<i64, Assessed>, Vec<ItemTally>)> {
-    let submission_ids: Vec<i64> = rows.iter().map(|r| r.submission_id).collect();
-    let firsts: HashMap<i64, i64> = queries::assessments::first_ids(conn, &submission_ids)?
-        .into_iter()
+    let Some(campaign_id) = campaign_id else {
+        return Ok((HashMap::new(), Vec::new()));
+    };
+    let facts = queries::reports::submission_facts(conn, campaign_id)?;
+    let firsts: HashMap<i64, i64> = facts
+        .first_assessment
+        .iter()
+        .map(|(submission, (id, _))| (*submission, *id))
         .collect();
-    let late: HashMap<i64, bool> = queries::submissions::late_flags(conn, &submission_ids)?
-        .into_iter()
+    let self_totals: HashMap<i64, i32> = facts
+        .first_assessment
+        .iter()
+        .map(|(submission, (_, total))| (*submission, *total))
         .collect();
-    let self_totals: HashMap<i64, i32> = queries::assessments::self_totals(conn, &submission_ids)?
-        .into_iter()
-        .collect();
+    let late = facts.late;
 
     let mut items: HashMap<i64, Vec<crate::store::models::AssessmentItemRow>> = HashMap::new();
     let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> =
@@ -165,9 +176,9 @@ fn assessed_of_year(
     if detailed {
         let (reviewed_rows, unreviewed): (Vec<&AssessmentRow>, Vec<&AssessmentRow>) =
             rows.iter().partition(|r| r.review_id.is_some());
-        let unreviewed: Vec<&AssessmentRow> = unreviewed
-            .into_iter()
-            .filter(|r| shown(r.unit_id))
+        let references = unreviewed
+            .iter()
+            .map(|r| r.checklist_reference.as_str())
             .collect();
         let mut ids: Vec<i64> = reviewed_rows.iter().map(|r| r.id).collect();
         ids.extend(
@@ -178,14 +189,11 @@ fn assessed_of_year(
         for i in queries::assessments::items_of(conn, &ids)? {
             items.entry(i.assessment_id).or_default().push(i);
         }
-        tallies = item_tallies(conn, env, &unreviewed, checklists)?;
-        for c in queries::assessments::categories_of(
-            conn,
-            &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
-        )? {
+        tallies = item_tallies(conn, env, campaign_id, &references, street, checklists)?;
+        for c in queries::reports::current_categories(conn, campaign_id)? {
             categories.entry(c.assessment_id).or_default().push(c);
         }
-        for (submission, key, value) in queries::submissions::inputs_of(conn, &submission_ids)? {
+        for (submission, key, value) in queries::reports::current_inputs(conn, campaign_id)? {
             if let Some(v) = decode_input(&value) {
                 inputs.entry(submission).or_default().insert(key, v);
             }
@@ -386,14 +394,26 @@ fn gather(
 
     let campaigns = queries::campaigns::list(conn)?;
     let mut checklists: BTreeMap<String, Arc<Checklist>> = BTreeMap::new();
-    let shown = |unit: i64| roster.get(&unit).is_some_and(|(_, info)| in_scope(info));
-    let now_rows = current_of_year(conn, &campaigns, year)?;
-    let (mut now, item_tallies) =
-        assessed_of_year(conn, env, &now_rows, &mut checklists, true, &shown)?;
+    let (now_campaign, now_rows) = current_of_year(conn, &campaigns, year)?;
+    let (mut now, item_tallies) = assessed_of_year(
+        conn,
+        env,
+        (now_campaign, &now_rows),
+        &mut checklists,
+        true,
+        street,
+    )?;
     // Saturating: no campaign is that old, so the year before i32::MIN is as empty.
     let previous_year = year.saturating_sub(1);
-    let last_rows = current_of_year(conn, &campaigns, previous_year)?;
-    let (mut last, _) = assessed_of_year(conn, env, &last_rows, &mut checklists, false, &shown)?;
+    let (last_campaign, last_rows) = current_of_year(conn, &campaigns, previous_year)?;
+    let (mut last, _) = assessed_of_year(
+        conn,
+        env,
+        (last_campaign, &last_rows),
+        &mut checklists,
+        false,
+        street,
+    )?;
 
     let today = env.clock.today;
     let (orders, order_counts, open) = match orders {

@@ -246,6 +246,22 @@ pub fn assessment_lines(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<Asses
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
+/// Every current assessment of `campaign_id` with its unit and street, in
+/// no order: one statement whatever the year's size (a year's list kept
+/// whole), instead of its ids in chunks.
+pub fn current_lines(conn: &mut DbConn, campaign_id: i64) -> StoreResult<Vec<AssessmentLine>> {
+    Ok(assessments::table
+        .inner_join(units::table.left_join(streets::table))
+        .filter(assessments::campaign_id.eq(campaign_id))
+        .filter(assessments::is_current)
+        .select((
+            AssessmentRow::as_select(),
+            UnitRow::as_select(),
+            streets::name.nullable(),
+        ))
+        .load(conn)?)
+}
+
 /// Where a unit stands in a campaign, for the progress list's filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnitStanding {

@@ -2,14 +2,124 @@
 //! database, so that a district's item rows (some 50 a unit) are not
 //! carried out one by one; the year's orders counted, not read, for the
 //! dashboard.
+//!
+//! A year's facts are read as one statement over the campaign's current
+//! results (a subselect on `assessments.is_current`), not as IN lists of
+//! their ids in chunks: each chunk is a statement of its own, and on a
+//! PostgreSQL whose statistics lag behind a bulk import each may be planned
+//! as a scan of the whole table, so that chunks × table grew with the
+//! square of the district (86 s for a dashboard of 50,000 units).
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, min, sum};
+use diesel::dsl::{count_star, min, sql};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::rectifications::ReportOrder;
-use crate::store::schema::{assessment_items, rectifications, streets, units};
+use crate::store::models::AssessmentCategoryRow;
+use crate::store::schema::{
+    assessment_categories, assessment_items, assessments, rectifications, streets,
+    submission_inputs, submissions, units,
+};
 use crate::store::{Backend, DbConn, StoreResult};
+
+/// The current results of a campaign as a subselect of their ids (`$c`,
+/// the campaign id), with further filters on `assessments` (`$filter`).
+/// A macro, not a boxed query: a boxed subselect is a fragment of the
+/// multi-backend only, which neither backend will run inside another query.
+macro_rules! current_ids {
+    ($c:expr $(, $filter:expr)*) => {
+        assessments::table
+            .filter(assessments::campaign_id.eq($c))
+            .filter(assessments::is_current)
+            $(.filter($filter))*
+            .select(assessments::id)
+    };
+}
+
+/// Whose items [`item_sums`] sums: a campaign's current results of one
+/// checklist nobody reviewed (their items are the unit's own), of one
+/// street's units when given.
+#[derive(Clone, Copy, Debug)]
+pub struct Unreviewed<'a> {
+    pub campaign_id: i64,
+    pub checklist: &'a str,
+    pub street: Option<&'a str>,
+}
+
+/// The category subtotals of a campaign's current results.
+pub fn current_categories(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> StoreResult<Vec<AssessmentCategoryRow>> {
+    Ok(assessment_categories::table
+        .filter(assessment_categories::assessment_id.eq_any(current_ids!(campaign_id)))
+        .order((
+            assessment_categories::assessment_id.asc(),
+            assessment_categories::position.asc(),
+        ))
+        .select(AssessmentCategoryRow::as_select())
+        .load(conn)?)
+}
+
+/// (submission id, input key, value) of the submissions behind a
+/// campaign's current results.
+pub fn current_inputs(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> StoreResult<Vec<(i64, String, String)>> {
+    let current = assessments::table
+        .filter(assessments::campaign_id.eq(campaign_id))
+        .filter(assessments::is_current)
+        .select(assessments::submission_id);
+    Ok(submission_inputs::table
+        .filter(submission_inputs::submission_id.eq_any(current))
+        .select((
+            submission_inputs::submission_id,
+            submission_inputs::input_key,
+            submission_inputs::value,
+        ))
+        .load(conn)?)
+}
+
+/// A campaign's submission facts the report shows beside each result: per
+/// submission its first assessment (the self-assessment) and its total,
+/// and whether it came late.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubmissionFacts {
+    pub first_assessment: HashMap<i64, (i64, i32)>,
+    pub late: HashMap<i64, bool>,
+}
+
+/// [`SubmissionFacts`] of every submission of `campaign_id`: two reads of
+/// the campaign's rows, whatever their number.
+pub fn submission_facts(conn: &mut DbConn, campaign_id: i64) -> StoreResult<SubmissionFacts> {
+    let mut facts = SubmissionFacts::default();
+    let rows: Vec<(i64, i64, i32)> = assessments::table
+        .filter(assessments::campaign_id.eq(campaign_id))
+        .order((assessments::submission_id.asc(), assessments::id.asc()))
+        .select((
+            assessments::submission_id,
+            assessments::id,
+            assessments::total,
+        ))
+        .load(conn)?;
+    for (submission, id, total) in rows {
+        facts
+            .first_assessment
+            .entry(submission)
+            .or_insert((id, total));
+    }
+    facts.late = submissions::table
+        .filter(submissions::campaign_id.eq(campaign_id))
+        .select((submissions::id, submissions::late))
+        .load::<(i64, bool)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(facts)
+}
 
 /// One item summed over a set of assessments: the applicable rows, and of
 /// them those that lost points (`points < max`) with their maxima and
@@ -25,54 +135,60 @@ pub struct ItemSum {
     pub losing_points_sum: i64,
 }
 
-/// Per item code, summed over the applicable items of `assessment_ids`;
-/// codes in no applicable row are absent. Chunks keep the IN list under
-/// SQLite's variable limit; a code's sums over chunks add up.
-pub fn item_sums(conn: &mut DbConn, assessment_ids: &[i64]) -> StoreResult<Vec<ItemSum>> {
-    let mut sums: std::collections::BTreeMap<String, ItemSum> = Default::default();
-    for chunk in assessment_ids.chunks(500) {
-        let applicable = assessment_items::table
-            .filter(assessment_items::assessment_id.eq_any(chunk))
-            .filter(assessment_items::applicable.eq(true))
-            .group_by(assessment_items::item_code)
-            .select((
-                assessment_items::item_code,
-                min(assessment_items::category_code),
-                min(assessment_items::max),
-                count_star(),
-            ))
-            .load::<(String, Option<String>, Option<i32>, i64)>(conn)?;
-        for (code, category, max, count) in applicable {
-            let entry = sums.entry(code.clone()).or_insert_with(|| ItemSum {
-                item_code: code,
-                category_code: category.unwrap_or_default(),
-                max: max.unwrap_or_default(),
-                ..ItemSum::default()
-            });
-            entry.applicable += count;
-        }
-        let losing = assessment_items::table
-            .filter(assessment_items::assessment_id.eq_any(chunk))
-            .filter(assessment_items::applicable.eq(true))
-            .filter(assessment_items::points.lt(assessment_items::max))
-            .group_by(assessment_items::item_code)
-            .select((
-                assessment_items::item_code,
-                count_star(),
-                sum(assessment_items::max),
-                sum(assessment_items::points),
-            ))
-            .load::<(String, i64, Option<i64>, Option<i64>)>(conn)?;
-        for (code, count, max_sum, points_sum) in losing {
-            // Every losing row is applicable, so the first query has it.
-            if let Some(entry) = sums.get_mut(&code) {
-                entry.losing += count;
-                entry.losing_max_sum += max_sum.unwrap_or_default();
-                entry.losing_points_sum += points_sum.unwrap_or_default();
-            }
-        }
+/// Per item code, summed over the applicable items of the results `of`;
+/// codes in no applicable row are absent.
+pub fn item_sums(conn: &mut DbConn, of: Unreviewed<'_>) -> StoreResult<Vec<ItemSum>> {
+    // One pass over the items: the losing rows' figures as conditional
+    // sums beside the applicable count.
+    macro_rules! sums_over {
+        ($ids:expr) => {{
+            let losing = "CASE WHEN points < max THEN";
+            assessment_items::table
+                .filter(assessment_items::assessment_id.eq_any($ids))
+                .filter(assessment_items::applicable.eq(true))
+                .group_by(assessment_items::item_code)
+                .select((
+                    assessment_items::item_code,
+                    min(assessment_items::category_code),
+                    min(assessment_items::max),
+                    count_star(),
+                    sql::<BigInt>(&format!("COALESCE(SUM({losing} 1 ELSE 0 END), 0)")),
+                    sql::<BigInt>(&format!("COALESCE(SUM({losing} max ELSE 0 END), 0)")),
+                    sql::<BigInt>(&format!("COALESCE(SUM({losing} points ELSE 0 END), 0)")),
+                ))
+                .load::<(String, Option<String>, Option<i32>, i64, i64, i64, i64)>(conn)?
+        }};
     }
-    Ok(sums.into_values().collect())
+    let unreviewed = assessments::review_id.is_null();
+    let checklist = assessments::checklist_reference.eq(of.checklist);
+    let rows = match of.street {
+        None => sums_over!(current_ids!(of.campaign_id, unreviewed, checklist)),
+        Some(name) => {
+            let street = assessments::unit_id.eq_any(
+                units::table
+                    .inner_join(streets::table)
+                    .filter(streets::name.eq(name))
+                    .select(units::id),
+            );
+            sums_over!(current_ids!(of.campaign_id, unreviewed, checklist, street))
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(item_code, category, max, applicable, losing, losing_max_sum, losing_points_sum)| {
+                ItemSum {
+                    item_code,
+                    category_code: category.unwrap_or_default(),
+                    max: max.unwrap_or_default(),
+                    applicable,
+                    losing,
+                    losing_max_sum,
+                    losing_points_sum,
+                }
+            },
+        )
+        .collect())
 }
 
 /// A campaign's orders of one unit in one state with one due date, and how
