@@ -118,14 +118,32 @@ pub fn upload_each<E>(
                 }
             }
         });
+        let mut stored = false;
         for group in groups.iter() {
+            stored |= !options.dry_run;
             for outcome in store(conn, env, actor, group, options) {
                 // Returning drops the receiver, which stops the reader.
                 each(outcome)?;
             }
         }
+        if stored {
+            refresh_statistics(conn);
+        }
         Ok(())
     })
+}
+
+/// After a bulk upload, the planner statistics of the tables it grew
+/// (`store::statistics`): the reports and lists read next plan on them.
+/// The files are committed already, so a failure here is only logged.
+fn refresh_statistics(conn: &mut crate::store::DbConn) {
+    match crate::store::statistics::refresh(conn) {
+        Ok(done) if !done.is_empty() => {
+            tracing::debug!(tables = ?done, "statistics refreshed after a bulk upload");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "批量导入后未能更新统计信息"),
+    }
 }
 
 /// A file read and scored (or refused before), with its name.

@@ -10,6 +10,7 @@ pub mod districts;
 pub mod models;
 pub mod queries;
 pub mod schema;
+pub mod statistics;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -616,3 +616,60 @@ async fn the_stored_current_flag_follows_uploads_bulk_groups_and_reviews() {
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(list["items"][0]["reviewed"], true, "{list}");
 }
+
+/// On PostgreSQL a bulk upload leaves the tables it grew analyzed
+/// (`store::statistics`): the reports read next plan on fresh statistics,
+/// whether or not autovacuum runs. Nothing else here runs `ANALYZE`, so
+/// `last_analyze` (manual analyses only) is empty without it.
+#[actix_web::test]
+async fn a_bulk_upload_on_postgresql_leaves_its_tables_analyzed() {
+    #[derive(QueryableByName)]
+    struct Analyzed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        analyzed: bool,
+    }
+    let app = TestApp::spawn().await;
+    if !matches!(*app.conn(), DbConn::Postgres(_)) {
+        return;
+    }
+    let token = app.login("inspector").await;
+    let group: Vec<(String, Vec<u8>)> = (0..3u64)
+        .map(|i| {
+            let code: &'static str = ["330102961", "330102962", "330102963"][i as usize];
+            let book = app.workbook(&Book {
+                code,
+                name: code,
+                seed: i + 1,
+                ..Default::default()
+            });
+            (format!("{i}.xlsx"), book)
+        })
+        .collect();
+    let analyzed = |app: &TestApp| -> Vec<(String, bool)> {
+        diesel::sql_query(
+            "SELECT relname::text AS name, last_analyze IS NOT NULL AS analyzed \
+               FROM pg_stat_user_tables \
+              WHERE schemaname = current_schema() \
+                AND relname IN ('assessment_items', 'submission_answers') \
+              ORDER BY relname",
+        )
+        .load::<Analyzed>(&mut *app.conn())
+        .expect("statistics")
+        .into_iter()
+        .map(|a| (a.name, a.analyzed))
+        .collect()
+    };
+    assert!(
+        analyzed(&app).iter().all(|(_, a)| !a),
+        "analyzed before any upload: {:?}",
+        analyzed(&app)
+    );
+    let (status, body) = app.upload_files(&token, group, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accepted"], 3, "{body}");
+    let after = analyzed(&app);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.iter().all(|(_, a)| *a), "{after:?}");
+}
