@@ -321,8 +321,14 @@ pub fn find(
     // The unit a unit account is bound to is in `query`: one key per scope.
     let filter_key = format!("assessments {query:?}");
     let known = counts.get(&filter_key, version);
-    let (items, total) = if paging.offset() >= caches.deep_from {
-        let order_key = format!("{filter_key} {sort:?}");
+    let order_key = format!("{filter_key} {sort:?}");
+    // A first page is cut from memory too once its order and year are kept
+    // (a deep page asked before kept them): read directly, an order the
+    // indexes do not serve sorts the year's results for each first ask.
+    let in_memory = paging.offset() >= caches.deep_from
+        || (caches.orders.get(&order_key, version).is_some()
+            && year_kept(caches, campaign.id, version).is_some());
+    let (items, total) = if in_memory {
         let order = kept_order(conn, caches, order_key, version, (&query, sort))?;
         let from = usize::try_from(paging.offset()).unwrap_or(usize::MAX);
         let ids = order.get(from..).map_or(&[][..], |rest| {
@@ -409,6 +415,23 @@ fn kept_order(
 }
 
 /// The summaries of a campaign's current results at data version
+/// `version`, if kept.
+fn year_kept(
+    caches: &ListCaches,
+    campaign_id: i64,
+    version: i64,
+) -> Option<Arc<HashMap<i64, AssessmentSummary>>> {
+    let years = caches
+        .years
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    years
+        .iter()
+        .find(|y| y.campaign_id == campaign_id && y.version == version)
+        .map(|y| y.summaries.clone())
+}
+
+/// The summaries of a campaign's current results at data version
 /// `version`, kept (see [`KeptYear`]): read whole when nobody kept them
 /// yet, one reader at a time.
 fn kept_year(
@@ -417,24 +440,14 @@ fn kept_year(
     campaign_id: i64,
     version: i64,
 ) -> ServiceResult<Arc<HashMap<i64, AssessmentSummary>>> {
-    let find = || {
-        let years = caches
-            .years
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        years
-            .iter()
-            .find(|y| y.campaign_id == campaign_id && y.version == version)
-            .map(|y| y.summaries.clone())
-    };
-    if let Some(kept) = find() {
+    if let Some(kept) = year_kept(caches, campaign_id, version) {
         return Ok(kept);
     }
     let _reading = caches
         .reading_year
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(kept) = find() {
+    if let Some(kept) = year_kept(caches, campaign_id, version) {
         return Ok(kept);
     }
     // Two statements over the campaign whatever its size: IN lists of the
