@@ -184,6 +184,16 @@ pub type AssessmentPages = VersionedCache<Arc<Paged<AssessmentSummary>>>;
 /// 100): the first pages of a busy morning, not the whole list.
 pub const PAGE_ROWS_KEPT: usize = 20_000;
 
+/// A list line's unit as the summaries show it.
+fn unit_info(unit: crate::store::models::UnitRow, street: Option<String>) -> UnitInfo {
+    UnitInfo {
+        code: unit.code,
+        name: unit.name,
+        kind: unit.kind,
+        street,
+    }
+}
+
 /// The whole order of a list (its assessments' ids), kept per filter,
 /// order and data version: a page deep in the list is cut from it and read
 /// by id, instead of the database sorting and skipping every row before it
@@ -373,15 +383,7 @@ fn lines_to_summaries(
 ) -> ServiceResult<Vec<AssessmentSummary>> {
     let lines = lines
         .into_iter()
-        .map(|(row, unit, street)| {
-            let info = UnitInfo {
-                code: unit.code,
-                name: unit.name,
-                kind: unit.kind,
-                street,
-            };
-            (row, info)
-        })
+        .map(|(row, unit, street)| (row, unit_info(unit, street)))
         .collect();
     summaries_of(conn, lines)
 }
@@ -450,26 +452,15 @@ fn kept_year(
     if let Some(kept) = year_kept(caches, campaign_id, version) {
         return Ok(kept);
     }
-    // Two statements over the campaign whatever its size: IN lists of the
-    // year's ids in chunks were a statement each, and without fresh
-    // statistics PostgreSQL may scan a whole table for each.
+    // Three statements over the campaign whatever its size, not its ids in
+    // chunks (a statement each).
     let lines = queries::lists::current_lines(conn, campaign_id)?;
     let facts = queries::reports::submission_facts(conn, campaign_id)?;
-    let self_totals: HashMap<i64, i32> = facts
-        .first_assessment
-        .iter()
-        .map(|(submission, (_, total))| (*submission, *total))
-        .collect();
+    let self_totals = facts.self_totals();
     let summaries: HashMap<i64, AssessmentSummary> = lines
         .into_iter()
         .map(|(row, unit, street)| {
-            let info = UnitInfo {
-                code: unit.code,
-                name: unit.name,
-                kind: unit.kind,
-                street,
-            };
-            let summary = summary_of(row, info, &self_totals, &facts.late);
+            let summary = summary_of(row, unit_info(unit, street), &self_totals, &facts.late);
             (summary.assessment_id, summary)
         })
         .collect();

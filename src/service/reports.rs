@@ -161,11 +161,7 @@ fn assessed_of_year(
         .iter()
         .map(|(submission, (id, _))| (*submission, *id))
         .collect();
-    let self_totals: HashMap<i64, i32> = facts
-        .first_assessment
-        .iter()
-        .map(|(submission, (_, total))| (*submission, *total))
-        .collect();
+    let self_totals = facts.self_totals();
     let late = facts.late;
 
     let mut items: HashMap<i64, Vec<crate::store::models::AssessmentItemRow>> = HashMap::new();
