@@ -156,13 +156,8 @@ fn assessed_of_year(
         return Ok((HashMap::new(), Vec::new()));
     };
     let facts = queries::reports::submission_facts(conn, campaign_id)?;
-    let firsts: HashMap<i64, i64> = facts
-        .first_assessment
-        .iter()
-        .map(|(submission, (id, _))| (*submission, *id))
-        .collect();
-    let self_totals = facts.self_totals();
-    let late = facts.late;
+    // A submission's first assessment (the self-assessment): id and total.
+    let first = |submission: i64| facts.first_assessment.get(&submission).copied();
 
     let mut items: HashMap<i64, Vec<crate::store::models::AssessmentItemRow>> = HashMap::new();
     let mut categories: HashMap<i64, Vec<crate::store::models::AssessmentCategoryRow>> =
@@ -180,7 +175,7 @@ fn assessed_of_year(
         ids.extend(
             reviewed_rows
                 .iter()
-                .filter_map(|r| firsts.get(&r.submission_id)),
+                .filter_map(|r| first(r.submission_id).map(|(id, _)| id)),
         );
         for i in queries::assessments::items_of(conn, &ids)? {
             items.entry(i.assessment_id).or_default().push(i);
@@ -214,9 +209,8 @@ fn assessed_of_year(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let checklist = checklist_of(conn, env, checklists, &row.checklist_reference)?;
-        let self_items: HashMap<String, i32> = firsts
-            .get(&row.submission_id)
-            .and_then(|first| items.get(first))
+        let self_items: HashMap<String, i32> = first(row.submission_id)
+            .and_then(|(id, _)| items.get(&id))
             .map(|list| {
                 list.iter()
                     .map(|i| (i.item_code.clone(), i.points))
@@ -250,9 +244,9 @@ fn assessed_of_year(
                 checklist: row.checklist_reference.clone(),
                 checklist_title: checklist.title.clone(),
                 total: Points(row.total),
-                self_total: Points(*self_totals.get(&row.submission_id).unwrap_or(&row.total)),
+                self_total: Points(first(row.submission_id).map_or(row.total, |(_, total)| total)),
                 reviewed: row.review_id.is_some(),
-                late: late.get(&row.submission_id).copied().unwrap_or(false),
+                late: facts.late.get(&row.submission_id).copied().unwrap_or(false),
                 tier: row.tier_code.clone(),
                 grade: row.grade.clone(),
                 vetoes: vetoes

@@ -178,23 +178,6 @@ pub fn categories(
         .load(conn)?)
 }
 
-pub fn categories_of(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<AssessmentCategoryRow>> {
-    let mut all = Vec::new();
-    for chunk in ids.chunks(500) {
-        all.extend(
-            assessment_categories::table
-                .filter(assessment_categories::assessment_id.eq_any(chunk))
-                .order((
-                    assessment_categories::assessment_id.asc(),
-                    assessment_categories::position.asc(),
-                ))
-                .select(AssessmentCategoryRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(all)
-}
-
 pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
     Ok(assessments::table.count().get_result(conn)?)
 }

@@ -23,17 +23,18 @@ use crate::store::schema::{
 };
 use crate::store::{Backend, DbConn, StoreResult};
 
-/// The current results of a campaign as a subselect of their ids (`$c`,
-/// the campaign id), with further filters on `assessments` (`$filter`).
-/// A macro, not a boxed query: a boxed subselect is a fragment of the
-/// multi-backend only, which neither backend will run inside another query.
-macro_rules! current_ids {
-    ($c:expr $(, $filter:expr)*) => {
+/// The current results of a campaign as a subselect of one of their
+/// columns (`$column`; `$c`, the campaign id), with further filters on
+/// `assessments` (`$filter`). A macro, not a boxed query: a boxed subselect
+/// is a fragment of the multi-backend only, which neither backend will run
+/// inside another query.
+macro_rules! current_results {
+    ($column:expr, $c:expr $(, $filter:expr)*) => {
         assessments::table
             .filter(assessments::campaign_id.eq($c))
             .filter(assessments::is_current)
             $(.filter($filter))*
-            .select(assessments::id)
+            .select($column)
     };
 }
 
@@ -53,7 +54,10 @@ pub fn current_categories(
     campaign_id: i64,
 ) -> StoreResult<Vec<AssessmentCategoryRow>> {
     Ok(assessment_categories::table
-        .filter(assessment_categories::assessment_id.eq_any(current_ids!(campaign_id)))
+        .filter(
+            assessment_categories::assessment_id
+                .eq_any(current_results!(assessments::id, campaign_id)),
+        )
         .order((
             assessment_categories::assessment_id.asc(),
             assessment_categories::position.asc(),
@@ -68,10 +72,7 @@ pub fn current_inputs(
     conn: &mut DbConn,
     campaign_id: i64,
 ) -> StoreResult<Vec<(i64, String, String)>> {
-    let current = assessments::table
-        .filter(assessments::campaign_id.eq(campaign_id))
-        .filter(assessments::is_current)
-        .select(assessments::submission_id);
+    let current = current_results!(assessments::submission_id, campaign_id);
     Ok(submission_inputs::table
         .filter(submission_inputs::submission_id.eq_any(current))
         .select((
@@ -170,7 +171,12 @@ pub fn item_sums(conn: &mut DbConn, of: Unreviewed<'_>) -> StoreResult<Vec<ItemS
     let unreviewed = assessments::review_id.is_null();
     let checklist = assessments::checklist_reference.eq(of.checklist);
     let rows = match of.street {
-        None => sums_over!(current_ids!(of.campaign_id, unreviewed, checklist)),
+        None => sums_over!(current_results!(
+            assessments::id,
+            of.campaign_id,
+            unreviewed,
+            checklist
+        )),
         Some(name) => {
             let street = assessments::unit_id.eq_any(
                 units::table
@@ -178,7 +184,13 @@ pub fn item_sums(conn: &mut DbConn, of: Unreviewed<'_>) -> StoreResult<Vec<ItemS
                     .filter(streets::name.eq(name))
                     .select(units::id),
             );
-            sums_over!(current_ids!(of.campaign_id, unreviewed, checklist, street))
+            sums_over!(current_results!(
+                assessments::id,
+                of.campaign_id,
+                unreviewed,
+                checklist,
+                street
+            ))
         }
     };
     Ok(rows
